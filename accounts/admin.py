@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Office, Region, Team, User
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "jurisdiction", "parent"]
+    list_filter = ["jurisdiction"]
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "jurisdiction", "timezone", "region", "is_active"]
+    list_filter = ["jurisdiction", "is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "office", "supervisor"]
+    list_filter = ["office"]
+    filter_horizontal = ["members"]
+    list_select_related = ["office", "supervisor"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "home_office",
+        "is_national",
+        "is_active",
+    ]
+    list_filter = ["home_office", "groups", "is_national", "is_active"]
+    list_select_related = ["home_office"]
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        (
+            _("Office and preferences"),
+            {"fields": ("home_office", "is_national", "preferred_language", "phone")},
+        ),
+    )

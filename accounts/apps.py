@@ -1,0 +1,35 @@
+"""App config: wires the role-permission sync that runs after each app's migrations."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("Accounts and offices")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    # Permissions each role group holds for this app's models; other apps declare theirs
+    # the same way on their AppConfig and accounts.roles grants them after migrate.
+    role_permissions = {
+        "administrator": [
+            "accounts.view_office",
+            "accounts.add_office",
+            "accounts.change_office",
+            "accounts.view_team",
+            "accounts.add_team",
+            "accounts.change_team",
+            "accounts.view_user",
+            "accounts.add_user",
+            "accounts.change_user",
+        ],
+        "manager": ["accounts.view_office", "accounts.view_team", "accounts.view_user"],
+        "supervisor": ["accounts.view_team", "accounts.view_user"],
+        "caseworker": [],
+    }
+
+    def ready(self):
+        from . import roles
+
+        post_migrate.connect(roles.grant_declared_permissions, dispatch_uid="accounts-roles")

@@ -1,0 +1,169 @@
+"""Offices, regions, teams and the custom user."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Jurisdiction(models.TextChoices):
+    GHANA = "GH", _("Ghana")
+    POLAND = "PL", _("Poland")
+    KENYA = "KE", _("Kenya")
+    UNITED_KINGDOM = "GB", _("United Kingdom")
+
+
+class Role(models.TextChoices):
+    """Each role is a Django group of the same name."""
+
+    CASEWORKER = "caseworker", _("Caseworker")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    MANAGER = "manager", _("Manager")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Region(models.Model):
+    """A grouping of offices (a Ghanaian region, a Polish voivodeship) for roll-ups."""
+
+    name = models.CharField(_("name"), max_length=120)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent region"), null=True, blank=True, on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["jurisdiction", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "name"], name="region_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Office(models.Model):
+    name = models.CharField(_("name"), max_length=160)
+    code = models.CharField(
+        _("short code"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{2,8}$", _("Use 2 to 8 capital letters or digits."))],
+        help_text=_("Used in case references, e.g. BEK-2026-000123."),
+    )
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
+    timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @cached_property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class User(AbstractUser):
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Leave empty to use the browser's language."),
+    )
+    home_office = models.ForeignKey(
+        Office,
+        verbose_name=_("home office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    is_national = models.BooleanField(
+        _("national scope"),
+        default=False,
+        help_text=_("A national manager sees every office."),
+    )
+    phone = models.CharField(_("mobile phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        """Role slugs this user holds; cached for the request."""
+        valid = set(Role.values)
+        return frozenset(
+            name for name in self.groups.values_list("name", flat=True) if name in valid
+        )
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_names
+
+    @property
+    def primary_role(self) -> str | None:
+        """The highest role held, for landing pages and labels."""
+        for role in (Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR, Role.CASEWORKER):
+            if role in self.role_names:
+                return role
+        return None
+
+    @property
+    def primary_role_label(self) -> str:
+        role = self.primary_role
+        return Role(role).label if role else ""
+
+
+class Team(models.Model):
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="teams"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    supervisor = models.ForeignKey(
+        User,
+        verbose_name=_("supervisor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervised_teams",
+    )
+    members = models.ManyToManyField(
+        User, verbose_name=_("members"), blank=True, related_name="teams"
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["office__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="team_unique_name_per_office")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.office.code})"

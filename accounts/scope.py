@@ -1,0 +1,103 @@
+"""The access scope: the one place that answers what a user may see.
+
+Every selector that lists cases, tasks or figures filters through `scope_q` or the
+office/team helpers here. The rules:
+- administrator and national manager: every office;
+- manager: their home office;
+- supervisor: the teams they supervise or belong to (and anything they own);
+- caseworker: what they own, and their teams' work.
+A user with several roles sees the union.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .models import Office, Role, Team, User
+
+
+@dataclass(frozen=True)
+class AccessScope:
+    user_id: int
+    all_offices: bool
+    office_ids: frozenset[int]
+    team_ids: frozenset[int]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.all_offices or self.office_ids or self.team_ids)
+
+
+def scope_for(user: User) -> AccessScope:
+    """Compute (once per request, cached on the user object) what this user may see."""
+    cached = getattr(user, "_access_scope", None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated or not user.is_active:
+        scope = AccessScope(0, False, frozenset(), frozenset())
+    else:
+        roles = user.role_names
+        all_offices = (
+            user.is_superuser
+            or Role.ADMINISTRATOR in roles
+            or (Role.MANAGER in roles and user.is_national)
+        )
+        office_ids: set[int] = set()
+        team_ids: set[int] = set()
+        if not all_offices:
+            if Role.MANAGER in roles and user.home_office_id:
+                office_ids.add(user.home_office_id)
+            if Role.SUPERVISOR in roles or Role.CASEWORKER in roles:
+                team_ids.update(
+                    Team.objects.filter(Q(supervisor=user) | Q(members=user))
+                    .values_list("id", flat=True)
+                    .distinct()
+                )
+        scope = AccessScope(user.pk, all_offices, frozenset(office_ids), frozenset(team_ids))
+    user._access_scope = scope
+    return scope
+
+
+def scope_q(
+    user: User,
+    *,
+    office: str | None = "office",
+    team: str | None = "team",
+    owner: str | None = "owner",
+) -> Q:
+    """A filter for any model reachable through office/team/owner lookups.
+
+    Pass the lookup paths as seen from the queried model (e.g. office="case__office").
+    Returns a filter that matches nothing for a user with no scope.
+    """
+    scope = scope_for(user)
+    if scope.all_offices:
+        return Q()
+    condition = Q(pk__in=[])
+    if office and scope.office_ids:
+        condition |= Q(**{f"{office}__in": scope.office_ids})
+    if team and scope.team_ids:
+        condition |= Q(**{f"{team}__in": scope.team_ids})
+    if owner and scope.user_id:
+        condition |= Q(**{owner: scope.user_id})
+    return condition
+
+
+def visible_offices(user: User) -> QuerySet[Office]:
+    scope = scope_for(user)
+    offices = Office.objects.all()
+    if scope.all_offices:
+        return offices
+    return offices.filter(Q(pk__in=scope.office_ids) | Q(teams__in=scope.team_ids)).distinct()
+
+
+def visible_teams(user: User) -> QuerySet[Team]:
+    scope = scope_for(user)
+    teams = Team.objects.select_related("office", "supervisor")
+    if scope.all_offices:
+        return teams
+    return teams.filter(Q(office__in=scope.office_ids) | Q(pk__in=scope.team_ids))
+
+
+def can_see_office(user: User, office_id: int) -> bool:
+    return visible_offices(user).filter(pk=office_id).exists()

@@ -1,0 +1,31 @@
+"""The Celery app: configuration from Django settings, task autodiscovery, the beat schedule."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("caseflow")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every entry has `expires` so a backlog after an outage does not replay stale runs.
+app.conf.beat_schedule = {
+    "accounts-clear-expired-sessions": {
+        "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
+}
+
+
+@app.on_after_configure.connect
+def _make_filesystem_broker_dirs(sender, **kwargs):
+    """The filesystem transport needs its folders before the first message."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,16 @@
+"""Root URLs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from accounts import views as account_views
+
+admin.site.site_header = _("Caseflow administration")
+admin.site.site_title = _("Caseflow")
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]

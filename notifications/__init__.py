@@ -1,0 +1,1 @@
+"""In-app, e-mail and SMS notifications through an outbox."""

@@ -1,0 +1,35 @@
+import pytest
+
+from accounts.models import Role
+
+from .factories import make_office, make_team, make_user
+
+
+@pytest.fixture
+def office(db):
+    return make_office("BEK", name="Bekwai")
+
+
+@pytest.fixture
+def other_office(db):
+    return make_office("SOC", name="Sochaczew", jurisdiction="PL", timezone="Europe/Warsaw")
+
+
+@pytest.fixture
+def supervisor(office):
+    return make_user(Role.SUPERVISOR, office, username="sup")
+
+
+@pytest.fixture
+def team(office, supervisor):
+    return make_team(office, supervisor=supervisor, name="Child welfare")
+
+
+@pytest.fixture
+def caseworker(office, team):
+    return make_user(Role.CASEWORKER, office, team, username="cw", first_name="Akosua")
+
+
+@pytest.fixture
+def manager(office):
+    return make_user(Role.MANAGER, office, username="mgr")

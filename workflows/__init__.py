@@ -1,0 +1,1 @@
+"""The reusable workflow kernel: queues, inbox, approvals, SLA clocks and the escalation sweep."""
