@@ -68,7 +68,8 @@ def scope_q(
     """A filter for any model reachable through office/team/owner lookups.
 
     Pass the lookup paths as seen from the queried model (e.g. office="case__office").
-    Returns a filter that matches nothing for a user with no scope.
+    Returns a filter that matches nothing for a user with no scope. Work with no team yet
+    (a new intake) is visible to the supervisors of its office, who allocate it.
     """
     scope = scope_for(user)
     if scope.all_offices:
@@ -80,6 +81,10 @@ def scope_q(
         condition |= Q(**{f"{team}__in": scope.team_ids})
     if owner and scope.user_id:
         condition |= Q(**{owner: scope.user_id})
+    if office and team:
+        unallocated_offices = supervised_office_ids(user)
+        if unallocated_offices:
+            condition |= Q(**{f"{team}__isnull": True, f"{office}__in": unallocated_offices})
     return condition
 
 
@@ -101,3 +106,27 @@ def visible_teams(user: User) -> QuerySet[Team]:
 
 def can_see_office(user: User, office_id: int) -> bool:
     return visible_offices(user).filter(pk=office_id).exists()
+
+
+def can_see(
+    user: User, *, office_id: int | None, team_id: int | None, owner_id: int | None
+) -> bool:
+    """The same rule as `scope_q`, for one object already in memory (no query once cached)."""
+    scope = scope_for(user)
+    if scope.all_offices:
+        return True
+    if owner_id is not None and owner_id == scope.user_id:
+        return True
+    if team_id is not None and team_id in scope.team_ids:
+        return True
+    if office_id is not None and office_id in scope.office_ids:
+        return True
+    # Work not yet given to a team waits for the supervisors of its office.
+    return team_id is None and office_id is not None and office_id in supervised_office_ids(user)
+
+
+def supervised_office_ids(user: User) -> frozenset[int]:
+    """Offices whose unallocated work (no team yet) this user handles as a supervisor."""
+    if not user.is_authenticated or Role.SUPERVISOR not in user.role_names:
+        return frozenset()
+    return frozenset([user.home_office_id]) if user.home_office_id else frozenset()

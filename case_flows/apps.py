@@ -1,8 +1,36 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+_VIEW = [
+    "case_flows.view_case",
+    "case_flows.view_person",
+    "case_flows.view_caseprocess",
+    "case_flows.view_caseevent",
+]
+
 
 class CaseFlowsConfig(AppConfig):
     name = "case_flows"
     verbose_name = _("Cases")
     default_auto_field = "django.db.models.BigAutoField"
+
+    # viewflow shows a role nothing unless it can view the process model (view_caseprocess).
+    role_permissions = {
+        "caseworker": [*_VIEW, "case_flows.work_case", "case_flows.add_person"],
+        "supervisor": [
+            *_VIEW,
+            "case_flows.work_case",
+            "case_flows.add_person",
+            "case_flows.allocate_case",
+            "case_flows.approve_case",
+            "case_flows.reopen_case",
+        ],
+        "manager": [*_VIEW, "case_flows.approve_case", "case_flows.reopen_case"],
+        "administrator": [
+            *_VIEW,
+            "case_flows.add_category",
+            "case_flows.change_category",
+            "case_flows.view_category",
+        ],
+    }
+    demo_seeders = ["case_flows.demo.seed_cases"]

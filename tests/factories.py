@@ -46,3 +46,15 @@ def make_user(
     if team is not None:
         team.members.add(user)
     return user
+
+
+def make_person(office: Office, given="Ama", family="Owusu", **kwargs):
+    from case_flows.services import person_create
+
+    return person_create(actor=None, office=office, given_name=given, family_name=family, **kwargs)
+
+
+def category(code="child_protection"):
+    from case_flows.models import Category
+
+    return Category.objects.get(code=code)

@@ -1,0 +1,5 @@
+"""Demo cases: filled in below."""
+
+
+def seed_cases():
+    return "no demo cases yet"

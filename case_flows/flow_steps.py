@@ -1,0 +1,218 @@
+"""What the CaseFlow's automatic nodes do: fire stage transitions, read decisions, open
+approval requests. Kept out of flows.py so the Flow class reads like the diagram."""
+
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from workflows.approvals.models import Approval, ApprovalStatus
+from workflows.approvals.services import approval_open, approval_record_auto, approval_required
+from workflows.errors import Conflict, NotPermitted
+
+from .models import Case, CaseEvent, EventKind, Stage
+
+# The approval node of each kind, and the record model it approves.
+APPROVAL_KIND_BY_NODE = {
+    "approve_assessment": "assessment",
+    "approve_plan": "plan",
+    "approve_closure": "closure",
+}
+
+
+def start_episode(activation, *, case: Case, actor):
+    activation.process.case = case
+    activation.task.owner = actor
+    return activation.process
+
+
+def previous_task(activation):
+    return activation.task.previous.select_related("owner").order_by("-pk").first()
+
+
+def _actor(activation):
+    """Whoever completed the human task that led here."""
+    task = previous_task(activation)
+    while task is not None and task.owner_id is None:
+        task = task.previous.select_related("owner").order_by("-pk").first()
+    return task.owner if task is not None else None
+
+
+def _latest_approval(case: Case, kind: str) -> Approval | None:
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        Approval.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Case), subject_id=case.pk, kind=kind
+        )
+        .select_related("decided_by")
+        .order_by("-pk")
+        .first()
+    )
+
+
+EVENT_KIND = {
+    "approve_assessment": EventKind.APPROVED,
+    "approve_plan": EventKind.APPROVED,
+    "approve_closure": EventKind.APPROVED,
+    "return_for_revision": EventKind.RETURNED,
+    "withdraw_submission": EventKind.RETURNED,
+}
+APPROVAL_KIND_BY_TRANSITION = {
+    "approve_assessment": "assessment",
+    "approve_plan": "plan",
+    "approve_closure": "closure",
+}
+KIND_BY_STAGE = {Stage.ASSESSMENT: "assessment", Stage.PLANNING: "plan", Stage.CLOSING: "closure"}
+
+
+def fire_transition(case: Case, name: str, *, actor, comment: str = "", data=None) -> CaseEvent:
+    """Fire one stage transition and write its single timeline event."""
+    method = getattr(case, name)
+    if not can_proceed(method):
+        raise Conflict(
+            _("The case cannot move this way from %(stage)s: the required records are missing.")
+            % {"stage": case.get_stage_display()}
+        )
+    if actor is None or not has_transition_perm(method, actor):
+        raise NotPermitted(_("You do not have permission to do this."))
+    from_stage = case.stage
+    method()
+    case.save(update_fields=["stage", "closed_at", "episode"])
+    return CaseEvent.objects.create(
+        case=case,
+        kind=EVENT_KIND.get(name, EventKind.TRANSITION),
+        actor=actor,
+        from_stage=from_stage,
+        to_stage=case.stage,
+        transition=name,
+        comment=comment,
+        data=data or {},
+    )
+
+
+class FireTransition:
+    """A Function node body: fire `name` on the process's case as the previous task's actor."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.__name__ = f"fire_{name}"
+
+    def __call__(self, activation):
+        case = Case.objects.select_related("office", "team").get(pk=activation.process.case_id)
+        activation.process.case = case
+        actor = _actor(activation)
+        name, comment = self.name, ""
+        if name in APPROVAL_KIND_BY_TRANSITION:
+            approval = _latest_approval(case, APPROVAL_KIND_BY_TRANSITION[name])
+            comment = approval.comment if approval else ""
+            actor = approval.decided_by if approval else actor
+        elif name == "reopen":
+            comment = previous_task(activation).data.get("comment", "")
+        elif name == "return_for_revision":
+            approval = _latest_approval(case, KIND_BY_STAGE[case.stage])
+            comment = approval.comment
+            actor = approval.decided_by
+            if approval.status == ApprovalStatus.WITHDRAWN:
+                name = "withdraw_submission"
+        fire_transition(case, name, actor=actor, comment=comment)
+
+
+def fire(name: str) -> FireTransition:
+    return FireTransition(name)
+
+
+class ChoseOption:
+    """An If/Switch condition: did the caseworker choose `option` on the last task?"""
+
+    def __init__(self, option: str):
+        self.option = option
+        self.__name__ = f"chose_{option}"
+
+    def __call__(self, activation):
+        return activation.process.next_step == self.option
+
+
+def chose(option: str) -> ChoseOption:
+    return ChoseOption(option)
+
+
+def approval_granted(activation) -> bool:
+    task = previous_task(activation)
+    approval = Approval.objects.filter(task=task).only("status").first()
+    return approval is not None and approval.status == ApprovalStatus.APPROVED
+
+
+class RequiresApproval:
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.__name__ = f"requires_approval_{kind}"
+
+    def __call__(self, activation):
+        return approval_required(office_id=activation.process.case.office_id, kind=self.kind)
+
+
+def requires_approval(kind: str) -> RequiresApproval:
+    return RequiresApproval(kind)
+
+
+def latest_record(case: Case, kind: str):
+    from .models import Assessment, CasePlan, Closure
+
+    model = {"assessment": Assessment, "plan": CasePlan, "closure": Closure}[kind]
+    return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
+
+
+class AutoApprove:
+    """Function node for offices that do not require approval of this step."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.__name__ = f"auto_approve_{kind}"
+
+    def __call__(self, activation):
+        case = activation.process.case
+        actor = _actor(activation)
+        record = latest_record(case, self.kind)
+        approval_record_auto(
+            subject=case,
+            record_id=record.pk,
+            kind=self.kind,
+            office=case.office,
+            team=case.team,
+            requested_by=actor,
+        )
+
+
+def auto_approve(kind: str) -> AutoApprove:
+    return AutoApprove(kind)
+
+
+def task_created(activation) -> None:
+    """Every human task: hooks for deadlines and notifications attach here."""
+    from . import task_hooks
+
+    task_hooks.task_opened(activation.task, activation.process.case)
+
+
+def approval_task_created(activation) -> None:
+    case = activation.process.case
+    kind = APPROVAL_KIND_BY_NODE[activation.flow_task.name]
+    requester = _actor(activation)
+    record = latest_record(case, kind)
+    approval_open(
+        task=activation.task,
+        subject=case,
+        record_id=record.pk,
+        kind=kind,
+        office=case.office,
+        team=case.team,
+        requested_by=requester,
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.SUBMITTED,
+        actor=requester,
+        from_stage=case.stage,
+        to_stage=case.stage,
+        data={"approval_kind": kind, "record_id": record.pk},
+    )
+    task_created(activation)

@@ -1,0 +1,169 @@
+"""The case flow: one process per case episode. Human tasks sit in role queues; Function
+nodes are the only writers of Case.stage (under the flow's row lock)."""
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+from viewflow.workflow.flow.views import UpdateProcessView
+
+from . import flow_steps
+from .flow_steps import (
+    approval_granted,
+    approval_task_created,
+    auto_approve,
+    chose,
+    fire,
+    requires_approval,
+    task_created,
+)
+from .models import CaseProcess
+
+# Our own pages drive every task (case_flows.views); viewflow's are never routed.
+_UNROUTED = UpdateProcessView.as_view(fields=[])
+
+WORK = "case_flows.work_case"
+ALLOCATE = "case_flows.allocate_case"
+APPROVE = "case_flows.approve_case"
+
+
+class CaseFlow(flow.Flow):
+    process_class = CaseProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Case")
+    process_description = _("A case from intake to closure.")
+
+    start = flow.StartHandle(this.start_episode).Next(this.allocate)
+    start_reopened = flow.StartHandle(this.start_episode).Next(this.reopen_case)
+
+    allocate = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Allocate case"))
+        .Permission(ALLOCATE)
+        .onCreate(task_created)
+        .Next(this.intake)
+    )
+    intake = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Complete intake"))
+        .Permission(WORK)
+        .Assign(this.case_owner)
+        .onCreate(task_created)
+        .Next(this.to_assessment)
+    )
+    to_assessment = flow.Function(fire("complete_intake")).Next(this.assess)
+    reopen_case = flow.Function(fire("reopen")).Next(this.assess)
+
+    assess = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Assess"))
+        .Permission(WORK)
+        .Assign(this.case_owner)
+        .onCreate(task_created)
+        .Next(this.assessment_gate)
+    )
+    assessment_gate = (
+        flow.If(requires_approval("assessment"))
+        .Then(this.approve_assessment)
+        .Else(this.auto_approve_assessment)
+    )
+    auto_approve_assessment = flow.Function(auto_approve("assessment")).Next(this.to_planning)
+    approve_assessment = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Approve assessment"))
+        .Permission(APPROVE)
+        .onCreate(approval_task_created)
+        .Next(this.check_assessment)
+    )
+    check_assessment = flow.If(approval_granted).Then(this.to_planning).Else(this.return_assessment)
+    return_assessment = flow.Function(fire("return_for_revision")).Next(this.assess)
+    to_planning = flow.Function(fire("approve_assessment")).Next(this.plan)
+
+    plan = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Write the case plan"))
+        .Permission(WORK)
+        .Assign(this.case_owner)
+        .onCreate(task_created)
+        .Next(this.route_plan)
+    )
+    route_plan = flow.If(chose("reassess")).Then(this.reassess_from_plan).Else(this.plan_gate)
+    plan_gate = (
+        flow.If(requires_approval("plan")).Then(this.approve_plan).Else(this.auto_approve_plan)
+    )
+    auto_approve_plan = flow.Function(auto_approve("plan")).Next(this.to_referral)
+    reassess_from_plan = flow.Function(fire("reassess")).Next(this.assess)
+    approve_plan = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Approve case plan"))
+        .Permission(APPROVE)
+        .onCreate(approval_task_created)
+        .Next(this.check_plan)
+    )
+    check_plan = flow.If(approval_granted).Then(this.to_referral).Else(this.return_plan)
+    return_plan = flow.Function(fire("return_for_revision")).Next(this.plan)
+    to_referral = flow.Function(fire("approve_plan")).Next(this.arrange_referrals)
+
+    arrange_referrals = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Arrange referrals and services"))
+        .Permission(WORK)
+        .Assign(this.case_owner)
+        .onCreate(task_created)
+        .Next(this.to_follow_up)
+    )
+    to_follow_up = flow.Function(fire("complete_referrals")).Next(this.follow_up)
+
+    follow_up = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Follow up"))
+        .Permission(WORK)
+        .Assign(this.case_owner)
+        .onCreate(task_created)
+        .Next(this.route_follow_up)
+    )
+    route_follow_up = (
+        flow.Switch()
+        .Case(this.prepare_closure, chose("close"))
+        .Case(this.reassess_from_follow_up, chose("reassess"))
+        .Case(this.revise, chose("revise_plan"))
+        .Case(this.refer_again, chose("new_referral"))
+        .Default(this.follow_up)
+    )
+    reassess_from_follow_up = flow.Function(fire("reassess")).Next(this.assess)
+    revise = flow.Function(fire("revise_plan")).Next(this.plan)
+    refer_again = flow.Function(fire("new_referral")).Next(this.arrange_referrals)
+
+    prepare_closure = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Prepare closure"))
+        .Permission(WORK)
+        .Assign(this.case_owner)
+        .onCreate(task_created)
+        .Next(this.to_closing)
+    )
+    to_closing = flow.Function(fire("propose_closure")).Next(this.closure_gate)
+    closure_gate = (
+        flow.If(requires_approval("closure"))
+        .Then(this.approve_closure)
+        .Else(this.auto_approve_closure)
+    )
+    auto_approve_closure = flow.Function(auto_approve("closure")).Next(this.to_closed)
+    approve_closure = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Approve closure"))
+        .Permission(APPROVE)
+        .onCreate(approval_task_created)
+        .Next(this.check_closure)
+    )
+    check_closure = flow.If(approval_granted).Then(this.to_closed).Else(this.return_closure)
+    return_closure = flow.Function(fire("return_for_revision")).Next(this.follow_up)
+    to_closed = flow.Function(fire("approve_closure")).Next(this.end)
+
+    end = flow.End()
+
+    # --- the flow's decisions and hooks, kept in flow_steps so this class reads like the diagram
+    def start_episode(self, activation, case, actor):
+        return flow_steps.start_episode(activation, case=case, actor=actor)
+
+    def case_owner(self, activation):
+        return activation.process.case.owner

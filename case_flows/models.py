@@ -1,0 +1,598 @@
+"""People, cases, the case stage machine, stage records and the case timeline."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, RETURN_VALUE, transition
+from viewflow.workflow.models import Process
+
+from accounts.models import Office, Team
+
+
+class Stage(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    ASSESSMENT = "assessment", _("Assessment")
+    PLANNING = "planning", _("Planning")
+    REFERRAL = "referral", _("Referral")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CLOSING = "closing", _("Closing (awaiting approval)")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
+
+
+class Risk(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+RISK_ORDER = {Risk.HIGH: 0, Risk.MEDIUM: 1, Risk.LOW: 2}
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Category(models.Model):
+    """Administrator-editable list of case categories."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name (English)"), max_length=120)
+    name_pl = models.CharField(_("name (Polish)"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        if (get_language() or "").startswith("pl") and self.name_pl:
+            return self.name_pl
+        return self.name
+
+
+class Person(models.Model):
+    """A client; names in any script, searched accent-insensitively through `search_name`."""
+
+    given_name = models.CharField(_("given name"), max_length=120)
+    family_name = models.CharField(_("family name"), max_length=120)
+    search_name = models.CharField(max_length=255, editable=False, db_index=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    date_of_birth_estimated = models.BooleanField(
+        _("date of birth is estimated"),
+        default=False,
+        help_text=_("Tick when only an approximate age is known."),
+    )
+    national_id = models.CharField(_("national ID"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone_digits = models.CharField(max_length=32, editable=False, blank=True, db_index=True)
+    address = models.CharField(_("address or community"), max_length=255, blank=True)
+    preferred_language = models.CharField(_("preferred language"), max_length=40, blank=True)
+    disability = models.BooleanField(_("has a disability"), default=False)
+    disability_notes = models.CharField(_("disability details"), max_length=255, blank=True)
+    office = models.ForeignKey(
+        Office, verbose_name=_("registered at"), on_delete=models.PROTECT, related_name="people"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def age(self) -> int | None:
+        if not self.date_of_birth:
+            return None
+        today = timezone.localdate()
+        dob = self.date_of_birth
+        return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+class Relationship(models.TextChoices):
+    PARENT = "parent", _("Parent")
+    CAREGIVER = "caregiver", _("Caregiver")
+    CHILD = "child", _("Child")
+    SIBLING = "sibling", _("Sibling")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    SPOUSE = "spouse", _("Spouse or partner")
+    OTHER = "other", _("Other relative")
+
+
+class PersonRelation(models.Model):
+    """`relative` is the `relationship` of `person` (e.g. relative is the parent of person)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations")
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    is_primary_caregiver = models.BooleanField(_("primary caregiver"), default=False)
+    same_household = models.BooleanField(_("same household"), default=True)
+
+    class Meta:
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "relative"], name="relation_unique_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("relative")), name="relation_not_self"
+            ),
+        ]
+
+
+class CaseReferenceCounter(models.Model):
+    """Per office and year; incremented under a row lock so references are never reused."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "year"], name="case_ref_counter_unique")
+        ]
+
+
+def _closure_target(case, *args, **kwargs):
+    return Stage.FOLLOW_UP if case.stage == Stage.CLOSING else case.stage
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    person = models.ForeignKey(
+        Person, verbose_name=_("client"), on_delete=models.PROTECT, related_name="cases"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="cases"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caseworker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
+    )
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT)
+    stage = FSMField(
+        _("stage"), default=Stage.INTAKE, choices=Stage.choices, protected=True, db_index=True
+    )
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    episode = models.PositiveSmallIntegerField(_("episode"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        permissions = [
+            ("work_case", _("Can work on cases (intake, assessment, plan, follow-up)")),
+            ("allocate_case", _("Can allocate cases to caseworkers")),
+            ("approve_case", _("Can approve assessments, plans and closures")),
+            ("reopen_case", _("Can reopen closed cases")),
+        ]
+        indexes = [
+            models.Index(fields=["team", "stage"], name="case_team_stage"),
+            models.Index(fields=["owner", "stage"], name="case_owner_stage"),
+            models.Index(fields=["office", "stage"], name="case_office_stage"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    # --- the stage machine. Only CaseFlow Function nodes call these (under the flow lock). ---
+
+    @transition(
+        field=stage,
+        source=Stage.INTAKE,
+        target=Stage.ASSESSMENT,
+        conditions=[lambda c: c.intake_is_complete()],
+        permission="case_flows.work_case",
+    )
+    def complete_intake(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.ASSESSMENT,
+        target=Stage.PLANNING,
+        conditions=[lambda c: c.assessment_is_approved()],
+        permission="case_flows.approve_case",
+    )
+    def approve_assessment(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.PLANNING,
+        target=Stage.REFERRAL,
+        conditions=[lambda c: c.plan_is_approved()],
+        permission="case_flows.approve_case",
+    )
+    def approve_plan(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.REFERRAL,
+        target=Stage.FOLLOW_UP,
+        conditions=[lambda c: c.referrals_are_arranged()],
+        permission="case_flows.work_case",
+    )
+    def complete_referrals(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.FOLLOW_UP,
+        target=Stage.CLOSING,
+        conditions=[lambda c: c.closure_is_prepared()],
+        permission="case_flows.work_case",
+    )
+    def propose_closure(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.CLOSING,
+        target=Stage.CLOSED,
+        conditions=[lambda c: c.closure_is_approved()],
+        permission="case_flows.approve_case",
+    )
+    def approve_closure(self):
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=stage,
+        source=[Stage.ASSESSMENT, Stage.PLANNING, Stage.CLOSING],
+        target=RETURN_VALUE(Stage.ASSESSMENT, Stage.PLANNING, Stage.FOLLOW_UP),
+        permission="case_flows.approve_case",
+    )
+    def return_for_revision(self):
+        return _closure_target(self)
+
+    @transition(
+        field=stage,
+        source=[Stage.ASSESSMENT, Stage.PLANNING, Stage.CLOSING],
+        target=RETURN_VALUE(Stage.ASSESSMENT, Stage.PLANNING, Stage.FOLLOW_UP),
+        permission="case_flows.work_case",
+    )
+    def withdraw_submission(self):
+        """The caseworker takes back work submitted for approval, to revise it."""
+        return _closure_target(self)
+
+    @transition(
+        field=stage,
+        source=[Stage.PLANNING, Stage.FOLLOW_UP],
+        target=Stage.ASSESSMENT,
+        permission="case_flows.work_case",
+    )
+    def reassess(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.FOLLOW_UP,
+        target=Stage.PLANNING,
+        permission="case_flows.work_case",
+    )
+    def revise_plan(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.FOLLOW_UP,
+        target=Stage.REFERRAL,
+        permission="case_flows.work_case",
+    )
+    def new_referral(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.CLOSED,
+        target=Stage.ASSESSMENT,
+        permission="case_flows.reopen_case",
+    )
+    def reopen(self):
+        self.closed_at = None
+        self.episode += 1
+
+    # --- conditions: the records each move needs ---
+
+    def intake_is_complete(self) -> bool:
+        intake = getattr(self, "intake", None)
+        return intake is not None and intake.is_complete
+
+    def _latest(self, model):
+        return model.objects.filter(case=self, episode=self.episode).order_by("-pk").first()
+
+    def _approved(self, kind: str, model) -> bool:
+        """The gate: the latest record of this kind has an approved approval request."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from workflows.approvals.models import Approval, ApprovalStatus
+
+        record = self._latest(model)
+        if record is None:
+            return False
+        approval = (
+            Approval.objects.filter(
+                subject_type=ContentType.objects.get_for_model(Case),
+                subject_id=self.pk,
+                kind=kind,
+                record_id=record.pk,
+            )
+            .order_by("-pk")
+            .only("status")
+            .first()
+        )
+        return approval is not None and approval.status == ApprovalStatus.APPROVED
+
+    def assessment_is_approved(self) -> bool:
+        return self._approved("assessment", Assessment)
+
+    def plan_is_approved(self) -> bool:
+        return self._approved("plan", CasePlan)
+
+    def referrals_are_arranged(self) -> bool:
+        if Referral.objects.filter(case=self, episode=self.episode).exists():
+            return True
+        plan = self._latest(CasePlan)
+        return plan is not None and plan.no_referral_needed
+
+    def closure_is_prepared(self) -> bool:
+        return self._latest(Closure) is not None
+
+    def closure_is_approved(self) -> bool:
+        return self._approved("closure", Closure)
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("Case opened")
+    ALLOCATED = "allocated", _("Allocated")
+    TRANSITION = "transition", _("Stage changed")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for revision")
+    RECORD = "record", _("Record added")
+    RISK_CHANGED = "risk_changed", _("Risk level changed")
+    TASK = "task", _("Task")
+    SLA = "sla", _("Deadline")
+    NOTE = "note", _("Note")
+
+
+class CaseEvent(models.Model):
+    """The case timeline: append-only (a PostgreSQL trigger refuses UPDATE and DELETE)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices, blank=True)
+    transition = models.CharField(max_length=40, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "-created_at"], name="caseevent_case_time")]
+
+
+class StageRecord(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    episode = models.PositiveSmallIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class IntakeSource(models.TextChoices):
+    WALK_IN = "walk_in", _("Walk-in")
+    HOTLINE = "hotline", _("Hotline")
+    POLICE = "police", _("Police")
+    SCHOOL = "school", _("School")
+    HEALTH = "health", _("Health facility")
+    COMMUNITY = "community", _("Community")
+    OTHER_OFFICE = "other_office", _("Another office")
+
+
+class Safety(models.TextChoices):
+    SAFE = "safe", _("Safe for now")
+    AT_RISK = "at_risk", _("At risk")
+    IMMEDIATE_DANGER = "immediate_danger", _("In immediate danger")
+
+
+class Intake(models.Model):
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="intake")
+    source = models.CharField(_("source"), max_length=20, choices=IntakeSource.choices)
+    presenting_concerns = models.TextField(_("presenting concerns"))
+    immediate_safety = models.CharField(
+        _("immediate safety"), max_length=20, choices=Safety.choices, blank=True
+    )
+    consent_to_share = models.BooleanField(_("consent to share information"), null=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("intake")
+        verbose_name_plural = _("intakes")
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(
+            self.source
+            and self.presenting_concerns.strip()
+            and self.immediate_safety
+            and self.consent_to_share is not None
+        )
+
+
+NEED_DOMAINS = [
+    ("safety", _("Safety")),
+    ("health", _("Health")),
+    ("education", _("Education")),
+    ("shelter", _("Shelter")),
+    ("income", _("Income")),
+    ("psychosocial", _("Psychosocial")),
+    ("legal", _("Legal")),
+]
+
+
+class NeedLevel(models.TextChoices):
+    NONE = "none", _("No need")
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class Assessment(StageRecord):
+    needs = models.JSONField(_("needs by domain"), default=dict)
+    needs_notes = models.TextField(_("notes on needs"), blank=True)
+    strengths = models.TextField(_("strengths"))
+    risk_decided = models.CharField(_("risk level decided"), max_length=10, choices=Risk.choices)
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+
+class CasePlan(StageRecord):
+    summary = models.TextField(_("summary"), blank=True)
+    no_referral_needed = models.BooleanField(
+        _("no referral needed"),
+        default=False,
+        help_text=_("Services are provided by this office; no referral is needed."),
+    )
+
+    class Meta:
+        verbose_name = _("case plan")
+        verbose_name_plural = _("case plans")
+
+
+class PlanGoal(models.Model):
+    plan = models.ForeignKey(CasePlan, on_delete=models.CASCADE, related_name="goals")
+    description = models.CharField(_("goal"), max_length=255)
+
+    def __str__(self):
+        return self.description
+
+
+class PlanAction(models.Model):
+    plan = models.ForeignKey(CasePlan, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(_("action"), max_length=255)
+    responsible = models.CharField(_("responsible party"), max_length=120)
+    target_date = models.DateField(_("target date"))
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    ROUTINE = "routine", _("Routine")
+
+
+class Referral(StageRecord):
+    service_type = models.CharField(_("service type"), max_length=120)
+    provider_name = models.CharField(_("provider"), max_length=160)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE
+    )
+    consent_recorded = models.BooleanField(_("client consented to sharing"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+
+class ContactMode(models.TextChoices):
+    VISIT = "visit", _("Home visit")
+    PHONE = "phone", _("Phone")
+    OFFICE = "office", _("Office visit")
+
+
+class GoalProgress(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ACHIEVED = "achieved", _("Achieved")
+
+
+class FollowUp(StageRecord):
+    date = models.DateField(_("date"))
+    mode = models.CharField(_("how"), max_length=10, choices=ContactMode.choices)
+    notes = models.TextField(_("notes"))
+    progress = models.JSONField(_("progress against goals"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+
+class ClosureReason(models.TextChoices):
+    GOALS_MET = "goals_met", _("Goals met")
+    TRANSFERRED = "transferred", _("Transferred")
+    MOVED_AWAY = "moved_away", _("Moved away")
+    DIED = "died", _("Died")
+    NOT_ELIGIBLE = "not_eligible", _("No longer eligible")
+    DECLINED = "declined", _("Client declined services")
+
+
+class Closure(StageRecord):
+    reason = models.CharField(_("reason"), max_length=20, choices=ClosureReason.choices)
+    summary = models.TextField(_("summary"))
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+
+
+class CaseProcess(Process):
+    """One viewflow process per case episode."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="processes")
+    # What the caseworker chose after a task that can branch (plan: submit/reassess;
+    # follow-up: continue/close/reassess/revise plan/new referral).
+    next_step = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("case process")
+        verbose_name_plural = _("case processes")
+
+    def work_subject(self) -> Case:
+        """What the workflow kernel scopes this process's tasks by (office, team, owner)."""
+        return self.case

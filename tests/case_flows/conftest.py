@@ -1,0 +1,95 @@
+import datetime
+
+import pytest
+from viewflow.workflow.status import STATUS
+
+from case_flows import services
+from case_flows.models import Case
+from tests.factories import category, make_person
+
+
+def open_task(case: Case, node: str):
+    from viewflow.workflow.models import Task
+
+    return (
+        Task.objects.filter(
+            process__caseprocess__case=case,
+            flow_task_type="HUMAN",
+            status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED],
+        )
+        .order_by("-pk")
+        .filter(flow_task=_node(node))
+        .get()
+    )
+
+
+def _node(name):
+    from case_flows.flows import CaseFlow
+
+    return getattr(CaseFlow, name)
+
+
+@pytest.fixture
+def new_case(office, team, caseworker, supervisor):
+    person = make_person(office, "Kwame", "Mensah", phone="+233 24 123 4567")
+    return services.case_open(
+        actor=caseworker,
+        person=person,
+        office=office,
+        category=category(),
+        risk="medium",
+        source="walk_in",
+        presenting_concerns="Child out of school, signs of neglect",
+    )
+
+
+def allocate(case, supervisor, caseworker):
+    return services.case_allocate(
+        task=open_task(case, "allocate"), actor=supervisor, caseworker=caseworker
+    )
+
+
+def complete_intake(case, caseworker):
+    return services.intake_complete(
+        task=open_task(case, "intake"),
+        actor=caseworker,
+        source="walk_in",
+        presenting_concerns="Child out of school",
+        immediate_safety="at_risk",
+        consent_to_share=True,
+    )
+
+
+def submit_assessment(case, caseworker, risk="high"):
+    return services.assessment_submit(
+        task=open_task(case, "assess"),
+        actor=caseworker,
+        needs={"education": "high", "safety": "medium"},
+        strengths="Supportive grandmother",
+        risk_decided=risk,
+    )
+
+
+def submit_plan(case, caseworker, no_referral_needed=False):
+    return services.plan_submit(
+        task=open_task(case, "plan"),
+        actor=caseworker,
+        goals=["Back in school", "Safe at home"],
+        actions=[
+            {
+                "description": "Enrol at the district school",
+                "responsible": "Caseworker",
+                "target_date": datetime.date(2027, 1, 15),
+            }
+        ],
+        no_referral_needed=no_referral_needed,
+    )
+
+
+def approve(case, node, supervisor, approve=True, comment=""):
+    from workflows.approvals.services import approval_decide
+
+    task = open_task(case, node)
+    return approval_decide(
+        approval=task.approval, actor=supervisor, approve=approve, comment=comment
+    )

@@ -1,0 +1,1 @@
+"""Maker-checker approvals: requests, decisions, routing around absence and self-approval."""

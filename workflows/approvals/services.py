@@ -1,0 +1,191 @@
+"""Approval services: open a request (routed around absence and self-approval), decide it."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import Office, Role, Team, User
+
+from ..errors import Conflict, NotPermitted, WorkflowError
+from ..queue import task_complete
+from .models import Approval, ApprovalRule, ApprovalStatus, SupervisorAbsence
+
+DEFAULT_REQUIRED = {"assessment", "plan", "closure"}
+
+
+def approval_required(*, office_id: int, kind: str) -> bool:
+    rule = ApprovalRule.objects.filter(office_id=office_id, kind=kind).only("required").first()
+    return rule.required if rule is not None else kind in DEFAULT_REQUIRED
+
+
+def _absent_today(user_ids: list[int], office: Office) -> dict[int, SupervisorAbsence]:
+    today = timezone.localtime(timezone.now(), office.tzinfo).date()
+    absences = SupervisorAbsence.objects.filter(
+        supervisor_id__in=user_ids, starts_on__lte=today, ends_on__gte=today
+    ).select_related("deputy")
+    return {a.supervisor_id: a for a in absences}
+
+
+def approval_route(*, office: Office, team: Team | None, requested_by: User) -> User | None:
+    """Whom an approval goes to: None means the team's supervisor queue.
+
+    The requester never decides their own request; an absent supervisor's approvals go to
+    their deputy, else another supervisor of the office, else the office manager.
+    """
+    supervisor = team.supervisor if team is not None else None
+    office_supervisors = list(
+        User.objects.filter(is_active=True, home_office=office, groups__name=Role.SUPERVISOR)
+        .exclude(pk=requested_by.pk)
+        .order_by("pk")
+    )
+    managers = list(
+        User.objects.filter(is_active=True, home_office=office, groups__name=Role.MANAGER)
+        .exclude(pk=requested_by.pk)
+        .order_by("pk")
+    )
+    people = [u.pk for u in office_supervisors + managers] + ([supervisor.pk] if supervisor else [])
+    absent = _absent_today(people, office)
+
+    if supervisor is not None and supervisor.pk != requested_by.pk and supervisor.is_active:
+        if supervisor.pk not in absent:
+            return None
+        deputy = absent[supervisor.pk].deputy
+        if deputy is not None and deputy.is_active and deputy.pk != requested_by.pk:
+            return deputy
+    for candidate in office_supervisors:
+        if candidate.pk not in absent and (supervisor is None or candidate.pk != supervisor.pk):
+            return candidate
+    for candidate in managers:
+        if candidate.pk not in absent:
+            return candidate
+    return None
+
+
+def approval_open(
+    *,
+    task: Task,
+    subject,
+    record_id: int,
+    kind: str,
+    office: Office,
+    team: Team | None,
+    requested_by: User,
+) -> Approval:
+    """Called when the flow creates an approval task: record the request and route it."""
+    approval = Approval.objects.create(
+        task=task,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        record_id=record_id,
+        kind=kind,
+        office=office,
+        team=team,
+        requested_by=requested_by,
+    )
+    assignee = approval_route(office=office, team=team, requested_by=requested_by)
+    if assignee is not None:
+        task.owner = assignee
+        task.status = STATUS.ASSIGNED
+        task.assigned = timezone.now()
+        task.save(update_fields=["owner", "status", "assigned"])
+    return approval
+
+
+def approval_record_auto(
+    *, subject, record_id: int, kind: str, office: Office, team: Team | None, requested_by: User
+) -> Approval:
+    """The office does not require approval for this step: record that, approved."""
+    now = timezone.now()
+    return Approval.objects.create(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        record_id=record_id,
+        kind=kind,
+        office=office,
+        team=team,
+        requested_by=requested_by,
+        status=ApprovalStatus.APPROVED,
+        decided_by=requested_by,
+        decided_at=now,
+        auto_approved=True,
+        comment=_("Approval is not required for this step in this office."),
+    )
+
+
+def _decided_message(approval: Approval) -> str:
+    if approval.status == ApprovalStatus.WITHDRAWN:
+        return _("This request was withdrawn by %(who)s; nothing was changed.") % {
+            "who": approval.decided_by
+        }
+    return _("%(who)s already decided this request (%(decision)s); nothing was changed.") % {
+        "who": approval.decided_by,
+        "decision": approval.get_status_display().lower(),
+    }
+
+
+def approval_decide(*, approval: Approval, actor: User, approve: bool, comment: str) -> Approval:
+    """Approve, or return for revision (comment required). The flow then moves the case."""
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise WorkflowError(_("Say what needs revising: a comment is required to return work."))
+    if approval.requested_by_id == actor.pk:
+        raise NotPermitted(_("You cannot approve your own request."))
+    if approval.task_id is None:
+        raise Conflict(_decided_message(approval))
+
+    def decide(activation):
+        current = Approval.objects.select_for_update().get(pk=approval.pk)
+        if current.status != ApprovalStatus.PENDING:
+            raise Conflict(_decided_message(current))
+        current.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.RETURNED
+        current.decided_by = actor
+        current.decided_at = timezone.now()
+        current.comment = comment
+        current.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+
+    try:
+        task_complete(task=approval.task, actor=actor, work=decide)
+    except Conflict:
+        approval.refresh_from_db()
+        if approval.status != ApprovalStatus.PENDING:
+            raise Conflict(_decided_message(approval)) from None
+        raise
+    approval.refresh_from_db()
+    return approval
+
+
+def approval_withdraw(*, approval: Approval, actor: User, comment: str = "") -> Approval:
+    """The requester takes their submission back to revise it before anyone decides."""
+    if approval.requested_by_id != actor.pk:
+        raise NotPermitted(_("Only the person who asked for approval can withdraw the request."))
+
+    def withdraw(activation):
+        current = Approval.objects.select_for_update().get(pk=approval.pk)
+        if current.status != ApprovalStatus.PENDING:
+            raise Conflict(_decided_message(current))
+        current.status = ApprovalStatus.WITHDRAWN
+        current.decided_by = actor
+        current.decided_at = timezone.now()
+        current.comment = comment.strip()
+        current.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+
+    try:
+        # The requester completes the approval task only to take the work back.
+        task_complete(
+            task=approval.task, actor=actor, work=withdraw, check_permission=False, take_over=True
+        )
+    except Conflict:
+        approval.refresh_from_db()
+        if approval.status != ApprovalStatus.PENDING:
+            raise Conflict(_decided_message(approval)) from None
+        raise
+    approval.refresh_from_db()
+    return approval
+
+
+def pending_approvals_q(user: User) -> Q:
+    """Approvals this user may decide: pending, not their own."""
+    return Q(status=ApprovalStatus.PENDING) & ~Q(requested_by=user)

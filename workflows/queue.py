@@ -1,0 +1,176 @@
+"""Task services on viewflow tasks: claim, release, reassign and complete, with permission
+and scope checks done here (viewflow's assign/unassign called from code check nothing).
+
+A flow's process class provides `work_subject()`, returning an object with `office_id`,
+`team_id` and `owner_id`: that is all the kernel knows of what the task is about.
+"""
+
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import Role, User
+from accounts.scope import can_see
+
+from .errors import Conflict, NotPermitted
+
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def subject_of(task: Task):
+    return task.process.coerced.work_subject()
+
+
+def user_can_see_task(user: User, task: Task) -> bool:
+    subject = subject_of(task)
+    return can_see(
+        user, office_id=subject.office_id, team_id=subject.team_id, owner_id=subject.owner_id
+    )
+
+
+def user_may_take(user: User, task: Task) -> bool:
+    """The user holds the task's permission and the task's subject is in their scope."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if task.owner_permission and not user.has_perm(task.owner_permission):
+        return False
+    return user_can_see_task(user, task)
+
+
+def _done_message(task: Task) -> str:
+    who = task.owner or _("someone else")
+    when = (
+        formats.date_format(timezone.localtime(task.finished), "DATETIME_FORMAT")
+        if task.finished
+        else ""
+    )
+    if task.status == STATUS.CANCELED:
+        return _("This task was cancelled; nothing was changed.")
+    return _("This task was already completed by %(who)s at %(when)s; nothing was changed.") % {
+        "who": who,
+        "when": when,
+    }
+
+
+@contextmanager
+def conflicts_as_errors():
+    """Wrap a whole service call (outside its transaction) so lost races become Conflicts."""
+    try:
+        yield
+    except FlowLockFailed as exc:
+        raise Conflict(
+            _("Someone else is working on this case right now. Try again in a moment.")
+        ) from exc
+    except ConcurrentTransition as exc:
+        raise Conflict(_("The case changed while you were working; reload and try again.")) from exc
+
+
+def _locked(task: Task):
+    return task.flow_task.flow_class.lock(task.process_id)
+
+
+def task_claim(*, task: Task, actor: User) -> Task:
+    with conflicts_as_errors(), transaction.atomic(), _locked(task):
+        task.refresh_from_db()
+        if task.status not in OPEN_STATUSES:
+            raise Conflict(_done_message(task))
+        if task.owner_id == actor.pk:
+            return task
+        if task.owner_id:
+            raise Conflict(_("%(who)s has already claimed this task.") % {"who": task.owner})
+        if not (task.flow_task.can_assign(actor, task) and user_may_take(actor, task)):
+            raise NotPermitted(_("You may not take this task."))
+        task.flow_task.activation_class(task).assign(actor)
+        task.assigned = timezone.now()
+        task.save(update_fields=["assigned"])
+    return task
+
+
+def task_release(*, task: Task, actor: User) -> Task:
+    with conflicts_as_errors(), transaction.atomic(), _locked(task):
+        task.refresh_from_db()
+        if task.status != STATUS.ASSIGNED:
+            raise Conflict(_("Only a claimed task that has not been started can be released."))
+        if task.owner_id != actor.pk and not _supervises(actor, task):
+            raise NotPermitted(
+                _("Only the person who claimed the task or a supervisor can release it.")
+            )
+        task.flow_task.activation_class(task).unassign()
+    return task
+
+
+def _supervises(actor: User, task: Task) -> bool:
+    roles = actor.role_names
+    if not (Role.SUPERVISOR in roles or Role.MANAGER in roles or actor.is_superuser):
+        return False
+    return user_can_see_task(actor, task)
+
+
+def task_reassign(*, task: Task, actor: User, to_user: User) -> Task:
+    """A supervisor (or manager) gives an open task to someone who may do it."""
+    with conflicts_as_errors(), transaction.atomic(), _locked(task):
+        task.refresh_from_db()
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise Conflict(_done_message(task))
+        if not _supervises(actor, task):
+            raise NotPermitted(
+                _("Only a supervisor or manager of this case can reassign its tasks.")
+            )
+        if not user_may_take(to_user, task):
+            raise NotPermitted(
+                _("%(who)s cannot do this task: they lack the role or do not work on this case.")
+                % {"who": to_user}
+            )
+        activation = task.flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(to_user)
+        else:
+            activation.reassign(to_user)
+        task.assigned = timezone.now()
+        task.save(update_fields=["assigned"])
+    return task
+
+
+def task_complete(
+    *,
+    task: Task,
+    actor: User,
+    work: Callable[[object], None] | None = None,
+    check_permission: bool = True,
+    take_over: bool = False,
+) -> Task:
+    """Complete a human task as `actor`: checks, runs `work(activation)`, then lets the flow
+    move on. A task still in the queue is claimed first if the actor may take it."""
+    with conflicts_as_errors(), transaction.atomic(), _locked(task):
+        task.refresh_from_db()
+        if task.status not in OPEN_STATUSES:
+            raise Conflict(_done_message(task))
+        activation = task.flow_task.activation_class(task)
+        if take_over and task.owner_id != actor.pk:
+            # Only for callers that authorise the actor themselves (withdrawing a request).
+            if task.owner_id is None:
+                activation.assign(actor)
+            else:
+                activation.reassign(actor)
+        if task.owner_id is None:
+            if not (task.flow_task.can_assign(actor, task) and user_may_take(actor, task)):
+                raise NotPermitted(_("You may not do this task."))
+            activation.assign(actor)
+        elif task.owner_id != actor.pk:
+            raise NotPermitted(_("This task is assigned to %(who)s.") % {"who": task.owner})
+        if check_permission and not user_may_take(actor, task):
+            raise NotPermitted(_("You may not do this task."))
+        if task.status == STATUS.ASSIGNED:
+            activation.start(None)
+            task.save()
+        if work is not None:
+            work(activation)
+        activation.execute()
+    return task
