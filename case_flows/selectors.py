@@ -1,0 +1,190 @@
+"""Reads that matter: the inbox and team queue, case search, the case page, approvals.
+
+Every list goes through the access scope, loads its rows with a fixed number of queries
+whatever their number (query-count tests guard this), and pages at PAGE_SIZE.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case as When_
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import User
+from accounts.scope import scope_q
+from workflows.approvals.models import Approval, ApprovalStatus
+
+from .flows import CaseFlow
+from .models import Case, CaseEvent, Stage
+from .text import digits, fold
+
+PAGE_SIZE = 25
+OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+RISK_RANK = When_(
+    When(process__caseprocess__case__risk="high", then=Value(0)),
+    When(process__caseprocess__case__risk="medium", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner"))
+
+
+def _task_scope(user: User) -> Q:
+    return scope_q(
+        user,
+        office="process__caseprocess__case__office",
+        team="process__caseprocess__case__team",
+        owner="process__caseprocess__case__owner",
+    )
+
+
+def _case_tasks() -> QuerySet[Task]:
+    return Task.objects.filter(
+        flow_task_type="HUMAN", process__flow_class=CaseFlow, status__in=OPEN_TASK_STATUSES
+    )
+
+
+def _user_permissions(user: User) -> set[str]:
+    cached = getattr(user, "_task_perms", None)
+    if cached is None:
+        cached = user._task_perms = set(user.get_all_permissions())
+    return cached
+
+
+def my_tasks_q(user: User) -> Q:
+    return Q(owner=user)
+
+
+def team_queue_q(user: User) -> Q:
+    """Unclaimed tasks whose permission this user holds, in their scope, not their own request."""
+    perms = [p for p in _user_permissions(user) if p.startswith("case_flows.")]
+    return (
+        Q(owner__isnull=True, status=STATUS.NEW, owner_permission__in=perms)
+        & _task_scope(user)
+        & ~Q(approval__requested_by=user)
+    )
+
+
+def _filtered(qs: QuerySet[Task], *, risk=None, stage=None, overdue=None) -> QuerySet[Task]:
+    if risk:
+        qs = qs.filter(process__caseprocess__case__risk=risk)
+    if stage:
+        qs = qs.filter(process__caseprocess__case__stage=stage)
+    if overdue:
+        qs = qs.filter(process__caseprocess__case__is_overdue=True)
+    return qs
+
+
+def inbox_tasks(user: User, *, tab: str = "mine", risk=None, stage=None, overdue=None):
+    """Tasks for the inbox tab ('mine' or 'queue'), most urgent first, rows ready to render."""
+    condition = my_tasks_q(user) if tab == "mine" else team_queue_q(user)
+    qs = _filtered(_case_tasks().filter(condition), risk=risk, stage=stage, overdue=overdue)
+    return (
+        qs.select_related(
+            "process__caseprocess__case__person",
+            "process__caseprocess__case__owner",
+            "owner",
+        )
+        .annotate(risk_rank=RISK_RANK)
+        .order_by("-process__caseprocess__case__is_overdue", "risk_rank", "created", "pk")
+    )
+
+
+def inbox_counts(user: User, *, risk=None, stage=None, overdue=None) -> dict[str, int]:
+    """Both tab counts in one query."""
+    qs = _filtered(_case_tasks(), risk=risk, stage=stage, overdue=overdue)
+    return qs.aggregate(
+        mine=Count("pk", filter=my_tasks_q(user)),
+        queue=Count("pk", filter=team_queue_q(user)),
+    )
+
+
+def task_for_user(user: User, task_id: int) -> Task | None:
+    """A task of a case the user may see (else None: the page answers 404)."""
+    return (
+        _case_tasks_any_status()
+        .filter(_task_scope(user), pk=task_id)
+        .select_related("process__caseprocess__case__person", "owner")
+        .first()
+    )
+
+
+def _case_tasks_any_status() -> QuerySet[Task]:
+    return Task.objects.filter(flow_task_type="HUMAN", process__flow_class=CaseFlow)
+
+
+def case_search(user: User, query: str) -> QuerySet[Case]:
+    """By reference, client name (accent-insensitive) or phone, within the user's scope."""
+    qs = cases_visible_to(user).select_related("person", "owner", "category")
+    query = (query or "").strip()
+    if not query:
+        return qs.order_by("-opened_at")[:PAGE_SIZE]
+    condition = Q(reference__iexact=query) | Q(reference__istartswith=query)
+    folded = fold(query)
+    if folded:
+        condition |= Q(person__search_name__contains=folded)
+    phone = digits(query)
+    if len(phone) >= 5:
+        condition |= Q(person__phone_digits__contains=phone)
+    return qs.filter(condition).order_by("-opened_at")[:PAGE_SIZE]
+
+
+def case_for_user(user: User, case_id: int) -> Case | None:
+    return (
+        cases_visible_to(user)
+        .select_related("person", "office", "team", "owner", "category", "intake")
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+def case_timeline(case: Case, limit: int = 100) -> list[CaseEvent]:
+    return list(
+        CaseEvent.objects.filter(case=case)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def case_open_tasks(case: Case) -> list[Task]:
+    return list(
+        _case_tasks()
+        .filter(process__caseprocess__case=case)
+        .select_related("owner")
+        .order_by("created")
+    )
+
+
+def approvals_pending_for(user: User) -> QuerySet[Approval]:
+    """The supervisor's approvals page: pending requests they may decide, oldest first."""
+    ct = ContentType.objects.get_for_model(Case)
+    visible_cases = cases_visible_to(user).values("pk")
+    return (
+        Approval.objects.filter(
+            status=ApprovalStatus.PENDING,
+            subject_type=ct,
+            subject_id__in=visible_cases,
+            task__status__in=OPEN_TASK_STATUSES,
+        )
+        .filter(Q(task__owner__isnull=True) | Q(task__owner=user))
+        .exclude(requested_by=user)
+        .select_related("requested_by", "task__owner", "office")
+        .order_by("requested_at", "pk")
+    )
+
+
+def attach_cases(approvals) -> None:
+    """Load the cases behind a page of approvals in one query."""
+    approvals = list(approvals)
+    cases = Case.objects.select_related("person").in_bulk([a.subject_id for a in approvals])
+    for approval in approvals:
+        approval.case = cases.get(approval.subject_id)
+        approval.waited = timezone.now() - approval.requested_at
+    return approvals
+
+
+__all__ = ["Stage"]
