@@ -3,8 +3,10 @@ nodes are the only writers of Case.stage (under the flow's row lock)."""
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 from viewflow.workflow.flow.views import UpdateProcessView
+
+from workflows.locks import select_for_update_wait_lock
 
 from . import flow_steps
 from .flow_steps import (
@@ -28,7 +30,8 @@ APPROVE = "case_flows.approve_case"
 
 class CaseFlow(flow.Flow):
     process_class = CaseProcess
-    lock_impl = lock.select_for_update_lock
+    # viewflow's select_for_update_lock breaks inside an outer transaction: see workflows/locks.py
+    lock_impl = select_for_update_wait_lock
     process_title = _("Case")
     process_description = _("A case from intake to closure.")
 

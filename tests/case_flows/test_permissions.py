@@ -1,0 +1,134 @@
+"""Permission matrix: role x action x own/other office, enforced in the services."""
+
+import pytest
+
+from accounts.models import Role
+from case_flows import services
+from case_flows.models import Stage
+from tests.factories import category, make_person, make_team, make_user
+from workflows.approvals.services import approval_decide
+from workflows.errors import NotPermitted
+from workflows.queue import task_claim, task_reassign
+
+from .conftest import allocate, complete_intake, open_task, submit_assessment
+
+
+@pytest.fixture
+def people(office, other_office, team, supervisor, caseworker, manager):
+    other_team = make_team(other_office, name="Zespół")
+    return {
+        ("caseworker", "own"): caseworker,
+        ("supervisor", "own"): supervisor,
+        ("manager", "own"): manager,
+        ("caseworker", "other"): make_user(Role.CASEWORKER, other_office, other_team),
+        ("supervisor", "other"): make_user(Role.SUPERVISOR, other_office, other_team),
+        ("manager", "other"): make_user(Role.MANAGER, other_office),
+    }
+
+
+def _allocate(case, actor, caseworker):
+    return services.case_allocate(
+        task=open_task(case, "allocate"), actor=actor, caseworker=caseworker
+    )
+
+
+ALLOWED_TO_ALLOCATE = {("supervisor", "own")}
+
+
+@pytest.mark.parametrize(
+    "who", [(r, o) for r in ("caseworker", "supervisor", "manager") for o in ("own", "other")]
+)
+def test_allocate(who, people, new_case, caseworker):
+    actor = people[who]
+    if who in ALLOWED_TO_ALLOCATE:
+        _allocate(new_case, actor, caseworker)
+        new_case.refresh_from_db()
+        assert new_case.owner == caseworker
+    else:
+        with pytest.raises(NotPermitted):
+            _allocate(new_case, actor, caseworker)
+        new_case.refresh_from_db()
+        assert new_case.owner is None
+
+
+ALLOWED_TO_APPROVE = {("supervisor", "own"), ("manager", "own")}
+
+
+@pytest.mark.parametrize(
+    "who", [(r, o) for r in ("caseworker", "supervisor", "manager") for o in ("own", "other")]
+)
+def test_approve_assessment(who, people, new_case, supervisor, caseworker):
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    submit_assessment(new_case, caseworker)
+    approval = open_task(new_case, "approve_assessment").approval
+    actor = people[who]
+    if who in ALLOWED_TO_APPROVE:
+        approval_decide(approval=approval, actor=actor, approve=True, comment="")
+        new_case.refresh_from_db()
+        assert new_case.stage == Stage.PLANNING
+    else:
+        with pytest.raises(NotPermitted):
+            approval_decide(approval=approval, actor=actor, approve=True, comment="")
+        new_case.refresh_from_db()
+        assert new_case.stage == Stage.ASSESSMENT
+
+
+@pytest.mark.parametrize(
+    "who", [(r, o) for r in ("caseworker", "supervisor", "manager") for o in ("own", "other")]
+)
+def test_complete_someone_elses_task(who, people, new_case, supervisor, caseworker):
+    allocate(new_case, supervisor, caseworker)
+    with pytest.raises(NotPermitted):
+        services.intake_complete(
+            task=open_task(new_case, "intake"),
+            actor=people[who] if people[who] != caseworker else people[("caseworker", "other")],
+            source="walk_in",
+            presenting_concerns="x",
+            immediate_safety="safe",
+            consent_to_share=True,
+        )
+    new_case.refresh_from_db()
+    assert new_case.stage == Stage.INTAKE
+
+
+def test_caseworker_cannot_claim_supervisor_work(people, new_case):
+    with pytest.raises(NotPermitted):
+        task_claim(task=open_task(new_case, "allocate"), actor=people[("caseworker", "own")])
+
+
+def test_reassign_needs_a_supervisor_of_the_case(
+    people, new_case, office, team, supervisor, caseworker
+):
+    allocate(new_case, supervisor, caseworker)
+    other_worker = make_user(Role.CASEWORKER, office, team, username="cw-b")
+    task = open_task(new_case, "intake")
+    with pytest.raises(NotPermitted):
+        task_reassign(task=task, actor=people[("supervisor", "other")], to_user=other_worker)
+    with pytest.raises(NotPermitted):
+        task_reassign(task=task, actor=caseworker, to_user=other_worker)
+    # The target must be able to do the work: a caseworker of another office cannot.
+    with pytest.raises(NotPermitted):
+        task_reassign(task=task, actor=supervisor, to_user=people[("caseworker", "other")])
+    task_reassign(task=task, actor=supervisor, to_user=other_worker)
+    task.refresh_from_db()
+    assert task.owner == other_worker
+
+
+def test_open_case_only_in_own_office(people, office, other_office):
+    polish = people[("caseworker", "other")]
+    with pytest.raises(NotPermitted):
+        services.case_open(
+            actor=polish,
+            person=make_person(office),
+            office=office,
+            category=category(),
+            risk="low",
+            source="walk_in",
+            presenting_concerns="x",
+        )
+
+
+def test_reopen_needs_permission(people, new_case):
+    with pytest.raises(NotPermitted):
+        services.case_reopen(case=new_case, actor=people[("caseworker", "own")], comment="x")

@@ -1,0 +1,42 @@
+"""A flow lock that is safe inside an outer transaction.
+
+viewflow's `select_for_update_lock` takes the row with NOWAIT and catches the DatabaseError
+inside its own atomic block: when the row is contended inside an outer transaction (every
+service here runs in one), the savepoint is left aborted and the caller gets
+"current transaction is aborted" instead of a clean answer. This lock waits for the row
+instead (bounded by PostgreSQL's lock_timeout), so the second of two racing users simply
+runs after the first and finds the task already done: a clear Conflict, never a 500.
+"""
+
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from viewflow.workflow.exceptions import FlowLockFailed
+
+
+class WaitingSelectForUpdateLock:
+    def __init__(self, timeout_ms: int | None = None):
+        self.timeout_ms = timeout_ms
+
+    @contextmanager
+    def __call__(self, flow_class, process_pk):
+        timeout = self.timeout_ms or getattr(settings, "WORKFLOW_LOCK_TIMEOUT_MS", 10000)
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    if connection.vendor == "postgresql":
+                        with connection.cursor() as cursor:
+                            cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(timeout)}ms"])
+                    flow_class.process_class._default_manager.filter(
+                        pk=process_pk
+                    ).select_for_update().exists()
+                    if connection.vendor == "postgresql":
+                        with connection.cursor() as cursor:
+                            cursor.execute("SET LOCAL lock_timeout = 0")
+            except DatabaseError as exc:
+                raise FlowLockFailed(f"Lock failed for {flow_class}") from exc
+            yield
+
+
+select_for_update_wait_lock = WaitingSelectForUpdateLock()
