@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format messages compilemessages diagram bench clean
+.PHONY: install run test _test lint format messages compilemessages diagram bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -22,7 +22,7 @@ compilemessages: $(STAMP)
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	DEBUG=false $(PY) manage.py seed_demo
 	bin/dev
 
 test: install
@@ -45,3 +45,7 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .celery db.sqlite3 staticfiles
+
+# The stage diagram (Graphviz source). Render with `dot -Tsvg docs/case-stages.dot` if installed.
+diagram: $(STAMP)
+	$(PY) manage.py graph_transitions case_flows.Case.stage > docs/case-stages.dot

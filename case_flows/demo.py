@@ -1,5 +1,394 @@
-"""Demo cases: filled in below."""
+"""Demo cases: about 200 per demo office over every stage and risk level, driven through the
+real services at realistic past times, with invented names plausible for each country.
+
+Deterministic (seeded by office code) and idempotent: it only tops an office up to the target.
+"""
+
+import datetime
+import random
+
+import time_machine
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Office, Role, User
+from workflows.approvals.services import approval_decide
+
+from . import services
+from .models import Case, Category
+
+NAMES = {
+    "GH": {
+        "female": [
+            "Ama",
+            "Akosua",
+            "Abena",
+            "Akua",
+            "Yaa",
+            "Afua",
+            "Efua",
+            "Adwoa",
+            "Esi",
+            "Serwaa",
+        ],
+        "male": [
+            "Kwame",
+            "Kofi",
+            "Kwabena",
+            "Kwaku",
+            "Yaw",
+            "Kojo",
+            "Kwasi",
+            "Fiifi",
+            "Nana",
+            "Yeboah",
+        ],
+        "family": [
+            "Mensah",
+            "Owusu",
+            "Asante",
+            "Boateng",
+            "Osei",
+            "Appiah",
+            "Agyeman",
+            "Ofori",
+            "Darko",
+            "Acheampong",
+            "Frimpong",
+            "Amoah",
+            "Danquah",
+            "Sarpong",
+            "Bonsu",
+        ],
+    },
+    "PL": {
+        "female": [
+            "Anna",
+            "Zofia",
+            "Małgorzata",
+            "Agnieszka",
+            "Katarzyna",
+            "Barbara",
+            "Ewa",
+            "Joanna",
+            "Jadwiga",
+            "Łucja",
+        ],
+        "male": [
+            "Jan",
+            "Łukasz",
+            "Krzysztof",
+            "Paweł",
+            "Tomasz",
+            "Piotr",
+            "Stanisław",
+            "Józef",
+            "Wojciech",
+            "Grzegorz",
+        ],
+        # (masculine, feminine)
+        "family": [
+            ("Nowak", "Nowak"),
+            ("Kowalski", "Kowalska"),
+            ("Wiśniewski", "Wiśniewska"),
+            ("Wójcik", "Wójcik"),
+            ("Kowalczyk", "Kowalczyk"),
+            ("Kamiński", "Kamińska"),
+            ("Lewandowski", "Lewandowska"),
+            ("Zieliński", "Zielińska"),
+            ("Szymański", "Szymańska"),
+            ("Woźniak", "Woźniak"),
+            ("Dąbrowski", "Dąbrowska"),
+            ("Żółkiewski", "Żółkiewska"),
+            ("Jabłoński", "Jabłońska"),
+            ("Król", "Król"),
+        ],
+    },
+}
+CATEGORY_WEIGHTS = {
+    "GH": {"child_protection": 40, "gbv": 15, "disability": 15, "poverty": 20, "older_people": 10},
+    "PL": {
+        "domestic_violence": 25,
+        "older_people": 25,
+        "poverty": 30,
+        "disability": 15,
+        "child_protection": 5,
+    },
+}
+# How far along each case gets, with its share of the caseload.
+STAGE_WEIGHTS = [
+    ("unallocated", 8),
+    ("intake", 8),
+    ("assessment", 10),
+    ("assessment_submitted", 9),
+    ("planning", 8),
+    ("plan_submitted", 7),
+    ("referral", 8),
+    ("follow_up", 14),
+    ("follow_up_more", 8),
+    ("closing", 6),
+    ("closed", 14),
+]
+STEPS = [s for s, _w in STAGE_WEIGHTS]
+CONCERNS = {
+    "child_protection": "Child out of school and often left alone; neighbours worried.",
+    "gbv": "Woman reports repeated violence by her partner and needs safe shelter.",
+    "domestic_violence": "Procedura Niebieskiej Karty wszczęta przez policję po interwencji.",
+    "older_people": "Older person living alone, unable to manage daily tasks.",
+    "disability": "Young adult with a disability needs support to access services.",
+    "poverty": "Household without income after job loss; children's needs unmet.",
+}
 
 
-def seed_cases():
-    return "no demo cases yet"
+def _person(rng, office, category_code, actor):
+    country = office.jurisdiction if office.jurisdiction in NAMES else "GH"
+    names = NAMES[country]
+    sex = rng.choice(["female", "male"])
+    given = rng.choice(names[sex])
+    family = rng.choice(names["family"])
+    if isinstance(family, tuple):
+        family = family[1] if sex == "female" else family[0]
+    today = timezone.localdate()
+    if category_code == "child_protection":
+        age = rng.randint(2, 16)
+    elif category_code == "older_people":
+        age = rng.randint(68, 92)
+    else:
+        age = rng.randint(19, 60)
+    dob = today - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
+    phone = (
+        f"+233 2{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+        if country == "GH"
+        else f"+48 {rng.randint(500, 799)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+    )
+    return services.person_create(
+        actor=actor,
+        office=office,
+        given_name=given,
+        family_name=family,
+        sex=sex,
+        date_of_birth=dob,
+        date_of_birth_estimated=rng.random() < 0.2,
+        phone=phone if rng.random() < 0.8 else "",
+        address=rng.choice(["Bekwai", "Sochaczew", "Anwiankwanta", "Boziewicze", "Esaase"]),
+        disability=category_code == "disability",
+    )
+
+
+def _task(case, node):
+    from .selectors import case_open_tasks
+
+    return next(t for t in case_open_tasks(case) if t.flow_task.name == node)
+
+
+def _drive(case, target, *, rng, supervisor, caseworker, clock):
+    """Advance `case` step by step until `target`, moving the clock a few days each step."""
+
+    def step():
+        clock.append(
+            clock[-1] + datetime.timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 8))
+        )
+        return time_machine.travel(clock[-1], tick=False)
+
+    order = STEPS.index(target)
+    if order >= STEPS.index("intake"):
+        with step():
+            services.case_allocate(
+                task=_task(case, "allocate"), actor=supervisor, caseworker=caseworker
+            )
+    if order >= STEPS.index("assessment"):
+        with step():
+            services.intake_complete(
+                task=_task(case, "intake"),
+                actor=caseworker,
+                source=case.intake.source,
+                presenting_concerns=case.intake.presenting_concerns,
+                immediate_safety=rng.choice(["safe", "at_risk", "immediate_danger"]),
+                consent_to_share=rng.random() < 0.9,
+            )
+    if order >= STEPS.index("assessment_submitted"):
+        with step():
+            services.assessment_submit(
+                task=_task(case, "assess"),
+                actor=caseworker,
+                needs={
+                    d: rng.choice(["none", "low", "medium", "high"])
+                    for d in ("safety", "health", "education", "shelter", "income", "psychosocial")
+                },
+                strengths=rng.choice(
+                    [
+                        "Supportive extended family",
+                        "Engaged with the school",
+                        "Church community helps",
+                        "Motivated to change",
+                    ]
+                ),
+                risk_decided=case.risk,
+            )
+    if order >= STEPS.index("planning"):
+        if rng.random() < 0.15:
+            with step():
+                approval_decide(
+                    approval=_task(case, "approve_assessment").approval,
+                    actor=supervisor,
+                    approve=False,
+                    comment="Please add the school's and the family's views.",
+                )
+            with step():
+                services.assessment_submit(
+                    task=_task(case, "assess"),
+                    actor=caseworker,
+                    needs={"safety": "medium"},
+                    strengths="Supportive extended family; school engaged",
+                    risk_decided=case.risk,
+                )
+        with step():
+            approval_decide(
+                approval=_task(case, "approve_assessment").approval,
+                actor=supervisor,
+                approve=True,
+                comment="",
+            )
+    if order >= STEPS.index("plan_submitted"):
+        with step():
+            services.plan_submit(
+                task=_task(case, "plan"),
+                actor=caseworker,
+                goals=["Safe and stable at home", "Access to the services needed"],
+                actions=[
+                    {
+                        "description": "Home visit with the family",
+                        "responsible": str(caseworker),
+                        "target_date": (clock[-1] + datetime.timedelta(days=30)).date(),
+                    }
+                ],
+                no_referral_needed=rng.random() < 0.2,
+            )
+    if order >= STEPS.index("referral"):
+        with step():
+            approval_decide(
+                approval=_task(case, "approve_plan").approval,
+                actor=supervisor,
+                approve=True,
+                comment="",
+            )
+    if order >= STEPS.index("follow_up"):
+        with step():
+            services.referrals_arrange(
+                task=_task(case, "arrange_referrals"),
+                actor=caseworker,
+                referrals=[
+                    {
+                        "service_type": rng.choice(["Health", "Education", "Legal aid", "Shelter"]),
+                        "provider_name": rng.choice(
+                            [
+                                "District Hospital",
+                                "Legal Aid Office",
+                                "Municipal school",
+                                "Women's shelter",
+                            ]
+                        ),
+                        "consent_recorded": True,
+                    }
+                ],
+            )
+    if order >= STEPS.index("follow_up_more"):
+        with step():
+            services.follow_up_record(
+                task=_task(case, "follow_up"),
+                actor=caseworker,
+                date=clock[-1].date(),
+                mode=rng.choice(["visit", "phone", "office"]),
+                notes="Family engaging with the plan.",
+                next_step="continue",
+            )
+    if order >= STEPS.index("closing"):
+        with step():
+            services.follow_up_record(
+                task=_task(case, "follow_up"),
+                actor=caseworker,
+                date=clock[-1].date(),
+                mode="visit",
+                notes="Goals met; family stable.",
+                next_step="close",
+            )
+        with step():
+            services.closure_prepare(
+                task=_task(case, "prepare_closure"),
+                actor=caseworker,
+                reason="goals_met",
+                summary="Goals of the plan were met.",
+            )
+    if order >= STEPS.index("closed"):
+        with step():
+            approval_decide(
+                approval=_task(case, "approve_closure").approval,
+                actor=supervisor,
+                approve=True,
+                comment="",
+            )
+
+
+def seed_office_cases(office: Office, target: int | None = None) -> int:
+    target = settings.DEMO_CASES_PER_OFFICE if target is None else target
+    existing = Case.objects.filter(office=office).count()
+    if existing >= target:
+        return 0
+    team = office.teams.select_related("supervisor").order_by("pk").first()
+    if team is None or team.supervisor is None:
+        return 0
+    supervisor = team.supervisor
+    caseworkers = list(
+        User.objects.filter(teams=team, groups__name=Role.CASEWORKER).order_by("username")
+    )
+    if not caseworkers:
+        return 0
+    country = office.jurisdiction if office.jurisdiction in CATEGORY_WEIGHTS else "GH"
+    weights = CATEGORY_WEIGHTS[country]
+    categories = {c.code: c for c in Category.objects.filter(code__in=weights)}
+    now = timezone.now()
+    created = 0
+    for index in range(existing, target):
+        rng = random.Random(f"{office.code}-{index}")
+        code = rng.choices(list(weights), weights=list(weights.values()))[0]
+        target_stage = rng.choices(STEPS, weights=[w for _s, w in STAGE_WEIGHTS])[0]
+        risk = rng.choices(["high", "medium", "low"], weights=[2, 5, 3])[0]
+        steps = STEPS.index(target_stage) + 2
+        start = now - datetime.timedelta(
+            days=steps * 3 + rng.randint(0, 45), hours=rng.randint(0, 23)
+        )
+        clock = [start]
+        caseworker = rng.choice(caseworkers)
+        with transaction.atomic(), time_machine.travel(start, tick=False):
+            person = _person(rng, office, code, caseworker)
+            case = services.case_open(
+                actor=caseworker,
+                person=person,
+                office=office,
+                category=categories[code],
+                risk=risk,
+                source=rng.choice(
+                    ["walk_in", "hotline", "police", "school", "health", "community"]
+                ),
+                presenting_concerns=CONCERNS[code],
+                team=team,
+            )
+        with transaction.atomic():
+            _drive(
+                case,
+                target_stage,
+                rng=rng,
+                supervisor=supervisor,
+                caseworker=caseworker,
+                clock=clock,
+            )
+        created += 1
+    return created
+
+
+def seed_cases() -> str:
+    results = []
+    for office in Office.objects.filter(code__in=["BEK", "SOC"]).order_by("code"):
+        results.append(f"{office.code}: {seed_office_cases(office)} cases created")
+    return "; ".join(results)

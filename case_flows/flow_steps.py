@@ -64,15 +64,20 @@ APPROVAL_KIND_BY_TRANSITION = {
 KIND_BY_STAGE = {Stage.ASSESSMENT: "assessment", Stage.PLANNING: "plan", Stage.CLOSING: "closure"}
 
 
-def fire_transition(case: Case, name: str, *, actor, comment: str = "", data=None) -> CaseEvent:
-    """Fire one stage transition and write its single timeline event."""
+def fire_transition(
+    case: Case, name: str, *, actor, comment: str = "", data=None, waived: bool = False
+) -> CaseEvent:
+    """Fire one stage transition and write its single timeline event.
+
+    `waived`: the office's approval rule waives the approver's role for this step.
+    """
     method = getattr(case, name)
     if not can_proceed(method):
         raise Conflict(
             _("The case cannot move this way from %(stage)s: the required records are missing.")
             % {"stage": case.get_stage_display()}
         )
-    if actor is None or not has_transition_perm(method, actor):
+    if actor is None or not (waived or has_transition_perm(method, actor)):
         raise NotPermitted(_("You do not have permission to do this."))
     from_stage = case.stage
     method()
@@ -100,11 +105,12 @@ class FireTransition:
         case = Case.objects.select_related("office", "team").get(pk=activation.process.case_id)
         activation.process.case = case
         actor = _actor(activation)
-        name, comment = self.name, ""
+        name, comment, waived = self.name, "", False
         if name in APPROVAL_KIND_BY_TRANSITION:
             approval = _latest_approval(case, APPROVAL_KIND_BY_TRANSITION[name])
             comment = approval.comment if approval else ""
             actor = approval.decided_by if approval else actor
+            waived = bool(approval and approval.auto_approved)
         elif name == "reopen":
             comment = previous_task(activation).data.get("comment", "")
         elif name == "return_for_revision":
@@ -113,7 +119,7 @@ class FireTransition:
             actor = approval.decided_by
             if approval.status == ApprovalStatus.WITHDRAWN:
                 name = "withdraw_submission"
-        fire_transition(case, name, actor=actor, comment=comment)
+        fire_transition(case, name, actor=actor, comment=comment, waived=waived)
 
 
 def fire(name: str) -> FireTransition:

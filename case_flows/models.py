@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from viewflow.workflow.models import Process
 
 from accounts.models import Office, Team
@@ -147,10 +147,6 @@ class CaseReferenceCounter(models.Model):
         ]
 
 
-def _closure_target(case, *args, **kwargs):
-    return Stage.FOLLOW_UP if case.stage == Stage.CLOSING else case.stage
-
-
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
     person = models.ForeignKey(
@@ -263,24 +259,42 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def approve_closure(self):
         self.closed_at = timezone.now()
 
+    # Returned or withdrawn work goes back to the stage where it is revised.
     @transition(
         field=stage,
-        source=[Stage.ASSESSMENT, Stage.PLANNING, Stage.CLOSING],
-        target=RETURN_VALUE(Stage.ASSESSMENT, Stage.PLANNING, Stage.FOLLOW_UP),
+        source=Stage.ASSESSMENT,
+        target=Stage.ASSESSMENT,
+        permission="case_flows.approve_case",
+    )
+    @transition(
+        field=stage,
+        source=Stage.PLANNING,
+        target=Stage.PLANNING,
+        permission="case_flows.approve_case",
+    )
+    @transition(
+        field=stage,
+        source=Stage.CLOSING,
+        target=Stage.FOLLOW_UP,
         permission="case_flows.approve_case",
     )
     def return_for_revision(self):
-        return _closure_target(self)
+        """A supervisor returns submitted work to the caseworker with a comment."""
 
     @transition(
         field=stage,
-        source=[Stage.ASSESSMENT, Stage.PLANNING, Stage.CLOSING],
-        target=RETURN_VALUE(Stage.ASSESSMENT, Stage.PLANNING, Stage.FOLLOW_UP),
+        source=Stage.ASSESSMENT,
+        target=Stage.ASSESSMENT,
         permission="case_flows.work_case",
+    )
+    @transition(
+        field=stage, source=Stage.PLANNING, target=Stage.PLANNING, permission="case_flows.work_case"
+    )
+    @transition(
+        field=stage, source=Stage.CLOSING, target=Stage.FOLLOW_UP, permission="case_flows.work_case"
     )
     def withdraw_submission(self):
         """The caseworker takes back work submitted for approval, to revise it."""
-        return _closure_target(self)
 
     @transition(
         field=stage,

@@ -1,8 +1,9 @@
 import pytest
 
 from accounts.models import Role
+from case_flows import services
 
-from .factories import make_office, make_team, make_user
+from .factories import category, make_office, make_person, make_team, make_user
 
 
 @pytest.fixture
@@ -33,3 +34,17 @@ def caseworker(office, team):
 @pytest.fixture
 def manager(office):
     return make_user(Role.MANAGER, office, username="mgr")
+
+
+@pytest.fixture
+def new_case(office, team, caseworker, supervisor):
+    person = make_person(office, "Kwame", "Mensah", phone="+233 24 123 4567")
+    return services.case_open(
+        actor=caseworker,
+        person=person,
+        office=office,
+        category=category(),
+        risk="medium",
+        source="walk_in",
+        presenting_concerns="Child out of school, signs of neglect",
+    )

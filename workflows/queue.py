@@ -44,6 +44,15 @@ def user_may_take(user: User, task: Task) -> bool:
     return user_can_see_task(user, task)
 
 
+def user_may_be_given(user: User, task: Task) -> bool:
+    """Whom a supervisor or manager may hand a task to: someone with the task's permission
+    who works on the case or in its office (a deputy from another team, say)."""
+    if not user.is_active or (task.owner_permission and not user.has_perm(task.owner_permission)):
+        return False
+    subject = subject_of(task)
+    return user.home_office_id == subject.office_id or user_can_see_task(user, task)
+
+
 def _done_message(task: Task) -> str:
     who = task.owner or _("someone else")
     when = (
@@ -123,7 +132,7 @@ def task_reassign(*, task: Task, actor: User, to_user: User) -> Task:
             raise NotPermitted(
                 _("Only a supervisor or manager of this case can reassign its tasks.")
             )
-        if not user_may_take(to_user, task):
+        if not user_may_be_given(to_user, task):
             raise NotPermitted(
                 _("%(who)s cannot do this task: they lack the role or do not work on this case.")
                 % {"who": to_user}
@@ -165,7 +174,9 @@ def task_complete(
             activation.assign(actor)
         elif task.owner_id != actor.pk:
             raise NotPermitted(_("This task is assigned to %(who)s.") % {"who": task.owner})
-        if check_permission and not user_may_take(actor, task):
+        # An assigned task was given to the actor by a claim, a supervisor's reassignment or
+        # the approval routing, each checked there: here the role's permission is enough.
+        if check_permission and task.owner_permission and not actor.has_perm(task.owner_permission):
             raise NotPermitted(_("You may not do this task."))
         if task.status == STATUS.ASSIGNED:
             activation.start(None)

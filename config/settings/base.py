@@ -95,6 +95,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Demo accounts all use the password "demo"; production refuses it (see production.py).
 REFUSE_DEMO_PASSWORDS = False
 DEMO_PASSWORD = "demo"
+DEMO_CASES_PER_OFFICE = env_int("DEMO_CASES_PER_OFFICE", 200)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("pl", _("Polish"))]

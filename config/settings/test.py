@@ -16,3 +16,4 @@ STORAGES = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+DEMO_CASES_PER_OFFICE = 12  # the full 200 per office are exercised by `make run`

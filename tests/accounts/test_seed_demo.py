@@ -1,5 +1,6 @@
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db.models import Count
 
 from accounts.models import Office, Role, Team, User
 
@@ -10,6 +11,25 @@ def test_seed_demo_is_idempotent(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert (Office.objects.count(), Team.objects.count(), User.objects.count()) == counts
     assert counts[0] == 2 and counts[1] == 2
+
+
+def test_seed_demo_cases_spread_and_idempotent(db, settings):
+    from case_flows.models import Case
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    per_office = dict(Case.objects.values_list("office__code").annotate(n=Count("pk")))
+    assert per_office == {
+        "BEK": settings.DEMO_CASES_PER_OFFICE,
+        "SOC": settings.DEMO_CASES_PER_OFFICE,
+    }
+    assert Case.objects.values("stage").distinct().count() >= 4
+    assert Case.objects.values("risk").distinct().count() == 3
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert Case.objects.count() == 2 * settings.DEMO_CASES_PER_OFFICE
+    # Plausible names for each country.
+    assert Case.objects.filter(
+        office__code="SOC", person__family_name__regex="[ąćęłńóśźżŁŻ]"
+    ).exists()
 
 
 def test_seed_demo_users_offices_and_roles(db, client):

@@ -1,11 +1,9 @@
 import datetime
 
-import pytest
 from viewflow.workflow.status import STATUS
 
 from case_flows import services
 from case_flows.models import Case
-from tests.factories import category, make_person
 
 
 def open_task(case: Case, node: str):
@@ -27,20 +25,6 @@ def _node(name):
     from case_flows.flows import CaseFlow
 
     return getattr(CaseFlow, name)
-
-
-@pytest.fixture
-def new_case(office, team, caseworker, supervisor):
-    person = make_person(office, "Kwame", "Mensah", phone="+233 24 123 4567")
-    return services.case_open(
-        actor=caseworker,
-        person=person,
-        office=office,
-        category=category(),
-        risk="medium",
-        source="walk_in",
-        presenting_concerns="Child out of school, signs of neglect",
-    )
 
 
 def allocate(case, supervisor, caseworker):

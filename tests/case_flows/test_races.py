@@ -1,4 +1,4 @@
-"""Two people acting on the same thing at once: exactly one wins, the other gets a clear Conflict."""
+"""Two people acting on the same thing at once: one wins, the other gets a clear Conflict."""
 
 import threading
 
