@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Role
+from accounts.scope import can_see
 from workflows.approvals.models import ApprovalStatus
 from workflows.approvals.services import approval_decide, approval_withdraw
 from workflows.errors import WorkflowError
@@ -398,8 +399,20 @@ def case_new(request):
         case = _register_case(actor=request.user, office=office, form=form)
     except WorkflowError as exc:
         return _error_page(request, exc, page)
-    messages.success(request, _("Case %(reference)s was opened.") % {"reference": case.reference})
-    return redirect("case_detail", case_id=case.pk)
+    if can_see(
+        request.user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id
+    ):
+        messages.success(
+            request, _("Case %(reference)s was opened.") % {"reference": case.reference}
+        )
+        return redirect("case_detail", case_id=case.pk)
+    # A caseworker sees a case once it is allocated to them or their team.
+    messages.success(
+        request,
+        _("Case %(reference)s was opened; a supervisor will allocate it.")
+        % {"reference": case.reference},
+    )
+    return redirect("case_list")
 
 
 def _case_or_404(user, case_id: int):
