@@ -203,9 +203,9 @@ def test_search_is_accent_insensitive_and_scoped(office, team, caseworker, super
     assert ours.reference in body and theirs.reference not in body
     assert "Mensah" not in body
     assert ours.reference in client.get(reverse("case_list") + "?q=601222333").content.decode()
-    assert ours.reference in client.get(
-        reverse("case_list") + f"?q={ours.reference}"
-    ).content.decode()
+    assert (
+        ours.reference in client.get(reverse("case_list") + f"?q={ours.reference}").content.decode()
+    )
     body = client.get(reverse("case_list") + "?q=nobody-like-this").content.decode()
     assert "No case matches" in body
 
