@@ -2,16 +2,33 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from . import services
+from .models import Role
 from .scope import visible_offices
+
+# Where each role lands after signing in (URL names). Managers get a dashboard later.
+LANDING_PAGE_BY_ROLE = {
+    Role.CASEWORKER: "inbox",
+    Role.SUPERVISOR: "approvals",
+    Role.MANAGER: "case_list",
+    Role.ADMINISTRATOR: "case_list",
+}
+
+
+def landing_page_for(user) -> str | None:
+    """The URL name of the user's landing page, or None for the plain home page."""
+    return LANDING_PAGE_BY_ROLE.get(user.primary_role)
 
 
 @login_required
 def home(request):
+    landing = landing_page_for(request.user)
+    if landing is not None:
+        return redirect(landing)
     return render(
         request,
         "accounts/home.html",

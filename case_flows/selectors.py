@@ -16,7 +16,16 @@ from accounts.scope import scope_q
 from workflows.approvals.models import Approval, ApprovalStatus
 
 from .flows import CaseFlow
-from .models import Case, CaseEvent, Stage
+from .models import (
+    Assessment,
+    Case,
+    CaseEvent,
+    CasePlan,
+    Closure,
+    FollowUp,
+    Referral,
+    Stage,
+)
 from .text import digits, fold
 
 PAGE_SIZE = 25
@@ -154,7 +163,8 @@ def case_open_tasks(case: Case) -> list[Task]:
     return list(
         _case_tasks()
         .filter(process__caseprocess__case=case)
-        .select_related("owner")
+        # The case rides along so queue checks (user_may_take) need no query per task.
+        .select_related("owner", "process__caseprocess__case")
         .order_by("created")
     )
 
@@ -185,6 +195,67 @@ def attach_cases(approvals) -> None:
         approval.case = cases.get(approval.subject_id)
         approval.waited = timezone.now() - approval.requested_at
     return approvals
+
+
+def _latest(model, case: Case):
+    return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
+
+
+def latest_plan(case: Case) -> CasePlan | None:
+    """The current episode's latest case plan with its goals and actions loaded."""
+    return (
+        CasePlan.objects.filter(case=case, episode=case.episode)
+        .prefetch_related("goals", "actions")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def case_records(case: Case) -> dict:
+    """The current episode's stage records for the case page: a fixed number of queries."""
+    return {
+        "intake": getattr(case, "intake", None),
+        "assessment": _latest(Assessment, case),
+        "plan": latest_plan(case),
+        "referrals": list(
+            Referral.objects.filter(case=case, episode=case.episode).order_by("created_at", "pk")
+        ),
+        "follow_ups": list(
+            FollowUp.objects.filter(case=case, episode=case.episode).order_by("-date", "-pk")
+        ),
+        "closure": _latest(Closure, case),
+    }
+
+
+def approval_for_user(user: User, approval_id: int) -> Approval | None:
+    """An approval on a case the user may see (else None: the page answers 404), case attached."""
+    ct = ContentType.objects.get_for_model(Case)
+    approval = (
+        Approval.objects.filter(
+            pk=approval_id, subject_type=ct, subject_id__in=cases_visible_to(user).values("pk")
+        )
+        .select_related("requested_by", "decided_by", "task__owner")
+        .first()
+    )
+    if approval is not None:
+        approval.case = (
+            Case.objects.select_related("person", "office", "team", "owner", "category")
+            .filter(pk=approval.subject_id)
+            .first()
+        )
+    return approval
+
+
+def approval_record(approval: Approval):
+    """The record submitted for approval: an Assessment, a CasePlan (goals, actions) or Closure."""
+    if approval.kind == "plan":
+        return (
+            CasePlan.objects.filter(pk=approval.record_id)
+            .prefetch_related("goals", "actions")
+            .first()
+        )
+    model = {"assessment": Assessment, "closure": Closure}.get(approval.kind)
+    return model.objects.filter(pk=approval.record_id).first() if model else None
 
 
 __all__ = ["Stage"]

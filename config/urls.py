@@ -12,5 +12,6 @@ admin.site.site_title = _("Caseflow")
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("", include("case_flows.urls")),
     path("admin/", admin.site.urls),
 ]

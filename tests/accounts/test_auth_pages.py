@@ -45,11 +45,12 @@ def test_logout_is_post(client, caseworker):
 def test_user_language_preference_applies_and_switcher_saves_it(client, office):
     user = make_user(Role.CASEWORKER, office, preferred_language="pl")
     client.force_login(user)
-    assert "Wyloguj" in client.get(reverse("home")).content.decode()
+    # follow=True: a caseworker's home redirects to their inbox.
+    assert "Wyloguj" in client.get(reverse("home"), follow=True).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     user.refresh_from_db()
     assert user.preferred_language == "en"
-    assert "Log out" in client.get(reverse("home")).content.decode()
+    assert "Log out" in client.get(reverse("home"), follow=True).content.decode()
 
 
 def test_demo_password_refused_under_production_flag(client, settings, office):
@@ -72,6 +73,6 @@ def test_times_show_in_office_timezone(client, office):
     office.timezone = "Europe/Warsaw"
     office.save()
     client.force_login(user)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
     assert response.status_code == 200
     assert timezone.get_current_timezone_name() == "UTC"  # deactivated after the request

@@ -1,0 +1,440 @@
+"""Forms of the case pages: they validate input; the services in services.py do the writes."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+
+from .models import (
+    NEED_DOMAINS,
+    Category,
+    ClosureReason,
+    ContactMode,
+    GoalProgress,
+    IntakeSource,
+    NeedLevel,
+    Risk,
+    Safety,
+    Sex,
+    Stage,
+    Urgency,
+)
+
+YES_NO = [("", "---------"), ("yes", _("Yes")), ("no", _("No"))]
+
+NEXT_STEP_CHOICES = [
+    ("continue", _("Continue: schedule another follow-up")),
+    ("close", _("Close the case: the goals are met or help is no longer needed")),
+    ("reassess", _("Reassess: the situation has changed")),
+    ("revise_plan", _("Revise the case plan")),
+    ("new_referral", _("Make a new referral")),
+]
+
+
+def _yes_no_to_bool(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+# --- lists ------------------------------------------------------------------------------
+
+
+class InboxFilterForm(forms.Form):
+    risk = forms.ChoiceField(
+        label=_("Risk"), choices=[("", _("Any risk")), *Risk.choices], required=False
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("", _("Any stage")), *Stage.choices], required=False
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+class CaseSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search cases"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Reference, client name or phone")}
+        ),
+    )
+
+
+# --- registering a case ----------------------------------------------------------------
+
+
+class CaseRegisterForm(forms.Form):
+    """A new client and their case, as taken at the first contact."""
+
+    given_name = forms.CharField(label=_("Given name"), max_length=120)
+    family_name = forms.CharField(label=_("Family name"), max_length=120)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    date_of_birth_estimated = forms.BooleanField(
+        label=_("The date of birth is estimated"), required=False
+    )
+    national_id = forms.CharField(label=_("National ID"), max_length=40, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    address = forms.CharField(label=_("Address or community"), max_length=255, required=False)
+    preferred_language = forms.CharField(
+        label=_("Client's preferred language"), max_length=40, required=False
+    )
+    disability = forms.BooleanField(label=_("Has a disability"), required=False)
+    disability_notes = forms.CharField(
+        label=_("Disability details"), max_length=255, required=False
+    )
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    risk = forms.ChoiceField(label=_("Risk level"), choices=Risk.choices)
+    source = forms.ChoiceField(label=_("How the case came to us"), choices=IntakeSource.choices)
+    presenting_concerns = forms.CharField(
+        label=_("Presenting concerns"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    immediate_safety = forms.ChoiceField(
+        label=_("Immediate safety"), choices=[("", "---------"), *Safety.choices], required=False
+    )
+    consent_to_share = forms.ChoiceField(
+        label=_("Consent to share information"), choices=YES_NO, required=False
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        help_text=_("Leave empty to let a supervisor allocate the case."),
+    )
+
+    def __init__(self, *args, office=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        self.fields["team"].queryset = (
+            Team.objects.filter(office=office) if office else Team.objects.none()
+        )
+
+    def clean_consent_to_share(self):
+        return _yes_no_to_bool(self.cleaned_data["consent_to_share"])
+
+    def person_data(self) -> dict:
+        names = [
+            "given_name",
+            "family_name",
+            "sex",
+            "date_of_birth",
+            "date_of_birth_estimated",
+            "national_id",
+            "phone",
+            "address",
+            "preferred_language",
+            "disability",
+            "disability_notes",
+        ]
+        return {name: self.cleaned_data[name] for name in names}
+
+    def case_data(self) -> dict:
+        names = [
+            "category",
+            "risk",
+            "source",
+            "presenting_concerns",
+            "immediate_safety",
+            "consent_to_share",
+            "team",
+        ]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+# --- task forms ------------------------------------------------------------------------
+
+
+class AllocateForm(forms.Form):
+    caseworker = forms.ModelChoiceField(label=_("Caseworker"), queryset=User.objects.none())
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        help_text=_("Leave empty to use the caseworker's team."),
+    )
+
+    def __init__(self, *args, case, caseworkers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = caseworkers
+        self.fields["team"].queryset = Team.objects.filter(office_id=case.office_id)
+        if case.team_id:
+            self.fields["team"].initial = case.team_id
+
+
+class IntakeForm(forms.Form):
+    source = forms.ChoiceField(label=_("How the case came to us"), choices=IntakeSource.choices)
+    presenting_concerns = forms.CharField(
+        label=_("Presenting concerns"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    immediate_safety = forms.ChoiceField(label=_("Immediate safety"), choices=Safety.choices)
+    consent_to_share = forms.ChoiceField(label=_("Consent to share information"), choices=YES_NO)
+
+    def clean_consent_to_share(self):
+        return _yes_no_to_bool(self.cleaned_data["consent_to_share"])
+
+
+class AssessmentForm(forms.Form):
+    """One need level per domain, then the strengths and the decided risk level."""
+
+    needs_notes = forms.CharField(
+        label=_("Notes on needs"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    strengths = forms.CharField(label=_("Strengths"), widget=forms.Textarea(attrs={"rows": 3}))
+    risk_decided = forms.ChoiceField(label=_("Risk level decided"), choices=Risk.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        need_fields = {
+            f"need_{code}": forms.ChoiceField(
+                label=label, choices=NeedLevel.choices, initial=NeedLevel.NONE
+            )
+            for code, label in NEED_DOMAINS
+        }
+        # Domains first, in NEED_DOMAINS order.
+        self.fields = {**need_fields, **self.fields}
+
+    def need_fields(self):
+        return [self[f"need_{code}"] for code, _label in NEED_DOMAINS]
+
+    def other_fields(self):
+        return [self[name] for name in ("needs_notes", "strengths", "risk_decided")]
+
+    def needs(self) -> dict[str, str]:
+        return {code: self.cleaned_data[f"need_{code}"] for code, _label in NEED_DOMAINS}
+
+
+class PlanForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    goals = forms.CharField(
+        label=_("Goals"),
+        help_text=_("One goal per line."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    no_referral_needed = forms.BooleanField(
+        label=_("No referral needed"),
+        required=False,
+        help_text=_("Services are provided by this office; no referral is needed."),
+    )
+
+    def clean_goals(self):
+        goals = [line.strip() for line in self.cleaned_data["goals"].splitlines() if line.strip()]
+        if not goals:
+            raise ValidationError(_("Write at least one goal."))
+        too_long = [g for g in goals if len(g) > 255]
+        if too_long:
+            raise ValidationError(_("A goal can be at most 255 characters long."))
+        return goals
+
+
+class PlanActionForm(forms.Form):
+    description = forms.CharField(label=_("Action"), max_length=255, required=False)
+    responsible = forms.CharField(label=_("Responsible party"), max_length=120, required=False)
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        filled = [data.get(name) for name in ("description", "responsible", "target_date")]
+        if any(filled) and not all(filled):
+            raise ValidationError(
+                _("Each action needs a description, a responsible party and a target date.")
+            )
+        return data
+
+    def is_blank(self) -> bool:
+        return not any(
+            self.cleaned_data.get(name) for name in ("description", "responsible", "target_date")
+        )
+
+
+class _AtLeastOneActionFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.actions():
+            raise ValidationError(_("A case plan needs at least one action."))
+
+    def actions(self) -> list[dict]:
+        return [
+            {
+                name: form.cleaned_data[name]
+                for name in ("description", "responsible", "target_date")
+            }
+            for form in self.forms
+            if form.cleaned_data and not form.is_blank()
+        ]
+
+
+PlanActionFormSet = forms.formset_factory(
+    PlanActionForm, formset=_AtLeastOneActionFormSet, extra=3, max_num=30
+)
+
+
+class ReassessmentForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why does the case need reassessment?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReferralForm(forms.Form):
+    service_type = forms.CharField(label=_("Service type"), max_length=120, required=False)
+    provider_name = forms.CharField(label=_("Provider"), max_length=160, required=False)
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.ROUTINE
+    )
+    consent_recorded = forms.BooleanField(label=_("Client consented to sharing"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("service_type")) != bool(data.get("provider_name")) or (
+            data.get("notes") and not data.get("service_type")
+        ):
+            raise ValidationError(_("Each referral needs a service type and a provider."))
+        return data
+
+    def is_blank(self) -> bool:
+        return not self.cleaned_data.get("service_type")
+
+
+class _ReferralFormSet(forms.BaseFormSet):
+    def referrals(self) -> list[dict]:
+        return [
+            dict(form.cleaned_data)
+            for form in self.forms
+            if form.cleaned_data and not form.is_blank()
+        ]
+
+
+ReferralFormSet = forms.formset_factory(ReferralForm, formset=_ReferralFormSet, extra=3, max_num=30)
+
+
+class ReferralsDoneForm(forms.Form):
+    none_needed = forms.BooleanField(
+        label=_("No referral is needed: this office provides the services"), required=False
+    )
+
+    def __init__(self, *args, formset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.formset = formset
+
+    def clean(self):
+        data = super().clean()
+        if self.formset is not None and self.formset.is_valid():
+            if not self.formset.referrals() and not data.get("none_needed"):
+                raise ValidationError(
+                    _("Record at least one referral, or confirm that none is needed.")
+                )
+        return data
+
+
+class FollowUpForm(forms.Form):
+    date = forms.DateField(label=_("Date of the contact"), widget=DateInput())
+    mode = forms.ChoiceField(label=_("How"), choices=ContactMode.choices)
+    notes = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}))
+    next_step = forms.ChoiceField(
+        label=_("What happens next"),
+        choices=NEXT_STEP_CHOICES,
+        initial="continue",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = list(goals)
+        for goal in self.goals:
+            self.fields[f"goal_{goal.pk}"] = forms.ChoiceField(
+                label=goal.description,
+                choices=[("", _("Not assessed")), *GoalProgress.choices],
+                required=False,
+            )
+
+    def goal_fields(self):
+        return [self[f"goal_{goal.pk}"] for goal in self.goals]
+
+    def progress(self) -> dict[str, str]:
+        result = {}
+        for goal in self.goals:
+            value = self.cleaned_data.get(f"goal_{goal.pk}")
+            if value:
+                result[str(goal.pk)] = value
+        return result
+
+
+class ClosureForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason for closing"), choices=ClosureReason.choices)
+    summary = forms.CharField(label=_("Closing summary"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+# --- queue and case actions --------------------------------------------------------------
+
+
+class ReassignForm(forms.Form):
+    to_user = forms.ModelChoiceField(label=_("Give the task to"), queryset=User.objects.none())
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = (
+            User.objects.filter(is_active=True, teams__office_id=case.office_id)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+
+
+class ReopenForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Why is the case being reopened?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RiskForm(forms.Form):
+    risk = forms.ChoiceField(label=_("New risk level"), choices=Risk.choices)
+    comment = forms.CharField(
+        label=_("Why did the risk level change?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DecisionForm(forms.Form):
+    """Approve, or return for revision: returning needs a comment."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("return", _("Return for revision"))],
+        widget=forms.HiddenInput,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you return the work for revision."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error(
+                "comment", _("Say what needs revising: a comment is required to return work.")
+            )
+        return data
+
+    @property
+    def approve(self) -> bool:
+        return self.cleaned_data["decision"] == "approve"
+
+
+class WithdrawForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Why are you withdrawing it? (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

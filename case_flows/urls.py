@@ -1,0 +1,20 @@
+"""URLs of the case pages, included at the site root."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("tasks/<int:task_id>/", views.task_page, name="task"),
+    path("tasks/<int:task_id>/claim/", views.task_claim_view, name="task_claim"),
+    path("tasks/<int:task_id>/release/", views.task_release_view, name="task_release"),
+    path("tasks/<int:task_id>/reassign/", views.task_reassign_view, name="task_reassign"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/reopen/", views.case_reopen_view, name="case_reopen"),
+    path("cases/<int:case_id>/risk/", views.case_risk_view, name="case_risk"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:approval_id>/", views.approval_detail, name="approval_detail"),
+]

@@ -1,0 +1,594 @@
+"""Case pages: the inbox, task pages, case search and case page, the approvals page.
+
+Views stay thin: validate a form, call one service or selector, render. A WorkflowError from
+a service becomes a message on the re-rendered page with the error's HTTP status (409 for a
+conflict, 403 for a refusal); a task, case or approval outside the user's scope is a 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow.status import STATUS
+
+from accounts.models import Role
+from accounts.scope import can_see
+from workflows.approvals.models import ApprovalStatus
+from workflows.approvals.services import approval_decide, approval_withdraw
+from workflows.errors import WorkflowError
+from workflows.queue import OPEN_STATUSES, task_claim, task_reassign, task_release, user_may_take
+
+from . import selectors, services
+from .forms import (
+    AllocateForm,
+    AssessmentForm,
+    CaseRegisterForm,
+    CaseSearchForm,
+    ClosureForm,
+    DecisionForm,
+    FollowUpForm,
+    InboxFilterForm,
+    IntakeForm,
+    PlanActionFormSet,
+    PlanForm,
+    ReassessmentForm,
+    ReassignForm,
+    ReferralFormSet,
+    ReferralsDoneForm,
+    ReopenForm,
+    RiskForm,
+    WithdrawForm,
+)
+from .models import NEED_DOMAINS, NeedLevel, Stage
+
+APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure"}
+INBOX_TABS = ("mine", "queue")
+
+
+def _error_page(request, exc: WorkflowError, render_page):
+    """Show the service's message on the page again, with the error's HTTP status."""
+    messages.error(request, exc.message)
+    return render_page(status=exc.status_code)
+
+
+def may_open_cases(user) -> bool:
+    return user.has_perm("case_flows.work_case") or user.has_perm("case_flows.allocate_case")
+
+
+def _supervises(user) -> bool:
+    return bool({Role.SUPERVISOR, Role.MANAGER} & user.role_names) or user.is_superuser
+
+
+def _case_of(task):
+    return task.process.caseprocess.case
+
+
+# --- inbox ---------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    tab = request.GET.get("tab") if request.GET.get("tab") in INBOX_TABS else "mine"
+    filters = InboxFilterForm(request.GET or None)
+    criteria = {"risk": None, "stage": None, "overdue": None}
+    if filters.is_bound and filters.is_valid():
+        criteria = {
+            "risk": filters.cleaned_data["risk"] or None,
+            "stage": filters.cleaned_data["stage"] or None,
+            "overdue": filters.cleaned_data["overdue"] or None,
+        }
+    counts = selectors.inbox_counts(request.user, **criteria)
+    tasks = selectors.inbox_tasks(request.user, tab=tab, **criteria)
+    page = Paginator(tasks, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    for task in page.object_list:
+        task.case = _case_of(task)
+    return render(
+        request,
+        "case_flows/inbox.html",
+        {
+            "tab": tab,
+            "filters": filters,
+            "counts": counts,
+            "page": page,
+            "filtered": any(criteria.values()),
+        },
+    )
+
+
+# --- task pages ------------------------------------------------------------------------------
+
+
+def _task_or_404(user, task_id: int):
+    task = selectors.task_for_user(user, task_id)
+    if task is None:
+        raise Http404(_("No such task, or it is not in your work."))
+    return task
+
+
+def _task_forms(node: str, case, data=None, action: str = "") -> dict:
+    """The forms a task page shows, bound to `data` for the part the user submitted."""
+    if node == "allocate":
+        return {
+            "form": AllocateForm(
+                data, case=case, caseworkers=services.caseworkers_for_allocation(case)
+            )
+        }
+    if node == "intake":
+        intake = case.intake
+        initial = {
+            "source": intake.source,
+            "presenting_concerns": intake.presenting_concerns,
+            "immediate_safety": intake.immediate_safety,
+            "consent_to_share": {True: "yes", False: "no"}.get(intake.consent_to_share, ""),
+        }
+        return {"form": IntakeForm(data, initial=initial)}
+    if node == "assess":
+        return {"form": AssessmentForm(data, initial={"risk_decided": case.risk})}
+    if node == "plan":
+        plan = selectors.latest_plan(case)
+        initial, action_initial = {}, []
+        if plan is not None:  # revising a returned plan starts from the last one
+            initial = {
+                "summary": plan.summary,
+                "goals": "\n".join(g.description for g in plan.goals.all()),
+                "no_referral_needed": plan.no_referral_needed,
+            }
+            action_initial = [
+                {
+                    "description": a.description,
+                    "responsible": a.responsible,
+                    "target_date": a.target_date,
+                }
+                for a in plan.actions.all()
+            ]
+        plan_data = data if action != "reassess" else None
+        return {
+            "form": PlanForm(plan_data, initial=initial),
+            "formset": PlanActionFormSet(plan_data, prefix="actions", initial=action_initial),
+            "reassess_form": ReassessmentForm(data if action == "reassess" else None),
+        }
+    if node == "arrange_referrals":
+        formset = ReferralFormSet(data, prefix="referrals")
+        return {"form": ReferralsDoneForm(data, formset=formset), "formset": formset}
+    if node == "follow_up":
+        plan = selectors.latest_plan(case)
+        goals = plan.goals.all() if plan is not None else []
+        return {"form": FollowUpForm(data, goals=goals, initial={"date": timezone.localdate()})}
+    if node == "prepare_closure":
+        return {"form": ClosureForm(data)}
+    return {}
+
+
+def _submit_task(node: str, forms: dict, *, task, actor, action: str = "") -> str | None:
+    """Validate the task's forms and call its one service; returns the success message,
+    or None when the input is invalid (nothing was changed)."""
+    if node == "plan" and action == "reassess":
+        form = forms["reassess_form"]
+        if not form.is_valid():
+            return None
+        services.plan_request_reassessment(
+            task=task, actor=actor, reason=form.cleaned_data["reason"]
+        )
+        return _("The case goes back to assessment.")
+    if node == "plan":
+        form, formset = forms["form"], forms["formset"]
+        if not (form.is_valid() & formset.is_valid()):
+            return None
+        data = form.cleaned_data
+        services.plan_submit(
+            task=task,
+            actor=actor,
+            goals=data["goals"],
+            actions=formset.actions(),
+            summary=data["summary"],
+            no_referral_needed=data["no_referral_needed"],
+        )
+        return _("The case plan was submitted.")
+    if node == "arrange_referrals":
+        form, formset = forms["form"], forms["formset"]
+        if not (formset.is_valid() & form.is_valid()):
+            return None
+        services.referrals_arrange(
+            task=task,
+            actor=actor,
+            referrals=formset.referrals(),
+            none_needed=form.cleaned_data["none_needed"],
+        )
+        return _("Referrals recorded.")
+    form = forms.get("form")
+    if form is None or not form.is_valid():
+        return None
+    data = form.cleaned_data
+    if node == "allocate":
+        services.case_allocate(
+            task=task, actor=actor, caseworker=data["caseworker"], team=data["team"]
+        )
+        return _("The case was allocated to %(who)s.") % {"who": data["caseworker"]}
+    if node == "intake":
+        services.intake_complete(task=task, actor=actor, **data)
+        return _("Intake completed.")
+    if node == "assess":
+        services.assessment_submit(
+            task=task,
+            actor=actor,
+            needs=form.needs(),
+            strengths=data["strengths"],
+            risk_decided=data["risk_decided"],
+            needs_notes=data["needs_notes"],
+        )
+        return _("The assessment was submitted.")
+    if node == "follow_up":
+        services.follow_up_record(
+            task=task,
+            actor=actor,
+            date=data["date"],
+            mode=data["mode"],
+            notes=data["notes"],
+            next_step=data["next_step"],
+            progress=form.progress(),
+        )
+        return _("Follow-up recorded.")
+    if node == "prepare_closure":
+        services.closure_prepare(
+            task=task, actor=actor, reason=data["reason"], summary=data["summary"]
+        )
+        return _("The closure was submitted for approval.")
+    return None
+
+
+def _task_state(user, task) -> str:
+    if task.status not in OPEN_STATUSES:
+        return "done"
+    if task.owner_id == user.pk:
+        return "mine"
+    if (
+        task.owner_id is None
+        and task.flow_task.can_assign(user, task)
+        and user_may_take(user, task)
+    ):
+        return "claimable"
+    return "other"
+
+
+def _render_task(request, task, forms=None, status=200):
+    case = _case_of(task)
+    node = task.flow_task.name
+    state = _task_state(request.user, task)
+    if forms is None:
+        forms = _task_forms(node, case) if state in ("mine", "claimable") else {}
+    context = {
+        "task": task,
+        "case": case,
+        "node": node,
+        "state": state,
+        "forms": forms,
+        "form_template": f"case_flows/tasks/{node}.html",
+        "need_domains": NEED_DOMAINS,
+        "can_release": task.status == STATUS.ASSIGNED
+        and (task.owner_id == request.user.pk or _supervises(request.user)),
+        "reassign_form": ReassignForm(case=case)
+        if task.status in (STATUS.NEW, STATUS.ASSIGNED) and _supervises(request.user)
+        else None,
+    }
+    return render(request, "case_flows/task.html", context, status=status)
+
+
+@login_required
+def task_page(request, task_id: int):
+    task = _task_or_404(request.user, task_id)
+    node = task.flow_task.name
+    if node in APPROVAL_NODES:
+        approval = getattr(task, "approval", None)
+        if approval is not None:
+            return redirect("approval_detail", approval_id=approval.pk)
+    if request.method != "POST":
+        return _render_task(request, task)
+    action = request.POST.get("action", "")
+    case = _case_of(task)
+    forms = _task_forms(node, case, request.POST, action)
+    try:
+        message = _submit_task(node, forms, task=task, actor=request.user, action=action)
+    except WorkflowError as exc:
+        return _error_page(
+            request, exc, lambda status: _render_task(request, task, forms, status=status)
+        )
+    if message is None:
+        return _render_task(request, task, forms)
+    messages.success(request, message)
+    return redirect("inbox")
+
+
+@require_POST
+@login_required
+def task_claim_view(request, task_id: int):
+    task = _task_or_404(request.user, task_id)
+    try:
+        task_claim(task=task, actor=request.user)
+    except WorkflowError as exc:
+        return _error_page(request, exc, lambda status: _render_task(request, task, status=status))
+    messages.success(request, _("The task is yours now."))
+    return redirect("task", task_id=task.pk)
+
+
+@require_POST
+@login_required
+def task_release_view(request, task_id: int):
+    task = _task_or_404(request.user, task_id)
+    try:
+        task_release(task=task, actor=request.user)
+    except WorkflowError as exc:
+        return _error_page(request, exc, lambda status: _render_task(request, task, status=status))
+    messages.success(request, _("The task is back in the team queue."))
+    return redirect("inbox")
+
+
+@require_POST
+@login_required
+def task_reassign_view(request, task_id: int):
+    task = _task_or_404(request.user, task_id)
+    case = _case_of(task)
+    form = ReassignForm(request.POST, case=case)
+    if not form.is_valid():
+        messages.error(request, _("Choose who should do the task."))
+        return _render_task(request, task, status=400)
+    try:
+        task_reassign(task=task, actor=request.user, to_user=form.cleaned_data["to_user"])
+    except WorkflowError as exc:
+        return _error_page(request, exc, lambda status: _render_task(request, task, status=status))
+    messages.success(
+        request, _("The task was given to %(who)s.") % {"who": form.cleaned_data["to_user"]}
+    )
+    return redirect("case_detail", case_id=case.pk)
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request):
+    form = CaseSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+    cases = list(selectors.case_search(request.user, query))
+    return render(
+        request,
+        "case_flows/case_list.html",
+        {
+            "form": form,
+            "query": query,
+            "cases": cases,
+            "page_size": selectors.PAGE_SIZE,
+            "may_open_cases": may_open_cases(request.user),
+        },
+    )
+
+
+def _register_case(*, actor, office, form: CaseRegisterForm):
+    """Register the client and open their case together: both or neither."""
+    with transaction.atomic():
+        person = services.person_create(actor=actor, office=office, **form.person_data())
+        return services.case_open(actor=actor, person=person, office=office, **form.case_data())
+
+
+@login_required
+def case_new(request):
+    if not may_open_cases(request.user):
+        raise PermissionDenied(_("You do not have permission to open cases."))
+    office = request.user.home_office
+    form = CaseRegisterForm(request.POST or None, office=office)
+
+    def page(status=200):
+        return render(
+            request, "case_flows/case_new.html", {"form": form, "office": office}, status=status
+        )
+
+    if request.method != "POST":
+        return page()
+    if office is None:
+        messages.error(request, _("Your account has no office; ask your administrator."))
+        return page(status=403)
+    if not form.is_valid():
+        return page()
+    try:
+        case = _register_case(actor=request.user, office=office, form=form)
+    except WorkflowError as exc:
+        return _error_page(request, exc, page)
+    if can_see(
+        request.user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id
+    ):
+        messages.success(
+            request, _("Case %(reference)s was opened.") % {"reference": case.reference}
+        )
+        return redirect("case_detail", case_id=case.pk)
+    # A caseworker sees a case once it is allocated to them or their team.
+    messages.success(
+        request,
+        _("Case %(reference)s was opened; a supervisor will allocate it.")
+        % {"reference": case.reference},
+    )
+    return redirect("case_list")
+
+
+def _case_or_404(user, case_id: int):
+    case = selectors.case_for_user(user, case_id)
+    if case is None:
+        raise Http404(_("No such case, or it is not in your work."))
+    return case
+
+
+def _render_case(request, case, reopen_form=None, risk_form=None, status=200):
+    user = request.user
+    tasks = selectors.case_open_tasks(case)
+    for task in tasks:
+        task.can_open = task.owner_id == user.pk
+        task.can_claim = (
+            task.owner_id is None
+            and task.flow_task.can_assign(user, task)
+            and user_may_take(user, task)
+        )
+    may_reopen = case.stage == Stage.CLOSED and user.has_perm("case_flows.reopen_case")
+    may_change_risk = case.stage != Stage.CLOSED and (
+        user.has_perm("case_flows.work_case") or user.has_perm("case_flows.approve_case")
+    )
+    records = selectors.case_records(case)
+    assessment = records["assessment"]
+    needs = []
+    if assessment is not None:
+        levels = dict(NeedLevel.choices)
+        needs = [
+            (label, assessment.needs.get(code), levels.get(assessment.needs.get(code), ""))
+            for code, label in NEED_DOMAINS
+            if code in assessment.needs
+        ]
+    context = {
+        "case": case,
+        "tasks": tasks,
+        "records": records,
+        "needs": needs,
+        "timeline": selectors.case_timeline(case),
+        "reopen_form": (reopen_form or ReopenForm()) if may_reopen else None,
+        "risk_form": (risk_form or RiskForm(initial={"risk": case.risk}))
+        if may_change_risk
+        else None,
+    }
+    return render(request, "case_flows/case_detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request, case_id: int):
+    return _render_case(request, _case_or_404(request.user, case_id))
+
+
+@require_POST
+@login_required
+def case_reopen_view(request, case_id: int):
+    case = _case_or_404(request.user, case_id)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, reopen_form=form)
+    try:
+        services.case_reopen(case=case, actor=request.user, comment=form.cleaned_data["comment"])
+    except WorkflowError as exc:
+        return _error_page(
+            request,
+            exc,
+            lambda status: _render_case(request, case, reopen_form=form, status=status),
+        )
+    messages.success(request, _("The case was reopened and goes back to assessment."))
+    return redirect("case_detail", case_id=case.pk)
+
+
+@require_POST
+@login_required
+def case_risk_view(request, case_id: int):
+    case = _case_or_404(request.user, case_id)
+    form = RiskForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, risk_form=form)
+    try:
+        services.case_change_risk(case=case, actor=request.user, **form.cleaned_data)
+    except WorkflowError as exc:
+        return _error_page(
+            request, exc, lambda status: _render_case(request, case, risk_form=form, status=status)
+        )
+    messages.success(request, _("The risk level was changed."))
+    return redirect("case_detail", case_id=case.pk)
+
+
+# --- approvals -------------------------------------------------------------------------------
+
+
+@login_required
+def approvals(request):
+    if not request.user.has_perm("case_flows.approve_case"):
+        raise PermissionDenied(_("Only supervisors and managers decide approvals."))
+    pending = selectors.approvals_pending_for(request.user)
+    page = Paginator(pending, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_cases(page.object_list)
+    return render(request, "case_flows/approvals.html", {"page": page})
+
+
+def _render_approval(request, approval, decision_form=None, withdraw_form=None, status=200):
+    user = request.user
+    pending = approval.status == ApprovalStatus.PENDING
+    record = selectors.approval_record(approval)
+    needs = []
+    if approval.kind == "assessment" and record is not None:
+        levels = dict(NeedLevel.choices)
+        needs = [
+            (label, record.needs.get(code), levels.get(record.needs.get(code), ""))
+            for code, label in NEED_DOMAINS
+            if code in record.needs
+        ]
+    context = {
+        "approval": approval,
+        "case": approval.case,
+        "record": record,
+        "needs": needs,
+        "timeline": selectors.case_timeline(approval.case, limit=10),
+        "can_decide": pending
+        and approval.requested_by_id != user.pk
+        and user.has_perm("case_flows.approve_case"),
+        "can_withdraw": pending and approval.requested_by_id == user.pk,
+        "decision_form": decision_form or DecisionForm(),
+        "withdraw_form": withdraw_form or WithdrawForm(),
+    }
+    return render(request, "case_flows/approval_detail.html", context, status=status)
+
+
+@login_required
+def approval_detail(request, approval_id: int):
+    approval = selectors.approval_for_user(request.user, approval_id)
+    if approval is None:
+        raise Http404(_("No such approval request, or it is not in your work."))
+    if request.method != "POST":
+        return _render_approval(request, approval)
+
+    if request.POST.get("action") == "withdraw":
+        form = WithdrawForm(request.POST)
+        form.is_valid()
+        try:
+            approval_withdraw(
+                approval=approval, actor=request.user, comment=form.cleaned_data.get("comment", "")
+            )
+        except WorkflowError as exc:
+            return _error_page(
+                request,
+                exc,
+                lambda status: _render_approval(
+                    request, approval, withdraw_form=form, status=status
+                ),
+            )
+        messages.success(request, _("You withdrew the request; the work is back with you."))
+        return redirect("case_detail", case_id=approval.case.pk)
+
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _render_approval(request, approval, decision_form=form)
+    try:
+        approval_decide(
+            approval=approval,
+            actor=request.user,
+            approve=form.approve,
+            comment=form.cleaned_data["comment"],
+        )
+    except WorkflowError as exc:
+        return _error_page(
+            request,
+            exc,
+            lambda status: _render_approval(request, approval, decision_form=form, status=status),
+        )
+    if form.approve:
+        messages.success(request, _("Approved: %(case)s moves on.") % {"case": approval.case})
+    else:
+        messages.success(
+            request,
+            _("Returned to the caseworker for revision: %(case)s.") % {"case": approval.case},
+        )
+    return redirect(reverse("approvals"))
