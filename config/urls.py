@@ -13,4 +13,5 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("notifications/", include("notifications.urls")),
 ]
