@@ -1,4 +1,4 @@
-"""The daily digest: held notifications plus sections other apps register (queues, overdue, approvals).
+"""The daily digest: held notifications plus sections registered by other apps.
 
 notifications may not import workflows or case_flows, so they plug in from their
 AppConfig.ready:

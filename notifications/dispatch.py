@@ -1,4 +1,4 @@
-"""Hand outbox rows to Celery. Never raises: the rows are safe in PostgreSQL whatever the broker does."""
+"""Hand outbox rows to Celery; never raises, since the rows are safe in PostgreSQL anyway."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""Which channels a notification goes to: the user's choice, else the office default, else the role default."""
+"""Which channels a notification uses: user choice, else office default, else role default."""
 
 from dataclasses import dataclass
 

@@ -1,4 +1,4 @@
-"""Text of a notification: in the app (with details) and in e-mail/SMS (reference, kind, link only)."""
+"""Notification text: in the app (with details); in e-mail/SMS (reference, kind, link only)."""
 
 from django.conf import settings
 from django.template.loader import render_to_string

@@ -1,4 +1,4 @@
-"""Writes: create notifications and their outbox rows, attempt a delivery, read marks, preferences."""
+"""Writes: notifications and their outbox rows, delivery attempts, read marks, preferences."""
 
 import logging
 import smtplib

@@ -1,4 +1,4 @@
-"""SMS backends: console and file for development, an in-memory one for tests, a generic HTTP gateway.
+"""SMS backends: console and file (development), in-memory (tests), a generic HTTP gateway.
 
 Choose one with settings.SMS_BACKEND (a dotted path). A backend raises
 TransientDeliveryError when trying again later may help (gateway down, timeout, 5xx, 429)
