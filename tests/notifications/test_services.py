@@ -1,8 +1,7 @@
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from accounts.models import Role
 from notifications import services

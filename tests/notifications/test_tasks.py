@@ -31,9 +31,9 @@ def test_deliver_sends_each_row_of_its_batch(recipient):
     ids = [_delivery(recipient, "a").pk, _delivery(recipient, "b").pk]
     deliver.apply(args=[ids])
     assert len(mail.outbox) == 2
-    assert set(
-        recipient.notifications.values_list("deliveries__status", flat=True)
-    ) == {DeliveryStatus.SENT}
+    assert set(recipient.notifications.values_list("deliveries__status", flat=True)) == {
+        DeliveryStatus.SENT
+    }
 
 
 def test_deliver_twice_sends_once(recipient):
