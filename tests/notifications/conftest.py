@@ -13,7 +13,7 @@ QUEUE = "celery"
 
 
 def broker_client():
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    return redis.Redis.from_url(settings.REDIS_URL)  # the real broker, even when overridden
 
 
 def queued_batches() -> list[list[int]]:
