@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import services
 from .models import Delivery, Notification, NotificationPreference
@@ -64,12 +63,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         if count:
             self.message_user(
                 request,
-                ngettext(
-                    "%(count)d delivery was put back in the outbox.",
-                    "%(count)d deliveries were put back in the outbox.",
-                    count,
-                )
-                % {"count": count},
+                _("Deliveries put back in the outbox: %(count)d.") % {"count": count},
                 messages.SUCCESS,
             )
         if count < len(selected):

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from .models import Event, Notification
 
@@ -71,11 +71,7 @@ def in_app_text(notification: Notification) -> str:
     params = notification.params or {}
     if notification.event == Event.DAILY_DIGEST:
         count = len(params.get("items", []))
-        return ngettext(
-            "Your daily digest: %(count)s held notification.",
-            "Your daily digest: %(count)s held notifications.",
-            count,
-        ) % {"count": count}
+        return _("Your daily digest (held notifications: %(count)s).") % {"count": count}
     template = IN_APP_TEXT.get(notification.event)
     if template is None:
         return str(notification)

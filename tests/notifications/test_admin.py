@@ -51,7 +51,7 @@ def test_admin_action_puts_failed_rows_back_and_enqueues_them(
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "1 delivery was put back in the outbox." in page
+    assert "Deliveries put back in the outbox: 1." in page
     assert "Only failed deliveries can be retried." in page
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (DeliveryStatus.PENDING, 0)

@@ -79,7 +79,7 @@ def test_digest_combines_held_notifications_and_registered_sections(
         "BEK-2026-000002",
     ]
     assert digest.params["sections"][0]["lines"] == ["3 tasks overdue"]
-    assert in_app_text(digest) == "Your daily digest: 2 held notifications."
+    assert in_app_text(digest) == "Your daily digest (held notifications: 2)."
     assert set(Delivery.objects.filter(digest=digest).values_list("status", flat=True)) == {
         DeliveryStatus.DIGESTED
     }

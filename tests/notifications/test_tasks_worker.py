@@ -110,9 +110,7 @@ def _queue_drained() -> bool:
 
 def _sms_user(office, team, n):
     user = make_user(Role.CASEWORKER, office, team, username=f"sms{n}", phone=f"+23320000{n:04d}")
-    NotificationPreference.objects.create(
-        user=user, event=Event.SLA_BREACH, email=False, sms=True
-    )
+    NotificationPreference.objects.create(user=user, event=Event.SLA_BREACH, email=False, sms=True)
     return user
 
 
@@ -174,8 +172,9 @@ def test_broker_down_keeps_rows_pending_then_each_is_delivered_exactly_once(
     start_worker()
 
     assert wait_for(
-        lambda: not Delivery.objects.exclude(status=DeliveryStatus.SENT).exists()
-        and _queue_drained()
+        lambda: (
+            not Delivery.objects.exclude(status=DeliveryStatus.SENT).exists() and _queue_drained()
+        )
     )
     assert sorted(_sms_references(sms_file)) == sorted(str(pk) for pk in pending)
     assert redispatch_pending() == 0

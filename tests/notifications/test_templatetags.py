@@ -23,7 +23,7 @@ def test_bell_shows_the_unread_count_in_one_query(recipient, django_assert_num_q
     with django_assert_num_queries(1):
         html = BELL.render(Context({"user": recipient}))
     assert 'class="badge bell-count">3<' in html
-    assert "3 unread notifications" in html
+    assert "Unread notifications: 3" in html
 
 
 def test_bell_caps_a_large_count_and_shows_no_badge_when_all_are_read(recipient):
