@@ -87,6 +87,9 @@ def _validate(requests: list[NotificationRequest]) -> list[NotificationRequest]:
             raise ValueError(f"Unknown notification event {request.event!r}")
         if not request.dedupe_key:
             raise ValueError("A notification needs a dedupe_key")
+        if request.link and (not request.link.startswith("/") or request.link.startswith("//")):
+            # Links are followed after a click and put in e-mails: only paths on this site.
+            raise ValueError(f"A notification link must be a site-relative path: {request.link!r}")
         unique.setdefault(request.dedupe_key, request)  # the first one wins, as in the table
     return list(unique.values())
 
@@ -344,7 +347,11 @@ def notifications_mark_all_read(*, actor: User) -> int:
 
 @transaction.atomic
 def preferences_update(*, user: User, actor: User, choices: dict[str, ChannelChoice]) -> None:
-    """Save a user's per-event choices (one row per event, replaced)."""
+    """Save a user's per-event choices; a choice equal to the default stores nothing.
+
+    Keeping only real deviations means a later change of the office or role default
+    still reaches everyone who never chose otherwise.
+    """
     if actor.pk != user.pk and not actor.is_superuser:
         raise PermissionDenied(_("You can change only your own notification settings."))
     for event, choice in choices.items():
@@ -352,7 +359,19 @@ def preferences_update(*, user: User, actor: User, choices: dict[str, ChannelCho
             raise ValidationError(_("Unknown notification type."))
         if choice.frequency not in Frequency.values:
             raise ValidationError(_("Choose “immediately” or “in the daily digest”."))
+    office_defaults = {
+        pref.event: pref
+        for pref in NotificationPreference.objects.filter(
+            office_id=user.home_office_id, office__isnull=False
+        )
+    }
     for event, choice in choices.items():
+        default = resolve_choice(
+            event=event, role_names=user.role_names, office_pref=office_defaults.get(event)
+        )
+        if resolve_choice(event=event, role_names=(), user_pref=choice) == default:
+            NotificationPreference.objects.filter(user=user, event=event).delete()
+            continue
         NotificationPreference.objects.update_or_create(
             user=user,
             event=event,

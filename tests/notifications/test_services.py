@@ -356,3 +356,31 @@ def test_preferences_update_rejects_a_bad_frequency(recipient):
             actor=recipient,
             choices={Event.TASK_ASSIGNED: ChannelChoice(True, False, "hourly")},
         )
+
+
+def test_choosing_the_default_stores_nothing_so_later_default_changes_apply(recipient, office):
+    own = ChannelChoice(email=False, sms=False, frequency=Frequency.IMMEDIATE)
+    services.preferences_update(user=recipient, actor=recipient, choices={Event.SLA_BREACH: own})
+    assert NotificationPreference.objects.filter(user=recipient).count() == 1
+    default = ChannelChoice(email=True, sms=True, frequency=Frequency.IMMEDIATE)  # role default
+    services.preferences_update(
+        user=recipient, actor=recipient, choices={Event.SLA_BREACH: default}
+    )
+    assert not NotificationPreference.objects.filter(user=recipient).exists()
+
+    NotificationPreference.objects.create(office=office, event=Event.SLA_BREACH, sms=False)
+    notification = _notify(recipient, event=Event.SLA_BREACH)
+    assert list(notification.deliveries.values_list("channel", flat=True)) == [Channel.EMAIL]
+
+
+def test_someone_else_cannot_change_my_preferences(recipient, supervisor):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.preferences_update(user=recipient, actor=supervisor, choices={})
+
+
+@pytest.mark.parametrize("link", ["https://evil.example/", "//evil.example/", "cases/1/"])
+def test_links_must_be_paths_on_this_site(recipient, link):
+    with pytest.raises(ValueError):
+        _notify(recipient, link=link)
