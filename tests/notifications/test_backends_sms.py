@@ -20,6 +20,8 @@ class FakeGateway:
     def __init__(self):
         self.requests: list[dict] = []
         self.status = 200
+        self.arrived = threading.Event()
+        self.hold_first: threading.Event | None = None  # set: the first request waits for it
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,6 +30,9 @@ class FakeGateway:
                 gateway.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "body": body}
                 )
+                gateway.arrived.set()
+                if gateway.hold_first is not None and len(gateway.requests) == 1:
+                    gateway.hold_first.wait(30)
                 self.send_response(gateway.status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()

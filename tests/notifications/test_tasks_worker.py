@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -20,6 +21,7 @@ from notifications.tasks import redispatch_pending
 from tests.factories import make_user
 
 from .conftest import broker_client, queued_batches
+from .test_backends_sms import FakeGateway
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -49,9 +51,9 @@ def sms_file(tmp_path):
 @pytest.fixture
 def start_worker(sms_file, tmp_path, broker_queue):
     broker_queue.delete("unacked", "unacked_index")
-    processes = []
+    processes, logs = [], []
 
-    def start():
+    def start(**extra_env):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -60,8 +62,10 @@ def start_worker(sms_file, tmp_path, broker_queue):
             "REDIS_URL": settings.REDIS_URL,
             "SMS_BACKEND": "notifications.backends.sms.FileSmsBackend",
             "SMS_FILE_PATH": str(sms_file),
+            **extra_env,
         }
-        log = (tmp_path / "worker.log").open("w")
+        log = (tmp_path / "worker.log").open("a")
+        logs.append(log)
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -94,6 +98,8 @@ def start_worker(sms_file, tmp_path, broker_queue):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    for log in logs:
+        log.close()
     broker_queue.delete("unacked", "unacked_index")
 
 
@@ -178,3 +184,54 @@ def test_broker_down_keeps_rows_pending_then_each_is_delivered_exactly_once(
     )
     assert sorted(_sms_references(sms_file)) == sorted(str(pk) for pk in pending)
     assert redispatch_pending() == 0
+
+
+def test_a_worker_killed_mid_delivery_delays_the_message_but_loses_nothing(
+    office, team, start_worker, settings
+):
+    user = _sms_user(office, team, 9)
+    with FakeGateway() as gateway:
+        gateway.hold_first = threading.Event()
+        worker = start_worker(
+            SMS_BACKEND="notifications.backends.sms.HttpGatewaySmsBackend",
+            SMS_GATEWAY_URL=gateway.url,
+        )
+        with transaction.atomic():
+            notification = notify(
+                recipient=user,
+                event=Event.SLA_BREACH,
+                dedupe_key="sla:9:breach",
+                case_reference="BEK-2026-000009",
+                link="/cases/9/",
+            )
+        delivery = notification.deliveries.get()
+
+        # The worker is inside the gateway call, holding the row lock: kill it there.
+        assert wait_for(gateway.arrived.is_set)
+        worker.kill()
+        worker.wait(timeout=10)
+        gateway.hold_first.set()
+
+        def unlocked_and_pending():
+            with transaction.atomic():
+                row = (
+                    Delivery.objects.select_for_update(skip_locked=True)
+                    .filter(pk=delivery.pk)
+                    .first()
+                )
+                return row is not None and row.status == DeliveryStatus.PENDING
+
+        assert wait_for(unlocked_and_pending)
+
+        # The unacknowledged message would come back after the visibility timeout; the
+        # recovery sweep does not wait that long.
+        settings.NOTIFICATIONS_REDISPATCH_AFTER = 0
+        assert redispatch_pending() == 1
+        start_worker(
+            SMS_BACKEND="notifications.backends.sms.HttpGatewaySmsBackend",
+            SMS_GATEWAY_URL=gateway.url,
+        )
+        assert wait_for(lambda: Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT)
+        # At least once: the gateway saw the killed attempt and the successful one.
+        references = [json.loads(r["body"])["reference"] for r in gateway.requests]
+        assert references == [str(delivery.pk), str(delivery.pk)]
