@@ -192,16 +192,19 @@ class NotificationPreference(models.Model):
                 condition=Q(user__isnull=False, office__isnull=True)
                 | Q(user__isnull=True, office__isnull=False),
                 name="notifpref_user_xor_office",
+                violation_error_message=_("Choose either a user or an office, not both."),
             ),
             models.UniqueConstraint(
                 fields=["user", "event"],
                 condition=Q(user__isnull=False),
                 name="notifpref_unique_user_event",
+                violation_error_message=_("This user already has a setting for this event."),
             ),
             models.UniqueConstraint(
                 fields=["office", "event"],
                 condition=Q(office__isnull=False),
                 name="notifpref_unique_office_event",
+                violation_error_message=_("This office already has a default for this event."),
             ),
         ]
 

@@ -3,6 +3,7 @@
 import logging
 import smtplib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -94,7 +95,9 @@ def _validate(requests: list[NotificationRequest]) -> list[NotificationRequest]:
     return list(unique.values())
 
 
-def _choices_for(requests: list[NotificationRequest]) -> tuple[dict, dict[int, dict]]:
+def _choices_for(
+    requests: list[NotificationRequest],
+) -> tuple[Callable[[int, str], ChannelChoice], dict[int, dict]]:
     """Load recipients, their roles and the relevant preferences: three queries in all."""
     recipient_ids = {request.recipient_id for request in requests}
     events = {request.event for request in requests}
@@ -128,7 +131,7 @@ def _choices_for(requests: list[NotificationRequest]) -> tuple[dict, dict[int, d
             office_pref=office_prefs.get((row["home_office_id"], event)),
         )
 
-    return {"choice": choice}, users
+    return choice, users
 
 
 def _notifications_write(requests: list[NotificationRequest]) -> list[Notification]:
@@ -136,7 +139,7 @@ def _notifications_write(requests: list[NotificationRequest]) -> list[Notificati
     if not requests:
         return []
     with transaction.atomic():
-        helpers, users = _choices_for(requests)
+        choice_for, users = _choices_for(requests)
         requests = [request for request in requests if request.recipient_id in users]
         if not requests:
             return []
@@ -169,7 +172,7 @@ def _notifications_write(requests: list[NotificationRequest]) -> list[Notificati
             user = users[notification.recipient_id]
             if not user["is_active"]:
                 continue
-            choice = helpers["choice"](notification.recipient_id, notification.event)
+            choice = choice_for(notification.recipient_id, notification.event)
             status = DeliveryStatus.HELD if choice.is_digest else DeliveryStatus.PENDING
             wanted = []
             if choice.email and user["email"]:

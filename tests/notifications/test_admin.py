@@ -63,3 +63,19 @@ def test_the_administrator_role_may_retry_and_caseworkers_may_not(caseworker):
     assert administrator.has_perm("notifications.change_delivery")
     assert administrator.has_perm("notifications.add_notificationpreference")
     assert not caseworker.has_perm("notifications.change_delivery")
+
+
+def test_admin_sets_an_office_default_and_refuses_user_and_office_together(
+    client, administrator, office, recipient
+):
+    from notifications.models import NotificationPreference
+
+    client.force_login(administrator)
+    url = reverse("admin:notifications_notificationpreference_add")
+    data = {"office": office.pk, "event": Event.SLA_WARNING, "frequency": "digest", "email": "on"}
+    assert client.post(url, data).status_code == 302
+    assert NotificationPreference.objects.get(office=office).frequency == "digest"
+
+    response = client.post(url, {**data, "event": Event.SLA_BREACH, "user": recipient.pk})
+    assert response.status_code == 200
+    assert "Choose either a user or an office, not both." in response.content.decode()
