@@ -19,6 +19,17 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    "notifications-redispatch-pending": {
+        "task": "notifications.tasks.redispatch_pending",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    "notifications-daily-digests": {
+        # Hourly: each office gets its digest at NOTIFICATIONS_DIGEST_HOUR local time.
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
 }
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("case_flows.urls")),
     path("admin/", admin.site.urls),
+    path("notifications/", include("notifications.urls")),
 ]

@@ -6,3 +6,17 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
     default_auto_field = "django.db.models.BigAutoField"
+
+    # Granted by accounts.roles after migrate: administrators run the outbox and set
+    # office defaults; everyone else works through their own pages.
+    role_permissions = {
+        "administrator": [
+            "notifications.view_notification",
+            "notifications.view_delivery",
+            "notifications.change_delivery",
+            "notifications.view_notificationpreference",
+            "notifications.add_notificationpreference",
+            "notifications.change_notificationpreference",
+            "notifications.delete_notificationpreference",
+        ],
+    }

@@ -156,3 +156,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- notifications ---
+# SMS: a dotted path to a backend in notifications.backends.sms (console, file, locmem,
+# HTTP gateway). The gateway payload is a string.Template with $to, $text, $sender, $reference.
+SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / ".celery" / "sms.jsonl"))
+SMS_SENDER = env_str("SMS_SENDER", "Caseflow")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_AUTH_HEADER = env_str("SMS_GATEWAY_AUTH_HEADER", "Authorization")
+SMS_GATEWAY_PAYLOAD = env_str(
+    "SMS_GATEWAY_PAYLOAD",
+    '{"to": "$to", "from": "$sender", "text": "$text", "reference": "$reference"}',
+)
+SMS_GATEWAY_CONTENT_TYPE = env_str("SMS_GATEWAY_CONTENT_TYPE", "application/json")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
+# Outbox delivery: after this many failed attempts a delivery is marked failed.
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5)
+# Retry backoff: base * 2 ** (attempts - 1) seconds, capped.
+NOTIFICATIONS_RETRY_BACKOFF = env_int("NOTIFICATIONS_RETRY_BACKOFF", 30)
+NOTIFICATIONS_RETRY_BACKOFF_MAX = env_int("NOTIFICATIONS_RETRY_BACKOFF_MAX", 1800)
+# The recovery sweep re-dispatches pending deliveries older than this (seconds).
+NOTIFICATIONS_REDISPATCH_AFTER = env_int("NOTIFICATIONS_REDISPATCH_AFTER", 120)
+# Delivery ids per Celery message.
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 200)
+# Local hour (in each office's time zone) at which the daily digest goes out.
+NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 7)

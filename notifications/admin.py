@@ -1,0 +1,97 @@
+"""Admin: the outbox (failed rows and their retry), notifications, office default preferences."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Delivery, Notification, NotificationPreference
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "channel",
+        "status",
+        "recipient",
+        "event",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = ["status", "channel", "notification__event"]
+    search_fields = ["notification__recipient__username", "notification__case_reference"]
+    list_select_related = ["notification__recipient"]
+    date_hierarchy = "created_at"
+    actions = ["retry_deliveries"]
+    # The outbox is written by services only; the admin reads it and retries failed rows.
+    readonly_fields = [
+        "notification",
+        "channel",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "sent_at",
+        "digest",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("recipient"))
+    def recipient(self, obj):
+        return obj.notification.recipient
+
+    @admin.display(description=_("event"))
+    def event(self, obj):
+        return obj.notification.get_event_display()
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:80]
+
+    @admin.action(description=_("Retry the selected failed deliveries"), permissions=["change"])
+    def retry_deliveries(self, request, queryset):
+        selected = list(queryset.values_list("pk", flat=True))
+        count = services.deliveries_retry(delivery_ids=selected, actor=request.user)
+        if count:
+            self.message_user(
+                request,
+                _("Deliveries put back in the outbox: %(count)d.") % {"count": count},
+                messages.SUCCESS,
+            )
+        if count < len(selected):
+            self.message_user(
+                request, _("Only failed deliveries can be retried."), messages.WARNING
+            )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "recipient", "event", "case_reference", "created_at", "read_at"]
+    list_filter = ["event"]
+    search_fields = ["recipient__username", "case_reference", "dedupe_key"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """Administrators set office defaults here (leave the user empty)."""
+
+    list_display = ["office", "user", "event", "email", "sms", "frequency"]
+    list_filter = ["office", "event", "frequency"]
+    list_select_related = ["office", "user"]
+    raw_id_fields = ["user"]

@@ -1,0 +1,1 @@
+"""Delivery backends for channels Django does not provide (SMS)."""

@@ -1,0 +1,142 @@
+"""Notification text: in the app (with details); in e-mail/SMS (reference, kind, link only)."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import Event, Notification
+
+# In-app sentences: rendered in the viewer's language when the page is shown.
+IN_APP_TEXT = {
+    Event.TASK_ASSIGNED: gettext_lazy("Task “%(task)s” on %(reference)s was assigned to you."),
+    Event.TASK_RETURNED: gettext_lazy(
+        "Task “%(task)s” on %(reference)s was returned to you for revision."
+    ),
+    Event.APPROVAL_REQUESTED: gettext_lazy(
+        "Your approval is requested: “%(task)s” on %(reference)s."
+    ),
+    Event.APPROVAL_DECIDED: gettext_lazy(
+        "Your request “%(task)s” on %(reference)s was decided: %(decision)s."
+    ),
+    Event.SLA_WARNING: gettext_lazy("“%(task)s” on %(reference)s is due %(due)s."),
+    Event.SLA_BREACH: gettext_lazy("“%(task)s” on %(reference)s is overdue: it was due %(due)s."),
+    Event.SLA_ESCALATION: gettext_lazy("“%(task)s” on %(reference)s was escalated to you."),
+    Event.REFERRAL_ACCEPTED: gettext_lazy("The referral on %(reference)s was accepted."),
+    Event.REFERRAL_DECLINED: gettext_lazy("The referral on %(reference)s was declined."),
+    Event.REFERRAL_COMPLETED: gettext_lazy("The referral on %(reference)s was completed."),
+    Event.CASE_TRANSFERRED: gettext_lazy("Case %(reference)s was transferred to you."),
+}
+
+DECISIONS = {
+    "approved": gettext_lazy("approved"),
+    "rejected": gettext_lazy("rejected"),
+    "returned": gettext_lazy("returned for revision"),
+}
+
+
+def recipient_language(user) -> str:
+    """The user's language, else their office's, else the site's."""
+    if getattr(user, "preferred_language", ""):
+        return user.preferred_language
+    office = getattr(user, "home_office", None)
+    if office is not None and office.default_language:
+        return office.default_language
+    return settings.LANGUAGE_CODE
+
+
+def absolute_link(link: str) -> str:
+    if not link:
+        return settings.SITE_URL.rstrip("/") + "/"
+    if link.startswith(("http://", "https://")):
+        return link
+    return settings.SITE_URL.rstrip("/") + "/" + link.lstrip("/")
+
+
+def _format_due(value) -> str:
+    if not value:
+        return "—"
+    moment = parse_datetime(str(value))
+    if moment is None:
+        return str(value)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.utc)
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def in_app_text(notification: Notification) -> str:
+    """The full sentence, in the active language; only ever shown inside the app."""
+    params = notification.params or {}
+    if notification.event == Event.DAILY_DIGEST:
+        count = len(params.get("items", []))
+        return _("Your daily digest (held notifications: %(count)s).") % {"count": count}
+    template = IN_APP_TEXT.get(notification.event)
+    if template is None:
+        return str(notification)
+    decision = params.get("decision", "")
+    values = {
+        "reference": notification.case_reference or "—",
+        "task": params.get("task") or _("a task"),
+        "decision": DECISIONS.get(decision, decision) or "—",
+        "due": _format_due(params.get("due")),
+    }
+    return str(template) % values
+
+
+def event_label(event: str) -> str:
+    try:
+        return str(Event(event).label)
+    except ValueError:
+        return event
+
+
+def _external_context(notification: Notification) -> dict:
+    params = notification.params or {}
+    return {
+        "event_label": event_label(notification.event),
+        "reference": notification.case_reference,
+        "url": absolute_link(notification.link),
+        "preferences_url": absolute_link("/notifications/preferences/"),
+        "is_digest": notification.event == Event.DAILY_DIGEST,
+        "items": [
+            {
+                "event_label": event_label(item.get("event", "")),
+                "reference": item.get("reference", ""),
+                "url": absolute_link(item.get("link", "")),
+            }
+            for item in params.get("items", [])
+        ],
+        "sections": [
+            {**section, "url": absolute_link(section["link"]) if section.get("link") else ""}
+            for section in params.get("sections", [])
+        ],
+    }
+
+
+def render_email(notification: Notification, user) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) in the recipient's language, without case details."""
+    with translation.override(recipient_language(user)):
+        context = _external_context(notification)
+        if context["reference"]:
+            subject = _("%(event)s: %(reference)s") % {
+                "event": context["event_label"],
+                "reference": context["reference"],
+            }
+        else:
+            subject = context["event_label"]
+        subject = f"[{_('Caseflow')}] {subject}"
+        text = render_to_string("notifications/email/notification.txt", context)
+        html = render_to_string("notifications/email/notification.html", context)
+    return subject, text, html
+
+
+def render_sms(notification: Notification, user) -> str:
+    with translation.override(recipient_language(user)):
+        context = _external_context(notification)
+        parts = [_("Caseflow") + ":", context["event_label"]]
+        if context["reference"]:
+            parts.append(context["reference"])
+        parts.append(context["url"])
+        return " ".join(parts)

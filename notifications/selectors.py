@@ -1,0 +1,44 @@
+"""Reads: the unread count for the bell, a user's notification list, preferences as shown."""
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+
+from .models import Event, Notification, NotificationPreference
+from .preferences import ChannelChoice, resolve_choice
+
+
+def unread_count(*, user: User) -> int:
+    """One indexed COUNT (notif_unread_by_recipient); the bell runs it on every page."""
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+def notifications_for_user(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    """A user's own notifications, newest first: nobody lists anyone else's."""
+    notifications = Notification.objects.filter(recipient_id=user.pk).select_related("actor")
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications.order_by("-created_at", "-id")
+
+
+def effective_preferences(*, user: User) -> list[tuple[str, ChannelChoice, bool]]:
+    """(event, effective choice, whether the user chose it) for every event."""
+    rows = NotificationPreference.objects.filter(user=user) | NotificationPreference.objects.filter(
+        office_id=user.home_office_id, office__isnull=False
+    )
+    own, office = {}, {}
+    for pref in rows:
+        (own if pref.user_id else office)[pref.event] = pref
+    return [
+        (
+            event,
+            resolve_choice(
+                event=event,
+                role_names=user.role_names,
+                user_pref=own.get(event),
+                office_pref=office.get(event),
+            ),
+            event in own,
+        )
+        for event in Event.values
+    ]

@@ -1,0 +1,15 @@
+"""The bell: the unread count on every page, in one query, nothing for anonymous users."""
+
+from django import template
+
+from ..selectors import unread_count
+
+register = template.Library()
+
+
+@register.inclusion_tag("notifications/bell.html", takes_context=True)
+def notification_bell(context):
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return {"show": False}
+    return {"show": True, "count": unread_count(user=user)}
