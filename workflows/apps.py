@@ -6,3 +6,28 @@ class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflow")
     default_auto_field = "django.db.models.BigAutoField"
+
+    role_permissions = {
+        "administrator": [
+            "workflows.view_slapolicy",
+            "workflows.add_slapolicy",
+            "workflows.change_slapolicy",
+            "workflows.view_slacalendar",
+            "workflows.add_slacalendar",
+            "workflows.change_slacalendar",
+            "workflows.view_slaclosureday",
+            "workflows.add_slaclosureday",
+            "workflows.change_slaclosureday",
+            "workflows.delete_slaclosureday",
+            "workflows.view_slaclock",
+            "workflows.view_slaescalation",
+        ],
+        "manager": ["workflows.view_slapolicy", "workflows.view_slaclock"],
+        "supervisor": ["workflows.view_slapolicy"],
+        "caseworker": [],
+    }
+
+    def ready(self):
+        from .sla import hooks
+
+        hooks.load_configured_handlers()

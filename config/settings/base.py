@@ -154,3 +154,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- sla ---
+# The SLA engine (workflows/sla): see docs/sla.md.
+SLA_SWEEP_INTERVAL_SECONDS = env_int("SLA_SWEEP_INTERVAL_SECONDS", 60)
+SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 1000)
+# Draft ("unverified") policies apply, labelled as such, so Ghana's draft defaults time
+# cases until an administrator confirms or replaces them.
+SLA_DRAFT_POLICIES_APPLY = env_bool("SLA_DRAFT_POLICIES_APPLY", True)
+SLA_CALENDAR_CACHE_SECONDS = env_int("SLA_CALENDAR_CACHE_SECONDS", 300)
+# Dotted paths of escalation handlers registered at start-up (besides register_escalation_handler).
+SLA_ESCALATION_HANDLERS = env_list("SLA_ESCALATION_HANDLERS", [])
+# --- end sla ---
