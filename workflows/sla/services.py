@@ -79,7 +79,7 @@ def sla_policy_revise(*, policy: SlaPolicy, changes: dict, actor=None) -> SlaPol
         field in SlaPolicy.TIMING_FIELDS and getattr(policy, _attname(field)) != value
         for field, value in changes.items()
     )
-    if timing_change and SlaClock.objects.filter(policy=policy).exists():
+    if timing_change and policy.in_use:
         SlaPolicy.objects.filter(pk=policy.pk).update(is_current=False)
         new = SlaPolicy.objects.get(pk=policy.pk)
         new.pk = None
@@ -87,7 +87,7 @@ def sla_policy_revise(*, policy: SlaPolicy, changes: dict, actor=None) -> SlaPol
         new.version = (
             max(SlaPolicy.objects.filter(key=policy.key).values_list("version", flat=True)) + 1
         )
-        new.confirmed_by, new.confirmed_at = None, None
+        new.confirmed_by, new.confirmed_at, new.in_use = None, None, False
         new.status = PolicyStatus.DRAFT
         target = new
     else:
@@ -220,7 +220,14 @@ def sla_clock_open(
     )
     _schedule(clock, calendar_for_office(office), ())
     clock.save()
+    _mark_in_use(policy)
     return clock
+
+
+def _mark_in_use(policy: SlaPolicy) -> None:
+    if not policy.in_use:
+        SlaPolicy.objects.filter(pk=policy.pk, in_use=False).update(in_use=True)
+        policy.in_use = True
 
 
 def _open_clocks(*, clock=None, task=None, subject=None, kind=None, name=None) -> QuerySet:
@@ -359,6 +366,7 @@ def sla_clocks_retarget(*, subject, risk: str, actor=None) -> int:
         fields = ["risk"]
         if policy is not None and policy.pk != clock.policy_id:
             clock.policy = policy
+            _mark_in_use(policy)
             _schedule(clock, calendar_for_office(clock.office), _closed_pauses(clock))
             fields += ["policy", "due_at", "warn_at", "next_step", "next_step_at"]
             changed += 1

@@ -8,6 +8,7 @@ really inserted, all in one transaction and in a constant number of queries.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -122,10 +123,7 @@ def sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
             due_at=clock.due_at,
         )
 
-    SlaEscalation.objects.bulk_create(rows, ignore_conflicts=True)
-    created = list(
-        SlaEscalation.objects.filter(clock_id__in=[c.pk for c in clocks], batch=batch)
-    )
+    created = _insert_new_escalations(rows, [c.pk for c in clocks], batch)
     _bulk_advance(clocks)
     by_id = {c.pk: c for c in clocks}
     for escalation in created:
@@ -134,11 +132,61 @@ def sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
     return len(clocks), len(created)
 
 
+def _insert_new_escalations(
+    rows: list[SlaEscalation], clock_ids: list[int], batch: uuid.UUID
+) -> list[SlaEscalation]:
+    """Insert the rows, skipping (clock, step) pairs that exist; return only the new ones."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        SlaEscalation.objects.bulk_create(rows, ignore_conflicts=True)
+        return list(SlaEscalation.objects.filter(clock_id__in=clock_ids, batch=batch))
+    table = connection.ops.quote_name(SlaEscalation._meta.db_table)
+    # one JSON document instead of per-element array parameters: far cheaper to send
+    sql = (
+        f"INSERT INTO {table} (clock_id, step, key, breach, roles, recipient_ids, "
+        "scheduled_at, created_at, batch) "
+        "SELECT v.clock_id, v.step, v.key, v.breach, v.roles, v.recipients, v.scheduled_at, "
+        "%s, %s FROM jsonb_to_recordset(%s::jsonb) AS v(clock_id bigint, step int, key text, "
+        "breach bool, roles jsonb, recipients jsonb, scheduled_at timestamptz) "
+        "ON CONFLICT (clock_id, step) DO NOTHING RETURNING id, clock_id, step"
+    )
+    params = [
+        rows[0].created_at,
+        batch,
+        json.dumps(
+            [
+                {
+                    "clock_id": r.clock_id,
+                    "step": r.step,
+                    "key": r.key,
+                    "breach": r.breach,
+                    "roles": r.roles,
+                    "recipients": r.recipient_ids,
+                    "scheduled_at": r.scheduled_at.isoformat(),
+                }
+                for r in rows
+            ]
+        ),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = {(clock_id, step): pk for pk, clock_id, step in cursor.fetchall()}
+    created = []
+    for row in rows:
+        pk = inserted.get((row.clock_id, row.step))
+        if pk is not None:
+            row.pk = pk
+            row._state.adding = False
+            created.append(row)
+    return created
+
+
 _FIELDS = ("escalation_level", "priority", "breached", "breached_at", "next_step", "next_step_at")
 
 
 def _bulk_advance(clocks: list[SlaClock]) -> None:
-    """One UPDATE for the whole batch (unnest on PostgreSQL, CASE elsewhere)."""
+    """One UPDATE for the whole batch (from a JSON document on PostgreSQL, CASE elsewhere)."""
     if connection.vendor != "postgresql":
         SlaClock.objects.bulk_update(clocks, list(_FIELDS))
         return
@@ -147,21 +195,23 @@ def _bulk_advance(clocks: list[SlaClock]) -> None:
         f"UPDATE {table} AS c SET escalation_level = v.level, priority = v.priority, "
         "breached = v.breached, breached_at = v.breached_at, next_step = v.next_step, "
         "next_step_at = v.next_step_at "
-        "FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::bool[], %s::timestamptz[], "
-        "%s::int[], %s::timestamptz[]) "
-        "AS v(id, level, priority, breached, breached_at, next_step, next_step_at) "
+        "FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, level int, priority int, "
+        "breached bool, breached_at timestamptz, next_step int, next_step_at timestamptz) "
         "WHERE c.id = v.id"
     )
+    document = json.dumps(
+        [
+            {
+                "id": c.pk,
+                "level": c.escalation_level,
+                "priority": c.priority,
+                "breached": c.breached,
+                "breached_at": c.breached_at.isoformat() if c.breached_at else None,
+                "next_step": c.next_step,
+                "next_step_at": c.next_step_at.isoformat() if c.next_step_at else None,
+            }
+            for c in clocks
+        ]
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                [c.pk for c in clocks],
-                [c.escalation_level for c in clocks],
-                [c.priority for c in clocks],
-                [c.breached for c in clocks],
-                [c.breached_at for c in clocks],
-                [c.next_step for c in clocks],
-                [c.next_step_at for c in clocks],
-            ],
-        )
+        cursor.execute(sql, [document])
