@@ -1,6 +1,7 @@
 """Bench: the SLA escalation sweep against viewflow's timer dispatcher, same data, same run.
 
-    DJANGO_SETTINGS_MODULE=config.settings.test python -m bench.sla_sweep --clocks 200000 --due 20000
+    DJANGO_SETTINGS_MODULE=config.settings.test \
+        python -m bench.sla_sweep --clocks 200000 --due 20000
 
 Uses the database named by BENCH_DATABASE (default "caseflow_bench") on the server of
 DATABASE_URL, creates and migrates it if missing, and writes bench/results/sla_sweep.json.
@@ -48,20 +49,25 @@ def _setup(database: str) -> None:
 
 
 def _fixtures():
-    from accounts.models import Role
+    from accounts.models import Office, Role, Team, User
     from accounts.roles import ensure_role_groups
-    from accounts.models import Office, Team, User
     from workflows.sla.models import SlaPolicy
     from workflows.sla.units import ClockKind, PolicyStatus, TargetUnit
 
     office, _ = Office.objects.get_or_create(
         code="BENCH", defaults={"name": "Bench", "jurisdiction": "GH", "timezone": "Africa/Accra"}
     )
-    supervisor, _ = User.objects.get_or_create(username="bench-sup", defaults={"home_office": office})
-    team, _ = Team.objects.get_or_create(office=office, name="Bench", defaults={"supervisor": supervisor})
+    supervisor, _ = User.objects.get_or_create(
+        username="bench-sup", defaults={"home_office": office}
+    )
+    team, _ = Team.objects.get_or_create(
+        office=office, name="Bench", defaults={"supervisor": supervisor}
+    )
     groups = ensure_role_groups()
     for n in range(3):
-        manager, _ = User.objects.get_or_create(username=f"bench-mgr{n}", defaults={"home_office": office})
+        manager, _ = User.objects.get_or_create(
+            username=f"bench-mgr{n}", defaults={"home_office": office}
+        )
         manager.groups.add(groups[Role.MANAGER])
     policy, _ = SlaPolicy.objects.get_or_create(
         key="bench",
@@ -99,8 +105,10 @@ def _create_clocks(n: int, due: int, office, team, owner, policy) -> None:
             SELECT %(ct)s, g, %(office)s, %(team)s, %(owner)s, 'medium', '', 'task', 'assess',
                 %(policy)s, 'running',
                 CASE WHEN g <= %(due)s THEN now() - interval '5 days' ELSE now() END,
-                CASE WHEN g <= %(due)s THEN now() - interval '1 hour' ELSE now() + interval '5 days' END,
-                CASE WHEN g <= %(due)s THEN now() - interval '1 day' ELSE now() + interval '3 days' END,
+                CASE WHEN g <= %(due)s THEN now() - interval '1 hour'
+                     ELSE now() + interval '5 days' END,
+                CASE WHEN g <= %(due)s THEN now() - interval '1 day'
+                     ELSE now() + interval '3 days' END,
                 false,
                 CASE WHEN g <= %(due)s THEN 0 ELSE -1 END,
                 CASE WHEN g <= %(due)s THEN 1 ELSE 0 END,
@@ -136,25 +144,57 @@ def _reset_due(due: int) -> None:
         )
 
 
-def _bench_sla(due: int, batch: int, repeat: int) -> dict:
+def _sweep_with_workers(workers: int, batch: int):
+    """Run the sweep from `workers` threads (own DB connections), like several Celery workers."""
+    import threading
+
+    from django.db import connection
     from django.utils import timezone
 
-    from workflows.sla.calendar import clear_calendar_cache
     from workflows.sla.sweep import sla_sweep
 
+    now = timezone.now()
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(sla_sweep(now=now, batch_size=batch))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return sum(r.escalations for r in results), sum(r.batches for r in results)
+
+
+def _bench_sla(due: int, batch: int, repeat: int, workers: int) -> dict:
+    from workflows.sla.calendar import clear_calendar_cache, public_holidays
+
     rates, runs = [], []
+    public_holidays.cache_clear()
     for attempt in range(repeat):
         if attempt:
             _reset_due(due)
         clear_calendar_cache()
         began = time.perf_counter()
-        result = sla_sweep(now=timezone.now(), batch_size=batch)
+        escalations, batches = _sweep_with_workers(workers, batch)
         elapsed = time.perf_counter() - began
-        if result.escalations != due:
-            raise SystemExit(f"expected {due} escalations, got {result.escalations}")
-        rates.append(result.escalations / elapsed)
-        runs.append({"escalations": result.escalations, "batches": result.batches, "seconds": round(elapsed, 3)})
-    return {"escalations_per_second": round(statistics.median(rates), 1), "runs": runs}
+        if escalations != due:
+            raise SystemExit(f"expected {due} escalations, got {escalations}")
+        rates.append(escalations / elapsed)
+        runs.append({"escalations": escalations, "batches": batches, "seconds": round(elapsed, 3)})
+    return {
+        "workers": workers,
+        "escalations_per_second": round(statistics.median(rates), 1),
+        "runs": runs,
+    }
 
 
 def _bench_viewflow(count: int) -> dict:
@@ -192,7 +232,11 @@ def _bench_viewflow(count: int) -> dict:
     elapsed = time.perf_counter() - began
     if fired != count:
         raise SystemExit(f"viewflow fired {fired} of {count} timers")
-    return {"timers": fired, "seconds": round(elapsed, 3), "timers_per_second": round(fired / elapsed, 1)}
+    return {
+        "timers": fired,
+        "seconds": round(elapsed, 3),
+        "timers_per_second": round(fired / elapsed, 1),
+    }
 
 
 def main(argv=None) -> dict:
@@ -202,6 +246,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--batch", type=int, default=1000, help="sweep batch size")
     parser.add_argument("--repeat", type=int, default=3, help="sweep runs (median reported)")
     parser.add_argument("--viewflow-cap", type=int, default=2000, help="viewflow timers at most")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="sweep worker counts to measure (threads with their own connections)",
+    )
     args = parser.parse_args(argv)
     database = os.environ.get("BENCH_DATABASE", "caseflow_bench")
     _setup(database)
@@ -210,8 +261,13 @@ def main(argv=None) -> dict:
     began = time.perf_counter()
     _create_clocks(args.clocks, args.due, office, team, owner, policy)
     created_in = time.perf_counter() - began
-    sla = _bench_sla(args.due, args.batch, args.repeat)
+    sweeps = []
+    for workers in args.workers:
+        _reset_due(args.due)
+        sweeps.append(_bench_sla(args.due, args.batch, args.repeat, workers))
     viewflow = _bench_viewflow(min(args.due, args.viewflow_cap))
+    single = next((x for x in sweeps if x["workers"] == 1), sweeps[0])
+    best = max(sweeps, key=lambda x: x["escalations_per_second"])
     result = {
         "scenario": "sla_sweep",
         "database": database,
@@ -219,15 +275,22 @@ def main(argv=None) -> dict:
         "due": args.due,
         "batch_size": args.batch,
         "clocks_created_seconds": round(created_in, 2),
-        "sla_sweep": sla,
+        "sla_sweep": sweeps,
         "viewflow_fire_due_timers": viewflow,
-        "ratio": round(sla["escalations_per_second"] / viewflow["timers_per_second"], 1),
+        # viewflow's dispatcher does not speed up with a second instance (PERFORMANCE.md),
+        # so both ratios are against its single-dispatcher rate
+        "ratio_single_worker": round(
+            single["escalations_per_second"] / viewflow["timers_per_second"], 1
+        ),
+        "ratio_best": round(best["escalations_per_second"] / viewflow["timers_per_second"], 1),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "budget": {"escalations_per_second": 5000, "ratio": 50},
     }
-    result["within_budget"] = (
-        sla["escalations_per_second"] >= 5000 and result["ratio"] >= 50
-    )
+    result["within_budget"] = {
+        "single_worker": single["escalations_per_second"] >= 5000
+        and result["ratio_single_worker"] >= 50,
+        "best": best["escalations_per_second"] >= 5000 and result["ratio_best"] >= 50,
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     json.dump(result, sys.stdout, indent=2)

@@ -39,7 +39,10 @@ class SlaPolicyAdmin(admin.ModelAdmin):
             _("Target"),
             {"fields": ["kind", "node_name", "target_amount", "target_unit", "warn_percent"]},
         ),
-        (_("Escalation and pauses"), {"fields": ["ladder", "statutory", "pausable", "pause_reasons"]}),
+        (
+            _("Escalation and pauses"),
+            {"fields": ["ladder", "statutory", "pausable", "pause_reasons"]},
+        ),
         (
             _("Source"),
             {

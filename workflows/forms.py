@@ -8,7 +8,9 @@ from .sla.units import PauseReason
 
 class SlaPauseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=PauseReason.choices)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, clock=None, **kwargs):
         super().__init__(*args, **kwargs)

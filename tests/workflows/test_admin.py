@@ -58,8 +58,14 @@ def test_editing_a_policy_a_clock_uses_saves_a_new_version(admin_client, office,
     policy = SlaPolicy.objects.get(key="gh-assessment-medium")
     with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False):
         clock = sla_clock_open(
-            subject=team, office=office, team=team, owner=None, risk="medium", category="",
-            kind=ClockKind.TASK, name="assess",
+            subject=team,
+            office=office,
+            team=team,
+            owner=None,
+            risk="medium",
+            category="",
+            kind=ClockKind.TASK,
+            name="assess",
         )
     due = clock.due_at
     url = reverse("admin:workflows_slapolicy_change", args=[policy.pk])

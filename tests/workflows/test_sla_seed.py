@@ -18,8 +18,14 @@ pytestmark = pytest.mark.django_db
 def _open(office, risk, name, kind=ClockKind.TASK):
     with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False):
         return sla_clock_open(
-            subject=make_team(office), office=office, team=None, owner=None, risk=risk,
-            category="child_protection", kind=kind, name=name,
+            subject=make_team(office),
+            office=office,
+            team=None,
+            owner=None,
+            risk=risk,
+            category="child_protection",
+            kind=kind,
+            name=name,
         )
 
 

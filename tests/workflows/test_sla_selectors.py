@@ -23,8 +23,14 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday
 def _open(subject, office, owner=None, team=None, name="assess"):
     with time_machine.travel(START, tick=False):
         return sla_clock_open(
-            subject=subject, office=office, team=team, owner=owner, risk="", category="",
-            kind=ClockKind.TASK, name=name,
+            subject=subject,
+            office=office,
+            team=team,
+            owner=owner,
+            risk="",
+            category="",
+            kind=ClockKind.TASK,
+            name=name,
         )
 
 
@@ -69,8 +75,11 @@ def test_clocks_outside_the_users_scope_are_hidden(office, team, caseworker):
 
 def test_panel_shows_history_unverified_label_and_only_allowed_pause(office, team, caseworker):
     make_policy(
-        key="p", status=PolicyStatus.DRAFT, name="First response",
-        pausable=True, pause_reasons=[PauseReason.WAITING_CLIENT],
+        key="p",
+        status=PolicyStatus.DRAFT,
+        name="First response",
+        pausable=True,
+        pause_reasons=[PauseReason.WAITING_CLIENT],
     )
     make_policy(key="s", node_name="plan", name="Statutory plan", statutory=True)
     clock = _open(team, office, owner=caseworker, team=team)

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from accounts.models import Role
-from tests.factories import make_office, make_team, make_user
+from tests.factories import make_team, make_user
 from workflows.sla.models import SlaClock, SlaPolicy
 from workflows.sla.services import (
     SlaError,
@@ -265,12 +265,20 @@ def test_revising_a_policy_in_use_creates_a_new_version(ghana_policies, office, 
 
 def test_unclaimed_clock_for_a_queue_task(office, team):
     make_policy(
-        key="q-high", kind=ClockKind.UNCLAIMED, node_name="", risk="high", target_amount=1,
+        key="q-high",
+        kind=ClockKind.UNCLAIMED,
+        node_name="",
+        risk="high",
+        target_amount=1,
         target_unit=TargetUnit.HOURS,
     )
     make_policy(
-        key="q", kind=ClockKind.UNCLAIMED, node_name="", target_amount=3,
-        target_unit=TargetUnit.HOURS, order=200,
+        key="q",
+        kind=ClockKind.UNCLAIMED,
+        node_name="",
+        target_amount=3,
+        target_unit=TargetUnit.HOURS,
+        order=200,
     )
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False):

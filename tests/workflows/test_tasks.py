@@ -91,9 +91,7 @@ def test_worker_and_beat_escalate_each_step_exactly_once(tmp_path):
     try:
         for name in ("w1", "w2"):
             processes.append(spawn("worker", "-n", f"{name}@%h", "--pool", "solo", "-l", "info"))
-        processes.append(
-            spawn("beat", "-l", "info", "-s", str(tmp_path / "beat-schedule"))
-        )
+        processes.append(spawn("beat", "-l", "info", "-s", str(tmp_path / "beat-schedule")))
         _wait_for(
             lambda: SlaEscalation.objects.filter(clock=first).count() == 3,
             what="the first clock's three steps",

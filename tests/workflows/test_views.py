@@ -21,8 +21,14 @@ def clock(office, team, caseworker):
     make_policy(key="p", pausable=True, pause_reasons=[PauseReason.WAITING_CLIENT])
     with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False):
         return sla_clock_open(
-            subject=team, office=office, team=team, owner=caseworker, risk="", category="",
-            kind=ClockKind.TASK, name="assess",
+            subject=team,
+            office=office,
+            team=team,
+            owner=caseworker,
+            risk="",
+            category="",
+            kind=ClockKind.TASK,
+            name="assess",
         )
 
 

@@ -170,10 +170,27 @@ def policy_pack() -> list[dict]:
         )
         order += 10
     pack += [
-        _policy("gh-case-plan", "Case plan after assessment approval (draft)", 140, T, "plan", 14,
-                CD, **gh),
-        _policy("gh-review-high", "Case review, high risk (draft)", 150, T, "review", 1, M,
-                risk="high", **gh),
+        _policy(
+            "gh-case-plan",
+            "Case plan after assessment approval (draft)",
+            140,
+            T,
+            "plan",
+            14,
+            CD,
+            **gh,
+        ),
+        _policy(
+            "gh-review-high",
+            "Case review, high risk (draft)",
+            150,
+            T,
+            "review",
+            1,
+            M,
+            risk="high",
+            **gh,
+        ),
         _policy("gh-review", "Case review (draft)", 151, T, "review", 3, M, **gh),
     ]
     # --- unclaimed work in a team queue (Primero defaults), any jurisdiction ---
@@ -183,10 +200,27 @@ def policy_pack() -> list[dict]:
         "ladder": UNCLAIMED_LADDER,
     }
     pack += [
-        _policy("queue-unclaimed-high", "Unclaimed in a team queue, high risk", 500,
-                ClockKind.UNCLAIMED, "", 1, H, risk="high", **queue),
-        _policy("queue-unclaimed", "Unclaimed in a team queue", 510, ClockKind.UNCLAIMED, "", 3,
-                H, **queue),
+        _policy(
+            "queue-unclaimed-high",
+            "Unclaimed in a team queue, high risk",
+            500,
+            ClockKind.UNCLAIMED,
+            "",
+            1,
+            H,
+            risk="high",
+            **queue,
+        ),
+        _policy(
+            "queue-unclaimed",
+            "Unclaimed in a team queue",
+            510,
+            ClockKind.UNCLAIMED,
+            "",
+            3,
+            H,
+            **queue,
+        ),
     ]
     return pack
 

@@ -47,25 +47,23 @@ def visible_clocks(user) -> QuerySet[SlaClock]:
 def _count_text(unit: str, count: int, overdue: bool) -> str:
     if unit == TargetUnit.HOURS:
         if overdue:
-            return ngettext(
-                "overdue by %(count)d hour", "overdue by %(count)d hours", count
-            ) % {"count": count}
-        return ngettext("due in %(count)d hour", "due in %(count)d hours", count) % {
-            "count": count
-        }
+            return ngettext("overdue by %(count)d hour", "overdue by %(count)d hours", count) % {
+                "count": count
+            }
+        return ngettext("due in %(count)d hour", "due in %(count)d hours", count) % {"count": count}
     if unit == TargetUnit.WORKING_DAYS:
         if overdue:
             return ngettext(
                 "overdue by %(count)d working day", "overdue by %(count)d working days", count
             ) % {"count": count}
-        return ngettext(
-            "due in %(count)d working day", "due in %(count)d working days", count
-        ) % {"count": count}
+        return ngettext("due in %(count)d working day", "due in %(count)d working days", count) % {
+            "count": count
+        }
     if unit == TargetUnit.MONTHS:
         if overdue:
-            return ngettext(
-                "overdue by %(count)d month", "overdue by %(count)d months", count
-            ) % {"count": count}
+            return ngettext("overdue by %(count)d month", "overdue by %(count)d months", count) % {
+                "count": count
+            }
         return ngettext("due in %(count)d month", "due in %(count)d months", count) % {
             "count": count
         }

@@ -289,7 +289,9 @@ def sla_clock_stop(
 
 
 def _locked(clock: SlaClock) -> SlaClock:
-    return SlaClock.objects.select_for_update(of=("self",)).select_related("policy").get(pk=clock.pk)
+    return (
+        SlaClock.objects.select_for_update(of=("self",)).select_related("policy").get(pk=clock.pk)
+    )
 
 
 @transaction.atomic
@@ -375,7 +377,7 @@ def sla_clocks_retarget(*, subject, risk: str, actor=None) -> int:
 
 
 @transaction.atomic
-def sla_clocks_reassign(*, subject=None, task=None, owner=UNSET, team=UNSET) -> int:
+def sla_clocks_reassign(*, subject=None, task=None, owner=UNSET, team=UNSET, actor=None) -> int:
     """Keep the denormalised owner/team of open clocks current; returns how many changed."""
     values = {}
     if owner is not UNSET:

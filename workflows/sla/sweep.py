@@ -25,6 +25,32 @@ from .models import SlaClock, SlaEscalation, SlaPolicy
 from .timing import is_breach_step, next_step
 from .units import ClockStatus, LadderRole
 
+# What the sweep and the handlers need; other fields are deferred (do not read them in a
+# handler: each would cost a query per clock).
+CLOCK_FIELDS = (
+    "id",
+    "subject_type_id",
+    "subject_id",
+    "task_id",
+    "office_id",
+    "team_id",
+    "owner_id",
+    "risk",
+    "category",
+    "kind",
+    "name",
+    "policy_id",
+    "status",
+    "due_at",
+    "warn_at",
+    "breached",
+    "breached_at",
+    "escalation_level",
+    "next_step",
+    "next_step_at",
+    "priority",
+)
+
 
 @dataclass
 class SweepResult:
@@ -60,7 +86,8 @@ def sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
     clocks = list(
         SlaClock.objects.filter(status=ClockStatus.RUNNING, next_step_at__lte=now)
         .order_by("next_step_at")
-        .select_for_update(skip_locked=True, of=("self",))[:batch_size]
+        .select_for_update(skip_locked=True, of=("self",))
+        .only(*CLOCK_FIELDS)[:batch_size]
     )
     if not clocks:
         return 0, 0

@@ -34,9 +34,7 @@ def compute_warn(*, started_at: datetime, due_at: datetime, warn_percent: int) -
     return started_at + (due_at - started_at) * warn_percent / 100
 
 
-def step_time(
-    step: dict, *, calendar: Calendar, warn_at: datetime, due_at: datetime
-) -> datetime:
+def step_time(step: dict, *, calendar: Calendar, warn_at: datetime, due_at: datetime) -> datetime:
     anchor = warn_at if step.get("anchor") == LadderAnchor.WARNING else due_at
     offset = int(step.get("offset") or 0)
     if not offset:
