@@ -72,6 +72,12 @@ class SlaPolicyAdmin(admin.ModelAdmin):
             fields.append("key")
         return fields
 
+    def has_change_permission(self, request, obj=None):
+        # superseded versions are history: running clocks may still point at them
+        if obj is not None and not obj.is_current:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         if not change:
             super().save_model(request, obj, form, change)

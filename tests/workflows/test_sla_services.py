@@ -261,6 +261,8 @@ def test_revising_a_policy_in_use_creates_a_new_version(ghana_policies, office, 
     # ordering changes never fork a version
     assert sla_policy_revise(policy=revised, changes={"order": 5}).pk == revised.pk
     assert SlaPolicy.objects.filter(key=other.key).count() == 2
+    with pytest.raises(SlaError):
+        sla_policy_revise(policy=other, changes={"target_amount": 11})
 
 
 def test_unclaimed_clock_for_a_queue_task(office, team):

@@ -79,6 +79,8 @@ def sla_policy_revise(*, policy: SlaPolicy, changes: dict, actor=None) -> SlaPol
         field in SlaPolicy.TIMING_FIELDS and getattr(policy, _attname(field)) != value
         for field, value in changes.items()
     )
+    if timing_change and not policy.is_current:
+        raise SlaError(_("Only the current version of a policy can be changed."))
     if timing_change and policy.in_use:
         SlaPolicy.objects.filter(pk=policy.pk).update(is_current=False)
         new = SlaPolicy.objects.get(pk=policy.pk)
