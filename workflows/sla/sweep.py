@@ -131,6 +131,7 @@ def sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
             _loaded(
                 SlaEscalation,
                 {
+                    "id": None,
                     "clock_id": clock.pk,
                     "step": index,
                     "key": str(step.get("key") or index),
