@@ -30,6 +30,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    # SLA escalation sweep (workflows/sla/sweep.py): every minute by default; a run that
+    # could not start within one interval is dropped, the next one catches up.
+    "workflows-sla-sweep": {
+        "task": "workflows.tasks.sla_sweep",
+        "schedule": float(os.environ.get("SLA_SWEEP_INTERVAL_SECONDS") or 60),
+        "options": {"expires": float(os.environ.get("SLA_SWEEP_INTERVAL_SECONDS") or 60)},
+    },
 }
 
 

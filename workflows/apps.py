@@ -8,13 +8,6 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     role_permissions = {
-        "supervisor": ["workflows.view_approval", "workflows.view_supervisorabsence"],
-        "manager": [
-            "workflows.view_approval",
-            "workflows.view_supervisorabsence",
-            "workflows.add_supervisorabsence",
-            "workflows.change_supervisorabsence",
-        ],
         "administrator": [
             "workflows.view_approval",
             "workflows.view_approvalrule",
@@ -23,5 +16,36 @@ class WorkflowsConfig(AppConfig):
             "workflows.view_supervisorabsence",
             "workflows.add_supervisorabsence",
             "workflows.change_supervisorabsence",
+            "workflows.view_slapolicy",
+            "workflows.add_slapolicy",
+            "workflows.change_slapolicy",
+            "workflows.view_slacalendar",
+            "workflows.add_slacalendar",
+            "workflows.change_slacalendar",
+            "workflows.view_slaclosureday",
+            "workflows.add_slaclosureday",
+            "workflows.change_slaclosureday",
+            "workflows.delete_slaclosureday",
+            "workflows.view_slaclock",
+            "workflows.view_slaescalation",
         ],
+        "manager": [
+            "workflows.view_approval",
+            "workflows.view_supervisorabsence",
+            "workflows.add_supervisorabsence",
+            "workflows.change_supervisorabsence",
+            "workflows.view_slapolicy",
+            "workflows.view_slaclock",
+        ],
+        "supervisor": [
+            "workflows.view_approval",
+            "workflows.view_supervisorabsence",
+            "workflows.view_slapolicy",
+        ],
+        "caseworker": [],
     }
+
+    def ready(self):
+        from .sla import hooks
+
+        hooks.load_configured_handlers()

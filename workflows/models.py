@@ -1,4 +1,4 @@
-"""Models of the workflow kernel."""
+"""Models of the workflow kernel: approvals and the SLA engine (workflows/sla)."""
 
 from .approvals.models import (  # noqa: F401
     Approval,
@@ -6,4 +6,12 @@ from .approvals.models import (  # noqa: F401
     ApprovalRule,
     ApprovalStatus,
     SupervisorAbsence,
+)
+from .sla.models import (  # noqa: F401
+    SlaCalendar,
+    SlaClock,
+    SlaClosureDay,
+    SlaEscalation,
+    SlaPause,
+    SlaPolicy,
 )

@@ -183,3 +183,15 @@ NOTIFICATIONS_REDISPATCH_AFTER = env_int("NOTIFICATIONS_REDISPATCH_AFTER", 120)
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 200)
 # Local hour (in each office's time zone) at which the daily digest goes out.
 NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 7)
+
+# --- sla ---
+# The SLA engine (workflows/sla): see docs/sla.md.
+SLA_SWEEP_INTERVAL_SECONDS = env_int("SLA_SWEEP_INTERVAL_SECONDS", 60)
+SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 1000)
+# Draft ("unverified") policies apply, labelled as such, so Ghana's draft defaults time
+# cases until an administrator confirms or replaces them.
+SLA_DRAFT_POLICIES_APPLY = env_bool("SLA_DRAFT_POLICIES_APPLY", True)
+SLA_CALENDAR_CACHE_SECONDS = env_int("SLA_CALENDAR_CACHE_SECONDS", 300)
+# Dotted paths of escalation handlers registered at start-up (besides register_escalation_handler).
+SLA_ESCALATION_HANDLERS = env_list("SLA_ESCALATION_HANDLERS", [])
+# --- end sla ---

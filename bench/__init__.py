@@ -1,0 +1,1 @@
+"""Performance harness: data generators and scenarios that write JSON results."""

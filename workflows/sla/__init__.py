@@ -1,0 +1,1 @@
+"""The SLA engine: policies, business calendars, clocks, pauses and the escalation sweep."""

@@ -1,0 +1,252 @@
+"""Default policy packs from docs/sla.md (Poland statutory, Ghana drafts, queue clocks).
+
+Idempotent: a policy whose key already exists is left alone, so an administrator's
+edits and confirmations survive a re-seed. Seeded names are data (an administrator
+edits them), not interface strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from .models import SlaCalendar, SlaPolicy, default_ladder
+from .units import ClockKind, LadderAnchor, LadderRole, PauseReason, PolicyStatus, TargetUnit
+
+# The date this pack applies from in the system (not the statutes' enactment dates).
+PACK_EFFECTIVE_FROM = date(2024, 1, 1)
+
+ROZP_WYWIAD = (
+    "Rozporządzenie Ministra Rodziny i Polityki Społecznej w sprawie rodzinnego wywiadu "
+    "środowiskowego, Dz.U. 2021 poz. 893, §3"
+)
+GH_DRAFT = (
+    "UNVERIFIED draft default after Ghana's ISSOP and the 2014 inter-agency child-protection "
+    "case-management guidelines; confirm before relying on it."
+)
+
+UNCLAIMED_LADDER = [
+    {
+        "key": "warning",
+        "anchor": LadderAnchor.WARNING.value,
+        "offset": 0,
+        "offset_unit": TargetUnit.HOURS.value,
+        "roles": [LadderRole.SUPERVISOR.value],
+        "priority": 10,
+    },
+    {
+        "key": "breach",
+        "anchor": LadderAnchor.DUE.value,
+        "offset": 0,
+        "offset_unit": TargetUnit.HOURS.value,
+        "roles": [LadderRole.SUPERVISOR.value],
+        "priority": 20,
+    },
+    {
+        "key": "manager",
+        "anchor": LadderAnchor.DUE.value,
+        "offset": 1,
+        "offset_unit": TargetUnit.HOURS.value,
+        "roles": [LadderRole.MANAGER.value],
+        "priority": 30,
+    },
+]
+
+
+def _policy(key, name, order, kind, node, amount, unit, **extra) -> dict:
+    return {
+        "key": key,
+        "name": name,
+        "order": order,
+        "kind": kind,
+        "node_name": node,
+        "target_amount": amount,
+        "target_unit": unit,
+        "effective_from": PACK_EFFECTIVE_FROM,
+        **extra,
+    }
+
+
+def policy_pack() -> list[dict]:
+    pl = {"jurisdiction": "PL", "status": PolicyStatus.CONFIRMED, "statutory": True}
+    gh = {
+        "jurisdiction": "GH",
+        "status": PolicyStatus.DRAFT,
+        "citation": GH_DRAFT,
+        "pausable": True,
+        "pause_reasons": [PauseReason.WAITING_CLIENT, PauseReason.WAITING_EXTERNAL_PROVIDER],
+    }
+    T, WD, CD, H, M = (
+        ClockKind.TASK,
+        TargetUnit.WORKING_DAYS,
+        TargetUnit.CALENDAR_DAYS,
+        TargetUnit.HOURS,
+        TargetUnit.MONTHS,
+    )
+    pack = [
+        # --- Poland: statutory, never paused (except KPA art. 35 §5 exclusions) ---
+        _policy(
+            "pl-wywiad-pilny",
+            "Pilny rodzinny wywiad środowiskowy (2 dni robocze)",
+            10,
+            T,
+            "assess",
+            2,
+            WD,
+            risk="high",
+            citation=ROZP_WYWIAD + " ust. 3",
+            **pl,
+        ),
+        _policy(
+            "pl-wywiad",
+            "Rodzinny wywiad środowiskowy (14 dni roboczych)",
+            20,
+            T,
+            "assess",
+            14,
+            WD,
+            citation=ROZP_WYWIAD,
+            **pl,
+        ),
+        _policy(
+            "pl-kpa-decyzja",
+            "Decyzja administracyjna (1 miesiąc, KPA)",
+            30,
+            ClockKind.STAGE,
+            "decision",
+            1,
+            M,
+            citation=(
+                "Kodeks postępowania administracyjnego art. 35 §3 (1 month); periods in "
+                "art. 35 §5 (suspension, the party's delay) are excluded; counting per art. 57"
+            ),
+            pausable=True,
+            pause_reasons=[PauseReason.SUSPENDED_BY_DECISION, PauseReason.WAITING_CLIENT],
+            **pl,
+        ),
+        _policy(
+            "pl-aktualizacja-wywiadu",
+            "Aktualizacja wywiadu przy świadczeniach ciągłych (6 miesięcy)",
+            40,
+            T,
+            "review",
+            6,
+            M,
+            citation="Ustawa o pomocy społecznej art. 107 ust. 4",
+            **pl,
+        ),
+    ]
+    # --- Ghana: unverified drafts, by risk tier ---
+    order = 100
+    for risk, response, assessment in (
+        ("high", (24, H), (3, CD)),
+        ("medium", (3, CD), (7, CD)),
+        ("low", (7, CD), (14, CD)),
+    ):
+        pack.append(
+            _policy(
+                f"gh-first-response-{risk}",
+                f"First response, {risk} risk (draft)",
+                order,
+                T,
+                "allocate",
+                *response,
+                risk=risk,
+                **gh,
+            )
+        )
+        pack.append(
+            _policy(
+                f"gh-assessment-{risk}",
+                f"Assessment, {risk} risk (draft)",
+                order + 1,
+                T,
+                "assess",
+                *assessment,
+                risk=risk,
+                **gh,
+            )
+        )
+        order += 10
+    pack += [
+        _policy(
+            "gh-case-plan",
+            "Case plan after assessment approval (draft)",
+            140,
+            T,
+            "plan",
+            14,
+            CD,
+            **gh,
+        ),
+        _policy(
+            "gh-review-high",
+            "Case review, high risk (draft)",
+            150,
+            T,
+            "review",
+            1,
+            M,
+            risk="high",
+            **gh,
+        ),
+        _policy("gh-review", "Case review (draft)", 151, T, "review", 3, M, **gh),
+    ]
+    # --- unclaimed work in a team queue (Primero defaults), any jurisdiction ---
+    queue = {
+        "status": PolicyStatus.CONFIRMED,
+        "citation": "Primero: unassigned cases overdue after 1 h (high risk) or 3 h (others)",
+        "ladder": UNCLAIMED_LADDER,
+    }
+    pack += [
+        _policy(
+            "queue-unclaimed-high",
+            "Unclaimed in a team queue, high risk",
+            500,
+            ClockKind.UNCLAIMED,
+            "",
+            1,
+            H,
+            risk="high",
+            **queue,
+        ),
+        _policy(
+            "queue-unclaimed",
+            "Unclaimed in a team queue",
+            510,
+            ClockKind.UNCLAIMED,
+            "",
+            3,
+            H,
+            **queue,
+        ),
+    ]
+    return pack
+
+
+CALENDARS = [
+    # KPA art. 57 counting for Polish calendar-day and month deadlines.
+    {"jurisdiction": "PL", "kpa_art57": True},
+    {"jurisdiction": "GH", "kpa_art57": False},
+]
+
+
+@transaction.atomic
+def seed_sla_policies() -> int:
+    """Create the default calendars and policies that do not exist yet; returns how many."""
+    for values in CALENDARS:
+        SlaCalendar.objects.get_or_create(
+            jurisdiction=values["jurisdiction"], office=None, defaults=values
+        )
+    existing = set(SlaPolicy.objects.values_list("key", flat=True))
+    created = 0
+    for values in policy_pack():
+        if values["key"] in existing:
+            continue
+        values.setdefault("ladder", default_ladder())
+        policy = SlaPolicy(**values)
+        policy.full_clean()
+        policy.save()
+        created += 1
+    return created

@@ -1,0 +1,391 @@
+"""Writes of the SLA engine: open, stop, pause, resume, retarget and reassign clocks.
+
+The case pipeline calls these; they know the subject only as a model instance with an
+office, a team, an owner, a risk level and a category code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .calendar import Calendar, calendar_for_office, clear_calendar_cache
+from .models import SlaClock, SlaPause, SlaPolicy
+from .timing import compute_due, compute_warn, next_step
+from .units import ClockKind, ClockStatus, PauseReason, PolicyStatus
+
+OPEN_STATUSES = (ClockStatus.RUNNING, ClockStatus.PAUSED)
+
+
+class SlaError(ValidationError):
+    """A refused SLA operation; the message is translated and safe to show."""
+
+
+class _Unset:
+    def __repr__(self):
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
+# --- policies ------------------------------------------------------------------------
+def policy_match(
+    *, office, category: str, risk: str, kind: str, name: str, on: date | None = None
+) -> SlaPolicy | None:
+    """The first current policy (by `order`) whose scope covers this clock, or None.
+
+    Confirmed policies always apply; drafts apply too unless SLA_DRAFT_POLICIES_APPLY
+    is off (they are labelled unverified wherever they are shown).
+    """
+    on = on or timezone.localdate()
+    statuses = [PolicyStatus.CONFIRMED]
+    if getattr(settings, "SLA_DRAFT_POLICIES_APPLY", True):
+        statuses.append(PolicyStatus.DRAFT)
+    return (
+        SlaPolicy.objects.filter(
+            is_current=True,
+            status__in=statuses,
+            kind=kind,
+            node_name__in={name or "", ""},
+            category__in={category or "", ""},
+            risk__in={risk or "", ""},
+            effective_from__lte=on,
+        )
+        .filter(Q(jurisdiction="") | Q(jurisdiction=office.jurisdiction))
+        .filter(Q(office__isnull=True) | Q(office=office))
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .order_by("order", "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def sla_policy_revise(*, policy: SlaPolicy, changes: dict, actor=None) -> SlaPolicy:
+    """Apply `changes` to a policy; a version some clock uses is copied, never edited.
+
+    Returns the row that now carries the changes (the same row, or the new version).
+    """
+    policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
+    timing_change = any(
+        field in SlaPolicy.TIMING_FIELDS and getattr(policy, _attname(field)) != value
+        for field, value in changes.items()
+    )
+    if timing_change and not policy.is_current:
+        raise SlaError(_("Only the current version of a policy can be changed."))
+    if timing_change and policy.in_use:
+        SlaPolicy.objects.filter(pk=policy.pk).update(is_current=False)
+        new = SlaPolicy.objects.get(pk=policy.pk)
+        new.pk = None
+        new.is_current = True
+        new.version = (
+            max(SlaPolicy.objects.filter(key=policy.key).values_list("version", flat=True)) + 1
+        )
+        new.confirmed_by, new.confirmed_at, new.in_use = None, None, False
+        new.status = PolicyStatus.DRAFT
+        target = new
+    else:
+        target = policy
+    for field, value in changes.items():
+        setattr(target, _attname(field), value)
+    if "status" in changes and changes["status"] == PolicyStatus.CONFIRMED:
+        target.confirmed_by, target.confirmed_at = actor, timezone.now()
+    target.full_clean(exclude=["key"] if target.pk is None else None)
+    target.save()
+    return target
+
+
+def _attname(field: str) -> str:
+    return "office_id" if field == "office" else field
+
+
+@transaction.atomic
+def sla_policies_confirm(*, policies: Iterable[SlaPolicy], actor) -> int:
+    """An administrator confirms draft (unverified) policies."""
+    ids = [p.pk for p in policies]
+    return SlaPolicy.objects.filter(pk__in=ids, status=PolicyStatus.DRAFT).update(
+        status=PolicyStatus.CONFIRMED, confirmed_by=actor, confirmed_at=timezone.now()
+    )
+
+
+def sla_calendar_changed() -> None:
+    """Call after editing calendars or closure days so new times use them at once."""
+    clear_calendar_cache()
+
+
+# --- clocks --------------------------------------------------------------------------
+def _subject_key(subject) -> tuple[ContentType, int]:
+    return ContentType.objects.get_for_model(subject), subject.pk
+
+
+def _schedule(clock: SlaClock, calendar: Calendar, pauses) -> None:
+    """Set due_at, warn_at and the next step's time from the start, pauses and policy."""
+    policy = clock.policy
+    due = compute_due(
+        calendar=calendar,
+        started_at=clock.started_at,
+        amount=policy.target_amount,
+        unit=policy.target_unit,
+        pauses=pauses,
+    )
+    warn = compute_warn(started_at=clock.started_at, due_at=due, warn_percent=policy.warn_percent)
+    if clock.breached and clock.due_at and due > clock.due_at:
+        # a breached clock is never extended
+        due, warn = clock.due_at, min(warn, clock.warn_at or warn)
+    clock.due_at, clock.warn_at = due, warn
+    clock.next_step, clock.next_step_at = next_step(
+        policy.ladder,
+        clock.escalation_level + 1,
+        calendar=calendar,
+        warn_at=warn,
+        due_at=due,
+    )
+
+
+def _closed_pauses(clock: SlaClock) -> list[tuple[datetime, datetime]]:
+    return list(
+        SlaPause.objects.filter(clock=clock, ended_at__isnull=False).values_list(
+            "started_at", "ended_at"
+        )
+    )
+
+
+@transaction.atomic
+def sla_clock_open(
+    *,
+    subject,
+    office,
+    team,
+    owner,
+    risk: str,
+    category: str,
+    kind: str,
+    name: str,
+    task=None,
+    started_at: datetime | None = None,
+    actor=None,
+) -> SlaClock | None:
+    """Start timing `kind`/`name` for `subject` under the first matching policy.
+
+    Returns None when no policy matches. Opening a clock that is already open for the
+    same subject, kind, name and task returns the open one (safe to call twice).
+    """
+    if kind not in ClockKind.values:
+        raise SlaError(_("Unknown kind of deadline."))
+    subject_type, subject_id = _subject_key(subject)
+    existing = (
+        SlaClock.objects.select_for_update()
+        .filter(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            kind=kind,
+            name=name,
+            task=task,
+            status__in=OPEN_STATUSES,
+        )
+        .first()
+    )
+    if existing:
+        return existing
+    started_at = started_at or timezone.now()
+    policy = policy_match(
+        office=office,
+        category=category,
+        risk=risk,
+        kind=kind,
+        name=name,
+        on=started_at.astimezone(office.tzinfo).date(),
+    )
+    if policy is None:
+        return None
+    clock = SlaClock(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        task=task,
+        office=office,
+        team=team,
+        owner=owner,
+        risk=risk or "",
+        category=category or "",
+        kind=kind,
+        name=name,
+        policy=policy,
+        started_at=started_at,
+    )
+    _schedule(clock, calendar_for_office(office), ())
+    clock.save()
+    _mark_in_use(policy)
+    return clock
+
+
+def _mark_in_use(policy: SlaPolicy) -> None:
+    if not policy.in_use:
+        SlaPolicy.objects.filter(pk=policy.pk, in_use=False).update(in_use=True)
+        policy.in_use = True
+
+
+def _open_clocks(*, clock=None, task=None, subject=None, kind=None, name=None) -> QuerySet:
+    qs = SlaClock.objects.filter(status__in=OPEN_STATUSES)
+    if clock is None and task is None and subject is None:
+        raise SlaError(_("Say which deadline: a clock, a task or a subject."))
+    if clock is not None:
+        qs = qs.filter(pk=clock.pk)
+    if task is not None:
+        qs = qs.filter(task=task)
+    if subject is not None:
+        subject_type, subject_id = _subject_key(subject)
+        qs = qs.filter(subject_type=subject_type, subject_id=subject_id)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if name is not None:
+        qs = qs.filter(name=name)
+    return qs
+
+
+@transaction.atomic
+def sla_clock_stop(
+    *,
+    clock=None,
+    task=None,
+    subject=None,
+    kind: str | None = None,
+    name: str | None = None,
+    outcome: str = "met",
+    actor=None,
+) -> int:
+    """Stop the matching open clocks as met or cancelled; returns how many stopped.
+
+    A clock stopped after its deadline stays flagged `breached` (met late).
+    """
+    if outcome not in (ClockStatus.MET, ClockStatus.CANCELLED):
+        raise SlaError(_("A deadline stops as met or cancelled."))
+    now = timezone.now()
+    clocks = list(
+        _open_clocks(clock=clock, task=task, subject=subject, kind=kind, name=name)
+        .select_for_update(of=("self",))
+        .only("pk", "status", "paused_total")
+    )
+    if not clocks:
+        return 0
+    paused_ids = [c.pk for c in clocks if c.status == ClockStatus.PAUSED]
+    if paused_ids:
+        open_pauses = list(SlaPause.objects.filter(clock_id__in=paused_ids, ended_at__isnull=True))
+        by_clock = {c.pk: c for c in clocks}
+        for pause in open_pauses:
+            pause.ended_at = now
+            pause.resumed_by = actor
+            by_clock[pause.clock_id].paused_total += now - pause.started_at
+        SlaPause.objects.bulk_update(open_pauses, ["ended_at", "resumed_by"])
+        SlaClock.objects.bulk_update([by_clock[i] for i in paused_ids], ["paused_total"])
+    return SlaClock.objects.filter(pk__in=[c.pk for c in clocks]).update(
+        status=outcome, stopped_at=now, next_step=None, next_step_at=None
+    )
+
+
+def _locked(clock: SlaClock) -> SlaClock:
+    return (
+        SlaClock.objects.select_for_update(of=("self",)).select_related("policy").get(pk=clock.pk)
+    )
+
+
+@transaction.atomic
+def sla_clock_pause(*, clock: SlaClock, reason: str, actor, comment: str = "") -> SlaClock:
+    """Pause a running clock for an allowed reason; the deadline moves on resume."""
+    clock = _locked(clock)
+    policy = clock.policy
+    if reason not in PauseReason.values:
+        raise SlaError(_("Unknown pause reason."))
+    if clock.status != ClockStatus.RUNNING:
+        raise SlaError(_("Only a running deadline can be paused."))
+    if not policy.allows_pause(reason):
+        if policy.statutory:
+            raise SlaError(
+                _("This deadline is set by statute and cannot be paused for this reason.")
+            )
+        raise SlaError(_("This deadline cannot be paused for this reason."))
+    if clock.breached:
+        raise SlaError(_("An overdue deadline cannot be paused."))
+    SlaPause.objects.create(
+        clock=clock, reason=reason, comment=comment, actor=actor, started_at=timezone.now()
+    )
+    clock.status = ClockStatus.PAUSED
+    clock.save(update_fields=["status"])
+    return clock
+
+
+@transaction.atomic
+def sla_clock_resume(*, clock: SlaClock, actor) -> SlaClock:
+    """Resume a paused clock: the deadline moves by the time (or days) the pause excluded."""
+    clock = _locked(clock)
+    if clock.status != ClockStatus.PAUSED:
+        raise SlaError(_("Only a paused deadline can be resumed."))
+    now = timezone.now()
+    pause = SlaPause.objects.select_for_update().get(clock=clock, ended_at__isnull=True)
+    pause.ended_at, pause.resumed_by = now, actor
+    pause.save(update_fields=["ended_at", "resumed_by"])
+    clock.paused_total += now - pause.started_at
+    clock.status = ClockStatus.RUNNING
+    _schedule(clock, calendar_for_office(clock.office_id), _closed_pauses(clock))
+    clock.save(
+        update_fields=[
+            "status",
+            "paused_total",
+            "due_at",
+            "warn_at",
+            "next_step",
+            "next_step_at",
+        ]
+    )
+    return clock
+
+
+@transaction.atomic
+def sla_clocks_retarget(*, subject, risk: str, actor=None) -> int:
+    """Re-target the subject's open clocks after its risk level changed.
+
+    Time already spent counts: the deadline is recomputed from the original start and
+    the pauses under the policy that now matches; a breached clock is never extended.
+    Returns how many clocks changed.
+    """
+    changed = 0
+    clocks = _open_clocks(subject=subject).select_for_update(of=("self",)).select_related("office")
+    for clock in clocks:
+        policy = policy_match(
+            office=clock.office,
+            category=clock.category,
+            risk=risk,
+            kind=clock.kind,
+            name=clock.name,
+            on=clock.started_at.astimezone(clock.office.tzinfo).date(),
+        )
+        clock.risk = risk or ""
+        fields = ["risk"]
+        if policy is not None and policy.pk != clock.policy_id:
+            clock.policy = policy
+            _mark_in_use(policy)
+            _schedule(clock, calendar_for_office(clock.office), _closed_pauses(clock))
+            fields += ["policy", "due_at", "warn_at", "next_step", "next_step_at"]
+            changed += 1
+        clock.save(update_fields=fields)
+    return changed
+
+
+@transaction.atomic
+def sla_clocks_reassign(*, subject=None, task=None, owner=UNSET, team=UNSET, actor=None) -> int:
+    """Keep the denormalised owner/team of open clocks current; returns how many changed."""
+    values = {}
+    if owner is not UNSET:
+        values["owner"] = owner
+    if team is not UNSET:
+        values["team"] = team
+    if not values:
+        return 0
+    return _open_clocks(task=task, subject=subject).update(**values)

@@ -1,0 +1,61 @@
+"""Choice lists the SLA engine shares between models, services and the calendar."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TargetUnit(models.TextChoices):
+    """A target keeps its own unit: never converted to hours (see docs/sla.md)."""
+
+    HOURS = "hours", _("hours")
+    WORKING_DAYS = "working_days", _("working days")
+    CALENDAR_DAYS = "calendar_days", _("calendar days")
+    MONTHS = "months", _("months")
+
+
+class ClockKind(models.TextChoices):
+    TASK = "task", _("Human task (created to done)")
+    UNCLAIMED = "unclaimed", _("Unclaimed in a team queue (created to claimed)")
+    STAGE = "stage", _("Stage (entered to left)")
+
+
+class ClockStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PolicyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft (unverified)")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+class RiskLevel(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class PauseReason(models.TextChoices):
+    WAITING_EXTERNAL_PROVIDER = "waiting_external_provider", _("Waiting for an external provider")
+    WAITING_CLIENT = "waiting_client", _("Waiting for the client")
+    SUSPENDED_BY_DECISION = "suspended_by_decision", _("Proceedings suspended by decision")
+
+
+# Reasons a statute may exclude from its own deadline (KPA art. 35 §5: suspension of the
+# proceedings, delay caused by the party). A statutory policy may allow only these.
+STATUTORY_EXCLUDABLE_REASONS = frozenset(
+    {PauseReason.SUSPENDED_BY_DECISION, PauseReason.WAITING_CLIENT}
+)
+
+
+class LadderRole(models.TextChoices):
+    ASSIGNEE = "assignee", _("Assignee")
+    SUPERVISOR = "supervisor", _("Team supervisor")
+    MANAGER = "manager", _("Office managers")
+
+
+class LadderAnchor(models.TextChoices):
+    WARNING = "warning", _("Warning threshold")
+    DUE = "due", _("Deadline")
