@@ -25,7 +25,12 @@ class CaseFlowsConfig(AppConfig):
             "case_flows.approve_case",
             "case_flows.reopen_case",
         ],
-        "manager": [*_VIEW, "case_flows.approve_case", "case_flows.reopen_case"],
+        "manager": [
+            *_VIEW,
+            "case_flows.approve_case",
+            "case_flows.reopen_case",
+            "case_flows.review_overdue_case",
+        ],
         "administrator": [
             *_VIEW,
             "case_flows.add_category",
@@ -34,3 +39,10 @@ class CaseFlowsConfig(AppConfig):
         ],
     }
     demo_seeders = ["case_flows.demo.seed_cases"]
+
+    def ready(self):
+        from workflows.sla.hooks import register_escalation_handler
+
+        from .sla_handlers import case_escalations
+
+        register_escalation_handler(case_escalations)

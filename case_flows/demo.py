@@ -388,6 +388,9 @@ def seed_office_cases(office: Office, target: int | None = None) -> int:
 
 
 def seed_cases() -> str:
+    from workflows.sla.seed import seed_sla_policies
+
+    seed_sla_policies()  # deadlines first, so the demo cases' clocks start with them
     results = []
     for office in Office.objects.filter(code__in=["BEK", "SOC"]).order_by("code"):
         results.append(f"{office.code}: {seed_office_cases(office)} cases created")

@@ -82,6 +82,12 @@ def fire_transition(
     from_stage = case.stage
     method()
     case.save(update_fields=["stage", "closed_at", "episode"])
+    from . import task_hooks
+
+    if from_stage != case.stage:
+        task_hooks.stage_changed(case, from_stage=from_stage, to_stage=case.stage)
+    if name == "approve_assessment":
+        task_hooks.decision_clock_stop(case)
     return CaseEvent.objects.create(
         case=case,
         kind=EVENT_KIND.get(name, EventKind.TRANSITION),
@@ -105,7 +111,7 @@ class FireTransition:
         case = Case.objects.select_related("office", "team").get(pk=activation.process.case_id)
         activation.process.case = case
         actor = _actor(activation)
-        name, comment, waived = self.name, "", False
+        name, comment, waived, approval = self.name, "", False, None
         if name in APPROVAL_KIND_BY_TRANSITION:
             approval = _latest_approval(case, APPROVAL_KIND_BY_TRANSITION[name])
             comment = approval.comment if approval else ""
@@ -120,6 +126,10 @@ class FireTransition:
             if approval.status == ApprovalStatus.WITHDRAWN:
                 name = "withdraw_submission"
         fire_transition(case, name, actor=actor, comment=comment, waived=waived)
+        if approval is not None:
+            from . import task_hooks
+
+            task_hooks.approval_decided(case, approval)
 
 
 def fire(name: str) -> FireTransition:
@@ -204,7 +214,7 @@ def approval_task_created(activation) -> None:
     kind = APPROVAL_KIND_BY_NODE[activation.flow_task.name]
     requester = _actor(activation)
     record = latest_record(case, kind)
-    approval_open(
+    approval = approval_open(
         task=activation.task,
         subject=case,
         record_id=record.pk,
@@ -221,4 +231,7 @@ def approval_task_created(activation) -> None:
         to_stage=case.stage,
         data={"approval_kind": kind, "record_id": record.pk},
     )
-    task_created(activation)
+    from . import task_hooks
+
+    task_hooks.task_opened(activation.task, case, notify_owner=False)
+    task_hooks.approval_requested(activation.task, case, approval)

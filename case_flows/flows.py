@@ -26,6 +26,7 @@ _UNROUTED = UpdateProcessView.as_view(fields=[])
 WORK = "case_flows.work_case"
 ALLOCATE = "case_flows.allocate_case"
 APPROVE = "case_flows.approve_case"
+REVIEW = "case_flows.review_overdue_case"
 
 
 class CaseFlow(flow.Flow):
@@ -163,6 +164,17 @@ class CaseFlow(flow.Flow):
     to_closed = flow.Function(fire("approve_closure")).Next(this.end)
 
     end = flow.End()
+
+    # Started by the SLA escalation handler at the ladder's last step: a manager reviews the
+    # overdue case (a separate short process of the same case, in the managers' queue).
+    start_overdue_review = flow.StartHandle(this.start_episode).Next(this.review_overdue)
+    review_overdue = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Review overdue case"))
+        .Permission(REVIEW)
+        .Next(this.review_done)
+    )
+    review_done = flow.End()
 
     # --- the flow's decisions and hooks, kept in flow_steps so this class reads like the diagram
     def start_episode(self, activation, case, actor):

@@ -377,6 +377,13 @@ class ClosureForm(forms.Form):
     summary = forms.CharField(label=_("Closing summary"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class OverdueReviewForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was found and what will be done"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 # --- queue and case actions --------------------------------------------------------------
 
 

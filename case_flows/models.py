@@ -187,6 +187,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ("allocate_case", _("Can allocate cases to caseworkers")),
             ("approve_case", _("Can approve assessments, plans and closures")),
             ("reopen_case", _("Can reopen closed cases")),
+            ("review_overdue_case", _("Can review cases escalated for missed deadlines")),
         ]
         indexes = [
             models.Index(fields=["team", "stage"], name="case_team_stage"),

@@ -6,7 +6,7 @@ whatever their number (query-count tests guard this), and pages at PAGE_SIZE.
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case as When_
-from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -14,6 +14,8 @@ from viewflow.workflow.status import STATUS
 from accounts.models import User
 from accounts.scope import scope_q
 from workflows.approvals.models import Approval, ApprovalStatus
+from workflows.sla.models import SlaClock
+from workflows.sla.units import ClockStatus
 
 from .flows import CaseFlow
 from .models import (
@@ -30,6 +32,11 @@ from .text import digits, fold
 
 PAGE_SIZE = 25
 OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+_earliest_due = (
+    SlaClock.objects.filter(task=OuterRef("pk"), status=ClockStatus.RUNNING)
+    .order_by("due_at")
+    .values("due_at")[:1]
+)
 RISK_RANK = When_(
     When(process__caseprocess__case__risk="high", then=Value(0)),
     When(process__caseprocess__case__risk="medium", then=Value(1)),
@@ -98,9 +105,33 @@ def inbox_tasks(user: User, *, tab: str = "mine", risk=None, stage=None, overdue
             "process__caseprocess__case__owner",
             "owner",
         )
-        .annotate(risk_rank=RISK_RANK)
-        .order_by("-process__caseprocess__case__is_overdue", "risk_rank", "created", "pk")
+        .annotate(risk_rank=RISK_RANK, due_at=Subquery(_earliest_due))
+        .order_by(
+            "-process__caseprocess__case__is_overdue",
+            F("due_at").asc(nulls_last=True),
+            "risk_rank",
+            "created",
+            "pk",
+        )
     )
+
+
+def attach_deadlines(tasks) -> None:
+    """Give each task on a page its most urgent running deadline (one query per page)."""
+    tasks = list(tasks)
+    clocks = (
+        SlaClock.objects.filter(
+            task_id__in=[t.pk for t in tasks],
+            status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED],
+        )
+        .select_related("policy")
+        .order_by("due_at")
+    )
+    first = {}
+    for clock in clocks:
+        first.setdefault(clock.task_id, clock)
+    for task in tasks:
+        task.deadline = first.get(task.pk)
 
 
 def inbox_counts(user: User, *, risk=None, stage=None, overdue=None) -> dict[str, int]:
@@ -124,6 +155,18 @@ def task_for_user(user: User, task_id: int) -> Task | None:
 
 def _case_tasks_any_status() -> QuerySet[Task]:
     return Task.objects.filter(flow_task_type="HUMAN", process__flow_class=CaseFlow)
+
+
+def return_for_revision_of(task: Task) -> Approval | None:
+    """The decision that sent this task back, if it was returned, for the task page."""
+    previous = task.previous.order_by("-pk").first()
+    if previous is None:
+        return None
+    return (
+        Approval.objects.filter(task=previous, status=ApprovalStatus.RETURNED)
+        .select_related("decided_by")
+        .first()
+    )
 
 
 def case_search(user: User, query: str) -> QuerySet[Case]:

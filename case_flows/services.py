@@ -190,6 +190,9 @@ def case_open(
             case=case, kind=EventKind.OPENED, actor=actor, to_stage=Stage.INTAKE, created_at=now
         )
         CaseFlow.start.run(case=case, actor=actor)
+        from . import task_hooks
+
+        task_hooks.decision_clock_open(case)
     return case
 
 
@@ -482,6 +485,28 @@ def closure_prepare(*, task: Task, actor: User, reason: str, summary: str) -> Cl
 
     task_complete(task=task, actor=actor, work=save_closure)
     return created["record"]
+
+
+def overdue_review_complete(*, task: Task, actor: User, note: str) -> CaseEvent:
+    """A manager records their review of a case escalated for missed deadlines."""
+    _expect_node(task, "review_overdue")
+    _require(bool(note.strip()), _("Write what you found and what will be done."))
+    created = {}
+
+    def record(activation):
+        case = activation.process.case
+        created["event"] = CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.NOTE,
+            actor=actor,
+            from_stage=case.stage,
+            to_stage=case.stage,
+            comment=note.strip(),
+            data={"overdue_review": True},
+        )
+
+    task_complete(task=task, actor=actor, work=record)
+    return created["event"]
 
 
 # --- case-level actions --------------------------------------------------------------------

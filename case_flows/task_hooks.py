@@ -1,12 +1,143 @@
-"""What happens when the case flow opens a human task (deadlines, notifications)."""
+"""What happens around the case flow's tasks: deadlines (SLA clocks) and notifications.
+
+Called inside the flow's transaction, so a clock or an outbox row exists exactly when the
+task does.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from notifications.models import Event
+from notifications.services import notify
+from workflows.approvals.models import Approval, ApprovalStatus
+from workflows.sla.models import SlaClock
+from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_retarget
+from workflows.sla.units import ClockStatus
+
+from .models import Case
 
 
-def task_opened(task, case) -> None:
-    """Extension point called inside the flow transaction for every new human task.
+def _clock(case: Case, *, kind: str, name: str, task=None, owner=None):
+    return sla_clock_open(
+        subject=case,
+        office=case.office,
+        team=case.team,
+        owner=owner,
+        risk=case.risk,
+        category=case.category.code,
+        kind=kind,
+        name=name,
+        task=task,
+    )
 
-    The SLA engine and notifications attach here once merged (see docs/architecture.md).
-    """
+
+def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
+    """Every new human task gets its deadline, and a queue deadline while unclaimed."""
+    name = task.flow_task.name
+    _clock(case, kind="task", name=name, task=task, owner=task.owner)
+    if task.owner_id is None:
+        _clock(case, kind="unclaimed", name=name, task=task)
+    refresh_overdue(case)
+    if task.owner_id is None or not notify_owner:
+        return
+    previous = _previous_human_task(task)
+    if previous is not None and previous.owner_id == task.owner_id:
+        return  # the caseworker's own next step: no need to tell them
+    returned = (
+        Approval.objects.filter(task=previous, status=ApprovalStatus.RETURNED).exists()
+        if previous is not None
+        else False
+    )
+    notify(
+        recipient=task.owner,
+        event=Event.TASK_RETURNED if returned else Event.TASK_ASSIGNED,
+        dedupe_key=f"task:{task.pk}:{task.owner_id}",
+        case_reference=case.reference,
+        link=reverse("task", args=[task.pk]),
+        params={"task": str(task.flow_task.task_title)},
+    )
 
 
-def risk_changed(case, *, actor) -> None:
-    """Extension point: deadlines are re-targeted when the risk level changes (SLA engine)."""
+def _previous_human_task(task):
+    """The last task someone completed before this one (skipping the flow's own nodes)."""
+    current = task
+    for _hop in range(6):
+        current = current.previous.order_by("-pk").first()
+        if current is None or current.owner_id is not None:
+            return current
+    return None
+
+
+def approval_requested(task, case: Case, approval: Approval) -> None:
+    """Tell whoever will decide: the routed approver, else the team's supervisor."""
+    recipient = task.owner
+    if recipient is None and case.team_id and case.team.supervisor_id != approval.requested_by_id:
+        recipient = case.team.supervisor
+    if recipient is None:
+        return
+    notify(
+        recipient=recipient,
+        event=Event.APPROVAL_REQUESTED,
+        dedupe_key=f"approval:{approval.pk}:requested:{recipient.pk}",
+        case_reference=case.reference,
+        link=reverse("approval_detail", args=[approval.pk]),
+        params={"task": str(task.flow_task.task_title)},
+        actor=approval.requested_by,
+    )
+
+
+def approval_decided(case: Case, approval: Approval) -> None:
+    if approval.status not in (ApprovalStatus.APPROVED, ApprovalStatus.RETURNED):
+        return
+    if approval.auto_approved or approval.decided_by_id == approval.requested_by_id:
+        return
+    notify(
+        recipient=approval.requested_by,
+        event=Event.APPROVAL_DECIDED,
+        dedupe_key=f"approval:{approval.pk}:decided",
+        case_reference=case.reference,
+        link=reverse("case_detail", args=[case.pk]),
+        params={"decision": approval.status, "kind": approval.kind},
+        actor=approval.decided_by,
+    )
+
+
+def stage_changed(case: Case, *, from_stage: str, to_stage: str) -> None:
+    """Stage deadlines: stop the one for the stage left, start one for the stage entered."""
+    sla_clock_stop(subject=case, kind="stage", name=from_stage, outcome="met")
+    if to_stage == "closed":
+        # A closed case has no deadlines left.
+        sla_clock_stop(subject=case, outcome="cancelled")
+        if case.is_overdue:
+            case.is_overdue = False
+            case.save(update_fields=["is_overdue"])
+        return
+    _clock(case, kind="stage", name=to_stage)
+
+
+def decision_clock_open(case: Case) -> None:
+    """The statutory decision deadline (KPA art. 35) runs from registration to the decision,
+    which here is the supervisor's approval of the assessment."""
+    _clock(case, kind="stage", name="decision")
+
+
+def decision_clock_stop(case: Case) -> None:
+    sla_clock_stop(subject=case, kind="stage", name="decision", outcome="met")
+
+
+def refresh_overdue(case: Case) -> None:
+    """The case is overdue while any of its running deadlines has breached."""
+    overdue = SlaClock.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Case),
+        subject_id=case.pk,
+        status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED],
+        breached=True,
+    ).exists()
+    if overdue != case.is_overdue:
+        case.is_overdue = overdue
+        case.save(update_fields=["is_overdue"])
+
+
+def risk_changed(case: Case, *, actor) -> None:
+    """Deadlines are re-targeted to the new risk level; time already spent counts."""
+    sla_clocks_retarget(subject=case, risk=case.risk, actor=actor)

@@ -24,6 +24,7 @@ from workflows.approvals.models import ApprovalStatus
 from workflows.approvals.services import approval_decide, approval_withdraw
 from workflows.errors import WorkflowError
 from workflows.queue import OPEN_STATUSES, task_claim, task_reassign, task_release, user_may_take
+from workflows.sla.selectors import clocks_for_subject
 
 from . import selectors, services
 from .forms import (
@@ -36,6 +37,7 @@ from .forms import (
     FollowUpForm,
     InboxFilterForm,
     IntakeForm,
+    OverdueReviewForm,
     PlanActionFormSet,
     PlanForm,
     ReassessmentForm,
@@ -87,6 +89,7 @@ def inbox(request):
     counts = selectors.inbox_counts(request.user, **criteria)
     tasks = selectors.inbox_tasks(request.user, tab=tab, **criteria)
     page = Paginator(tasks, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.attach_deadlines(page.object_list)
     for task in page.object_list:
         task.case = _case_of(task)
     return render(
@@ -163,6 +166,8 @@ def _task_forms(node: str, case, data=None, action: str = "") -> dict:
         return {"form": FollowUpForm(data, goals=goals, initial={"date": timezone.localdate()})}
     if node == "prepare_closure":
         return {"form": ClosureForm(data)}
+    if node == "review_overdue":
+        return {"form": OverdueReviewForm(data)}
     return {}
 
 
@@ -240,6 +245,9 @@ def _submit_task(node: str, forms: dict, *, task, actor, action: str = "") -> st
             task=task, actor=actor, reason=data["reason"], summary=data["summary"]
         )
         return _("The closure was submitted for approval.")
+    if node == "review_overdue":
+        services.overdue_review_complete(task=task, actor=actor, note=data["note"])
+        return _("Your review was recorded on the case timeline.")
     return None
 
 
@@ -266,6 +274,7 @@ def _render_task(request, task, forms=None, status=200):
     context = {
         "task": task,
         "case": case,
+        "returned": selectors.return_for_revision_of(task) if state != "done" else None,
         "node": node,
         "state": state,
         "forms": forms,
@@ -452,6 +461,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, status=200):
         "records": records,
         "needs": needs,
         "timeline": selectors.case_timeline(case),
+        "clocks": clocks_for_subject(case),
         "reopen_form": (reopen_form or ReopenForm()) if may_reopen else None,
         "risk_form": (risk_form or RiskForm(initial={"risk": case.risk}))
         if may_change_risk

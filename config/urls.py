@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("case_flows.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
+    path("workflows/", include("workflows.urls")),
 ]

@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from accounts.scope import can_see
 
 from .errors import Conflict, NotPermitted
+from .sla.services import sla_clock_stop, sla_clocks_reassign
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -99,7 +100,14 @@ def task_claim(*, task: Task, actor: User) -> Task:
         task.flow_task.activation_class(task).assign(actor)
         task.assigned = timezone.now()
         task.save(update_fields=["assigned"])
+        _deadlines_follow_owner(task, actor)
     return task
+
+
+def _deadlines_follow_owner(task: Task, owner: User) -> None:
+    """Claimed work stops its unclaimed-queue clock; its own clock follows the new owner."""
+    sla_clock_stop(task=task, kind="unclaimed", outcome="met", actor=owner)
+    sla_clocks_reassign(task=task, owner=owner)
 
 
 def task_release(*, task: Task, actor: User) -> Task:
@@ -144,6 +152,7 @@ def task_reassign(*, task: Task, actor: User, to_user: User) -> Task:
             activation.reassign(to_user)
         task.assigned = timezone.now()
         task.save(update_fields=["assigned"])
+        _deadlines_follow_owner(task, to_user)
     return task
 
 
@@ -183,5 +192,7 @@ def task_complete(
             task.save()
         if work is not None:
             work(activation)
+        # Stop this task's deadlines before the flow creates the next task (and its clocks).
+        sla_clock_stop(task=task, outcome="met", actor=actor)
         activation.execute()
     return task

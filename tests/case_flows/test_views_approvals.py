@@ -14,7 +14,7 @@ from .test_views_tasks import client_for
 
 # Session, user, office, permissions (user, groups), role groups, scope teams, the page
 # count, the approvals (with requester and task owner), the cases behind them (one query).
-APPROVALS_PAGE_QUERIES = 10
+APPROVALS_PAGE_QUERIES = 11
 
 
 def pending_assessment(office, supervisor, caseworker, family="Mensah"):

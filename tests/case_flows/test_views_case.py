@@ -17,9 +17,9 @@ from .test_views_tasks import client_for, register_data
 # Fixed queries of the case page: session, user, office, permissions (user, groups), role
 # groups, scope teams, the case, open tasks, the stage records (assessment, plan + goals +
 # actions, referrals, follow-ups, closure) and the timeline.
-CASE_PAGE_QUERIES = 15
+CASE_PAGE_QUERIES = 17
 # Session, user, office, permissions (user, groups), role groups, scope teams, the cases.
-CASE_LIST_QUERIES = 8
+CASE_LIST_QUERIES = 9
 
 
 def change_risk_times(case, actor, n):
