@@ -42,9 +42,9 @@ def test_bell_is_empty_for_anonymous_users(django_assert_num_queries):
 def test_every_page_shows_the_bell_at_the_cost_of_one_query(client, recipient):
     _unread(recipient, 2)
     client.force_login(recipient)
-    client.get(reverse("home"))
+    client.get(reverse("case_list"))
     with CaptureQueriesContext(connection) as page:
-        response = client.get(reverse("home"))
+        response = client.get(reverse("case_list"))
     bell_queries = [q for q in page.captured_queries if "notifications_notification" in q["sql"]]
     assert len(bell_queries) == 1
     assert 'class="badge bell-count">2<' in response.content.decode()

@@ -133,7 +133,7 @@ class SlaPolicy(models.Model):
     )
     target_amount = models.PositiveIntegerField(_("target"))
     target_unit = models.CharField(_("unit"), max_length=16, choices=TargetUnit.choices)
-    warn_percent = models.PositiveSmallIntegerField(_("warning at (% of target)"), default=75)
+    warn_percent = models.PositiveSmallIntegerField(_("warning at (percent of target)"), default=75)
     ladder = models.JSONField(
         _("escalation ladder"), default=default_ladder, validators=[validate_ladder]
     )
