@@ -22,8 +22,8 @@ compilemessages: $(STAMP)
 
 run: install
 	$(PY) manage.py migrate --noinput
-	DEBUG=false $(PY) manage.py seed_demo
-	bin/dev
+	DEBUG=false $(PY) manage.py seed_demo --accounts-only
+	SEED_DEMO_CASES=1 bin/dev
 
 test: install
 	bin/with-services $(MAKE) --no-print-directory _test

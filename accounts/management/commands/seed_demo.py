@@ -10,6 +10,13 @@ from accounts.demo import refuse_in_production, seed_accounts
 class Command(BaseCommand):
     help = "Load the demo offices, users and cases. Running it twice duplicates nothing."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--accounts-only",
+            action="store_true",
+            help="Only the offices and users (seconds); the cases can follow in the background.",
+        )
+
     def handle(self, *args, **options):
         try:
             refuse_in_production()
@@ -19,6 +26,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"accounts: {created['offices']} offices and {created['users']} users created"
         )
+        if options["accounts_only"]:
+            return
         for config in apps.get_app_configs():
             for dotted in getattr(config, "demo_seeders", []):
                 result = import_string(dotted)()
