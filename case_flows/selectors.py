@@ -130,8 +130,13 @@ def attach_deadlines(tasks) -> None:
     first = {}
     for clock in clocks:
         first.setdefault(clock.task_id, clock)
+    now = timezone.now()
     for task in tasks:
         task.deadline = first.get(task.pk)
+        # Past due shows as overdue at once, before the next sweep records the breach.
+        task.deadline_overdue = bool(
+            task.deadline and (task.deadline.breached or task.deadline.due_at < now)
+        )
 
 
 def inbox_counts(user: User, *, risk=None, stage=None, overdue=None) -> dict[str, int]:

@@ -446,6 +446,8 @@ def _render_case(request, case, reopen_form=None, risk_form=None, status=200):
         user.has_perm("case_flows.work_case") or user.has_perm("case_flows.approve_case")
     )
     records = selectors.case_records(case)
+    clocks = clocks_for_subject(case)
+    open_clocks = sum(1 for c in clocks if c.status in ("running", "paused"))
     assessment = records["assessment"]
     needs = []
     if assessment is not None:
@@ -461,7 +463,9 @@ def _render_case(request, case, reopen_form=None, risk_form=None, status=200):
         "records": records,
         "needs": needs,
         "timeline": selectors.case_timeline(case),
-        "clocks": clocks_for_subject(case),
+        "clocks": clocks,
+        "clocks_open_count": open_clocks,
+        "clocks_closed_count": len(clocks) - open_clocks,
         "reopen_form": (reopen_form or ReopenForm()) if may_reopen else None,
         "risk_form": (risk_form or RiskForm(initial={"risk": case.risk}))
         if may_change_risk
