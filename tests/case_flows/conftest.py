@@ -1,9 +1,10 @@
 import datetime
 
+from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from case_flows import services
-from case_flows.models import Case
+from case_flows.models import Case, Stage
 
 
 def open_task(case: Case, node: str):
@@ -77,3 +78,30 @@ def approve(case, node, supervisor, approve=True, comment=""):
     return approval_decide(
         approval=task.approval, actor=supervisor, approve=approve, comment=comment
     )
+
+
+def close_case(case, supervisor, caseworker):
+    allocate(case, supervisor, caseworker)
+    complete_intake(case, caseworker)
+    submit_assessment(case, caseworker)
+    approve(case, "approve_assessment", supervisor)
+    submit_plan(case, caseworker, no_referral_needed=True)
+    approve(case, "approve_plan", supervisor)
+    services.referrals_arrange(
+        task=open_task(case, "arrange_referrals"), actor=caseworker, referrals=[], none_needed=True
+    )
+    services.follow_up_record(
+        task=open_task(case, "follow_up"),
+        actor=caseworker,
+        date=timezone.localdate(),
+        mode="visit",
+        notes="Fine",
+        next_step="close",
+    )
+    services.closure_prepare(
+        task=open_task(case, "prepare_closure"), actor=caseworker, reason="goals_met", summary="Ok"
+    )
+    approve(case, "approve_closure", supervisor)
+    case.refresh_from_db()
+    assert case.stage == Stage.CLOSED
+    return case

@@ -12,7 +12,15 @@ from workflows.approvals.models import ApprovalKind, ApprovalRule, ApprovalStatu
 from workflows.approvals.services import approval_decide, approval_withdraw
 from workflows.errors import Conflict, NotPermitted
 
-from .conftest import allocate, approve, complete_intake, open_task, submit_assessment, submit_plan
+from .conftest import (
+    allocate,
+    approve,
+    close_case,
+    complete_intake,
+    open_task,
+    submit_assessment,
+    submit_plan,
+)
 
 DIAGRAM = Path(__file__).resolve().parents[2] / "docs" / "case-stages.dot"
 
@@ -25,36 +33,8 @@ def test_committed_diagram_matches_the_code():
     )
 
 
-def _close(case, supervisor, caseworker):
-    import datetime
-
-    allocate(case, supervisor, caseworker)
-    complete_intake(case, caseworker)
-    submit_assessment(case, caseworker)
-    approve(case, "approve_assessment", supervisor)
-    submit_plan(case, caseworker, no_referral_needed=True)
-    approve(case, "approve_plan", supervisor)
-    services.referrals_arrange(
-        task=open_task(case, "arrange_referrals"), actor=caseworker, referrals=[], none_needed=True
-    )
-    services.follow_up_record(
-        task=open_task(case, "follow_up"),
-        actor=caseworker,
-        date=datetime.date.today(),
-        mode="visit",
-        notes="ok",
-        next_step="close",
-    )
-    services.closure_prepare(
-        task=open_task(case, "prepare_closure"), actor=caseworker, reason="goals_met", summary="ok"
-    )
-    approve(case, "approve_closure", supervisor)
-    case.refresh_from_db()
-    assert case.stage == Stage.CLOSED
-
-
 def test_reopen_starts_a_new_episode_at_assessment(new_case, supervisor, caseworker):
-    _close(new_case, supervisor, caseworker)
+    close_case(new_case, supervisor, caseworker)
     services.case_reopen(case=new_case, actor=supervisor, comment="New concerns reported")
     new_case.refresh_from_db()
     assert new_case.stage == Stage.ASSESSMENT

@@ -11,7 +11,7 @@ from case_flows import services
 from case_flows.models import Case, CaseEvent, EventKind, Stage
 from tests.factories import category, make_office, make_person, make_team, make_user
 
-from .conftest import allocate, approve, complete_intake, open_task, submit_assessment, submit_plan
+from .conftest import allocate, close_case, complete_intake, open_task, submit_assessment
 from .test_views_tasks import client_for, register_data
 
 # Fixed queries of the case page: session, user, office, permissions (user, groups), role
@@ -28,33 +28,6 @@ def change_risk_times(case, actor, n):
         services.case_change_risk(
             case=Case.objects.get(pk=case.pk), actor=actor, risk=risks[i % 2], comment=f"#{i}"
         )
-
-
-def close_case(case, supervisor, caseworker):
-    allocate(case, supervisor, caseworker)
-    complete_intake(case, caseworker)
-    submit_assessment(case, caseworker)
-    approve(case, "approve_assessment", supervisor)
-    submit_plan(case, caseworker, no_referral_needed=True)
-    approve(case, "approve_plan", supervisor)
-    services.referrals_arrange(
-        task=open_task(case, "arrange_referrals"), actor=caseworker, referrals=[], none_needed=True
-    )
-    services.follow_up_record(
-        task=open_task(case, "follow_up"),
-        actor=caseworker,
-        date=timezone.localdate(),
-        mode="visit",
-        notes="Fine",
-        next_step="close",
-    )
-    services.closure_prepare(
-        task=open_task(case, "prepare_closure"), actor=caseworker, reason="goals_met", summary="Ok"
-    )
-    approve(case, "approve_closure", supervisor)
-    case.refresh_from_db()
-    assert case.stage == Stage.CLOSED
-    return case
 
 
 @pytest.mark.parametrize("extra_events", [3, 28])
