@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
@@ -393,7 +394,8 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_user"].queryset = (
-            User.objects.filter(is_active=True, teams__office_id=case.office_id)
+            User.objects.filter(is_active=True)
+            .filter(Q(teams__office_id=case.office_id) | Q(home_office_id=case.office_id))
             .distinct()
             .order_by("first_name", "last_name", "username")
         )

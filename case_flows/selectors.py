@@ -49,6 +49,20 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner"))
 
 
+def _assigned_case_ids(user: User):
+    """Cases where the user holds an open task given to them (a deputy's routed approval,
+    a reassigned task): they may open that work even outside their team."""
+    return _case_tasks().filter(owner=user).values("process__caseprocess__case_id")
+
+
+def cases_workable_by(user: User) -> QuerySet[Case]:
+    """The scope, plus cases with an open task assigned to the user (single-case pages)."""
+    return Case.objects.filter(
+        scope_q(user, office="office", team="team", owner="owner")
+        | Q(pk__in=_assigned_case_ids(user))
+    )
+
+
 def _task_scope(user: User) -> Q:
     return scope_q(
         user,
@@ -152,7 +166,7 @@ def task_for_user(user: User, task_id: int) -> Task | None:
     """A task of a case the user may see (else None: the page answers 404)."""
     return (
         _case_tasks_any_status()
-        .filter(_task_scope(user), pk=task_id)
+        .filter(_task_scope(user) | Q(owner=user), pk=task_id)
         .select_related("process__caseprocess__case__person", "owner")
         .first()
     )
@@ -192,7 +206,7 @@ def case_search(user: User, query: str) -> QuerySet[Case]:
 
 def case_for_user(user: User, case_id: int) -> Case | None:
     return (
-        cases_visible_to(user)
+        cases_workable_by(user)
         .select_related("person", "office", "team", "owner", "category", "intake")
         .filter(pk=case_id)
         .first()
@@ -225,10 +239,12 @@ def approvals_pending_for(user: User) -> QuerySet[Approval]:
         Approval.objects.filter(
             status=ApprovalStatus.PENDING,
             subject_type=ct,
-            subject_id__in=visible_cases,
             task__status__in=OPEN_TASK_STATUSES,
         )
-        .filter(Q(task__owner__isnull=True) | Q(task__owner=user))
+        .filter(
+            # In the team queue of a case the user sees, or routed to them (a deputy).
+            Q(task__owner__isnull=True, subject_id__in=visible_cases) | Q(task__owner=user)
+        )
         .exclude(requested_by=user)
         .select_related("requested_by", "task__owner", "office")
         .order_by("requested_at", "pk")
@@ -280,7 +296,7 @@ def approval_for_user(user: User, approval_id: int) -> Approval | None:
     ct = ContentType.objects.get_for_model(Case)
     approval = (
         Approval.objects.filter(
-            pk=approval_id, subject_type=ct, subject_id__in=cases_visible_to(user).values("pk")
+            pk=approval_id, subject_type=ct, subject_id__in=cases_workable_by(user).values("pk")
         )
         .select_related("requested_by", "decided_by", "task__owner")
         .first()

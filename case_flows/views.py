@@ -354,6 +354,10 @@ def task_reassign_view(request, task_id: int):
     messages.success(
         request, _("The task was given to %(who)s.") % {"who": form.cleaned_data["to_user"]}
     )
+    approval = getattr(task, "approval", None)
+    if approval is not None and request.user != form.cleaned_data["to_user"]:
+        if selectors.approval_for_user(request.user, approval.pk) is not None:
+            return redirect("approvals")
     return redirect("case_detail", case_id=case.pk)
 
 
@@ -550,6 +554,10 @@ def _render_approval(request, approval, decision_form=None, withdraw_form=None, 
         and approval.requested_by_id != user.pk
         and user.has_perm("case_flows.approve_case"),
         "can_withdraw": pending and approval.requested_by_id == user.pk,
+        # A manager (or supervisor) hands the decision to someone else, e.g. during absence.
+        "reassign_form": ReassignForm(case=approval.case)
+        if pending and approval.task_id and _supervises(user)
+        else None,
         "decision_form": decision_form or DecisionForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),
     }

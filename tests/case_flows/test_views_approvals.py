@@ -167,3 +167,58 @@ def test_approval_outside_scope_is_404(office, team, supervisor, caseworker):
     assert client.get(url).status_code == 404
     assert client.post(url, {"decision": "approve"}).status_code == 404
     assert Approval.objects.get().status == ApprovalStatus.PENDING
+
+
+def test_deputy_from_another_team_decides_through_the_pages(
+    client, office, team, supervisor, caseworker, new_case
+):
+    import datetime
+
+    from django.utils import timezone as tz
+
+    from accounts.models import Role
+    from tests.factories import make_team, make_user
+    from workflows.approvals.models import ApprovalStatus, SupervisorAbsence
+
+    deputy = make_user(Role.SUPERVISOR, office, username="deputy-x")
+    make_team(office, supervisor=deputy, name="Elder care")  # not the case's team
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    today = tz.localdate()
+    SupervisorAbsence.objects.create(
+        supervisor=supervisor,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=2),
+        deputy=deputy,
+    )
+    submit_assessment(new_case, caseworker)
+    approval = open_task(new_case, "approve_assessment").approval
+    client.force_login(deputy)
+    listing = client.get(reverse("approvals")).content.decode()
+    assert new_case.reference in listing
+    assert client.get(reverse("case_detail", args=[new_case.pk])).status_code == 200
+    response = client.post(
+        reverse("approval_detail", args=[approval.pk]), {"decision": "approve", "comment": ""}
+    )
+    assert response.status_code == 302
+    approval.refresh_from_db()
+    assert approval.status == ApprovalStatus.APPROVED and approval.decided_by == deputy
+
+
+def test_manager_reassigns_an_approval_from_its_page(
+    client, office, team, supervisor, caseworker, manager, new_case
+):
+    from accounts.models import Role
+    from tests.factories import make_user
+
+    other = make_user(Role.SUPERVISOR, office, team, username="sup-other")
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    submit_assessment(new_case, caseworker)
+    approval = open_task(new_case, "approve_assessment").approval
+    client.force_login(manager)
+    page = client.get(reverse("approval_detail", args=[approval.pk])).content.decode()
+    assert reverse("task_reassign", args=[approval.task_id]) in page
+    client.post(reverse("task_reassign", args=[approval.task_id]), {"to_user": other.pk})
+    approval.task.refresh_from_db()
+    assert approval.task.owner == other
