@@ -15,6 +15,7 @@ from .models import (
     GoalProgress,
     IntakeSource,
     NeedLevel,
+    Relationship,
     Risk,
     Safety,
     Sex,
@@ -399,6 +400,23 @@ class ReassignForm(forms.Form):
             .distinct()
             .order_by("first_name", "last_name", "username")
         )
+
+
+class RelativeForm(forms.Form):
+    given_name = forms.CharField(label=_("Given name"), max_length=120)
+    family_name = forms.CharField(label=_("Family name"), max_length=120)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the client"), choices=Relationship.choices
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial="unknown")
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    is_primary_caregiver = forms.BooleanField(label=_("Primary caregiver"), required=False)
+    same_household = forms.BooleanField(
+        label=_("Lives in the same household"), required=False, initial=True
+    )
 
 
 class ReopenForm(forms.Form):

@@ -25,6 +25,7 @@ from .models import (
     CasePlan,
     Closure,
     FollowUp,
+    PersonRelation,
     Referral,
     Stage,
 )
@@ -288,6 +289,11 @@ def case_records(case: Case) -> dict:
             FollowUp.objects.filter(case=case, episode=case.episode).order_by("-date", "-pk")
         ),
         "closure": _latest(Closure, case),
+        "relatives": list(
+            PersonRelation.objects.filter(person_id=case.person_id)
+            .select_related("relative")
+            .order_by("-is_primary_caregiver", "pk")
+        ),
     }
 
 

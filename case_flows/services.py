@@ -128,6 +128,56 @@ def person_link_relative(
         raise CaseError(_("These two people are already linked.")) from exc
 
 
+def case_add_relative(
+    *,
+    case: Case,
+    actor: User,
+    given_name: str,
+    family_name: str,
+    relationship: str,
+    sex: str = "unknown",
+    date_of_birth: datetime.date | None = None,
+    phone: str = "",
+    is_primary_caregiver: bool = False,
+    same_household: bool = True,
+) -> PersonRelation:
+    """Record a relative or caregiver of the case's client (a child's household)."""
+    if not (
+        actor.has_perm("case_flows.work_case") or actor.has_perm("case_flows.approve_case")
+    ) or not can_see(actor, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id):
+        raise NotPermitted(_("You do not have permission to do this."))
+    _require(case.stage != Stage.CLOSED, _("Reopen the case before changing it."))
+    with transaction.atomic():
+        relative = person_create(
+            actor=actor,
+            office=case.office,
+            given_name=given_name,
+            family_name=family_name,
+            sex=sex,
+            date_of_birth=date_of_birth,
+            phone=phone,
+        )
+        relation = person_link_relative(
+            actor=actor,
+            person=case.person,
+            relative=relative,
+            relationship=relationship,
+            is_primary_caregiver=is_primary_caregiver,
+            same_household=same_household,
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.RECORD,
+            actor=actor,
+            from_stage=case.stage,
+            to_stage=case.stage,
+            comment=_("%(who)s added as %(relationship)s")
+            % {"who": relative, "relationship": relation.get_relationship_display()},
+            data={"relative": relative.pk},
+        )
+    return relation
+
+
 # --- opening and allocating --------------------------------------------------------------
 
 

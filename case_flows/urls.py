@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/reopen/", views.case_reopen_view, name="case_reopen"),
     path("cases/<int:case_id>/risk/", views.case_risk_view, name="case_risk"),
+    path("cases/<int:case_id>/relatives/", views.case_relative_add, name="case_relative_add"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:approval_id>/", views.approval_detail, name="approval_detail"),
 ]

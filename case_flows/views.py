@@ -44,6 +44,7 @@ from .forms import (
     ReassignForm,
     ReferralFormSet,
     ReferralsDoneForm,
+    RelativeForm,
     ReopenForm,
     RiskForm,
     WithdrawForm,
@@ -435,7 +436,7 @@ def _case_or_404(user, case_id: int):
     return case
 
 
-def _render_case(request, case, reopen_form=None, risk_form=None, status=200):
+def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=None, status=200):
     user = request.user
     tasks = selectors.case_open_tasks(case)
     for task in tasks:
@@ -471,6 +472,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, status=200):
         "clocks_open_count": open_clocks,
         "clocks_closed_count": len(clocks) - open_clocks,
         "reopen_form": (reopen_form or ReopenForm()) if may_reopen else None,
+        "relative_form": (relative_form or RelativeForm()) if may_change_risk else None,
         "risk_form": (risk_form or RiskForm(initial={"risk": case.risk}))
         if may_change_risk
         else None,
@@ -516,6 +518,25 @@ def case_risk_view(request, case_id: int):
             request, exc, lambda status: _render_case(request, case, risk_form=form, status=status)
         )
     messages.success(request, _("The risk level was changed."))
+    return redirect("case_detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def case_relative_add(request, case_id: int):
+    case = _case_or_404(request.user, case_id)
+    form = RelativeForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, relative_form=form, status=400)
+    try:
+        services.case_add_relative(case=case, actor=request.user, **form.cleaned_data)
+    except WorkflowError as exc:
+        return _error_page(
+            request,
+            exc,
+            lambda status: _render_case(request, case, relative_form=form, status=status),
+        )
+    messages.success(request, _("The relative was added."))
     return redirect("case_detail", case_id=case.pk)
 
 

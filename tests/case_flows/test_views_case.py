@@ -17,7 +17,7 @@ from .test_views_tasks import client_for, register_data
 # Fixed queries of the case page: session, user, office, permissions (user, groups), role
 # groups, scope teams, the case, open tasks, the stage records (assessment, plan + goals +
 # actions, referrals, follow-ups, closure) and the timeline.
-CASE_PAGE_QUERIES = 17
+CASE_PAGE_QUERIES = 18  # + household
 # Session, user, office, permissions (user, groups), role groups, scope teams, the cases.
 CASE_LIST_QUERIES = 9
 
@@ -197,3 +197,45 @@ def test_register_form_shows_for_caseworkers(office, team, caseworker):
     response = client_for(caseworker).get(reverse("case_new"))
     assert response.status_code == 200
     assert 'name="presenting_concerns"' in response.content.decode()
+
+
+def test_add_a_caregiver_to_a_childs_household(client, new_case, caseworker, supervisor):
+    from case_flows.models import PersonRelation
+
+    allocate(new_case, supervisor, caseworker)
+    client.force_login(caseworker)
+    url = reverse("case_relative_add", args=[new_case.pk])
+    # Bad input: a clear error and nothing changes.
+    response = client.post(url, {"given_name": "", "family_name": "Mensah", "relationship": "x"})
+    assert response.status_code == 400
+    assert not PersonRelation.objects.exists()
+    response = client.post(
+        url,
+        {
+            "given_name": "Adwoa",
+            "family_name": "Mensah",
+            "relationship": "grandparent",
+            "sex": "female",
+            "is_primary_caregiver": "on",
+            "same_household": "on",
+        },
+    )
+    assert response.status_code == 302
+    relation = PersonRelation.objects.get(person=new_case.person)
+    assert relation.relative.given_name == "Adwoa" and relation.is_primary_caregiver
+    page = client.get(reverse("case_detail", args=[new_case.pk])).content.decode()
+    assert "Adwoa Mensah" in page and "Grandparent" in page
+    assert CaseEvent.objects.filter(case=new_case, kind=EventKind.RECORD).exists()
+
+
+def test_relatives_cannot_be_added_outside_scope(client, new_case, other_office):
+    from case_flows.models import PersonRelation
+
+    outsider = make_user(Role.CASEWORKER, other_office, make_team(other_office, name="Poza"))
+    client.force_login(outsider)
+    response = client.post(
+        reverse("case_relative_add", args=[new_case.pk]),
+        {"given_name": "A", "family_name": "B", "relationship": "parent", "sex": "unknown"},
+    )
+    assert response.status_code == 404
+    assert not PersonRelation.objects.exists()
