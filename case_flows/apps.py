@@ -46,3 +46,11 @@ class CaseFlowsConfig(AppConfig):
         from .sla_handlers import case_escalations
 
         register_escalation_handler(case_escalations)
+
+        from notifications.digest import register_digest_section
+
+        from . import digest
+
+        register_digest_section("case_flows.team_queue", digest.team_queue_section)
+        register_digest_section("case_flows.overdue", digest.overdue_section)
+        register_digest_section("case_flows.approvals", digest.approvals_section)
