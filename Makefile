@@ -46,6 +46,8 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) .celery db.sqlite3 staticfiles
 
-# The stage diagram (Graphviz source). Render with `dot -Tsvg docs/case-stages.dot` if installed.
+# The stage diagram: Graphviz source, and an SVG when Graphviz is installed.
 diagram: $(STAMP)
 	$(PY) manage.py graph_transitions case_flows.Case.stage > docs/case-stages.dot
+	@if command -v dot >/dev/null 2>&1; then dot -Tsvg docs/case-stages.dot -o docs/case-stages.svg; \
+	else echo "Graphviz (dot) not installed: docs/case-stages.svg not refreshed"; fi
