@@ -604,7 +604,7 @@ class ServiceProvider(models.Model):
         return [line.strip() for line in self.services.splitlines() if line.strip()]
 
 
-class Referral(StageRecord):
+class Referral(ConcurrentTransitionMixin, StageRecord):
     service_type = models.CharField(_("service type"), max_length=120)
     provider = models.ForeignKey(
         ServiceProvider,

@@ -174,7 +174,9 @@ def referral_send(
         raise NotPermitted(_("You do not have permission to do this."))
     with transaction.atomic():
         locked = (
-            Case.objects.select_for_update().select_related("intake", "category").get(pk=case.pk)
+            Case.objects.select_for_update(of=("self",))
+            .select_related("office", "team", "owner", "category")
+            .get(pk=case.pk)
         )
         if locked.stage not in REFERRAL_STAGES:
             raise Conflict(
