@@ -7,7 +7,8 @@ for an external provider the case's caseworker records the answer on the case.
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case as DbCase
+from django.db.models import IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -378,7 +379,14 @@ def referrals_to_provider_of(user: User):
             "case__person__family_name",
             "case__person__date_of_birth",
         )
-        .order_by("status", "-created_at", "-pk")
+        .annotate(
+            open_first=DbCase(
+                When(status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED], then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("open_first", "-created_at", "-pk")
     )
 
 

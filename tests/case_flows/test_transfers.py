@@ -230,3 +230,38 @@ def test_transfer_needs_a_caseworker_of_the_receiving_office(
         transfers.transfer_accept(
             transfer=transfer, actor=receiving_supervisor, caseworker=caseworker
         )
+
+
+def test_pending_approval_moves_to_the_receiving_office(
+    other_office,
+    case_in_assessment,
+    supervisor,
+    caseworker,
+    receiving_supervisor,
+    receiving_caseworker,
+):
+    from case_flows import selectors
+    from workflows.queue import task_claim
+
+    from .conftest import approve, submit_assessment
+
+    case = case_in_assessment
+    submit_assessment(case, caseworker, risk="medium")
+    approval_task = open_task(case, "approve_assessment")
+    assert approval_task.pk in {t.pk for t in selectors.inbox_tasks(supervisor, tab="queue")}
+    task_claim(task=approval_task, actor=supervisor)  # held by the sending supervisor
+    transfer = transfers.transfer_request(
+        case=case, actor=supervisor, to_office=other_office, reason="Moved"
+    )
+    transfers.transfer_accept(
+        transfer=transfer, actor=receiving_supervisor, caseworker=receiving_caseworker
+    )
+    approval_task.refresh_from_db()
+    assert approval_task.owner_id is None  # the queue follows the case's office and team
+    queue = selectors.inbox_tasks(receiving_supervisor, tab="queue")
+    assert approval_task.pk in {t.pk for t in queue}
+    assert approval_task.pk not in {t.pk for t in selectors.inbox_tasks(supervisor, tab="queue")}
+    approve(case, "approve_assessment", receiving_supervisor)
+    case.refresh_from_db()
+    assert case.stage == "planning"
+    assert open_task(case, "plan").owner == receiving_caseworker
