@@ -26,6 +26,7 @@ from .models import (
     CaseEvent,
     EventKind,
     Referral,
+    ReferralStatus,
     ServiceProvider,
     Stage,
     Urgency,
