@@ -77,6 +77,14 @@ def provider_user(office, clinic):
     return user
 
 
+def response_clock(referral):
+    from django.contrib.contenttypes.models import ContentType
+
+    return SlaClock.objects.get(
+        subject_type=ContentType.objects.get_for_model(Referral), subject_id=referral.pk
+    )
+
+
 def send(case, actor, provider, **kwargs):
     values = {"service_type": "Counselling", "urgency": "routine"}
     values.update(kwargs)
@@ -148,7 +156,7 @@ def test_internal_provider_lifecycle(
 ):
     case = to_referral_stage(new_case, supervisor, caseworker)
     referral = send(case, caseworker, clinic, urgency="urgent", notes="Confidential notes")
-    clock = SlaClock.objects.get(subject_id=referral.pk, kind="stage")
+    clock = response_clock(referral)
     assert clock.name == "referral_response_urgent" and clock.policy.target_amount == 1
     # The caseworker cannot answer for an internal provider.
     with pytest.raises(NotPermitted):
@@ -207,7 +215,7 @@ def test_caseworker_records_external_answer_on_the_page(
     assert client.post(url, {"action": "withdraw", "comment": "Family moved"}).status_code == 302
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.WITHDRAWN
-    assert SlaClock.objects.get(subject_id=referral.pk, kind="stage").status == "cancelled"
+    assert response_clock(referral).status == "cancelled"
 
 
 def test_provider_sees_only_their_referrals_and_minimal_data(
@@ -245,7 +253,7 @@ def test_late_answer_escalates_on_the_case(time_machine, new_case, supervisor, c
     time_machine.move_to(timezone.now(), tick=False)
     case = to_referral_stage(new_case, supervisor, caseworker)
     referral = send(case, caseworker, clinic)
-    clock = SlaClock.objects.get(subject_id=referral.pk, kind="stage")
+    clock = response_clock(referral)
     assert clock.name == "referral_response" and clock.policy.target_amount == 5
     time_machine.move_to(clock.due_at + datetime.timedelta(hours=1))
     sla_sweep()
@@ -299,3 +307,25 @@ def test_person_age_is_shown_to_provider(client, office, caseworker, supervisor,
     client.force_login(user)
     body = client.get(reverse("provider_inbox")).content.decode()
     assert "Ama Boateng" in body and "years" in body
+
+
+def test_arrange_referrals_task_takes_a_provider_from_the_directory(
+    client, new_case, supervisor, caseworker, ngo
+):
+    case = to_referral_stage(new_case, supervisor, caseworker)
+    task = open_task(case, "arrange_referrals")
+    client.force_login(caseworker)
+    assert "Hope Shelter" in client.get(reverse("task", args=[task.pk])).content.decode()
+    data = {
+        "referrals-TOTAL_FORMS": "1",
+        "referrals-INITIAL_FORMS": "0",
+        "referrals-MIN_NUM_FORMS": "0",
+        "referrals-MAX_NUM_FORMS": "30",
+        "referrals-0-service_type": "Shelter",
+        "referrals-0-provider": str(ngo.pk),
+        "referrals-0-urgency": "urgent",
+    }
+    assert client.post(reverse("task", args=[task.pk]), data).status_code == 302
+    referral = Referral.objects.get(case=case)
+    assert referral.provider == ngo and referral.provider_name == "Hope Shelter"
+    assert response_clock(referral).name == ("referral_response_urgent")

@@ -265,3 +265,19 @@ def test_pending_approval_moves_to_the_receiving_office(
     case.refresh_from_db()
     assert case.stage == "planning"
     assert open_task(case, "plan").owner == receiving_caseworker
+
+
+def test_transfer_pages_are_for_the_right_people(
+    client, case_in_assessment, caseworker, supervisor, receiving_supervisor
+):
+    case = case_in_assessment
+    client.force_login(caseworker)
+    assert client.get(reverse("transfers_incoming")).status_code == 403
+    page = client.get(reverse("case_transfer", args=[case.pk])).content.decode()
+    assert "Transfer to another office" in page
+    assert "Give the case to another caseworker" not in page  # the supervisor's choice
+    client.force_login(supervisor)
+    page = client.get(reverse("case_transfer", args=[case.pk])).content.decode()
+    assert "Give the case to another caseworker" in page
+    client.force_login(receiving_supervisor)
+    assert client.get(reverse("case_transfer", args=[case.pk])).status_code == 404
