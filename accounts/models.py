@@ -25,6 +25,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     MANAGER = "manager", _("Manager")
     ADMINISTRATOR = "administrator", _("Administrator")
+    PROVIDER = "provider", _("Service provider")
 
 
 def validate_timezone(value: str) -> None:

@@ -1,4 +1,5 @@
-"""Admin: categories are editable; cases, people and the timeline are read-only here.
+"""Admin: categories, the service-provider directory and the follow-up schedule are editable;
+cases, people and the timeline are read-only here.
 
 The stage of a case moves only through its flow (no approval, no transition), so the admin
 shows it but never writes it.
@@ -6,7 +7,8 @@ shows it but never writes it.
 
 from django.contrib import admin
 
-from .models import Case, CaseEvent, Category, Person
+from .models import Case, CaseEvent, Category, FollowUpSchedulePolicy, Person, ServiceProvider
+from .schedules import follow_up_schedule_update
 
 
 @admin.register(Category)
@@ -14,6 +16,34 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_pl", "is_active", "order"]
     list_editable = ["is_active", "order"]
     search_fields = ["code", "name", "name_pl"]
+
+
+@admin.register(ServiceProvider)
+class ServiceProviderAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "office", "area", "phone", "is_active")
+    list_filter = ("kind", "is_active", "office")
+    search_fields = ("name", "services", "area", "contact_name")
+    filter_horizontal = ("members",)
+
+
+@admin.register(FollowUpSchedulePolicy)
+class FollowUpSchedulePolicyAdmin(admin.ModelAdmin):
+    list_display = ("risk", "interval", "unit", "updated_at")
+    fields = ("risk", "interval", "unit")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("risk",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+        # Through the service, so the follow_up task's SLA policy follows the schedule.
+        follow_up_schedule_update(
+            policy=obj, actor=request.user, interval=obj.interval, unit=obj.unit
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,7 +16,12 @@ class CaseFlowsConfig(AppConfig):
 
     # viewflow shows a role nothing unless it can view the process model (view_caseprocess).
     role_permissions = {
-        "caseworker": [*_VIEW, "case_flows.work_case", "case_flows.add_person"],
+        "caseworker": [
+            *_VIEW,
+            "case_flows.work_case",
+            "case_flows.add_person",
+            "case_flows.view_serviceprovider",
+        ],
         "supervisor": [
             *_VIEW,
             "case_flows.work_case",
@@ -24,19 +29,28 @@ class CaseFlowsConfig(AppConfig):
             "case_flows.allocate_case",
             "case_flows.approve_case",
             "case_flows.reopen_case",
+            "case_flows.view_serviceprovider",
         ],
         "manager": [
             *_VIEW,
             "case_flows.approve_case",
             "case_flows.reopen_case",
             "case_flows.review_overdue_case",
+            "case_flows.view_serviceprovider",
         ],
         "administrator": [
             *_VIEW,
             "case_flows.add_category",
             "case_flows.change_category",
             "case_flows.view_category",
+            "case_flows.add_serviceprovider",
+            "case_flows.change_serviceprovider",
+            "case_flows.view_serviceprovider",
+            "case_flows.view_followupschedulepolicy",
+            "case_flows.change_followupschedulepolicy",
         ],
+        # Staff of an internal service provider: answer the referrals addressed to it.
+        "provider": ["case_flows.respond_referral"],
     }
     demo_seeders = ["case_flows.demo.seed_cases"]
 
@@ -46,6 +60,10 @@ class CaseFlowsConfig(AppConfig):
         from .sla_handlers import case_escalations
 
         register_escalation_handler(case_escalations)
+
+        from .referrals import referral_escalations
+
+        register_escalation_handler(referral_escalations)
 
         from notifications.digest import register_digest_section
 

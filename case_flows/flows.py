@@ -176,6 +176,17 @@ class CaseFlow(flow.Flow):
     )
     review_done = flow.End()
 
+    # Started by the daily job in case_flows.reviews: the periodic supervisor review of an open
+    # case (every 3 months, monthly for high risk), in the supervisors' queue.
+    start_case_review = flow.StartHandle(this.start_episode).Next(this.review_case)
+    review_case = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Review the case"))
+        .Permission(APPROVE)
+        .Next(this.case_review_done)
+    )
+    case_review_done = flow.End()
+
     # --- the flow's decisions and hooks, kept in flow_steps so this class reads like the diagram
     def start_episode(self, activation, case, actor):
         return flow_steps.start_episode(activation, case=case, actor=actor)

@@ -396,6 +396,9 @@ class EventKind(models.TextChoices):
     TASK = "task", _("Task")
     SLA = "sla", _("Deadline")
     NOTE = "note", _("Note")
+    REFERRAL = "referral", _("Referral")
+    TRANSFER = "transfer", _("Transfer")
+    REVIEW = "review", _("Case review")
 
 
 class CaseEvent(models.Model):
@@ -541,18 +544,144 @@ class Urgency(models.TextChoices):
     ROUTINE = "routine", _("Routine")
 
 
-class Referral(StageRecord):
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ProviderKind(models.TextChoices):
+    INTERNAL = "internal", _("Internal department (answers in the app)")
+    EXTERNAL = "external", _("External organisation")
+
+
+class ServiceProvider(models.Model):
+    """The directory of services a case can be referred to."""
+
+    name = models.CharField(_("name"), max_length=160)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ProviderKind.choices, default=ProviderKind.EXTERNAL
+    )
+    services = models.TextField(_("services offered"), help_text=_("One service per line."))
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_providers",
+        help_text=_("Leave empty for a provider that serves every office."),
+    )
+    area = models.CharField(_("area served"), max_length=160, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff who answer referrals"),
+        blank=True,
+        related_name="service_providers",
+        help_text=_("Users in the provider role who answer this provider's referrals in the app."),
+    )
+
+    class Meta:
+        verbose_name = _("service provider")
+        verbose_name_plural = _("service providers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_internal(self) -> bool:
+        return self.kind == ProviderKind.INTERNAL
+
+    def service_list(self) -> list[str]:
+        return [line.strip() for line in self.services.splitlines() if line.strip()]
+
+
+class Referral(ConcurrentTransitionMixin, StageRecord):
     service_type = models.CharField(_("service type"), max_length=120)
+    provider = models.ForeignKey(
+        ServiceProvider,
+        verbose_name=_("provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    # The provider's name when it was referred to (or a provider not in the directory).
     provider_name = models.CharField(_("provider"), max_length=160)
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE
     )
     consent_recorded = models.BooleanField(_("client consented to sharing"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+    status = FSMField(
+        _("status"),
+        default=ReferralStatus.SENT,
+        choices=ReferralStatus.choices,
+        protected=True,
+        db_index=True,
+    )
+    consent_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consent refusal overridden by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    consent_override_reason = models.TextField(_("reason for the override"), blank=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
 
     class Meta:
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
+        permissions = [("respond_referral", _("Can answer referrals addressed to their provider"))]
+
+    # --- the referral's own small state machine; only case_flows.referrals calls these ---
+    @transition(field=status, source=ReferralStatus.SENT, target=ReferralStatus.ACCEPTED)
+    def accept(self):
+        pass
+
+    @transition(field=status, source=ReferralStatus.SENT, target=ReferralStatus.DECLINED)
+    def decline(self):
+        pass
+
+    @transition(field=status, source=ReferralStatus.ACCEPTED, target=ReferralStatus.COMPLETED)
+    def complete(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[ReferralStatus.SENT, ReferralStatus.ACCEPTED],
+        target=ReferralStatus.WITHDRAWN,
+    )
+    def withdraw(self):
+        pass
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
+
+    @property
+    def consent_overridden(self) -> bool:
+        return self.consent_overridden_by_id is not None
 
 
 class ContactMode(models.TextChoices):
@@ -611,3 +740,132 @@ class CaseProcess(Process):
     def work_subject(self) -> Case:
         """What the workflow kernel scopes this process's tasks by (office, team, owner)."""
         return self.case
+
+
+# --- transfers: a case follows its client ------------------------------------------------
+
+
+class TransferStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CaseTransfer(models.Model):
+    """A request to move a case to another office; the receiving supervisor decides."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transfers")
+    from_office = models.ForeignKey(
+        Office, verbose_name=_("from office"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_office = models.ForeignKey(
+        Office, verbose_name=_("to office"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=TransferStatus.choices,
+        default=TransferStatus.REQUESTED,
+        db_index=True,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+
+    class Meta:
+        verbose_name = _("case transfer")
+        verbose_name_plural = _("case transfers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="requested"),
+                name="case_transfer_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_office=models.F("to_office")),
+                name="case_transfer_other_office",
+            ),
+        ]
+
+
+# --- follow-up schedules -------------------------------------------------------------------
+
+
+class IntervalUnit(models.TextChoices):
+    CALENDAR_DAYS = "calendar_days", _("calendar days")
+    MONTHS = "months", _("months")
+
+
+class FollowUpSchedulePolicy(models.Model):
+    """How often a case at each risk level is followed up; kept in step with the SLA
+    policies of the follow_up task (see case_flows.schedules)."""
+
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices, unique=True)
+    interval = models.PositiveSmallIntegerField(_("interval"))
+    unit = models.CharField(_("unit"), max_length=16, choices=IntervalUnit.choices)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("follow-up schedule")
+        verbose_name_plural = _("follow-up schedules")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(interval__gt=0), name="followup_interval_pos")
+        ]
+
+    def __str__(self):
+        return f"{self.get_risk_display()}: {self.interval} {self.get_unit_display()}"
+
+
+# --- periodic case reviews -----------------------------------------------------------------
+
+
+class ReviewOutcome(models.TextChoices):
+    CONTINUE = "continue", _("Continue as planned")
+    REVISE_PLAN = "revise_plan", _("The plan needs revising")
+    REASSESS = "reassess", _("The case needs reassessment")
+    CLOSE = "close", _("Prepare to close the case")
+    ESCALATE = "escalate", _("Escalate to the manager")
+
+
+class CaseReview(models.Model):
+    """One periodic supervisor review of an open case; one per case and period."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reviews")
+    period = models.DateField(_("period"), help_text=_("First day of the month it fell due."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=ReviewOutcome.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case review")
+        verbose_name_plural = _("case reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "period"], name="case_review_once_per_period")
+        ]
+        indexes = [models.Index(fields=["case", "-created_at"], name="casereview_case_time")]

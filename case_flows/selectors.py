@@ -214,6 +214,45 @@ def case_for_user(user: User, case_id: int) -> Case | None:
     )
 
 
+def case_history_for_user(user: User, case_id: int):
+    """A sending office's read access to a case it transferred away: the case and the time
+    of the transfer (its history ends there), or None.
+
+    Only when settings.CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY is on (default: no); then a
+    user who could see the case before an accepted transfer (same office/team/owner rule as
+    the access scope) may read its history up to that transfer, never what came after.
+    """
+    from django.conf import settings
+
+    from accounts.scope import can_see
+
+    from .models import CaseTransfer, TransferStatus
+
+    if not getattr(settings, "CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY", False):
+        return None
+    transfers = CaseTransfer.objects.filter(
+        case_id=case_id, status=TransferStatus.ACCEPTED
+    ).order_by("-decided_at")
+    for transfer in transfers:
+        if can_see(
+            user,
+            office_id=transfer.from_office_id,
+            team_id=transfer.from_team_id,
+            owner_id=transfer.from_owner_id,
+        ):
+            case = Case.objects.select_related("person", "category").get(pk=case_id)
+            return case, transfer
+    return None
+
+
+def case_history_until(case: Case, until, limit: int = 100) -> list[CaseEvent]:
+    return list(
+        CaseEvent.objects.filter(case=case, created_at__lte=until)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def case_timeline(case: Case, limit: int = 100) -> list[CaseEvent]:
     return list(
         CaseEvent.objects.filter(case=case)

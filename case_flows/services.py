@@ -450,24 +450,27 @@ def referrals_arrange(
     )
     for ref in referrals:
         _require(
-            bool(ref.get("service_type") and ref.get("provider_name")),
+            bool(ref.get("service_type") and (ref.get("provider") or ref.get("provider_name"))),
             _("Each referral needs a service type and a provider."),
         )
     created = []
 
     def save_referrals(activation):
+        from .referrals import referral_create
+
         case = activation.process.case
         for ref in referrals:
             created.append(
-                Referral.objects.create(
+                referral_create(
                     case=case,
-                    episode=case.episode,
-                    created_by=actor,
+                    actor=actor,
                     service_type=ref["service_type"],
-                    provider_name=ref["provider_name"],
+                    provider=ref.get("provider"),
+                    provider_name=ref.get("provider_name") or "",
                     urgency=ref.get("urgency") or "routine",
                     consent_recorded=bool(ref.get("consent_recorded")),
                     notes=ref.get("notes", ""),
+                    override_reason=ref.get("override_reason", ""),
                 )
             )
         if none_needed and not referrals:

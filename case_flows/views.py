@@ -31,6 +31,7 @@ from .forms import (
     AllocateForm,
     AssessmentForm,
     CaseRegisterForm,
+    CaseReviewForm,
     CaseSearchForm,
     ClosureForm,
     DecisionForm,
@@ -169,6 +170,8 @@ def _task_forms(node: str, case, data=None, action: str = "") -> dict:
         return {"form": ClosureForm(data)}
     if node == "review_overdue":
         return {"form": OverdueReviewForm(data)}
+    if node == "review_case":
+        return {"form": CaseReviewForm(data)}
     return {}
 
 
@@ -248,6 +251,11 @@ def _submit_task(node: str, forms: dict, *, task, actor, action: str = "") -> st
         return _("The closure was submitted for approval.")
     if node == "review_overdue":
         services.overdue_review_complete(task=task, actor=actor, note=data["note"])
+        return _("Your review was recorded on the case timeline.")
+    if node == "review_case":
+        from .reviews import case_review_complete
+
+        case_review_complete(task=task, actor=actor, **data)
         return _("Your review was recorded on the case timeline.")
     return None
 
@@ -482,7 +490,23 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
 
 @login_required
 def case_detail(request, case_id: int):
-    return _render_case(request, _case_or_404(request.user, case_id))
+    case = selectors.case_for_user(request.user, case_id)
+    if case is None:
+        # A sending office may keep read access to its own history of a transferred case.
+        history = selectors.case_history_for_user(request.user, case_id)
+        if history is None:
+            raise Http404(_("No such case, or it is not in your work."))
+        case, transfer = history
+        return render(
+            request,
+            "case_flows/transfers/case_history.html",
+            {
+                "case": case,
+                "transfer": transfer,
+                "timeline": selectors.case_history_until(case, transfer.decided_at),
+            },
+        )
+    return _render_case(request, case)
 
 
 @require_POST

@@ -30,6 +30,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    # Periodic supervisor reviews of open cases (case_flows/reviews.py); one per case and
+    # period, so a late or repeated run starts nothing twice.
+    "case-flows-start-due-case-reviews": {
+        "task": "case_flows.tasks.start_due_case_reviews",
+        "schedule": crontab(hour=2, minute=40),
+        "options": {"expires": 6 * 3600},
+    },
     # SLA escalation sweep (workflows/sla/sweep.py): every minute by default; a run that
     # could not start within one interval is dropped, the next one catches up.
     "workflows-sla-sweep": {

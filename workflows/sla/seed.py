@@ -26,6 +26,15 @@ GH_DRAFT = (
     "case-management guidelines; confirm before relying on it."
 )
 
+FOLLOW_UP_DRAFT = (
+    "Draft default follow-up schedule (high risk weekly, medium every 2 weeks, low monthly); "
+    "edited as the follow-up schedule, confirm before relying on it."
+)
+REFERRAL_DRAFT = (
+    "Draft default for a provider's answer to a referral (urgent 1 working day, routine 5); "
+    "confirm before relying on it."
+)
+
 UNCLAIMED_LADDER = [
     {
         "key": "warning",
@@ -192,6 +201,73 @@ def policy_pack() -> list[dict]:
             **gh,
         ),
         _policy("gh-review", "Case review (draft)", 151, T, "review", 3, M, **gh),
+    ]
+    # --- follow-up visits by risk (any jurisdiction): the follow-up schedule's interval is
+    # the follow_up task's deadline, so a missed visit escalates. case_flows keeps these in
+    # step with its administrator-editable FollowUpSchedulePolicy (keys follow-up-<risk>).
+    follow_up = {
+        "status": PolicyStatus.DRAFT,
+        "citation": FOLLOW_UP_DRAFT,
+        "pausable": True,
+        "pause_reasons": [PauseReason.WAITING_CLIENT, PauseReason.WAITING_EXTERNAL_PROVIDER],
+    }
+    pack += [
+        _policy(
+            "follow-up-high",
+            "Follow-up, high risk: weekly (draft)",
+            200,
+            T,
+            "follow_up",
+            7,
+            CD,
+            risk="high",
+            **follow_up,
+        ),
+        _policy(
+            "follow-up-medium",
+            "Follow-up, medium risk: every 2 weeks (draft)",
+            201,
+            T,
+            "follow_up",
+            14,
+            CD,
+            risk="medium",
+            **follow_up,
+        ),
+        _policy(
+            "follow-up-low",
+            "Follow-up, low risk: monthly (draft)",
+            202,
+            T,
+            "follow_up",
+            1,
+            M,
+            risk="low",
+            **follow_up,
+        ),
+        # --- a provider's answer to a referral (sent to accepted or declined) ---
+        _policy(
+            "referral-response-urgent",
+            "Provider answers an urgent referral: 1 working day (draft)",
+            210,
+            ClockKind.STAGE,
+            "referral_response_urgent",
+            1,
+            WD,
+            status=PolicyStatus.DRAFT,
+            citation=REFERRAL_DRAFT,
+        ),
+        _policy(
+            "referral-response",
+            "Provider answers a routine referral: 5 working days (draft)",
+            211,
+            ClockKind.STAGE,
+            "referral_response",
+            5,
+            WD,
+            status=PolicyStatus.DRAFT,
+            citation=REFERRAL_DRAFT,
+        ),
     ]
     # --- unclaimed work in a team queue (Primero defaults), any jurisdiction ---
     queue = {

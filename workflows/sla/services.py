@@ -379,9 +379,15 @@ def sla_clocks_retarget(*, subject, risk: str, actor=None) -> int:
 
 
 @transaction.atomic
-def sla_clocks_reassign(*, subject=None, task=None, owner=UNSET, team=UNSET, actor=None) -> int:
-    """Keep the denormalised owner/team of open clocks current; returns how many changed."""
+def sla_clocks_reassign(
+    *, subject=None, task=None, owner=UNSET, team=UNSET, office=UNSET, actor=None
+) -> int:
+    """Keep the denormalised owner/team/office of open clocks current; returns how many
+    changed. A new office (a transferred case) changes who is escalated to; the deadline
+    itself keeps the calendar it was computed on."""
     values = {}
+    if office is not UNSET:
+        values["office"] = office
     if owner is not UNSET:
         values["owner"] = owner
     if team is not UNSET:

@@ -1,0 +1,451 @@
+"""Referral services: send a referral (consent rule and supervisor override), the provider's
+answer (accept, decline, complete), withdrawal, and the answer's deadline.
+
+Internal providers answer in the app through their own members (the provider role);
+for an external provider the case's caseworker records the answer on the case.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Case as DbCase
+from django.db.models import IntegerField, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from accounts.models import User
+from accounts.scope import can_see
+from notifications.models import Event
+from notifications.services import NotificationRequest, notify, notify_bulk
+from workflows.errors import Conflict, NotPermitted, WorkflowError
+from workflows.sla.services import sla_clock_open, sla_clock_stop
+
+from .models import (
+    Case,
+    CaseEvent,
+    EventKind,
+    Referral,
+    ReferralStatus,
+    ServiceProvider,
+    Stage,
+    Urgency,
+)
+
+RESPOND_PERM = "case_flows.respond_referral"
+# Referrals are made while the case is being worked (arranging services or following up).
+REFERRAL_STAGES = (Stage.REFERRAL, Stage.FOLLOW_UP)
+
+
+class ReferralError(WorkflowError):
+    pass
+
+
+def consent_given(case: Case, *, consent_recorded: bool) -> bool:
+    """Consent to share: recorded at intake, or on this referral itself."""
+    intake = getattr(case, "intake", None)
+    return bool(consent_recorded or (intake is not None and intake.consent_to_share))
+
+
+def may_override_consent(user: User) -> bool:
+    return user.has_perm("case_flows.approve_case")
+
+
+def _may_work_on(user: User, case: Case) -> bool:
+    return (
+        user.has_perm("case_flows.work_case") or user.has_perm("case_flows.approve_case")
+    ) and can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
+
+
+def response_clock_name(urgency: str) -> str:
+    return "referral_response_urgent" if urgency == Urgency.URGENT else "referral_response"
+
+
+def _event(referral: Referral, *, actor, action: str, comment: str = "", **data) -> CaseEvent:
+    case = referral.case
+    return CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.REFERRAL,
+        actor=actor,
+        from_stage=case.stage,
+        to_stage=case.stage,
+        transition=f"referral_{action}",
+        comment=comment,
+        data={
+            "referral": referral.pk,
+            "provider": referral.provider_name,
+            "service_type": referral.service_type,
+            "status": referral.status,
+            **data,
+        },
+    )
+
+
+def referral_create(
+    *,
+    case: Case,
+    actor: User,
+    service_type: str,
+    provider: ServiceProvider | None = None,
+    provider_name: str = "",
+    urgency: str = Urgency.ROUTINE,
+    consent_recorded: bool = False,
+    notes: str = "",
+    override_reason: str = "",
+) -> Referral:
+    """Record and send one referral, inside the caller's transaction.
+
+    Without consent to share (intake or this referral) the referral is refused, unless a
+    supervisor overrides the refusal with a reason: the override is kept on the referral and
+    on the case timeline.
+    """
+    service_type = service_type.strip()
+    if provider is not None:
+        if not provider.is_active:
+            raise ReferralError(_("This provider is no longer in the directory."))
+        provider_name = provider.name
+    if not (service_type and provider_name.strip()):
+        raise ReferralError(_("Each referral needs a service type and a provider."))
+    if urgency not in Urgency.values:
+        raise ReferralError(_("Choose the urgency."))
+    override_reason = override_reason.strip()
+    overridden = False
+    if not consent_given(case, consent_recorded=consent_recorded):
+        if not override_reason:
+            raise ReferralError(
+                _(
+                    "Referral refused: the client has not consented to sharing their "
+                    "information. Record the client's consent, or ask a supervisor to "
+                    "override the refusal with a reason."
+                )
+            )
+        if not may_override_consent(actor):
+            raise NotPermitted(_("Only a supervisor can override a refusal for lack of consent."))
+        overridden = True
+    referral = Referral.objects.create(
+        case=case,
+        episode=case.episode,
+        created_by=actor,
+        service_type=service_type,
+        provider=provider,
+        provider_name=provider_name.strip(),
+        urgency=urgency,
+        consent_recorded=bool(consent_recorded),
+        notes=notes.strip(),
+        consent_overridden_by=actor if overridden else None,
+        consent_override_reason=override_reason if overridden else "",
+    )
+    referral.case = case
+    if overridden:
+        _event(
+            referral,
+            actor=actor,
+            action="consent_override",
+            comment=override_reason,
+            consent_override=True,
+        )
+    _event(referral, actor=actor, action="sent", comment=referral.notes, urgency=urgency)
+    sla_clock_open(
+        subject=referral,
+        office=case.office,
+        team=case.team,
+        owner=case.owner,
+        risk=case.risk,
+        category=case.category.code,
+        kind="stage",
+        name=response_clock_name(urgency),
+        actor=actor,
+    )
+    return referral
+
+
+def referral_send(
+    *,
+    case: Case,
+    actor: User,
+    service_type: str,
+    provider: ServiceProvider | None = None,
+    provider_name: str = "",
+    urgency: str = Urgency.ROUTINE,
+    consent_recorded: bool = False,
+    notes: str = "",
+    override_reason: str = "",
+) -> Referral:
+    """A referral from the case page (while arranging services or following up)."""
+    if not _may_work_on(actor, case):
+        raise NotPermitted(_("You do not have permission to do this."))
+    with transaction.atomic():
+        locked = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("office", "team", "owner", "category")
+            .get(pk=case.pk)
+        )
+        if locked.stage not in REFERRAL_STAGES:
+            raise Conflict(
+                _("Referrals are made while services are arranged or the case is followed up.")
+            )
+        return referral_create(
+            case=locked,
+            actor=actor,
+            service_type=service_type,
+            provider=provider,
+            provider_name=provider_name,
+            urgency=urgency,
+            consent_recorded=consent_recorded,
+            notes=notes,
+            override_reason=override_reason,
+        )
+
+
+# --- who may answer ------------------------------------------------------------------------
+
+
+def is_provider_member(user: User, provider_id: int | None) -> bool:
+    if provider_id is None or not user.has_perm(RESPOND_PERM):
+        return False
+    return ServiceProvider.objects.filter(pk=provider_id, members=user).exists()
+
+
+def may_record_answer(user: User, referral: Referral) -> bool:
+    """Internal provider: its members answer. External (or not in the directory): the
+    case's staff record the answer they received."""
+    provider = referral.provider
+    if provider is not None and provider.is_internal:
+        return is_provider_member(user, provider.pk)
+    return _may_work_on(user, referral.case)
+
+
+def _locked_referral(referral: Referral) -> Referral:
+    locked = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case__owner", "case__office", "provider")
+        .get(pk=referral.pk)
+    )
+    return locked
+
+
+def _move(referral: Referral, name: str) -> None:
+    method = getattr(referral, name)
+    if not can_proceed(method):
+        raise Conflict(
+            _("This referral is %(status)s; it cannot change this way.")
+            % {"status": referral.get_status_display()}
+        )
+    method()
+
+
+EVENT_BY_ACTION = {
+    "accepted": Event.REFERRAL_ACCEPTED,
+    "declined": Event.REFERRAL_DECLINED,
+    "completed": Event.REFERRAL_COMPLETED,
+}
+
+
+def _tell_owner(referral: Referral, *, action: str, actor: User) -> None:
+    case = referral.case
+    if case.owner_id is None or case.owner_id == actor.pk:
+        return
+    notify(
+        recipient=case.owner,
+        event=EVENT_BY_ACTION[action],
+        dedupe_key=f"referral:{referral.pk}:{action}",
+        case_reference=case.reference,
+        link=reverse("case_referrals", args=[case.pk]),
+        params={"provider": referral.provider_name, "service": referral.service_type},
+        actor=actor,
+    )
+
+
+def _answer(referral: Referral, *, actor: User, transition: str, action: str, comment: str = ""):
+    with transaction.atomic():
+        referral = _locked_referral(referral)
+        if not may_record_answer(actor, referral):
+            raise NotPermitted(_("You may not answer this referral."))
+        _move(referral, transition)
+        now = timezone.now()
+        fields = ["status"]
+        if action in ("accepted", "declined"):
+            referral.responded_at, referral.responded_by = now, actor
+            fields += ["responded_at", "responded_by"]
+            sla_clock_stop(subject=referral, kind="stage", outcome="met", actor=actor)
+        if action == "declined":
+            referral.decline_reason = comment
+            fields.append("decline_reason")
+        if action == "completed":
+            referral.outcome = comment
+            referral.closed_at, referral.closed_by = now, actor
+            fields += ["outcome", "closed_at", "closed_by"]
+        referral.save(update_fields=fields)
+        _event(referral, actor=actor, action=action, comment=comment)
+        _tell_owner(referral, action=action, actor=actor)
+    return referral
+
+
+def referral_accept(*, referral: Referral, actor: User, comment: str = "") -> Referral:
+    return _answer(
+        referral, actor=actor, transition="accept", action="accepted", comment=comment.strip()
+    )
+
+
+def referral_decline(*, referral: Referral, actor: User, reason: str) -> Referral:
+    if not reason.strip():
+        raise ReferralError(_("Say why the referral is declined."))
+    return _answer(
+        referral, actor=actor, transition="decline", action="declined", comment=reason.strip()
+    )
+
+
+def referral_complete(*, referral: Referral, actor: User, outcome: str) -> Referral:
+    if not outcome.strip():
+        raise ReferralError(_("Record the outcome of the service."))
+    return _answer(
+        referral, actor=actor, transition="complete", action="completed", comment=outcome.strip()
+    )
+
+
+def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referral:
+    """The case's staff withdraw a referral that is no longer needed."""
+    if not reason.strip():
+        raise ReferralError(_("Say why the referral is withdrawn."))
+    with transaction.atomic():
+        referral = _locked_referral(referral)
+        if not _may_work_on(actor, referral.case):
+            raise NotPermitted(_("You do not have permission to do this."))
+        _move(referral, "withdraw")
+        referral.withdraw_reason = reason.strip()
+        referral.closed_at, referral.closed_by = timezone.now(), actor
+        referral.save(update_fields=["status", "withdraw_reason", "closed_at", "closed_by"])
+        sla_clock_stop(subject=referral, outcome="cancelled", actor=actor)
+        _event(referral, actor=actor, action="withdrawn", comment=referral.withdraw_reason)
+    return referral
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+def providers_directory(query: str = "", *, include_inactive: bool = False):
+    qs = ServiceProvider.objects.select_related("office").order_by("name")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(
+            Q(name__icontains=query)
+            | Q(services__icontains=query)
+            | Q(area__icontains=query)
+            | Q(office__name__icontains=query)
+        )
+    return qs
+
+
+def providers_for_case(case: Case):
+    """Active providers serving the case's office (or every office)."""
+    return ServiceProvider.objects.filter(is_active=True).filter(
+        Q(office__isnull=True) | Q(office_id=case.office_id)
+    )
+
+
+def case_referrals(case: Case) -> list[Referral]:
+    return list(
+        Referral.objects.filter(case=case)
+        .select_related("provider", "consent_overridden_by", "responded_by", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def referrals_to_provider_of(user: User):
+    """The 'Referrals to us' list: only referrals addressed to the user's providers, with
+    only the minimum of the case (no notes, no records)."""
+    if not user.has_perm(RESPOND_PERM):
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(provider__members=user, provider__kind="internal")
+        .select_related("provider", "case__person")
+        .only(
+            "pk",
+            "service_type",
+            "urgency",
+            "status",
+            "created_at",
+            "provider_name",
+            "decline_reason",
+            "outcome",
+            "withdraw_reason",
+            "provider_id",
+            "case_id",
+            "provider__name",
+            "provider__kind",
+            "case__reference",
+            "case__person__given_name",
+            "case__person__family_name",
+            "case__person__date_of_birth",
+        )
+        .annotate(
+            open_first=DbCase(
+                When(status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED], then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("open_first", "-created_at", "-pk")
+    )
+
+
+def referral_for_provider_user(user: User, referral_id: int) -> Referral | None:
+    return referrals_to_provider_of(user).filter(pk=referral_id).first()
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+
+def referral_escalations(escalations) -> None:
+    """A provider's answer is late: tell the ladder's recipients and write the case timeline."""
+    referral_type_id = ContentType.objects.get_for_model(Referral).pk
+    mine = [e for e in escalations if e.clock.subject_type_id == referral_type_id]
+    if not mine:
+        return
+    referrals = {
+        pk: (case_id, reference, stage, provider)
+        for pk, case_id, reference, stage, provider in Referral.objects.filter(
+            pk__in={e.clock.subject_id for e in mine}
+        ).values_list("pk", "case_id", "case__reference", "case__stage", "provider_name")
+    }
+    requests, events = [], []
+    for escalation in mine:
+        clock = escalation.clock
+        if clock.subject_id not in referrals:
+            continue
+        case_id, reference, stage, provider = referrals[clock.subject_id]
+        event = {"warning": Event.SLA_WARNING, "breach": Event.SLA_BREACH}.get(
+            escalation.key, Event.SLA_ESCALATION
+        )
+        for user_id in escalation.recipient_ids:
+            requests.append(
+                NotificationRequest(
+                    recipient_id=user_id,
+                    event=event,
+                    dedupe_key=f"sla:{clock.pk}:{escalation.step}:{user_id}",
+                    case_reference=reference,
+                    link=reverse("case_referrals", args=[case_id]),
+                    params={"deadline": clock.name, "step": escalation.key},
+                )
+            )
+        events.append(
+            CaseEvent(
+                case_id=case_id,
+                kind=EventKind.SLA,
+                from_stage=stage,
+                to_stage=stage,
+                data={
+                    "clock": clock.pk,
+                    "deadline": clock.name,
+                    "kind": clock.kind,
+                    "step": escalation.key,
+                    "referral": clock.subject_id,
+                    "provider": provider,
+                    "recipients": escalation.recipient_ids,
+                },
+            )
+        )
+    notify_bulk(requests)
+    CaseEvent.objects.bulk_create(events)

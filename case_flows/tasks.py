@@ -1,0 +1,11 @@
+"""Celery tasks of the case pipeline."""
+
+from celery import shared_task
+
+from .reviews import case_reviews_start_due
+
+
+@shared_task(name="case_flows.tasks.start_due_case_reviews", acks_late=True, ignore_result=True)
+def start_due_case_reviews() -> int:
+    """Daily: start the periodic supervisor reviews that are due (one per case and period)."""
+    return case_reviews_start_due()
