@@ -182,7 +182,7 @@ def _task(case, node):
     return next(t for t in case_open_tasks(case) if t.flow_task.name == node)
 
 
-def _drive(case, target, *, rng, supervisor, caseworker, clock):
+def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
     """Advance `case` step by step until `target`, moving the clock a few days each step."""
 
     def step():
@@ -330,6 +330,21 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock):
             )
 
 
+def _demo_referral(rng, providers) -> dict:
+    if providers:
+        provider = rng.choice(providers)
+        return {
+            "service_type": provider.services.splitlines()[0],
+            "provider": provider,
+            "consent_recorded": True,
+        }
+    return {
+        "service_type": "Health",
+        "provider_name": "District Hospital",
+        "consent_recorded": True,
+    }
+
+
 def seed_office_cases(office: Office, target: int | None = None) -> int:
     target = settings.DEMO_CASES_PER_OFFICE if target is None else target
     existing = Case.objects.filter(office=office).count()
@@ -347,6 +362,9 @@ def seed_office_cases(office: Office, target: int | None = None) -> int:
     country = office.jurisdiction if office.jurisdiction in CATEGORY_WEIGHTS else "GH"
     weights = CATEGORY_WEIGHTS[country]
     categories = {c.code: c for c in Category.objects.filter(code__in=weights)}
+    from .models import ServiceProvider
+
+    providers = list(ServiceProvider.objects.filter(office=office, is_active=True).order_by("pk"))
     now = timezone.now()
     created = 0
     for index in range(existing, target):
@@ -382,8 +400,70 @@ def seed_office_cases(office: Office, target: int | None = None) -> int:
                 supervisor=supervisor,
                 caseworker=caseworker,
                 clock=clock,
+                providers=providers,
             )
         created += 1
+    return created
+
+
+PROVIDERS = {
+    "BEK": [
+        (
+            "Bekwai Municipal Hospital, social work unit",
+            "internal",
+            "Health\nPsychosocial support",
+            "provider",
+        ),
+        ("Legal Aid Commission, Ashanti office", "external", "Legal aid", None),
+        ("Bekwai Municipal Education Directorate", "external", "Education\nSchool re-entry", None),
+    ],
+    "SOC": [
+        (
+            "Punkt Interwencji Kryzysowej w Sochaczewie",
+            "internal",
+            "Wsparcie psychologiczne\nInterwencja kryzysowa",
+            "dostawca",
+        ),
+        ("Powiatowe Centrum Pomocy Rodzinie", "external", "Piecza zastępcza\nPoradnictwo", None),
+        ("Nieodpłatna pomoc prawna, Starostwo Powiatowe", "external", "Pomoc prawna", None),
+    ],
+}
+
+
+def seed_providers() -> int:
+    """A small service-provider directory per demo office; internal ones get a provider login."""
+    from accounts.roles import ensure_role_groups
+
+    from .models import ServiceProvider
+
+    created = 0
+    groups = ensure_role_groups()
+    for office in Office.objects.filter(code__in=PROVIDERS):
+        for name, kind, services_offered, username in PROVIDERS[office.code]:
+            provider, was_created = ServiceProvider.objects.get_or_create(
+                name=name,
+                defaults={
+                    "kind": kind,
+                    "services": services_offered,
+                    "office": office,
+                    "area": office.name,
+                },
+            )
+            created += was_created
+            if username:
+                user, new_user = User.objects.get_or_create(
+                    username=username,
+                    defaults={
+                        "first_name": name.split(",")[0][:30],
+                        "home_office": office,
+                        "preferred_language": office.default_language,
+                    },
+                )
+                if new_user:
+                    user.set_password(settings.DEMO_PASSWORD)
+                    user.save(update_fields=["password"])
+                user.groups.add(groups[Role.PROVIDER])
+                provider.members.add(user)
     return created
 
 
@@ -391,7 +471,7 @@ def seed_cases() -> str:
     from workflows.sla.seed import seed_sla_policies
 
     seed_sla_policies()  # deadlines first, so the demo cases' clocks start with them
-    results = []
+    results = [f"{seed_providers()} service providers created"]
     for office in Office.objects.filter(code__in=["BEK", "SOC"]).order_by("code"):
         results.append(f"{office.code}: {seed_office_cases(office)} cases created")
     return "; ".join(results)
