@@ -36,6 +36,11 @@ class CaseFlowsConfig(AppConfig):
             "case_flows.add_category",
             "case_flows.change_category",
             "case_flows.view_category",
+            "case_flows.add_caseloadthreshold",
+            "case_flows.change_caseloadthreshold",
+            "case_flows.delete_caseloadthreshold",
+            "case_flows.view_caseloadthreshold",
+            "case_flows.view_exportlog",
         ],
     }
     demo_seeders = ["case_flows.demo.seed_cases"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_dashboard
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
@@ -17,4 +17,7 @@ urlpatterns = [
     path("cases/<int:case_id>/risk/", views.case_risk_view, name="case_risk"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:approval_id>/", views.approval_detail, name="approval_detail"),
+    path("dashboard/", views_dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/cases/", views_dashboard.dashboard_cases, name="dashboard_cases"),
+    path("dashboard/cases/export/", views_dashboard.dashboard_export, name="dashboard_export"),
 ]
