@@ -369,7 +369,7 @@ def _export_rows(cases, tz, log_pk):
         overdue,
     ) in cases.values_list(*dashboard.EXPORT_FIELDS).iterator(chunk_size=2000):
         count += 1
-        owner = f"{owner_first} {owner_last}".strip() or owner_username or ""
+        owner = f"{owner_first or ''} {owner_last or ''}".strip() or owner_username or ""
         yield [
             reference,
             _safe_cell(f"{given} {family}"),

@@ -58,11 +58,11 @@ class World:
     policy_first: object
 
 
-def open_case(time_machine, when, *, office, actor, team=None, family="Owusu"):
+def open_case(time_machine, when, *, office, actor, team=None, family="Owusu", given="Ama"):
     time_machine.move_to(when, tick=False)
     return services.case_open(
         actor=actor,
-        person=make_person(office, "Ama", family),
+        person=make_person(office, given, family),
         office=office,
         category=category(),
         risk="medium",
