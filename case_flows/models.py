@@ -173,6 +173,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     is_overdue = models.BooleanField(_("overdue"), default=False)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    # When the case entered its current stage (set by case_open and fire_transition); copied
+    # onto the stage-change event that leaves the stage, so time in stage needs no lookup.
+    stage_entered_at = models.DateTimeField(
+        _("in this stage since"), null=True, blank=True, editable=False
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     episode = models.PositiveSmallIntegerField(_("episode"), default=1)
     created_by = models.ForeignKey(
@@ -426,6 +431,8 @@ class CaseEvent(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # On a stage change: when the case had entered `from_stage` (empty on older events).
+    stage_entered_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case event")
