@@ -91,13 +91,15 @@ def bar_chart(label: str, bars: list[dict], *, scale: float | None = None) -> di
                 "value_x": f"{LABEL_WIDTH + width + 4:.1f}",
             }
         )
+    # Room after the longest bar for the longest value text (about 6.5 units a character).
+    text_room = max([len(str(b["text"])) for b in bars] + [4]) * 6.5 + 8
     return {
         "label": label,
         "bars": rows,
         "height": f"{max(len(rows), 1) * ROW_HEIGHT + 4}",
         "label_width": f"{LABEL_WIDTH}",
         "label_x": f"{LABEL_WIDTH - 6}",
-        "width": f"{CHART_WIDTH}",
+        "width": f"{max(CHART_WIDTH, LABEL_WIDTH + BAR_SPACE + text_room):.0f}",
     }
 
 
