@@ -4,6 +4,7 @@ lists, filters and query counts (see dashboard_fixtures for the world)."""
 import datetime
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
@@ -374,3 +375,22 @@ def test_bench_entry_point_counts_its_queries(world, django_assert_num_queries):
         dashboard_figures(user, RANGE)  # warm the role and scope caches on the user object
         with django_assert_num_queries(queries):
             dashboard_figures(user, RANGE)
+
+
+def test_stage_changes_record_when_the_stage_was_entered(world):
+    from case_flows.models import CaseEvent
+
+    events = list(
+        CaseEvent.objects.filter(case=world.c2)
+        .exclude(to_stage="")
+        .exclude(to_stage=F("from_stage"))
+        .order_by("created_at", "pk")
+        .values_list("from_stage", "to_stage", "created_at", "stage_entered_at")
+    )
+    assert events == [
+        ("", "intake", at(4, 1), None),
+        ("intake", "assessment", at(4, 3), at(4, 1)),
+        ("assessment", "planning", at(4, 8), at(4, 3)),
+    ]
+    world.c2.refresh_from_db()
+    assert world.c2.stage_entered_at == at(4, 8)
