@@ -10,12 +10,13 @@ from . import services
 from .models import Role
 from .scope import visible_offices
 
-# Where each role lands after signing in (URL names). Managers get a dashboard later.
+# Where each role lands after signing in (URL names). Supervisors keep their approvals page
+# (the dashboard is one click away in the menu); managers and administrators land on it.
 LANDING_PAGE_BY_ROLE = {
     Role.CASEWORKER: "inbox",
     Role.SUPERVISOR: "approvals",
-    Role.MANAGER: "case_list",
-    Role.ADMINISTRATOR: "case_list",
+    Role.MANAGER: "dashboard",
+    Role.ADMINISTRATOR: "dashboard",
 }
 
 

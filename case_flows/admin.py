@@ -1,4 +1,4 @@
-"""Admin: categories, the service-provider directory and the follow-up schedule are editable;
+"""Admin: categories, providers, the follow-up schedule and caseload thresholds are editable;
 cases, people and the timeline are read-only here.
 
 The stage of a case moves only through its flow (no approval, no transition), so the admin
@@ -77,3 +77,24 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["case", "kind", "from_stage", "to_stage", "actor", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["case", "actor"]
+
+
+# --- the dashboard's settings (caseload thresholds) and its export log ----------------------
+from .dashboard_models import CaseloadThreshold, ExportLog  # noqa: E402
+
+
+@admin.register(CaseloadThreshold)
+class CaseloadThresholdAdmin(admin.ModelAdmin):
+    list_display = ("office", "max_open_cases")
+    list_select_related = ("office",)
+    autocomplete_fields = ("office",)
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    """Read-only: the log is an audit trail."""
+
+    list_display = ("created_at", "user", "figure", "format", "row_count")
+    list_filter = ("format", "figure")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"

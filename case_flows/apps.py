@@ -48,6 +48,11 @@ class CaseFlowsConfig(AppConfig):
             "case_flows.view_serviceprovider",
             "case_flows.view_followupschedulepolicy",
             "case_flows.change_followupschedulepolicy",
+            "case_flows.add_caseloadthreshold",
+            "case_flows.change_caseloadthreshold",
+            "case_flows.delete_caseloadthreshold",
+            "case_flows.view_caseloadthreshold",
+            "case_flows.view_exportlog",
         ],
         # Staff of an internal service provider: answer the referrals addressed to it.
         "provider": ["case_flows.respond_referral"],

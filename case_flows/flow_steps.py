@@ -1,6 +1,7 @@
 """What the CaseFlow's automatic nodes do: fire stage transitions, read decisions, open
 approval requests. Kept out of flows.py so the Flow class reads like the diagram."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
@@ -79,12 +80,16 @@ def fire_transition(
         )
     if actor is None or not (waived or has_transition_perm(method, actor)):
         raise NotPermitted(_("You do not have permission to do this."))
-    from_stage = case.stage
+    from_stage, entered_at = case.stage, case.stage_entered_at
     method()
-    case.save(update_fields=["stage", "closed_at", "episode"])
+    now = timezone.now()
+    changed = from_stage != case.stage
+    if changed:
+        case.stage_entered_at = now
+    case.save(update_fields=["stage", "closed_at", "episode", "stage_entered_at"])
     from . import task_hooks
 
-    if from_stage != case.stage:
+    if changed:
         task_hooks.stage_changed(case, from_stage=from_stage, to_stage=case.stage)
     if name == "approve_assessment":
         task_hooks.decision_clock_stop(case)
@@ -97,6 +102,9 @@ def fire_transition(
         transition=name,
         comment=comment,
         data=data or {},
+        created_at=now,
+        # the dashboard's time in stage reads this instead of looking up the entry event
+        stage_entered_at=entered_at if changed else None,
     )
 
 

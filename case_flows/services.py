@@ -227,6 +227,7 @@ def case_open(
             risk=risk,
             category=category,
             opened_at=now,
+            stage_entered_at=now,
             created_by=actor,
         )
         Intake.objects.create(

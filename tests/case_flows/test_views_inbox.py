@@ -110,8 +110,8 @@ def test_inbox_has_a_due_column_for_deadlines(office, team, caseworker, supervis
     [
         (Role.CASEWORKER, "inbox"),
         (Role.SUPERVISOR, "approvals"),
-        (Role.MANAGER, "case_list"),
-        (Role.ADMINISTRATOR, "case_list"),
+        (Role.MANAGER, "dashboard"),
+        (Role.ADMINISTRATOR, "dashboard"),
     ],
 )
 def test_home_lands_by_role(role, landing, office):

@@ -1,0 +1,79 @@
+"""Models behind the manager dashboard: caseload thresholds and the export log."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Office
+
+DEFAULT_CASELOAD_THRESHOLD = 25
+
+
+class CaseloadThreshold(models.Model):
+    """How many open cases a caseworker should carry at most, per office.
+
+    The row with no office is the default for every office without its own row; with no
+    rows at all DEFAULT_CASELOAD_THRESHOLD applies.
+    """
+
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: the default for every office without its own threshold."),
+    )
+    max_open_cases = models.PositiveSmallIntegerField(
+        _("open cases per caseworker"), default=DEFAULT_CASELOAD_THRESHOLD
+    )
+
+    class Meta:
+        verbose_name = _("caseload threshold")
+        verbose_name_plural = _("caseload thresholds")
+        constraints = [
+            # One row per office and one default row (office empty).
+            models.UniqueConstraint(
+                Coalesce(F("office"), Value(0)), name="caseload_threshold_one_per_office"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_open_cases__gt=0), name="caseload_threshold_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.office or _('Default')}: {self.max_open_cases}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ExportLog(models.Model):
+    """One export of a dashboard list: who, when, what and how many rows (an audit trail)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exported by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("exported at"), default=timezone.now)
+    format = models.CharField(_("format"), max_length=8, choices=ExportFormat.choices)
+    figure = models.CharField(_("figure"), max_length=40)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    # Set when the last row has been written; empty if the download was interrupted.
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.figure} {self.format} {self.created_at:%Y-%m-%d %H:%M}"

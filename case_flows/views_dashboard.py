@@ -1,0 +1,469 @@
+"""The manager dashboard, the list of cases behind each figure and its CSV/XLSX export.
+
+Thin views: validate the filters, call `case_flows.dashboard`, render. Charts are inline
+SVG bars computed here (no JavaScript), each followed by a table with the same numbers.
+"""
+
+import csv
+import tempfile
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Role
+
+from . import dashboard
+from .dashboard_models import ExportFormat, ExportLog
+from .forms import DashboardFilterForm
+from .models import Risk, Stage
+from .selectors import PAGE_SIZE
+
+FILTER_KEYS = ("office", "team", "risk", "category", "date_from", "date_to")
+FIGURE_PARAMS = ("stage", "bucket", "owner", "month", "policy", "outcome")
+DASHBOARD_ROLES = {Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR}
+
+
+def may_see_dashboard(user) -> bool:
+    return user.is_superuser or bool(DASHBOARD_ROLES & user.role_names)
+
+
+def _require_dashboard(user) -> None:
+    if not may_see_dashboard(user):
+        raise PermissionDenied(_("The dashboard is for supervisors and managers."))
+
+
+def _filters(request):
+    """The validated filters; bad input is reported and the defaults are used instead."""
+    data = {key: request.GET[key] for key in FILTER_KEYS if request.GET.get(key, "") != ""}
+    if not data:
+        return DashboardFilterForm(user=request.user), dashboard.DashboardFilters.coerce(None)
+    form = DashboardFilterForm(data, user=request.user)
+    if form.is_valid():
+        return form, form.filters()
+    messages.error(
+        request,
+        _("Some filters could not be used, so the defaults are shown. %(errors)s")
+        % {"errors": form.error_text()},
+    )
+    return DashboardFilterForm(user=request.user), dashboard.DashboardFilters.coerce(None)
+
+
+def _url(name: str, filters, **params) -> str:
+    query = {**filters.as_query(), **{k: v for k, v in params.items() if v not in (None, "")}}
+    return f"{reverse(name)}?{urlencode(query)}"
+
+
+def _cases_url(filters, figure: str, **params) -> str:
+    return _url("dashboard_cases", filters, figure=figure, **params)
+
+
+# --- charts ------------------------------------------------------------------------------
+
+CHART_WIDTH, LABEL_WIDTH, BAR_SPACE, ROW_HEIGHT, BAR_HEIGHT = 320, 118, 130, 26, 18
+
+
+def bar_chart(label: str, bars: list[dict], *, scale: float | None = None) -> dict:
+    """Horizontal bars for an inline SVG: each bar has label, value, text, url, alert.
+
+    Geometry is formatted here as plain strings so no locale ever turns 12.5 into 12,5.
+    """
+    top = scale or max([b["value"] for b in bars] + [0]) or 1
+    rows = []
+    for index, bar in enumerate(bars):
+        width = BAR_SPACE * max(bar["value"], 0) / top
+        y = index * ROW_HEIGHT + 4
+        rows.append(
+            {
+                **bar,
+                "y": f"{y}",
+                "text_y": f"{y + 14}",
+                "width": f"{width:.1f}",
+                "value_x": f"{LABEL_WIDTH + width + 4:.1f}",
+            }
+        )
+    # Room after the longest bar for the longest value text (about 6.5 units a character).
+    text_room = max([len(str(b["text"])) for b in bars] + [4]) * 6.5 + 8
+    return {
+        "label": label,
+        "bars": rows,
+        "height": f"{max(len(rows), 1) * ROW_HEIGHT + 4}",
+        "label_width": f"{LABEL_WIDTH}",
+        "label_x": f"{LABEL_WIDTH - 6}",
+        "width": f"{max(CHART_WIDTH, LABEL_WIDTH + BAR_SPACE + text_room):.0f}",
+    }
+
+
+def duration_text(value: timedelta | None) -> str:
+    if value is None:
+        return "—"
+    hours = int(value.total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    if days:
+        return ngettext("%(days)s day", "%(days)s days", days) % {"days": days} + (
+            " " + ngettext("%(hours)s hour", "%(hours)s hours", hours) % {"hours": hours}
+            if hours
+            else ""
+        )
+    minutes = int(value.total_seconds() // 60)
+    if hours:
+        return ngettext("%(hours)s hour", "%(hours)s hours", hours) % {"hours": hours}
+    return ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
+
+
+def _percent_text(row: dict) -> str:
+    if row["percent"] is None:
+        return "—"
+    return _("%(percent)s%% (%(on_time)s of %(total)s)") % {
+        "percent": f"{row['percent']:g}",
+        "on_time": row["on_time"],
+        "total": row["total"],
+    }
+
+
+def _charts(figures: dict) -> dict:
+    f = figures["filters"]
+    open_cases, overdue = figures["open_cases"], figures["overdue_tasks"]
+    caseload, sla, stage_time = figures["caseload"], figures["sla"], figures["stage_time"]
+    for row in overdue["by_owner"]:
+        row["url"] = _cases_url(f, "overdue_tasks", owner=row["owner_id"] or "none")
+    for row in caseload["caseworkers"]:
+        row["url"] = _cases_url(f, "caseload", owner=row["owner_id"])
+    for row in sla["by_month"]:
+        row["url"] = _cases_url(f, "sla", month=row["month"])
+        row["late_url"] = _cases_url(f, "sla", month=row["month"], outcome="late")
+        row["text"] = _percent_text(row)
+    for row in sla["by_policy"]:
+        row["url"] = _cases_url(f, "sla", policy=row["policy"])
+        row["late_url"] = _cases_url(f, "sla", policy=row["policy"], outcome="late")
+        row["text"] = _percent_text(row)
+    for row in stage_time["by_stage"]:
+        row["url"] = _cases_url(f, "stage_time", stage=row["stage"])
+        row["text"] = duration_text(row["average"])
+    return {
+        "stages": bar_chart(
+            _("Open cases by stage"),
+            [
+                {
+                    "label": r["label"],
+                    "value": r["count"],
+                    "text": str(r["count"]),
+                    "url": _cases_url(f, "open_stage", stage=r["stage"]),
+                }
+                for r in open_cases["by_stage"]
+            ],
+        ),
+        "ages": bar_chart(
+            _("Open cases by age"),
+            [
+                {
+                    "label": r["label"],
+                    "value": r["count"],
+                    "text": str(r["count"]),
+                    "url": _cases_url(f, "age", bucket=r["bucket"]),
+                    "alert": r["bucket"] == "181+" and r["count"] > 0,
+                }
+                for r in open_cases["ages"]
+            ],
+        ),
+        "overdue_stages": bar_chart(
+            _("Overdue tasks by stage"),
+            [
+                {
+                    "label": r["label"],
+                    "value": r["count"],
+                    "text": str(r["count"]),
+                    "url": _cases_url(f, "overdue_tasks", stage=r["stage"]),
+                    "alert": r["count"] > 0,
+                }
+                for r in overdue["by_stage"]
+            ],
+        ),
+        "caseload": bar_chart(
+            _("Open cases per caseworker"),
+            [
+                {
+                    "label": r["name"],
+                    "value": r["count"],
+                    "text": f"{r['count']} / {r['threshold']}",
+                    "url": r["url"],
+                    "alert": r["over"],
+                }
+                for r in caseload["caseworkers"]
+            ],
+        ),
+        "sla_months": bar_chart(
+            _("Deadlines met on time, by month"),
+            [
+                {
+                    "label": r["month"],
+                    "value": r["percent"] or 0,
+                    "text": r["text"],
+                    "url": r["url"],
+                    "alert": r["percent"] is not None and r["percent"] < 80,
+                }
+                for r in sla["by_month"]
+            ],
+            scale=100,
+        ),
+        "stage_time": bar_chart(
+            _("Average time in stage"),
+            [
+                {
+                    "label": r["label"],
+                    "value": r["average"].total_seconds() if r["average"] else 0,
+                    "text": r["text"],
+                    "url": r["url"],
+                }
+                for r in stage_time["by_stage"]
+            ],
+        ),
+    }
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard_page(request):
+    _require_dashboard(request.user)
+    form, filters = _filters(request)
+    figures = dashboard.dashboard_figures(request.user, filters)
+    links = {
+        "open": _cases_url(filters, "open"),
+        "overdue_cases": _cases_url(filters, "overdue_cases"),
+        "overdue_tasks": _cases_url(filters, "overdue_tasks"),
+        "escalations": _cases_url(filters, "escalations"),
+        "approvals": _cases_url(filters, "approvals"),
+        "sla": _cases_url(filters, "sla"),
+        "sla_late": _cases_url(filters, "sla", outcome="late"),
+    }
+    for row in figures["rollup"] or []:
+        office_filters = dashboard.DashboardFilters(
+            **{**filters.__dict__, "office_id": row["office_id"]}
+        )
+        row["url"] = _url("dashboard", office_filters)
+        row["open_url"] = _cases_url(office_filters, "open")
+        row["overdue_url"] = _cases_url(office_filters, "overdue_cases")
+        row["old_url"] = _cases_url(office_filters, "age", bucket="181+")
+        row["overdue_tasks_url"] = _cases_url(office_filters, "overdue_tasks")
+        row["escalations_url"] = _cases_url(office_filters, "escalations")
+        row["approvals_url"] = _cases_url(office_filters, "approvals")
+        row["sla_url"] = _cases_url(office_filters, "sla")
+        row["sla_text"] = _percent_text(row["sla"])
+    return render(
+        request,
+        "case_flows/dashboard.html",
+        {
+            "form": form,
+            "figures": figures,
+            "charts": _charts(figures),
+            "links": links,
+            "filters": filters,
+            "escalation_wait": duration_text(figures["escalations"]["oldest_wait"]),
+            "approval_oldest": duration_text(figures["approvals"]["oldest_wait"]),
+            "approval_median": duration_text(figures["approvals"]["median_wait"]),
+            "sla_total": _percent_text(figures["sla"]["total"]),
+        },
+    )
+
+
+def _figure_request(request):
+    """(form, filters, figure, params, queryset or None); a bad figure is a message."""
+    form, filters = _filters(request)
+    figure = request.GET.get("figure", "")
+    params = {key: request.GET[key] for key in FIGURE_PARAMS if request.GET.get(key)}
+    try:
+        if figure not in dashboard.FIGURES:
+            raise dashboard.FigureError(_("Unknown figure."))
+        cases = dashboard.figure_cases(request.user, filters, figure, params)
+    except dashboard.FigureError as exc:
+        messages.error(
+            request,
+            _("This list cannot be shown: %(reason)s Go back to the dashboard and choose a figure.")
+            % {"reason": exc},
+        )
+        cases = None
+    return form, filters, figure, params, cases
+
+
+FIGURE_TITLES = {
+    "open": _("Open cases"),
+    "open_stage": _("Open cases in one stage"),
+    "age": _("Open cases by age"),
+    "overdue_cases": _("Overdue cases"),
+    "overdue_tasks": _("Cases with overdue tasks"),
+    "caseload": _("Open cases of one caseworker"),
+    "sla": _("Cases with deadlines met in the date range"),
+    "stage_time": _("Cases that left a stage in the date range"),
+    "escalations": _("Cases escalated for review"),
+    "approvals": _("Cases waiting for approval"),
+}
+
+
+@login_required
+def dashboard_cases(request):
+    _require_dashboard(request.user)
+    form, filters, figure, params, cases = _figure_request(request)
+    page = None
+    if cases is not None:
+        page = Paginator(cases.select_related("person", "owner"), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+    export_query = urlencode({**filters.as_query(), "figure": figure, **params})
+    return render(
+        request,
+        "case_flows/dashboard_cases.html",
+        {
+            "page": page,
+            "figure": figure,
+            "title": FIGURE_TITLES.get(figure, _("Cases")),
+            "params": params,
+            "filters": filters,
+            "back_url": _url("dashboard", filters),
+            "export_csv": f"{reverse('dashboard_export')}?{export_query}&format=csv",
+            "export_xlsx": f"{reverse('dashboard_export')}?{export_query}&format=xlsx",
+        },
+        status=200 if cases is not None else 400,
+    )
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value):
+        return value
+
+
+def _safe_cell(value):
+    """Keep spreadsheet programs from running a client's name as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _export_rows(cases, tz, log_pk):
+    """Rows for the export, streamed in chunks; the log gets the count at the end."""
+    stages, risks = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in Risk.choices}
+    count = 0
+    for (
+        reference,
+        given,
+        family,
+        stage,
+        risk,
+        owner_first,
+        owner_last,
+        owner_username,
+        opened_at,
+        overdue,
+    ) in cases.values_list(*dashboard.EXPORT_FIELDS).iterator(chunk_size=2000):
+        count += 1
+        owner = f"{owner_first or ''} {owner_last or ''}".strip() or owner_username or ""
+        yield [
+            reference,
+            _safe_cell(f"{given} {family}"),
+            stages.get(stage, stage),
+            risks.get(risk, risk),
+            _safe_cell(owner),
+            timezone.localtime(opened_at, tz).date(),
+            overdue,
+        ]
+    ExportLog.objects.filter(pk=log_pk).update(row_count=count)
+
+
+def _csv_stream(header, rows, yes, no):
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(header)  # the BOM tells spreadsheet programs it is UTF-8
+    for row in rows:
+        row[5] = row[5].isoformat()
+        row[6] = yes if row[6] else no
+        yield writer.writerow(row)
+
+
+def _xlsx_stream(header, rows, yes, no):
+    from openpyxl import Workbook
+
+    # write_only: rows go to a temporary file as they come, so memory stays flat.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(header)
+    for row in rows:
+        row[6] = yes if row[6] else no
+        sheet.append(row)
+    with tempfile.TemporaryFile() as buffer:
+        workbook.save(buffer)
+        buffer.seek(0)
+        while chunk := buffer.read(64 * 1024):
+            yield chunk
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def dashboard_export(request):
+    _require_dashboard(request.user)
+    export_format = request.GET.get("format", "csv")
+    form, filters, figure, params, cases = _figure_request(request)
+    if export_format not in ExportFormat.values:
+        messages.error(request, _("Choose CSV or XLSX."))
+        return _bad_export(request, filters)
+    if cases is None:
+        return _bad_export(request, filters)
+    log = ExportLog.objects.create(
+        user=request.user,
+        format=export_format,
+        figure=figure,
+        filters={**filters.as_dict(), "params": params},
+    )
+    # Read while the request's language and time zone are active: the stream runs later.
+    header = [
+        _("Reference"),
+        _("Client"),
+        _("Stage"),
+        _("Risk"),
+        _("Caseworker"),
+        _("Opened"),
+        _("Overdue"),
+    ]
+    yes, no = _("Yes"), _("No")
+    rows = _export_rows(cases, timezone.get_current_timezone(), log.pk)
+    stamp = timezone.localdate().isoformat()
+    if export_format == ExportFormat.CSV:
+        response = StreamingHttpResponse(
+            _csv_stream(header, rows, yes, no), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = StreamingHttpResponse(
+            _xlsx_stream(header, rows, yes, no), content_type=XLSX_TYPE
+        )
+    response["Content-Disposition"] = (
+        f'attachment; filename="cases-{figure}-{stamp}.{export_format}"'
+    )
+    return response
+
+
+def _bad_export(request, filters):
+    return render(
+        request,
+        "case_flows/dashboard_cases.html",
+        {
+            "page": None,
+            "title": _("Cases"),
+            "back_url": _url("dashboard", filters),
+        },
+        status=400,
+    )
