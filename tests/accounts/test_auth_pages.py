@@ -76,3 +76,10 @@ def test_times_show_in_office_timezone(client, office):
     response = client.get(reverse("home"), follow=True)
     assert response.status_code == 200
     assert timezone.get_current_timezone_name() == "UTC"  # deactivated after the request
+
+
+def test_service_provider_lands_on_referrals_to_us(client, office):
+    provider = make_user(Role.PROVIDER, office, username="prov")
+    client.force_login(provider)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("provider_inbox")
