@@ -26,7 +26,7 @@ import random
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 FLOW = "case_flows/flows.CaseFlow"
 WORK = "case_flows.work_case"
@@ -208,8 +208,11 @@ def _weights(rng: random.Random, n: int, sigma: float) -> list[float]:
 
 
 class Generator:
-    def __init__(self, *, cases: int, offices: int, staff: int, seed: int, batch: int):
+    def __init__(
+        self, *, cases: int, offices: int, staff: int, seed: int, batch: int, workers: int = 1
+    ):
         self.cases = cases
+        self.workers = workers
         self.office_count = offices
         self.staff = staff
         self.seed = seed
@@ -322,8 +325,10 @@ class Generator:
             self.roles[uid] = role
             return uid
 
-        staff_weights = [c - p for c, p in zip(self.office_cum, [0.0, *self.office_cum[:-1]])]
-        for oid, share in zip(self.office_ids, staff_weights):
+        staff_weights = [
+            c - p for c, p in zip(self.office_cum, [0.0, *self.office_cum[:-1]], strict=True)
+        ]
+        for oid, share in zip(self.office_ids, staff_weights, strict=True):
             staff = max(11, round(self.staff * share))
             team_count = max(1, round((staff - 1) / 11))
             self.office_staff[oid] = [user(oid, "manager")]
@@ -358,6 +363,17 @@ class Generator:
         _copy(cur, "accounts_user_groups", "id, user_id, group_id", user_groups)
         _copy(cur, "accounts_team", "id, name, office_id, supervisor_id", teams)
         _copy(cur, "accounts_team_members", "id, team_id, user_id", members)
+        # case references carry the case id; the services' counters continue after them
+        this_year = datetime.now(UTC).year
+        counters = [
+            f"{n + 1}\t{year}\t{self.cases}\t{oid}\n"
+            for n, (oid, year) in enumerate(
+                (oid, year)
+                for oid in self.office_ids
+                for year in range(this_year - 4, this_year + 2)
+            )
+        ]
+        _copy(cur, "case_flows_casereferencecounter", "id, year, last_number, office_id", counters)
         self.counts.update(
             regions=len(regions),
             offices=len(offices),
@@ -370,14 +386,35 @@ class Generator:
         )
 
     # --- cases -------------------------------------------------------------------------
-    def _cases(self, cur) -> None:
+    # Every case owns a fixed id range in each child table, so batches are independent and
+    # can be written by several processes at once (gaps in ids are harmless).
+    TASKS_PER_CASE = 5
+    EVENTS_PER_CASE = 5
+    CLOCKS_PER_CASE = 4
+    TOTALS = (
+        "people",
+        "cases",
+        "open_cases",
+        "intakes",
+        "processes",
+        "tasks",
+        "open_tasks",
+        "unassigned_open_tasks",
+        "task_previous",
+        "events",
+        "clocks",
+        "breached_clocks",
+        "notifications",
+    )
+
+    def _batch_rows(self, first: int, last: int) -> tuple[dict[str, list[str]], dict[str, int]]:
+        """The rows of cases first..last (deterministic for the seed, whoever computes them)."""
         from case_flows.text import fold
 
-        rng = self.rng
+        rng = random.Random(f"{self.seed}-{first}")
         now = self.now
         day = 86400.0
-        fold_cache: dict[tuple[str, str], str] = {}
-        ref_counters: dict[tuple[int, int], int] = {}
+        fold_cache = self._fold_cache
         open_nodes = [n for n, _w in OPEN_NODES]
         open_cum = []
         acc = 0
@@ -387,27 +424,8 @@ class Generator:
         risk_names = [r for r, _w in RISKS]
         risk_weights = [w for _r, w in RISKS]
         category_index = list(range(len(self.categories)))
-        task_id = event_id = clock_id = notification_id = previous_id = 0
-        totals = dict.fromkeys(
-            [
-                "people",
-                "cases",
-                "open_cases",
-                "intakes",
-                "processes",
-                "tasks",
-                "open_tasks",
-                "unassigned_open_tasks",
-                "task_previous",
-                "events",
-                "clocks",
-                "breached_clocks",
-                "notifications",
-            ],
-            0,
-        )
-        for first in range(1, self.cases + 1, self.batch):
-            last = min(self.cases, first + self.batch - 1)
+        totals = dict.fromkeys(self.TOTALS, 0)
+        if True:
             size = last - first + 1
             offices = rng.choices(self.office_ids, cum_weights=self.office_cum, k=size)
             risks = rng.choices(risk_names, weights=risk_weights, k=size)
@@ -416,6 +434,10 @@ class Generator:
             batch_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             for k in range(size):
                 cid = first + k
+                task_id = (cid - 1) * self.TASKS_PER_CASE
+                event_id = (cid - 1) * self.EVENTS_PER_CASE
+                clock_id = (cid - 1) * self.CLOCKS_PER_CASE
+                notification_id = previous_id = cid - 1
                 oid = offices[k]
                 code, jurisdiction = self.office_info[oid]
                 team = rng.choice(self.teams_by_office[oid])
@@ -443,9 +465,8 @@ class Generator:
                 case_owner = "\\N" if unallocated else owner
                 creator = owner
                 year = datetime.fromtimestamp(opened, UTC).year
-                number = ref_counters.get((oid, year), 0) + 1
-                ref_counters[(oid, year)] = number
-                reference = f"{code}-{year}-{number:06d}"
+                # the case id keeps references unique without a shared counter
+                reference = f"{code}-{year}-{cid:06d}"
                 opened_s = _ts(opened)
 
                 # person
@@ -465,7 +486,6 @@ class Generator:
                 )
 
                 # tasks: START, a few DONE human tasks before the current one, the open one
-                chain: list[tuple[str, float]] = []  # (node, created)
                 if is_open:
                     index = NODE_INDEX[node]
                     history = [PATH[i][0] for i in range(max(0, index - 2), index)]
@@ -509,9 +529,9 @@ class Generator:
                     )
                 else:
                     rows["viewflow_process"].append(f"{cid}\t{FLOW}\tNEW\t{opened_s}\t\\N\t{{}}\n")
+                again = node == "follow_up" and history[-1:] == ["follow_up"]
                 rows["case_flows_caseprocess"].append(
-                    f"{cid}\t{'continue' if node == 'follow_up' and history[-1:] == ['follow_up'] else ''}"
-                    f"\t{cid}\n"
+                    f"{cid}\t{'continue' if again else ''}\t{cid}\n"
                 )
 
                 overdue = False
@@ -528,7 +548,8 @@ class Generator:
                         f"{task_id}\t{FLOW}.{node}\tHUMAN\t{'ASSIGNED' if assigned else 'NEW'}"
                         f"\t{created_s}\t\\N\t\\N\tstart\t\\N\t{perm}"
                         f"\t{task_owner if assigned else chr(92) + 'N'}\t{cid}\t\\N\t\\N"
-                        f"\t{created_s if assigned else chr(92) + 'N'}\t\\N\t\\N\t{{}}\t\\N\t\\N\t\\N\n"
+                        f"\t{created_s if assigned else chr(92) + 'N'}"
+                        f"\t\\N\t\\N\t{{}}\t\\N\t\\N\t\\N\n"
                     )
                     previous_id += 1
                     rows["viewflow_task_previous"].append(
@@ -572,7 +593,7 @@ class Generator:
                         notification_id += 1
                         rows["notifications_notification"].append(
                             f"{notification_id}\ttask_assigned\ttask:{open_tid}:{owner}\t{reference}"
-                            f"\t/tasks/{open_tid}/\t{{\"task\": \"{TITLES[node]}\"}}\t{created_s}"
+                            f'\t/tasks/{open_tid}/\t{{"task": "{TITLES[node]}"}}\t{created_s}'
                             f"\t{_ts(created + 3600) if rng.random() < 0.6 else chr(92) + 'N'}"
                             f"\t{batch_uuid}\t\\N\t{owner}\n"
                         )
@@ -580,7 +601,7 @@ class Generator:
                         notification_id += 1
                         rows["notifications_notification"].append(
                             f"{notification_id}\tapproval_requested\ttask:{open_tid}:{supervisor}"
-                            f"\t{reference}\t/tasks/{open_tid}/\t{{\"task\": \"{TITLES[node]}\"}}"
+                            f'\t{reference}\t/tasks/{open_tid}/\t{{"task": "{TITLES[node]}"}}'
                             f"\t{created_s}\t\\N\t{batch_uuid}\t{owner}\t{supervisor}\n"
                         )
 
@@ -600,9 +621,7 @@ class Generator:
                 # timeline: opened, allocated, the last stage changes
                 ev = rows["case_flows_caseevent"]
                 event_id += 1
-                ev.append(
-                    f"{event_id}\topened\t\tintake\t\t\t{{}}\t{opened_s}\t{creator}\t{cid}\n"
-                )
+                ev.append(f"{event_id}\topened\t\tintake\t\t\t{{}}\t{opened_s}\t{creator}\t{cid}\n")
                 if not unallocated:
                     event_id += 1
                     ev.append(
@@ -631,21 +650,45 @@ class Generator:
             totals["events"] += len(rows["case_flows_caseevent"])
             totals["clocks"] += len(rows["workflows_slaclock"])
             totals["notifications"] += len(rows["notifications_notification"])
-            self._write_batch(cur, rows)
+        return rows, totals
+
+    def _cases(self, cur) -> None:
+        """Write the cases batch by batch: in this process, or in `workers` forked ones."""
+        self._fold_cache = {}
+        batches = [
+            (first, min(self.cases, first + self.batch - 1))
+            for first in range(1, self.cases + 1, self.batch)
+        ]
+        totals = dict.fromkeys(self.TOTALS, 0)
+        if self.workers <= 1:
+            results = (self._write_cases(cur, first, last) for first, last in batches)
+            self._collect(results, totals)
+        else:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            with context.Pool(self.workers, initializer=_worker_init, initargs=(self,)) as pool:
+                self._collect(pool.imap_unordered(_worker_batch, batches), totals)
+        self.counts.update(totals)
+
+    def _write_cases(self, cur, first: int, last: int) -> tuple[int, dict]:
+        rows, totals = self._batch_rows(first, last)
+        self._write_batch(cur, rows)
+        return last - first + 1, totals
+
+    def _collect(self, results, totals: dict) -> None:
+        written = 0
+        for size, batch_totals in results:
+            written += size
+            for key, value in batch_totals.items():
+                totals[key] += value
             if self.verbose:
                 elapsed = time.perf_counter() - self.began
                 print(
-                    f"  {last:>9,} cases  {elapsed:6.1f} s  {last / elapsed:8.0f} cases/s",
+                    f"  {written:>9,} cases  {elapsed:6.1f} s  {written / elapsed:8.0f} cases/s",
                     file=sys.stderr,
                     flush=True,
                 )
-        # references created later through the services continue after ours
-        counters = [
-            f"{n + 1}\t{year}\t{last}\t{oid}\n"
-            for n, ((oid, year), last) in enumerate(sorted(ref_counters.items()))
-        ]
-        _copy(cur, "case_flows_casereferencecounter", "id, year, last_number, office_id", counters)
-        self.counts.update(totals)
 
     def _write_batch(self, cur, rows: dict[str, list[str]]) -> None:
         columns = {
@@ -683,34 +726,46 @@ class Generator:
 
         self.verbose = verbose
         self.began = time.perf_counter()
-        connection.ensure_connection()
-        raw = connection.connection  # psycopg 3 connection
-        with connection.cursor() as django_cursor:
-            django_cursor.execute("SET synchronous_commit = off")
-            django_cursor.execute("SET maintenance_work_mem = '512MB'")
-        with raw.cursor() as cur:
-            with transaction.atomic():
-                # Generated rows are consistent by construction: skip per-row FK triggers.
-                cur.execute("SET LOCAL session_replication_role = replica")
+        with connection.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")
+            cur.execute("SET maintenance_work_mem = '512MB'")
+            # Generated rows are consistent by construction: skip per-row FK triggers.
+            cur.execute("SET session_replication_role = replica")
+        raw = connection.connection  # psycopg 3
+        try:
+            with transaction.atomic(), raw.cursor() as cur:
                 cur.execute(f"TRUNCATE {', '.join(TRUNCATE)} RESTART IDENTITY CASCADE")
                 # the SLA policy pack goes with the offices (CASCADE): seed it again first
                 self._reference_data()
                 dropped = self._drop_secondary_indexes(cur)
                 phase = time.perf_counter()
                 self._organisation(cur)
-                self._cases(cur)
-                self.timings["copy_s"] = round(time.perf_counter() - phase, 1)
-                phase = time.perf_counter()
-                for statement in dropped:
-                    cur.execute(statement)
-                self.timings["indexes_s"] = round(time.perf_counter() - phase, 1)
-                self._fix_sequences(cur)
-            # Django keeps its psycopg connection in autocommit: VACUUM runs outside a block
+            if self.workers > 1:
+                connection.close()  # forked workers must not inherit a live socket
+                self._cases(None)
+                connection.ensure_connection()
+                raw = connection.connection
+                with raw.cursor() as cur:
+                    cur.execute("SET maintenance_work_mem = '512MB'")
+            else:
+                with transaction.atomic(), raw.cursor() as cur:
+                    self._cases(cur)
+            self.timings["copy_s"] = round(time.perf_counter() - phase, 1)
             phase = time.perf_counter()
-            if vacuum:  # not inside a test's transaction
-                cur.execute(f"VACUUM (ANALYZE) {', '.join(BIG_TABLES)}")
-            cur.execute("ANALYZE")
-            self.timings["analyze_s"] = round(time.perf_counter() - phase, 1)
+            self._create_indexes(dropped)
+            self.timings["indexes_s"] = round(time.perf_counter() - phase, 1)
+            with raw.cursor() as cur:
+                self._fix_sequences(cur)
+                _save_pending_indexes(cur, [])
+                # Django keeps its connection in autocommit: VACUUM runs outside a block
+                phase = time.perf_counter()
+                if vacuum:  # not inside a test's transaction
+                    cur.execute(f"VACUUM (ANALYZE) {', '.join(BIG_TABLES)}")
+                cur.execute("ANALYZE")
+                self.timings["analyze_s"] = round(time.perf_counter() - phase, 1)
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("SET session_replication_role = DEFAULT")
         elapsed = time.perf_counter() - self.began
         self.timings["total_s"] = round(elapsed, 1)
         return {
@@ -734,9 +789,51 @@ class Generator:
             [BIG_TABLES],
         )
         found = cur.fetchall()
+        statements = sorted(
+            set(_pending_indexes(cur)) | {definition for _name, definition in found}
+        )
+        _save_pending_indexes(cur, statements)
         for name, _definition in found:
             cur.execute(f'DROP INDEX "{name}"')
-        return [definition for _name, definition in found]
+        return statements
+
+    def _create_indexes(self, statements: list[str]) -> None:
+        """Rebuild the dropped indexes, on `workers` connections at once (or this one)."""
+        from django.db import connection
+
+        if self.workers <= 1 or len(statements) < 2:
+            with connection.cursor() as cur:
+                for statement in statements:
+                    cur.execute(statement)
+            return
+        import threading
+
+        import psycopg
+
+        pending = list(statements)
+        lock = threading.Lock()
+        errors = []
+
+        def build():
+            with psycopg.connect(**_psycopg_params(), autocommit=True) as conn:
+                conn.execute("SET maintenance_work_mem = '512MB'")
+                while True:
+                    with lock:
+                        if not pending:
+                            return
+                        statement = pending.pop()
+                    try:
+                        conn.execute(statement)
+                    except Exception as exc:  # re-raised below
+                        errors.append(exc)
+
+        threads = [threading.Thread(target=build) for _ in range(self.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     def _fix_sequences(self, cur) -> None:
         cur.execute(
@@ -774,6 +871,53 @@ def _bisect(cumulative: list[float], value: float) -> int:
         else:
             hi = mid
     return lo
+
+
+def _psycopg_params() -> dict:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    params = {"dbname": db["NAME"], "user": db.get("USER") or None}
+    params.update(host=db.get("HOST") or None, port=db.get("PORT") or None)
+    if db.get("PASSWORD"):
+        params["password"] = db["PASSWORD"]
+    return {k: v for k, v in params.items() if v is not None}
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(generator: Generator) -> None:
+    import psycopg
+
+    conn = psycopg.connect(**_psycopg_params(), autocommit=True)
+    conn.execute("SET synchronous_commit = off")
+    conn.execute("SET session_replication_role = replica")
+    _WORKER.update(generator=generator, conn=conn)
+
+
+def _worker_batch(bounds: tuple[int, int]) -> tuple[int, dict]:
+    generator, conn = _WORKER["generator"], _WORKER["conn"]
+    with conn.transaction(), conn.cursor() as cur:
+        return generator._write_cases(cur, *bounds)
+
+
+def _pending_indexes(cur) -> list[str]:
+    _ensure_meta(cur)
+    cur.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'pending_indexes'")
+    row = cur.fetchone()
+    if not row:
+        return []
+    return row[0] if isinstance(row[0], list) else json.loads(row[0])
+
+
+def _save_pending_indexes(cur, statements: list[str]) -> None:
+    _ensure_meta(cur)
+    cur.execute(
+        f"INSERT INTO {META_TABLE} (key, value) VALUES ('pending_indexes', %s) "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        [json.dumps(statements)],
+    )
 
 
 def _ensure_meta(cur) -> None:
@@ -814,6 +958,7 @@ def generate(
     force: bool = False,
     verbose: bool = True,
     vacuum: bool = True,
+    workers: int = 2,
 ) -> dict:
     """Generate (or keep, when already present at this scale) the dataset; returns its meta."""
     from case_flows.models import Case
@@ -830,7 +975,9 @@ def generate(
         meta["skipped"] = True
         return meta
     write_meta({})  # a half-written dataset is never taken for a complete one
-    generator = Generator(cases=cases, offices=offices, staff=staff, seed=seed, batch=batch)
+    generator = Generator(
+        cases=cases, offices=offices, staff=staff, seed=seed, batch=batch, workers=workers
+    )
     result = generator.run(verbose=verbose, vacuum=vacuum)
     result.update(offices=offices, staff=staff)
     write_meta(result)
@@ -846,6 +993,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch", type=int, default=25_000, help="cases per COPY batch")
     parser.add_argument("--force", action="store_true", help="regenerate even if present")
+    parser.add_argument("--workers", type=int, default=2, help="writer processes")
     args = parser.parse_args(argv)
     import os
 
@@ -861,6 +1009,7 @@ def main(argv=None) -> dict:
         seed=args.seed,
         batch=args.batch,
         force=args.force,
+        workers=args.workers,
     )
     json.dump(result, sys.stdout, indent=2)
     print()
