@@ -707,6 +707,8 @@ def main(argv=None) -> dict:
     dashboard = dashboard_scenarios(subjects, runs=args.runs, warmup=args.warmup)
     in_process_peak = _proc_status_mb()
     transitions = transitions_scenario(workers=4, seconds=args.transition_seconds)
+    # one worker alone, same length: how the rate scales with workers on this machine
+    transitions_single = transitions_scenario(workers=1, seconds=args.transition_seconds)
     pgbench = pgbench_scenario(url, seconds=args.transition_seconds)
     sla = sla_scenario(url, scale=args.scale)
     _log("web worker memory (gunicorn)")
@@ -742,6 +744,7 @@ def main(argv=None) -> dict:
         "sla_sweep_vs_viewflow": sla["sla_sweep_vs_viewflow"],
         "sla_sweep_memory_growth": sla["memory_growth"],
         "transitions_per_s": transitions["transitions_per_s"],
+        "transitions_1_worker_per_s": transitions_single["transitions_per_s"],
         "pgbench_tps": pgbench.get("tps"),
         "transitions_vs_pgbench": round(transitions["transitions_per_s"] / pgbench["tps"], 4)
         if pgbench.get("tps")
@@ -772,6 +775,7 @@ def main(argv=None) -> dict:
             "pages": pages,
             "dashboard": dashboard,
             "transitions": transitions,
+            "transitions_1_worker": transitions_single,
             "pgbench": pgbench,
             "sla_sweep": sla,
             "web": web,
