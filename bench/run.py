@@ -494,8 +494,12 @@ def pgbench_scenario(url: str, *, seconds: float, clients: int = 4) -> dict:
 
 # --- SLA sweep vs viewflow (bench/sla_sweep.py, in its own database) --------------------------
 def _sla_sweep_run(url: str, *, clocks: int, due: int, cap: int, repeat: int, workers) -> dict:
+    import tempfile
+
+    output = Path(tempfile.gettempdir()) / f"bench-sla-sweep-{os.getpid()}.json"
     env = {
         **os.environ,
+        "SLA_SWEEP_RESULTS": str(output),
         "DATABASE_URL": url,
         "BENCH_DATABASE": SLA_DATABASE,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -504,7 +508,9 @@ def _sla_sweep_run(url: str, *, clocks: int, due: int, cap: int, repeat: int, wo
     command += ["--due", str(due), "--viewflow-cap", str(cap), "--repeat", str(repeat)]
     command += ["--workers", *[str(w) for w in workers]]
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return json.loads((RESULTS / "sla_sweep.json").read_text())
+    result = json.loads(output.read_text())
+    output.unlink()
+    return result
 
 
 def sla_scenario(url: str, *, scale: int) -> dict:
