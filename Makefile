@@ -46,6 +46,15 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) .celery db.sqlite3 staticfiles
 
+# The performance harness (bench/): generate SCALE cases in their own database, run every
+# scenario, write bench/results/latest.json and latest.md. Needs a few minutes at 20,000 cases,
+# about half an hour at 1,000,000 (the default). Redis DB 12 takes the notifications it enqueues.
+SCALE ?= 1000000
+BENCH_ARGS ?=
+bench: install
+	REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/12} bin/with-services \
+		$(PY) -m bench.run --scale $(SCALE) $(BENCH_ARGS)
+
 # The stage diagram: Graphviz source, and an SVG when Graphviz is installed.
 diagram: $(STAMP)
 	$(PY) manage.py graph_transitions case_flows.Case.stage > docs/case-stages.dot

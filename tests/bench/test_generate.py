@@ -1,0 +1,140 @@
+"""The bench generator writes rows the real app reads: pages render them, services act on them."""
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import User
+from bench.generate import generate
+from case_flows import selectors
+from case_flows.flows import CaseFlow
+from case_flows.models import Case, CaseProcess
+from workflows.queue import task_claim
+from workflows.sla.models import SlaClock
+
+CASES = 200
+
+
+@pytest.fixture
+def dataset(db):
+    return generate(
+        cases=CASES,
+        offices=3,
+        staff=60,
+        seed=7,
+        batch=64,
+        force=True,
+        verbose=False,
+        vacuum=False,
+        workers=1,
+    )
+
+
+def _open_tasks():
+    return Task.objects.filter(flow_task_type="HUMAN", status__in=selectors.OPEN_TASK_STATUSES)
+
+
+def test_counts_and_proportions(dataset):
+    counts = dataset["counts"]
+    assert counts["cases"] == CASES == Case.objects.count()
+    assert counts["offices"] == 3
+    assert 5 <= counts["open_cases"] <= 60  # about 15% open
+    # one open human task per open case, at the node of its stage
+    assert _open_tasks().count() == counts["open_cases"]
+    assert counts["tasks"] == Task.objects.count() >= 3 * CASES
+    assert SlaClock.objects.filter(breached=True).exists() or counts["open_cases"] < 10
+
+
+def test_viewflow_reads_the_generated_references(dataset):
+    task = _open_tasks().select_related("process").first()
+    assert task.flow_task.flow_class is CaseFlow
+    assert task.process.flow_class is CaseFlow
+    assert task.flow_task.name in {
+        "allocate",
+        "intake",
+        "assess",
+        "approve_assessment",
+        "plan",
+        "approve_plan",
+        "arrange_referrals",
+        "follow_up",
+        "prepare_closure",
+        "approve_closure",
+    }
+    case = task.process.coerced.case
+    assert isinstance(task.process.coerced, CaseProcess)
+    stage_of = {"allocate": "intake", "approve_closure": "closing", "follow_up": "follow_up"}
+    if task.flow_task.name in stage_of:
+        assert case.stage == stage_of[task.flow_task.name]
+    assigned = _open_tasks().filter(status=STATUS.ASSIGNED).first()
+    assert assigned.owner_id is not None
+    assert assigned.owner_permission == "case_flows.work_case"
+
+
+def test_new_ids_continue_after_the_generated_ones(dataset):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('viewflow_task', 'id'))")
+        assert cursor.fetchone()[0] > Task.objects.order_by("-pk").first().pk
+
+
+def _busiest_caseworker():
+    row = (
+        _open_tasks()
+        .filter(owner__isnull=False)
+        .values("owner")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .order_by("-n", "owner")
+        .first()
+    )
+    return User.objects.get(pk=row["owner"]), row["n"]
+
+
+def test_inbox_lists_the_generated_tasks(dataset, client):
+    worker, open_count = _busiest_caseworker()
+    client.force_login(worker)
+    response = client.get("/inbox/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for task in _open_tasks().filter(owner=worker).select_related("process__caseprocess__case"):
+        assert task.process.caseprocess.case.reference in html
+    assert selectors.inbox_counts(worker)["mine"] == open_count
+
+
+def test_queue_lists_unclaimed_work_and_a_generated_task_can_be_claimed(dataset, client):
+    unclaimed = (
+        _open_tasks()
+        .filter(owner__isnull=True, owner_permission="case_flows.approve_case")
+        .select_related("process__caseprocess__case__team")
+        .first()
+    )
+    if unclaimed is None:
+        pytest.skip("no unclaimed approval at this seed")
+    case = unclaimed.process.caseprocess.case
+    supervisor = case.team.supervisor
+    client.force_login(supervisor)
+    response = client.get("/inbox/?tab=queue")
+    assert response.status_code == 200
+    assert case.reference in response.content.decode()
+    task_claim(task=unclaimed, actor=supervisor)
+    unclaimed.refresh_from_db()
+    assert unclaimed.owner_id == supervisor.pk
+
+
+def test_case_page_shows_the_generated_timeline(dataset, client):
+    worker, _count = _busiest_caseworker()
+    case = Case.objects.filter(owner=worker).exclude(stage="closed").first()
+    client.force_login(worker)
+    response = client.get(f"/cases/{case.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert case.reference in html
+    assert case.person.family_name in html
+    assert case.events.count() >= 2
+
+
+def test_second_run_at_the_same_scale_is_skipped(dataset):
+    again = generate(cases=CASES, offices=3, staff=60, seed=7, verbose=False, vacuum=False)
+    assert again["skipped"] is True
