@@ -15,8 +15,8 @@ from .test_views_tasks import client_for
 # and group permissions, role groups, scope teams, both tab counts, page count, the rows.
 # A change here means a page started to query per row, or a fixed query was added: look
 # before updating.
-INBOX_MINE_QUERIES = 12
-INBOX_QUEUE_QUERIES = 12
+INBOX_MINE_QUERIES = 13
+INBOX_QUEUE_QUERIES = 13
 
 
 def open_cases(n, *, office, actor, risk="medium"):
@@ -152,3 +152,33 @@ def test_inbox_requires_login(client, db):
     response = client.get(reverse("inbox"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_huge_queue_count_stops_at_the_cap(monkeypatch, office, team, caseworker, supervisor):
+    from case_flows import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 2)
+    open_cases(3, office=office, actor=caseworker)
+    counts = selectors.inbox_counts(supervisor)
+    assert counts == {"mine": 0, "queue": 2, "queue_more": True}
+    body = client_for(supervisor).get(reverse("inbox") + "?tab=queue").content.decode()
+    assert '<span class="count">2+</span>' in body
+    # The rows are all there; only the tab's count is capped.
+    assert body.count('data-label="Task">Allocate case') == 3
+
+
+def test_queue_holds_only_the_users_scope(office, other_office, team, caseworker, supervisor):
+    from accounts.models import Role
+    from case_flows import selectors
+    from tests.factories import make_team, make_user
+
+    polish_team = make_team(other_office, name="Zespół")
+    polish_supervisor = make_user(Role.SUPERVISOR, other_office, username="koord")
+    polish_team.supervisor = polish_supervisor
+    polish_team.save()
+    polish_worker = make_user(Role.CASEWORKER, other_office, polish_team, username="prac")
+    open_cases(2, office=office, actor=caseworker)
+    open_cases(1, office=other_office, actor=polish_worker)
+    assert selectors.inbox_counts(supervisor)["queue"] == 2
+    assert selectors.inbox_counts(polish_supervisor)["queue"] == 1
+    assert selectors.inbox_counts(caseworker)["queue"] == 0  # allocation is supervisors' work
