@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.status import STATUS
@@ -90,7 +91,10 @@ def inbox(request):
         }
     counts = selectors.inbox_counts(request.user, **criteria)
     tasks = selectors.inbox_tasks(request.user, tab=tab, **criteria)
-    page = Paginator(tasks, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    known = counts["mine"] if tab == "mine" else counts["queue"]
+    page = CountedPaginator(tasks, selectors.PAGE_SIZE, known_count=known).get_page(
+        request.GET.get("page")
+    )
     selectors.attach_deadlines(page.object_list)
     for task in page.object_list:
         task.case = _case_of(task)
@@ -105,6 +109,19 @@ def inbox(request):
             "filtered": any(criteria.values()),
         },
     )
+
+
+class CountedPaginator(Paginator):
+    """A paginator told the count the page already has (the inbox's tab count), so it does
+    not count the whole queue again. A capped queue pages through its first rows only."""
+
+    def __init__(self, *args, known_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._known_count = known_count
+
+    @cached_property
+    def count(self):
+        return self._known_count
 
 
 # --- task pages ------------------------------------------------------------------------------
