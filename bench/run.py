@@ -638,15 +638,21 @@ def evaluate_budgets(metrics: dict, *, scale: int) -> list[dict]:
 
 # Why a budget fails, as found by profiling at 1,000,000 cases (details: docs/performance.md).
 WHY = {
-    "inbox_page_ms_p95": "selectors.inbox_counts aggregates every open task in the country "
-    "(user conditions only in FILTER clauses): 2.5-4.7 s at 1 M; needs the scope "
-    "denormalised onto an indexed open-task row",
-    "queue_page_ms_p95": "the same inbox_counts query, plus the queue list sorting every "
-    "candidate task by a per-row SLA subquery",
+    "inbox_page_ms_p95": "13 queries; the tab counts are index-driven since this run's fix (they "
+    "were one aggregate over every open task in the country: 2.5-4.7 s); what remains is the "
+    "list query with a per-row SLA subquery for sorting, plus template time. Next: copy each "
+    "open task's scope and due time onto one indexed row",
+    "queue_page_ms_p95": "the queue now reaches its tasks through the in-scope processes and "
+    "a partial index on unclaimed tasks (was 5.4 s); the rest is as for the inbox",
     "case_page_ms_p95": "19 queries, none above 12 ms; median is half the budget: p95 noise "
     "on a loaded machine",
+    "dashboard_office_ms_p95": "average time in stage scans six months of national stage "
+    "events before filtering by office (~240 ms). Next: the office on CaseEvent, or a "
+    "summary table kept current by the transition service",
+    "dashboard_national_ms_p95": "national aggregates over 1 M cases and 4 M events on every "
+    "request; needs summary tables kept current",
     "transitions_per_s": "42 queries and ~50-100 ms of CPU per transition: CPU-bound on 2 "
-    "shared cores, does not scale with workers (no lock waits seen)",
+    "shared cores (no lock waits seen)",
 }
 
 
