@@ -91,34 +91,34 @@ def my_tasks_q(user: User) -> Q:
     return Q(owner=user)
 
 
-def _queue_process_ids(user: User) -> list[int]:
+def queue_process_ids(user: User) -> list[int]:
     """The processes of the open cases whose queue this user works: their teams' and their
     office's (a national manager's queue is their own office's, as for everyone: "unclaimed
     tasks my role may take in my office"). Loaded once per request from the case indexes;
     the queue then reaches tasks by process id. Left to the planner, PostgreSQL would scan
-    every unclaimed task in the country and check each one's case (0.5 s at 1M cases)."""
-    cached = getattr(user, "_queue_process_ids", None)
-    if cached is not None:
-        return cached
+    every unclaimed task in the country and check each one's case (0.5 s at 1M cases).
+    Pages that need it twice load it once and pass it on (never cached on the user: cases
+    move between offices)."""
     cases = Case.objects.exclude(stage=Stage.CLOSED)
     if scope_for(user).all_offices:
         cases = cases.filter(office_id=user.home_office_id) if user.home_office_id else cases
     else:
         cases = cases.filter(scope_q(user, office="office", team="team", owner="owner"))
-    cached = user._queue_process_ids = list(
+    return list(
         CaseProcess.objects.filter(case__in=cases.values("pk"))
         .order_by()
         .values_list("pk", flat=True)
     )
-    return cached
 
 
-def team_queue_q(user: User) -> Q:
+def team_queue_q(user: User, process_ids: list[int] | None = None) -> Q:
     """Unclaimed tasks whose permission this user holds, in their queue, not their own request."""
     perms = [p for p in _user_permissions(user) if p.startswith("case_flows.")]
+    if process_ids is None:
+        process_ids = queue_process_ids(user)
     return (
         Q(owner__isnull=True, status=STATUS.NEW, owner_permission__in=perms)
-        & Q(process_id__in=_queue_process_ids(user))
+        & Q(process_id__in=process_ids)
         & ~Q(approval__requested_by=user)
     )
 
@@ -133,9 +133,11 @@ def _filtered(qs: QuerySet[Task], *, risk=None, stage=None, overdue=None) -> Que
     return qs
 
 
-def inbox_tasks(user: User, *, tab: str = "mine", risk=None, stage=None, overdue=None):
+def inbox_tasks(
+    user: User, *, tab: str = "mine", risk=None, stage=None, overdue=None, process_ids=None
+):
     """Tasks for the inbox tab ('mine' or 'queue'), most urgent first, rows ready to render."""
-    condition = my_tasks_q(user) if tab == "mine" else team_queue_q(user)
+    condition = my_tasks_q(user) if tab == "mine" else team_queue_q(user, process_ids)
     qs = _filtered(_case_tasks().filter(condition), risk=risk, stage=stage, overdue=overdue)
     return (
         qs.select_related(
@@ -181,13 +183,13 @@ def attach_deadlines(tasks) -> None:
 QUEUE_COUNT_CAP = 1000
 
 
-def inbox_counts(user: User, *, risk=None, stage=None, overdue=None) -> dict:
+def inbox_counts(user: User, *, risk=None, stage=None, overdue=None, process_ids=None) -> dict:
     """The tab counts: two index-driven queries (one count over the whole table costs seconds
     at national scale); the queue count stops at QUEUE_COUNT_CAP."""
     criteria = {"risk": risk, "stage": stage, "overdue": overdue}
     mine = _filtered(_case_tasks().filter(my_tasks_q(user)), **criteria).count()
     queue = (
-        _filtered(_case_tasks().filter(team_queue_q(user)), **criteria)
+        _filtered(_case_tasks().filter(team_queue_q(user, process_ids)), **criteria)
         .order_by()
         .values("pk")[: QUEUE_COUNT_CAP + 1]
         .count()

@@ -190,6 +190,18 @@ def transfer_request(*, case: Case, actor: User, to_office: Office, reason: str)
                 comment=reason.strip(),
                 data={"transfer": transfer.pk, "to_office": to_office.pk},
             )
+            # The receiving office's supervisors decide: tell them.
+            for supervisor in User.objects.filter(
+                is_active=True, home_office=to_office, groups__name=Role.SUPERVISOR
+            ).distinct():
+                notify(
+                    recipient=supervisor,
+                    event=Event.TRANSFER_REQUESTED,
+                    dedupe_key=f"transfer:{transfer.pk}:requested:{supervisor.pk}",
+                    case_reference=locked.reference,
+                    link=reverse("transfers_incoming"),
+                    actor=actor,
+                )
     except IntegrityError as exc:
         raise Conflict(_("A transfer of this case is already waiting for an answer.")) from exc
     return transfer
@@ -333,6 +345,15 @@ def transfer_decline(*, transfer: CaseTransfer, actor: User, reason: str) -> Cas
             comment=transfer.decline_reason,
             data={"transfer": transfer.pk, "to_office": transfer.to_office_id},
         )
+        for user_id in {transfer.requested_by_id, transfer.from_owner_id} - {None, actor.pk}:
+            notify(
+                recipient=User.objects.get(pk=user_id),
+                event=Event.TRANSFER_DECLINED,
+                dedupe_key=f"transfer:{transfer.pk}:declined:{user_id}",
+                case_reference=case.reference,
+                link=reverse("case_detail", args=[case.pk]),
+                actor=actor,
+            )
     return transfer
 
 

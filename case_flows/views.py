@@ -89,8 +89,9 @@ def inbox(request):
             "stage": filters.cleaned_data["stage"] or None,
             "overdue": filters.cleaned_data["overdue"] or None,
         }
-    counts = selectors.inbox_counts(request.user, **criteria)
-    tasks = selectors.inbox_tasks(request.user, tab=tab, **criteria)
+    queue_ids = selectors.queue_process_ids(request.user)  # once, for the count and the list
+    counts = selectors.inbox_counts(request.user, process_ids=queue_ids, **criteria)
+    tasks = selectors.inbox_tasks(request.user, tab=tab, process_ids=queue_ids, **criteria)
     known = counts["mine"] if tab == "mine" else counts["queue"]
     page = CountedPaginator(tasks, selectors.PAGE_SIZE, known_count=known).get_page(
         request.GET.get("page")

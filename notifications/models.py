@@ -20,6 +20,8 @@ class Event(models.TextChoices):
     REFERRAL_DECLINED = "referral_declined", _("Referral declined")
     REFERRAL_COMPLETED = "referral_completed", _("Referral completed")
     CASE_TRANSFERRED = "case_transferred", _("Case transferred to you")
+    TRANSFER_REQUESTED = "transfer_requested", _("Transfer to your office requested")
+    TRANSFER_DECLINED = "transfer_declined", _("Your transfer request declined")
     DAILY_DIGEST = "daily_digest", _("Daily digest")
 
 

@@ -36,6 +36,8 @@ _CASEWORKER = {
     Event.REFERRAL_DECLINED: IMMEDIATE_EMAIL,
     Event.REFERRAL_COMPLETED: DIGEST_EMAIL,
     Event.CASE_TRANSFERRED: IMMEDIATE_EMAIL_SMS,
+    Event.TRANSFER_REQUESTED: IMMEDIATE_EMAIL,
+    Event.TRANSFER_DECLINED: IMMEDIATE_EMAIL,
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
 }
 # Supervisors act on approvals and escalations; routine news waits for the digest.

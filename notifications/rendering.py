@@ -28,6 +28,10 @@ IN_APP_TEXT = {
     Event.REFERRAL_DECLINED: gettext_lazy("The referral on %(reference)s was declined."),
     Event.REFERRAL_COMPLETED: gettext_lazy("The referral on %(reference)s was completed."),
     Event.CASE_TRANSFERRED: gettext_lazy("Case %(reference)s was transferred to you."),
+    Event.TRANSFER_REQUESTED: gettext_lazy(
+        "Another office asks your office to take case %(reference)s."
+    ),
+    Event.TRANSFER_DECLINED: gettext_lazy("The transfer of case %(reference)s was declined."),
 }
 
 DECISIONS = {

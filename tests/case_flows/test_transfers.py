@@ -281,3 +281,18 @@ def test_transfer_pages_are_for_the_right_people(
     assert "Give the case to another caseworker" in page
     client.force_login(receiving_supervisor)
     assert client.get(reverse("case_transfer", args=[case.pk])).status_code == 404
+
+
+def test_people_involved_are_told_of_a_request_and_a_decline(
+    other_office, case_in_assessment, caseworker, receiving_supervisor
+):
+    case = case_in_assessment
+    transfer = transfers.transfer_request(
+        case=case, actor=caseworker, to_office=other_office, reason="Family moved"
+    )
+    asked = Notification.objects.get(recipient=receiving_supervisor, event="transfer_requested")
+    assert asked.case_reference == case.reference
+    assert asked.link == reverse("transfers_incoming")
+    transfers.transfer_decline(transfer=transfer, actor=receiving_supervisor, reason="Not ours")
+    declined = Notification.objects.get(recipient=caseworker, event="transfer_declined")
+    assert declined.link == reverse("case_detail", args=[case.pk])
