@@ -5,12 +5,24 @@ from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("caseflow")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic jobs get their own queue so a backlog of deliveries never delays (or expires) a
+# sweep. A worker started without -Q consumes every queue listed here.
+app.conf.task_default_queue = "celery"
+app.conf.task_queues = (Queue("celery"), Queue("sweeps"))
+app.conf.task_routes = {
+    "workflows.tasks.sla_sweep": {"queue": "sweeps"},
+    "notifications.tasks.redispatch_pending": {"queue": "sweeps"},
+    "notifications.tasks.send_daily_digests": {"queue": "sweeps"},
+    "case_flows.tasks.start_due_case_reviews": {"queue": "sweeps"},
+}
 
 # Every entry has `expires` so a backlog after an outage does not replay stale runs.
 app.conf.beat_schedule = {
