@@ -289,3 +289,22 @@ def test_unclaimed_clock_for_a_queue_task(office, team):
     assert high.due_at == start + timedelta(hours=1)
     assert low.due_at == start + timedelta(hours=3)
     assert sla_clock_stop(subject=team, kind=ClockKind.UNCLAIMED) == 1
+
+
+def test_a_late_stop_is_breached_even_without_a_sweep(ghana_policies, office, team, caseworker):
+    """Compliance counts met-late as breached even if no sweep ran after the deadline."""
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        clock = open_clock(team, office, owner=caseworker)
+    with time_machine.travel(datetime(2026, 3, 20, 9, 0, tzinfo=UTC), tick=False):
+        assert sla_clock_stop(clock=clock) == 1  # no sweep in between
+    clock.refresh_from_db()
+    assert clock.status == ClockStatus.MET and clock.breached
+    assert clock.breached_at == clock.due_at
+
+
+def test_an_on_time_stop_is_not_breached(ghana_policies, office, team, caseworker):
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        clock = open_clock(team, office, owner=caseworker)
+        sla_clock_stop(clock=clock)
+    clock.refresh_from_db()
+    assert clock.status == ClockStatus.MET and not clock.breached

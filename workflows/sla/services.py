@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -285,7 +285,13 @@ def sla_clock_stop(
             by_clock[pause.clock_id].paused_total += now - pause.started_at
         SlaPause.objects.bulk_update(open_pauses, ["ended_at", "resumed_by"])
         SlaClock.objects.bulk_update([by_clock[i] for i in paused_ids], ["paused_total"])
-    return SlaClock.objects.filter(pk__in=[c.pk for c in clocks]).update(
+    ids = [c.pk for c in clocks]
+    # Met late is breached even when no sweep ran between the deadline and now (compliance
+    # counts it); a paused clock's deadline only moves on resume, so it is left alone.
+    SlaClock.objects.filter(
+        pk__in=ids, status=ClockStatus.RUNNING, breached=False, due_at__lt=now
+    ).update(breached=True, breached_at=F("due_at"))
+    return SlaClock.objects.filter(pk__in=ids).update(
         status=outcome, stopped_at=now, next_step=None, next_step_at=None
     )
 
