@@ -104,10 +104,6 @@ def visible_teams(user: User) -> QuerySet[Team]:
     return teams.filter(Q(office__in=scope.office_ids) | Q(pk__in=scope.team_ids))
 
 
-def can_see_office(user: User, office_id: int) -> bool:
-    return visible_offices(user).filter(pk=office_id).exists()
-
-
 def can_see(
     user: User, *, office_id: int | None, team_id: int | None, owner_id: int | None
 ) -> bool:

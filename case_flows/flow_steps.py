@@ -29,11 +29,19 @@ def previous_task(activation):
     return activation.task.previous.select_related("owner").order_by("-pk").first()
 
 
+def last_owned_task(task):
+    """The last task before `task` that someone completed (skipping the flow's own nodes)."""
+    current = task
+    for _hop in range(6):
+        current = current.previous.select_related("owner").order_by("-pk").first()
+        if current is None or current.owner_id is not None:
+            return current
+    return None
+
+
 def _actor(activation):
     """Whoever completed the human task that led here."""
-    task = previous_task(activation)
-    while task is not None and task.owner_id is None:
-        task = task.previous.select_related("owner").order_by("-pk").first()
+    task = last_owned_task(activation.task)
     return task.owner if task is not None else None
 
 

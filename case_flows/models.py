@@ -30,9 +30,6 @@ class Risk(models.TextChoices):
     LOW = "low", _("Low")
 
 
-RISK_ORDER = {Risk.HIGH: 0, Risk.MEDIUM: 1, Risk.LOW: 2}
-
-
 class Sex(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")

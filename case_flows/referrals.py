@@ -376,6 +376,9 @@ def referrals_to_provider_of(user: User):
             "provider__name",
             "provider__kind",
             "case__reference",
+            # ConcurrentTransitionMixin reads the stage when a case row loads: deferring it
+            # costs one query per referral.
+            "case__stage",
             "case__person__given_name",
             "case__person__family_name",
             "case__person__date_of_birth",

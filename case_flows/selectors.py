@@ -403,6 +403,3 @@ def approval_record(approval: Approval):
         )
     model = {"assessment": Assessment, "closure": Closure}.get(approval.kind)
     return model.objects.filter(pk=approval.record_id).first() if model else None
-
-
-__all__ = ["Stage"]

@@ -208,9 +208,9 @@ def case_open(
     """Register a new case at intake; the allocation task lands in the office's supervisor queue."""
     if not (actor.has_perm("case_flows.work_case") or actor.has_perm("case_flows.allocate_case")):
         raise NotPermitted(_("You do not have permission to open cases."))
-    if not can_see(actor, office_id=office.pk, team_id=team.pk if team else None, owner_id=None):
-        if actor.home_office_id != office.pk:
-            raise NotPermitted(_("You can open cases only for your own office."))
+    in_scope = can_see(actor, office_id=office.pk, team_id=team.pk if team else None, owner_id=None)
+    if not (in_scope or actor.home_office_id == office.pk):
+        raise NotPermitted(_("You can open cases only for your own office."))
     _require(risk in Risk.values, _("Choose a risk level."))
     _require(bool(presenting_concerns.strip()), _("Describe the presenting concerns."))
     _require(category.is_active, _("This category is no longer in use."))

@@ -14,6 +14,7 @@ from workflows.sla.models import SlaClock
 from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_retarget
 from workflows.sla.units import ClockStatus
 
+from .flow_steps import last_owned_task
 from .models import Case
 
 
@@ -40,7 +41,7 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
     refresh_overdue(case)
     if task.owner_id is None or not notify_owner:
         return
-    previous = _previous_human_task(task)
+    previous = last_owned_task(task)
     if previous is not None and previous.owner_id == task.owner_id:
         return  # the caseworker's own next step: no need to tell them
     returned = (
@@ -56,16 +57,6 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
         link=reverse("task", args=[task.pk]),
         params={"task": str(task.flow_task.task_title)},
     )
-
-
-def _previous_human_task(task):
-    """The last task someone completed before this one (skipping the flow's own nodes)."""
-    current = task
-    for _hop in range(6):
-        current = current.previous.order_by("-pk").first()
-        if current is None or current.owner_id is not None:
-            return current
-    return None
 
 
 def approval_requested(task, case: Case, approval: Approval) -> None:

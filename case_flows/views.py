@@ -527,59 +527,65 @@ def case_detail(request, case_id: int):
     return _render_case(request, case)
 
 
+def _case_action(request, case_id, form_class, form_name, run, done, invalid_status=200):
+    """A POST from the case page: validate the form, call one service, say what happened.
+    Bad input re-renders the page with the form's errors; a refusal is a 403/409 page."""
+    case = _case_or_404(request.user, case_id)
+    form = form_class(request.POST)
+
+    def page(status):
+        return _render_case(request, case, status=status, **{form_name: form})
+
+    if not form.is_valid():
+        return page(invalid_status)
+    try:
+        run(case, form.cleaned_data)
+    except WorkflowError as exc:
+        return _error_page(request, exc, page)
+    messages.success(request, done)
+    return redirect("case_detail", case_id=case.pk)
+
+
 @require_POST
 @login_required
 def case_reopen_view(request, case_id: int):
-    case = _case_or_404(request.user, case_id)
-    form = ReopenForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, case, reopen_form=form)
-    try:
-        services.case_reopen(case=case, actor=request.user, comment=form.cleaned_data["comment"])
-    except WorkflowError as exc:
-        return _error_page(
-            request,
-            exc,
-            lambda status: _render_case(request, case, reopen_form=form, status=status),
-        )
-    messages.success(request, _("The case was reopened and goes back to assessment."))
-    return redirect("case_detail", case_id=case.pk)
+    return _case_action(
+        request,
+        case_id,
+        ReopenForm,
+        "reopen_form",
+        lambda case, data: services.case_reopen(
+            case=case, actor=request.user, comment=data["comment"]
+        ),
+        _("The case was reopened and goes back to assessment."),
+    )
 
 
 @require_POST
 @login_required
 def case_risk_view(request, case_id: int):
-    case = _case_or_404(request.user, case_id)
-    form = RiskForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, case, risk_form=form)
-    try:
-        services.case_change_risk(case=case, actor=request.user, **form.cleaned_data)
-    except WorkflowError as exc:
-        return _error_page(
-            request, exc, lambda status: _render_case(request, case, risk_form=form, status=status)
-        )
-    messages.success(request, _("The risk level was changed."))
-    return redirect("case_detail", case_id=case.pk)
+    return _case_action(
+        request,
+        case_id,
+        RiskForm,
+        "risk_form",
+        lambda case, data: services.case_change_risk(case=case, actor=request.user, **data),
+        _("The risk level was changed."),
+    )
 
 
-@login_required
 @require_POST
+@login_required
 def case_relative_add(request, case_id: int):
-    case = _case_or_404(request.user, case_id)
-    form = RelativeForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, case, relative_form=form, status=400)
-    try:
-        services.case_add_relative(case=case, actor=request.user, **form.cleaned_data)
-    except WorkflowError as exc:
-        return _error_page(
-            request,
-            exc,
-            lambda status: _render_case(request, case, relative_form=form, status=status),
-        )
-    messages.success(request, _("The relative was added."))
-    return redirect("case_detail", case_id=case.pk)
+    return _case_action(
+        request,
+        case_id,
+        RelativeForm,
+        "relative_form",
+        lambda case, data: services.case_add_relative(case=case, actor=request.user, **data),
+        _("The relative was added."),
+        invalid_status=400,
+    )
 
 
 # --- approvals -------------------------------------------------------------------------------

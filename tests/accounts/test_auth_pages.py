@@ -66,18 +66,6 @@ def test_demo_password_refused_under_production_flag(client, settings, office):
     assert "_auth_user_id" in client.session
 
 
-def test_times_show_in_office_timezone(client, office):
-    from django.utils import timezone
-
-    user = make_user(Role.CASEWORKER, office)
-    office.timezone = "Europe/Warsaw"
-    office.save()
-    client.force_login(user)
-    response = client.get(reverse("home"), follow=True)
-    assert response.status_code == 200
-    assert timezone.get_current_timezone_name() == "UTC"  # deactivated after the request
-
-
 def test_service_provider_lands_on_referrals_to_us(client, office):
     provider = make_user(Role.PROVIDER, office, username="prov")
     client.force_login(provider)

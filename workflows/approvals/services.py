@@ -1,7 +1,6 @@
 """Approval services: open a request (routed around absence and self-approval), decide it."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -184,8 +183,3 @@ def approval_withdraw(*, approval: Approval, actor: User, comment: str = "") -> 
         raise
     approval.refresh_from_db()
     return approval
-
-
-def pending_approvals_q(user: User) -> Q:
-    """Approvals this user may decide: pending, not their own."""
-    return Q(status=ApprovalStatus.PENDING) & ~Q(requested_by=user)
