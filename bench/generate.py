@@ -108,6 +108,7 @@ CATEGORY_WEIGHTS = {
 }
 UNCLAIMED_SHARE = 0.08  # caseworker tasks released back to the team queue
 BREACHED_SHARE = 0.12  # open-task deadlines already missed
+LATE_SHARE = 0.18  # finished tasks and stages whose deadline had passed when they were done
 
 GH_REGIONS = [
     "Greater Accra",
@@ -187,6 +188,8 @@ TRUNCATE = [
     "case_flows_person",
     "viewflow_process",
     "viewflow_task",
+    # the dashboard's monthly sums describe the data being replaced
+    "case_flows_dashboardmonth",
 ]
 META_TABLE = "bench_meta"
 
@@ -390,7 +393,7 @@ class Generator:
     # can be written by several processes at once (gaps in ids are harmless).
     TASKS_PER_CASE = 5
     EVENTS_PER_CASE = 5
-    CLOCKS_PER_CASE = 4
+    CLOCKS_PER_CASE = 8  # up to 3 running, up to 2 finished tasks, up to 2 left stages
     TOTALS = (
         "people",
         "cases",
@@ -404,6 +407,7 @@ class Generator:
         "events",
         "clocks",
         "breached_clocks",
+        "met_clocks",
         "notifications",
     )
 
@@ -485,6 +489,8 @@ class Generator:
                     f"\t{phone}\tCommunity {cid % 97}\t\tf\t\t{opened_s}\t{creator}\t{oid}\n"
                 )
 
+                # finished deadlines: (kind, name, owner, started, stopped, task id)
+                finished = []
                 # tasks: START, a few DONE human tasks before the current one, the open one
                 if is_open:
                     index = NODE_INDEX[node]
@@ -516,6 +522,7 @@ class Generator:
                         f"\t\\N\t\\N\t{{}}\t\\N\t\\N\t\\N\n"
                     )
                     previous_task = task_id
+                    finished.append(("task", h, actor, t, done, task_id))
                     t = done
                 if not is_open:
                     closed_s = _ts(closed)
@@ -621,25 +628,50 @@ class Generator:
                 # timeline: opened, allocated, the last stage changes
                 ev = rows["case_flows_caseevent"]
                 event_id += 1
-                ev.append(f"{event_id}\topened\t\tintake\t\t\t{{}}\t{opened_s}\t{creator}\t{cid}\n")
+                ev.append(
+                    f"{event_id}\topened\t\tintake\t\t\t{{}}\t{opened_s}\t{creator}\t{cid}\t\\N\n"
+                )
                 if not unallocated:
                     event_id += 1
                     ev.append(
                         f"{event_id}\tallocated\tintake\tintake\t\tAllocated\t"
                         f'{{"team": {team}, "owner": {owner}}}\t{_ts(opened + 3600)}'
-                        f"\t{supervisor}\t{cid}\n"
+                        f"\t{supervisor}\t{cid}\t\\N\n"
                     )
                 reached = STAGE_ORDER.index(stage)
                 into = [STAGE_ORDER[i] for i in range(max(1, reached - 1), reached + 1)]
                 step_t = opened + 7200
                 for s in into:
                     frm, to, name = INTO_STAGE[s]
+                    # the stage left was entered at the previous change (or at opening)
+                    entered = step_t if s != into[0] else opened
                     step_t += (span_end - step_t) * rng.uniform(0.3, 0.9)
                     event_id += 1
                     ev.append(
                         f"{event_id}\ttransition\t{frm}\t{to}\t{name}\t\t{{}}\t{_ts(step_t)}"
-                        f"\t{supervisor if name.startswith('approve') else owner}\t{cid}\n"
+                        f"\t{supervisor if name.startswith('approve') else owner}\t{cid}"
+                        f"\t{_ts(entered)}\n"
                     )
+                    finished.append(("stage", frm, None, entered, step_t, None))
+                # finished deadlines: status met, late when the deadline had passed
+                for kind, name, clock_owner, started, stopped, clock_task in finished:
+                    late = rng.random() < LATE_SHARE
+                    if late:
+                        due = started + (stopped - started) * rng.uniform(0.3, 0.95)
+                    else:
+                        due = stopped + rng.uniform(0.1, 10) * day
+                    warn = started + 0.75 * (due - started)
+                    clock_id += 1
+                    rows["workflows_slaclock"].append(
+                        f"{clock_id}\t{cid}\t{risk}\t{cat_code}\t{kind}\t{name}\tmet"
+                        f"\t{_ts(started)}\t{_ts(due)}\t{_ts(warn)}\t{_ts(stopped)}"
+                        f"\t{'t' if late else 'f'}\t{_ts(due) if late else chr(92) + 'N'}"
+                        f"\t{1 if late else -1}\t\\N\t\\N\t0\t0\t{_ts(started)}\t{oid}"
+                        f"\t{clock_owner if clock_owner else chr(92) + 'N'}\t{self.case_ct}"
+                        f"\t{clock_task if clock_task else chr(92) + 'N'}\t{case_team}"
+                        f"\t{self._policy(kind, name, jurisdiction)}\n"
+                    )
+                    totals["met_clocks"] += 1
 
             totals["people"] += size
             totals["cases"] += size
@@ -709,7 +741,7 @@ class Generator:
             "seed_object_id, scheduled",
             "viewflow_task_previous": "id, from_task_id, to_task_id",
             "case_flows_caseevent": "id, kind, from_stage, to_stage, transition, comment, data, "
-            "created_at, actor_id, case_id",
+            "created_at, actor_id, case_id, stage_entered_at",
             "workflows_slaclock": "id, subject_id, risk, category, kind, name, status, "
             "started_at, due_at, warn_at, stopped_at, breached, breached_at, escalation_level, "
             "next_step, next_step_at, priority, paused_total, created_at, office_id, owner_id, "

@@ -77,3 +77,59 @@ class ExportLog(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.figure} {self.format} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DashboardMonth(models.Model):
+    """A month, or its first days, in one time zone, whose history figures have been summed
+    (see case_flows.dashboard_summary): from the start of `month` to the start of `until`
+    (the first day of the next month for a whole month). Its rows are exact for good: days
+    that have ended get no new stopped deadlines or stage changes."""
+
+    zone = models.CharField(_("time zone"), max_length=64)
+    month = models.DateField(_("month"))
+    until = models.DateField(_("until"))
+    summarised_at = models.DateTimeField(_("summarised at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("summarised month")
+        verbose_name_plural = _("summarised months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "month", "until"], name="dashboard_month_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m-%d}..{self.until:%Y-%m-%d} ({self.zone})"
+
+
+class SummaryFigure(models.TextChoices):
+    SLA = "sla", _("deadline compliance")
+    STAGE_TIME = "stage_time", _("time in stage")
+
+
+class DashboardMonthRow(models.Model):
+    """One sum of a summarised month.
+
+    Deadline compliance: per office (the clock's own) and policy key; `count` on time,
+    `late` late. Time in stage: per stage left, for every office together (the figure
+    follows the case's current office, which a transfer changes); `count` stage changes,
+    `duration` the total time spent in the stage.
+    """
+
+    period = models.ForeignKey(DashboardMonth, on_delete=models.CASCADE, related_name="rows")
+    figure = models.CharField(max_length=16, choices=SummaryFigure.choices)
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=80)
+    name = models.CharField(max_length=200, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    duration = models.DurationField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["period", "figure"], name="dashboard_month_row_figure")]
+
+    def __str__(self):
+        return f"{self.period} {self.figure} {self.key}"

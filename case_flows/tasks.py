@@ -9,3 +9,11 @@ from .reviews import case_reviews_start_due
 def start_due_case_reviews() -> int:
     """Daily: start the periodic supervisor reviews that are due (one per case and period)."""
     return case_reviews_start_due()
+
+
+@shared_task(name="case_flows.tasks.summarise_dashboard_months", acks_late=True, ignore_result=True)
+def summarise_dashboard_months() -> int:
+    """Hourly: sum the dashboard's history figures for each month that has ended."""
+    from .dashboard_summary import dashboard_months_summarise
+
+    return dashboard_months_summarise()

@@ -67,6 +67,30 @@ def _cases_url(filters, figure: str, **params) -> str:
     return _url("dashboard_cases", filters, figure=figure, **params)
 
 
+class _OfficeLinks:
+    """The links of the national roll-up: one row per office and eight links a row, built
+    from strings (reversing and encoding 2,400 times cost a national view ~250 ms).
+    Each link is exactly what _url/_cases_url return for the office's filters."""
+
+    def __init__(self, filters):
+        self.filters = filters
+        self.dashboard = reverse("dashboard")
+        self.cases = reverse("dashboard_cases")
+
+    def for_office(self, office_id: int):
+        office_filters = dashboard.DashboardFilters(
+            **{**self.filters.__dict__, "office_id": office_id}
+        )
+        base = urlencode(office_filters.as_query())
+        page = f"{self.dashboard}?{base}"
+
+        def cases(figure, **params):
+            extra = urlencode({"figure": figure, **params})
+            return f"{self.cases}?{base}&{extra}" if base else f"{self.cases}?{extra}"
+
+        return page, cases
+
+
 # --- charts ------------------------------------------------------------------------------
 
 CHART_WIDTH, LABEL_WIDTH, BAR_SPACE, ROW_HEIGHT, BAR_HEIGHT = 320, 118, 130, 26, 18
@@ -247,18 +271,16 @@ def dashboard_page(request):
         "sla": _cases_url(filters, "sla"),
         "sla_late": _cases_url(filters, "sla", outcome="late"),
     }
+    office_links = _OfficeLinks(filters)
     for row in figures["rollup"] or []:
-        office_filters = dashboard.DashboardFilters(
-            **{**filters.__dict__, "office_id": row["office_id"]}
-        )
-        row["url"] = _url("dashboard", office_filters)
-        row["open_url"] = _cases_url(office_filters, "open")
-        row["overdue_url"] = _cases_url(office_filters, "overdue_cases")
-        row["old_url"] = _cases_url(office_filters, "age", bucket="181+")
-        row["overdue_tasks_url"] = _cases_url(office_filters, "overdue_tasks")
-        row["escalations_url"] = _cases_url(office_filters, "escalations")
-        row["approvals_url"] = _cases_url(office_filters, "approvals")
-        row["sla_url"] = _cases_url(office_filters, "sla")
+        row["url"], cases = office_links.for_office(row["office_id"])
+        row["open_url"] = cases("open")
+        row["overdue_url"] = cases("overdue_cases")
+        row["old_url"] = cases("age", bucket="181+")
+        row["overdue_tasks_url"] = cases("overdue_tasks")
+        row["escalations_url"] = cases("escalations")
+        row["approvals_url"] = cases("approvals")
+        row["sla_url"] = cases("sla")
         row["sla_text"] = _percent_text(row["sla"])
     return render(
         request,

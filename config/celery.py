@@ -22,6 +22,7 @@ app.conf.task_routes = {
     "notifications.tasks.redispatch_pending": {"queue": "sweeps"},
     "notifications.tasks.send_daily_digests": {"queue": "sweeps"},
     "case_flows.tasks.start_due_case_reviews": {"queue": "sweeps"},
+    "case_flows.tasks.summarise_dashboard_months": {"queue": "sweeps"},
 }
 
 # Every entry has `expires` so a backlog after an outage does not replay stale runs.
@@ -49,6 +50,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=40),
         "options": {"expires": 6 * 3600},
     },
+    # Monthly sums of the dashboard's history figures (case_flows/dashboard_summary.py):
+    # hourly, so a month is summed soon after it ends in every office's time zone; a run
+    # with nothing to sum costs one small query per time zone.
+    "case-flows-summarise-dashboard-months": {
+        "task": "case_flows.tasks.summarise_dashboard_months",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 3000},
+    },
     # SLA escalation sweep (workflows/sla/sweep.py): every minute by default; a run that
     # could not start within one interval is dropped, the next one catches up.
     "workflows-sla-sweep": {
@@ -63,6 +72,6 @@ app.conf.beat_schedule = {
 def _make_filesystem_broker_dirs(sender, **kwargs):
     """The filesystem transport needs its folders before the first message."""
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)

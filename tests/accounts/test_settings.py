@@ -86,3 +86,12 @@ def test_embedded_default_is_sqlite_and_filesystem_broker(tmp_path):
 def test_settings_under_test_use_postgresql_and_redis(settings):
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def test_postgresql_connections_run_without_jit(db):
+    """JIT cost the dashboard's national aggregates 100-200 ms each: it is off by default."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

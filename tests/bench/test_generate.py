@@ -1,7 +1,7 @@
 """The bench generator writes rows the real app reads: pages render them, services act on them."""
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -138,3 +138,18 @@ def test_case_page_shows_the_generated_timeline(dataset, client):
 def test_second_run_at_the_same_scale_is_skipped(dataset):
     again = generate(cases=CASES, offices=3, staff=60, seed=7, verbose=False, vacuum=False)
     assert again["skipped"] is True
+
+
+def test_history_feeds_the_dashboard(dataset):
+    """Finished deadlines (on time and late) and stage changes that know when the stage was
+    entered: the dashboard's compliance and time in stage have rows to read."""
+    from case_flows.models import CaseEvent
+
+    met = SlaClock.objects.filter(status="met")
+    assert dataset["counts"]["met_clocks"] == met.count() > CASES
+    assert met.filter(breached=True).exists() and met.filter(breached=False).exists()
+    assert not met.filter(stopped_at__isnull=True).exists()
+    assert not met.filter(due_at__lt=models.F("stopped_at"), breached=False).exists()
+    exits = CaseEvent.objects.filter(kind="transition")
+    assert exits.exists() and not exits.filter(stage_entered_at__isnull=True).exists()
+    assert not exits.filter(stage_entered_at__gt=models.F("created_at")).exists()

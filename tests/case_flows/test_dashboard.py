@@ -281,6 +281,45 @@ def test_national_page_has_the_rollup_with_drill_down(world):
     assert drill.status_code == 200 and drill.context["figures"]["rollup"] is None
 
 
+def test_rollup_links_are_the_office_dashboards_and_lists(world):
+    """The roll-up builds its links from strings: each must be exactly the office's link."""
+    from case_flows import views_dashboard as views
+
+    query = "?risk=medium&date_from=2026-02-01&date_to=2026-06-15"
+    response = client_for(world.national).get(reverse("dashboard") + query)
+    rows = {r["office_id"]: r for r in response.context["figures"]["rollup"]}
+    filters = response.context["filters"]
+    for office in (world.office, world.other_office):
+        office_filters = DashboardFilters(**{**filters.__dict__, "office_id": office.pk})
+        row = rows[office.pk]
+        assert row["url"] == views._url("dashboard", office_filters)
+        assert row["old_url"] == views._cases_url(office_filters, "age", bucket="181+")
+        for key, figure in (
+            ("open_url", "open"),
+            ("overdue_url", "overdue_cases"),
+            ("overdue_tasks_url", "overdue_tasks"),
+            ("escalations_url", "escalations"),
+            ("approvals_url", "approvals"),
+            ("sla_url", "sla"),
+        ):
+            assert row[key] == views._cases_url(office_filters, figure)
+    assert "risk=medium" in rows[world.office.pk]["open_url"]
+
+
+def test_overdue_by_caseworker_shows_the_most_overdue_and_says_so(world, monkeypatch):
+    from case_flows import dashboard
+
+    monkeypatch.setattr(dashboard, "TOP_CASEWORKERS", 1)
+    figures = dashboard_figures(world.manager, RANGE)
+    overdue = figures["overdue_tasks"]
+    # cw and the unclaimed queue have one each: named people before the queue
+    assert [r["owner_id"] for r in overdue["by_owner"]] == [world.cw.pk]
+    assert overdue["owner_count"] == 2 and overdue["total"] == 2
+    body = client_for(world.manager).get(reverse("dashboard")).content.decode()
+    assert "The 1 with the most overdue tasks of 2 caseworkers are shown." in body
+    assert "List every case with an overdue task" in body
+
+
 def test_supervisor_nav_has_the_dashboard_link_and_caseworker_is_refused(world):
     body = client_for(world.sup).get(reverse("dashboard")).content.decode()
     assert f'href="{reverse("dashboard")}"' in body
@@ -338,13 +377,15 @@ def test_team_of_another_office_is_refused(world):
 
 # --- query counts ---------------------------------------------------------------------------
 
-# session, user, home office (time zone), roles; 8 figure queries; permissions (2, the
+# session, user, home office (time zone), roles; 8 figure queries, the caseworkers of the
+# caseload and the names of the most overdue, and the summed months of the range (none
+# here: see test_dashboard_summary for the sums); permissions (2, the
 # menu), unread notifications (the bell); filter choices: offices, teams, categories.
 # National: 2 more for the roll-up (offices, approvals per office), no teams
 # (chosen once an office is). The list: session, user, office, roles, 2 permissions, bell,
 # count and one page of rows.
-DASHBOARD_QUERIES = 18
-DASHBOARD_NATIONAL_QUERIES = 19
+DASHBOARD_QUERIES = 21
+DASHBOARD_NATIONAL_QUERIES = 22
 CASE_LIST_QUERIES = 9
 
 
@@ -370,8 +411,9 @@ def test_case_list_query_count_is_constant(time_machine, world, extra, django_as
 
 
 def test_bench_entry_point_counts_its_queries(world, django_assert_num_queries):
-    """dashboard_figures: 8 queries, 10 with the national roll-up (role and scope cached)."""
-    for user, queries in ((world.manager, 8), (world.national, 10)):
+    """dashboard_figures: 8 figure queries, caseworkers, names and the summed months; 2
+    more with the national roll-up (role and scope cached; nothing summed yet)."""
+    for user, queries in ((world.manager, 11), (world.national, 13)):
         user.refresh_from_db()
         dashboard_figures(user, RANGE)  # warm the role and scope caches on the user object
         with django_assert_num_queries(queries):

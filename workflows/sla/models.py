@@ -412,10 +412,27 @@ class SlaClock(models.Model):
             ),
             # Compliance reports read stopped (met) clocks by office and stop time. Partial:
             # a running clock is not in it, so the sweep's updates never touch this index.
+            # Covering (PostgreSQL), so compliance is an index-only scan; by office, and by
+            # time for the national view.
             models.Index(
                 fields=["office", "stopped_at"],
                 name="sla_clock_met_office",
                 condition=Q(status="met"),
+                include=["policy", "breached", "team", "risk", "category", "subject_type"],
+            ),
+            # The few breached running task deadlines: the dashboard's overdue tasks, by
+            # office (the sweep updates these rows, so the index stays small on purpose).
+            models.Index(
+                fields=["office", "task"],
+                name="sla_clock_breached_task",
+                condition=Q(kind="task", status="running", breached=True),
+                include=["subject_id", "subject_type"],
+            ),
+            models.Index(
+                fields=["stopped_at"],
+                name="sla_clock_met_time",
+                condition=Q(status="met"),
+                include=["office", "policy", "breached", "subject_type"],
             ),
         ]
 
