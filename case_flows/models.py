@@ -207,6 +207,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["office"], name="case_overdue_office", condition=models.Q(is_overdue=True)
             ),
+            # The dashboard's time in stage: an office's cases still open or closed lately.
+            models.Index(fields=["office", "closed_at"], name="case_office_closed"),
             # The cases of the dashboard's overdue tasks, looked up by id (stage and scope
             # without reading the table; every such case is flagged overdue).
             models.Index(
