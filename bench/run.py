@@ -631,10 +631,10 @@ def evaluate_budgets(metrics: dict, *, scale: int) -> list[dict]:
 
 # Why a budget fails, as found by profiling at 1,000,000 cases (details: docs/performance.md).
 WHY = {
-    "inbox_page_ms_p95": "13 queries; the tab counts are index-driven since this run's fix (they "
-    "were one aggregate over every open task in the country: 2.5-4.7 s); what remains is the "
-    "list query with a per-row SLA subquery for sorting, plus template time. Next: copy each "
-    "open task's scope and due time onto one indexed row",
+    "inbox_page_ms_p95": "13 queries, ~60 ms warm when measured alone since the open-tasks-by-"
+    "owner index (workflows 0007); in this sequence the other scenarios evict its pages "
+    "(shared_buffers 128 MB), and template time is ~40 ms. Next: copy each open task's scope "
+    "and due time onto one indexed row",
     "queue_page_ms_p95": "the queue now reaches its tasks through the in-scope processes and "
     "a partial index on unclaimed tasks (was 5.4 s); the rest is as for the inbox",
     "case_page_ms_p95": "19 queries, none above 12 ms; median is half the budget: p95 noise "
