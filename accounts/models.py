@@ -116,6 +116,11 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    @staticmethod
+    def display_name(first_name: str, last_name: str, username: str) -> str:
+        """str(user) from the three columns, for lists read with values_list()."""
+        return f"{first_name} {last_name}".strip() or username
+
     @cached_property
     def role_names(self) -> frozenset[str]:
         """Role slugs this user holds; cached for the request."""

@@ -49,9 +49,7 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -72,6 +70,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import Office, User
 from accounts.scope import scope_for, scope_q, supervised_office_ids, visible_offices
 from workflows.approvals.models import Approval, ApprovalStatus
+from workflows.sla.calendar import add_months
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockKind, ClockStatus
 
@@ -82,7 +81,13 @@ from .dashboard_models import (
     DashboardMonthRow,
     SummaryFigure,
 )
-from .dashboard_summary import STAGE_CHANGE, case_clocks_q, next_month
+from .dashboard_summary import (
+    case_clocks_q,
+    met_clock_counts,
+    met_clocks,
+    stage_exit_sums,
+    stage_exits,
+)
 from .flows import CaseFlow
 from .models import OPEN_STAGES, Case, CaseEvent, Stage
 from .selectors import OPEN_TASK_STATUSES, cases_visible_to
@@ -90,6 +95,8 @@ from .selectors import OPEN_TASK_STATUSES, cases_visible_to
 DEFAULT_MONTHS = 6
 MAX_RANGE_DAYS = 731
 TOP_CASEWORKERS = 25
+# Past this many ids, reading every user beats a query with the ids listed (caseload).
+MAX_LISTED_IDS = 500
 
 AGE_BUCKETS = [
     # key, label, lowest age in days, highest age in days (None: no upper bound)
@@ -181,11 +188,7 @@ class DashboardFilters:
 def default_date_range(today: date | None = None) -> tuple[date, date]:
     """This month and the five before it, to today."""
     today = today or timezone.localdate()
-    year, month = today.year, today.month - (DEFAULT_MONTHS - 1)
-    while month < 1:
-        month += 12
-        year -= 1
-    return date(year, month, 1), today
+    return add_months(today.replace(day=1), -(DEFAULT_MONTHS - 1)), today
 
 
 def _day_start(day: date) -> datetime:
@@ -252,14 +255,6 @@ def _open(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.exclude(stage=Stage.CLOSED)
 
 
-def _ranges_q(field: str, ranges) -> Q:
-    """Any of the half-open [start, end) ranges on a datetime field."""
-    condition = Q(pk__in=[])
-    for start, end in ranges:
-        condition |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
-    return condition
-
-
 def _case_tasks() -> QuerySet[Task]:
     return Task.objects.filter(flow_task_type="HUMAN", process__flow_class=CaseFlow)
 
@@ -311,22 +306,17 @@ def _pending_approvals(user: User, filters: DashboardFilters) -> QuerySet[Approv
 
 
 def _met_clocks(user: User, filters: DashboardFilters, ranges=None) -> QuerySet[SlaClock]:
-    """Clocks stopped as met in the date range (or in `ranges`, parts of it)."""
-    return SlaClock.objects.filter(
-        case_clocks_q(),
-        _clock_scope_q(user, filters),
-        _ranges_q("stopped_at", ranges or [(filters.start, filters.end)]),
-        status=ClockStatus.MET,
+    """Clocks stopped as met in the date range (or in `ranges`, parts of it), in scope."""
+    return met_clocks(ranges or [(filters.start, filters.end)]).filter(
+        _clock_scope_q(user, filters)
     )
 
 
 def _stage_exits(user: User, filters: DashboardFilters, ranges=None) -> QuerySet[CaseEvent]:
-    """Stage changes in the date range (or in `ranges`, parts of it) that leave an open
-    stage, with when it was entered."""
+    """Stage changes in the date range (or in `ranges`, parts of it) of the cases in scope:
+    dashboard_summary.stage_exits."""
     ranges = ranges or [(filters.start, filters.end)]
-    exits = CaseEvent.objects.filter(
-        STAGE_CHANGE, _ranges_q("created_at", ranges), from_stage__in=TIMED_STAGES
-    )
+    exits = stage_exits(ranges)
     condition = case_scope_q(user, filters)
     if condition:
         # The cases in scope that can have left a stage in the range: open, or closed
@@ -339,9 +329,7 @@ def _stage_exits(user: User, filters: DashboardFilters, ranges=None) -> QuerySet
             Q(closed_at__isnull=True) | Q(closed_at__gte=since)
         )
         exits = exits.filter(case_id__in=cases.values("pk"))
-    # stage_entered_at is written by fire_transition (migration 0008 filled in the older
-    # events): reading it avoids a lookup of the entry event per row.
-    return exits.annotate(entered_at=F("stage_entered_at"))
+    return exits
 
 
 class Median(Aggregate):
@@ -440,7 +428,7 @@ def overdue_task_figures(user: User, filters: DashboardFilters) -> dict:
         by_stage[stage] += n
         per_office[office_id] += n
         by_owner[owner_id] += n
-    owners = _top_people(by_owner, TOP_CASEWORKERS, none_last=True)
+    owners = _top_people(by_owner, TOP_CASEWORKERS)
     return {
         "total": total,
         "by_stage": [
@@ -454,17 +442,18 @@ def overdue_task_figures(user: User, filters: DashboardFilters) -> dict:
     }
 
 
-def _top_people(counts: dict, limit: int, *, none_last: bool = False) -> list[dict]:
+def _top_people(counts: dict, limit: int) -> list[dict]:
     """The `limit` largest counts as rows with names, ordered by count (largest first),
-    then name. Names are read for those rows and every row tied with the last of them
-    (one query), not for all: a national view has thousands."""
+    the unclaimed queue (owner None) after people with as many, then name. Names are read
+    for those rows and every row tied with the last of them (one query), not for all: a
+    national view has thousands."""
     if not counts:
         return []
     ranked = sorted(counts.values(), reverse=True)
     cutoff = ranked[min(limit, len(ranked)) - 1]
     candidates = [pk for pk, n in counts.items() if n >= cutoff]
     names = {
-        pk: _full_name(first, last, username)
+        pk: User.display_name(first, last, username)
         for pk, first, last, username in User.objects.filter(
             pk__in=[pk for pk in candidates if pk is not None]
         ).values_list("pk", "first_name", "last_name", "username")
@@ -477,12 +466,8 @@ def _top_people(counts: dict, limit: int, *, none_last: bool = False) -> list[di
         }
         for pk in candidates
     ]
-    rows.sort(key=lambda r: (-r["count"], none_last and r["owner_id"] is None, r["name"]))
+    rows.sort(key=lambda r: (-r["count"], r["owner_id"] is None, r["name"]))
     return rows[:limit]
-
-
-def _full_name(first: str, last: str, username: str) -> str:
-    return f"{first} {last}".strip() or username
 
 
 def escalation_figures(user: User, filters: DashboardFilters, now: datetime) -> dict:
@@ -574,10 +559,10 @@ def summarised_months(filters: DashboardFilters) -> dict[int, tuple[date, date]]
     months = []
     month = date(filters.date_from.year, filters.date_from.month, 1)
     if month < filters.date_from:
-        month = next_month(month)
+        month = add_months(month, 1)
     while month <= filters.date_to:
         months.append(month)
-        month = next_month(month)
+        month = add_months(month, 1)
     if not months:
         return {}
     longest: dict[date, tuple[int, date]] = {}
@@ -650,12 +635,7 @@ def _sla_rows(
             .annotate(month=TruncMonth("stopped_at"))
             # by office too: the national roll-up reads its column from the same pass
             .values("office_id", "month", "policy__key")
-            .annotate(
-                name=Max("policy__name"),
-                # a column of the covering index, not the key: an index-only scan
-                on_time=Count("stopped_at", filter=Q(breached=False)),
-                late=Count("stopped_at", filter=Q(breached=True)),
-            )
+            .annotate(**met_clock_counts())
             .order_by()
         ):
             rows.append(
@@ -730,13 +710,10 @@ def _month_key(value) -> str:
 
 
 def _months(filters: DashboardFilters) -> list[str]:
-    year, month = filters.date_from.year, filters.date_from.month
-    keys = []
-    while (year, month) <= (filters.date_to.year, filters.date_to.month):
-        keys.append(f"{year:04d}-{month:02d}")
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
+    keys, month = [], filters.date_from.replace(day=1)
+    while month <= filters.date_to:
+        keys.append(_month_key(month))
+        month = add_months(month, 1)
     return keys
 
 
@@ -754,17 +731,17 @@ def caseload_figures(user: User, filters: DashboardFilters) -> dict:
     default = thresholds.get(None, DEFAULT_CASELOAD_THRESHOLD)
     caseworkers = []
     people = User.objects.values_list("pk", "home_office_id", "first_name", "last_name", "username")
-    if len(counts) <= 500:
+    if len(counts) <= MAX_LISTED_IDS:
         people = people.filter(pk__in=list(counts))
     # else (a national view): every user in one scan beats a list of thousands of ids
-    for pk, home_office_id, first, last, username in people if counts else []:
+    for pk, home_office_id, first, last, username in people:
         if pk not in counts:
             continue
         limit = thresholds.get(home_office_id, default)
         caseworkers.append(
             {
                 "owner_id": pk,
-                "name": _full_name(first, last, username),
+                "name": User.display_name(first, last, username),
                 "count": counts[pk],
                 "threshold": limit,
                 "over": counts[pk] > limit,
@@ -795,16 +772,8 @@ def stage_time_figures(
     if live:
         for r in (
             _stage_exits(user, filters, live)
-            .filter(entered_at__isnull=False)
             .values("from_stage")
-            .annotate(
-                n=Count("created_at"),  # covered by the index, unlike the key
-                duration=Sum(
-                    ExpressionWrapper(
-                        F("created_at") - F("entered_at"), output_field=DurationField()
-                    )
-                ),
-            )
+            .annotate(**stage_exit_sums())
             .order_by()
         ):
             found[r["from_stage"]][0] += r["n"]
@@ -944,7 +913,7 @@ def figure_condition(
     if figure == "stage_time":
         stage = _choice(params.get("stage"), TIMED_STAGES, bad_stage)
         exits = _stage_exits(user, filters).filter(from_stage=stage, case_id=OuterRef("pk"))
-        return Exists(exits.filter(entered_at__isnull=False))
+        return Exists(exits)
     if figure == "escalations":
         return Exists(
             _escalation_tasks(user, filters).filter(process__caseprocess__case=OuterRef("pk"))
@@ -970,8 +939,7 @@ def _month_start(value: str) -> datetime:
 
 
 def _next_month(start: datetime) -> datetime:
-    day = start.date()
-    return _day_start(date(day.year + day.month // 12, day.month % 12 + 1, 1))
+    return _day_start(add_months(start.date(), 1))
 
 
 def figure_cases(

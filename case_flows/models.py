@@ -425,6 +425,11 @@ class EventKind(models.TextChoices):
     REVIEW = "review", _("Case review")
 
 
+# A timeline event that moves the case to another stage (the dashboard's time in stage, and
+# the condition of the partial indexes that serve it).
+STAGE_CHANGE = ~models.Q(to_stage="") & ~models.Q(to_stage=models.F("from_stage"))
+
+
 class CaseEvent(models.Model):
     """The case timeline: append-only (a PostgreSQL trigger refuses UPDATE and DELETE)."""
 
@@ -457,13 +462,13 @@ class CaseEvent(models.Model):
             models.Index(
                 fields=["created_at"],
                 name="caseevent_stage_change_time",
-                condition=~models.Q(to_stage="") & ~models.Q(to_stage=models.F("from_stage")),
+                condition=STAGE_CHANGE,
                 include=["from_stage", "stage_entered_at", "case"],
             ),
             models.Index(
                 fields=["case", "created_at"],
                 name="caseevent_case_stage_change",
-                condition=~models.Q(to_stage="") & ~models.Q(to_stage=models.F("from_stage")),
+                condition=STAGE_CHANGE,
                 include=["from_stage", "stage_entered_at"],
             ),
         ]

@@ -16,6 +16,7 @@ from viewflow.workflow.models import Task
 from accounts.models import User
 from workflows.errors import WorkflowError
 from workflows.queue import task_complete
+from workflows.sla.calendar import add_months
 
 from .models import Case, CaseEvent, CaseReview, EventKind, ReviewOutcome, Risk, Stage
 
@@ -29,15 +30,9 @@ def interval_months(risk: str) -> int:
 
 
 def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
-    month_index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    day = moment.day
-    while True:
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1
+    """The same time `months` earlier, the day clamped to the end of a shorter month."""
+    day = add_months(moment.date(), -months)
+    return moment.replace(year=day.year, month=day.month, day=day.day)
 
 
 def period_of(moment: datetime.datetime) -> datetime.date:

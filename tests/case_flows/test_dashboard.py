@@ -316,7 +316,7 @@ def test_overdue_by_caseworker_shows_the_most_overdue_and_says_so(world, monkeyp
     assert [r["owner_id"] for r in overdue["by_owner"]] == [world.cw.pk]
     assert overdue["owner_count"] == 2 and overdue["total"] == 2
     body = client_for(world.manager).get(reverse("dashboard")).content.decode()
-    assert "The 1 with the most overdue tasks of 2 caseworkers are shown." in body
+    assert "2 caseworkers or queues have overdue tasks; the 1 with the most are shown." in body
     assert "List every case with an overdue task" in body
 
 
