@@ -7,6 +7,10 @@ office/team helpers here. The rules:
 - supervisor: the teams they supervise or belong to (and anything they own);
 - caseworker: what they own, and their teams' work.
 A user with several roles sees the union.
+
+Besides the scope, whoever registered a case may find and read it while it waits for a
+supervisor to allocate it (`registered_awaiting_allocation_q`); that grants no right to work
+on it: every service still checks `can_see`.
 """
 
 from dataclasses import dataclass
@@ -119,6 +123,20 @@ def can_see(
         return True
     # Work not yet given to a team waits for the supervisors of its office.
     return team_id is None and office_id is not None and office_id in supervised_office_ids(user)
+
+
+def registered_awaiting_allocation_q(
+    user: User, *, creator: str = "created_by", owner: str = "owner", office: str = "office"
+) -> Q:
+    """The cases this user registered in their own office that no caseworker holds yet.
+
+    They may find them (case list and search) and read their page, marked "awaiting
+    allocation", so what they just registered does not vanish; not work on them. Once a
+    supervisor allocates the case, the scope alone decides. Pass lookup paths as `scope_q`.
+    """
+    if not user.is_authenticated or not user.is_active or not user.home_office_id:
+        return Q(pk__in=[])
+    return Q(**{creator: user.pk, f"{owner}__isnull": True, office: user.home_office_id})
 
 
 def supervised_office_ids(user: User) -> frozenset[int]:

@@ -12,7 +12,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import User
-from accounts.scope import scope_for, scope_q
+from accounts.scope import registered_awaiting_allocation_q, scope_for, scope_q
 from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockStatus
@@ -49,6 +49,15 @@ RISK_RANK = When_(
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner"))
+
+
+def cases_findable_by(user: User) -> QuerySet[Case]:
+    """The case list and search: the scope, plus the cases the user registered that still
+    await allocation (shown so marked; they may read, not work on them)."""
+    return Case.objects.filter(
+        scope_q(user, office="office", team="team", owner="owner")
+        | registered_awaiting_allocation_q(user)
+    )
 
 
 def _assigned_case_ids(user: User):
@@ -228,8 +237,9 @@ def return_for_revision_of(task: Task) -> Approval | None:
 
 
 def case_search(user: User, query: str) -> QuerySet[Case]:
-    """By reference, client name (accent-insensitive) or phone, within the user's scope."""
-    qs = cases_visible_to(user).select_related("person", "owner", "category")
+    """By reference, client name (accent-insensitive) or phone, within the user's scope
+    (and the cases they registered that await allocation)."""
+    qs = cases_findable_by(user).select_related("person", "owner", "category")
     query = (query or "").strip()
     if not query:
         return qs.order_by("-opened_at")[:PAGE_SIZE]
@@ -243,13 +253,26 @@ def case_search(user: User, query: str) -> QuerySet[Case]:
     return qs.filter(condition).order_by("-opened_at")[:PAGE_SIZE]
 
 
-def case_for_user(user: User, case_id: int) -> Case | None:
-    return (
-        cases_workable_by(user)
-        .select_related("person", "office", "team", "owner", "category", "intake")
-        .filter(pk=case_id)
+def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | None:
+    """The case if the user may work on it (every action goes through this), else None.
+
+    With `to_read` (the case page), also a case the user registered that awaits allocation:
+    it comes back with `read_only` set, and the page offers no action on it."""
+    related = ("person", "office", "team", "owner", "category", "intake")
+    case = cases_workable_by(user).select_related(*related).filter(pk=case_id).first()
+    if case is not None:
+        case.read_only = False
+        return case
+    if not to_read:
+        return None
+    case = (
+        Case.objects.filter(registered_awaiting_allocation_q(user), pk=case_id)
+        .select_related(*related)
         .first()
     )
+    if case is not None:
+        case.read_only = True
+    return case
 
 
 def case_history_for_user(user: User, case_id: int):

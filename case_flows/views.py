@@ -445,14 +445,14 @@ def case_new(request):
         messages.success(
             request, _("Case %(reference)s was opened.") % {"reference": case.reference}
         )
-        return redirect("case_detail", case_id=case.pk)
-    # A caseworker sees a case once it is allocated to them or their team.
-    messages.success(
-        request,
-        _("Case %(reference)s was opened; a supervisor will allocate it.")
-        % {"reference": case.reference},
-    )
-    return redirect("case_list")
+    else:
+        # Outside their scope until allocated, the registering user may still read it.
+        messages.success(
+            request,
+            _("Case %(reference)s was opened; a supervisor will allocate it.")
+            % {"reference": case.reference},
+        )
+    return redirect("case_detail", case_id=case.pk)
 
 
 def _case_or_404(user, case_id: int):
@@ -464,17 +464,24 @@ def _case_or_404(user, case_id: int):
 
 def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=None, status=200):
     user = request.user
+    # A case its registering user may only read until it is allocated: no action offered.
+    read_only = getattr(case, "read_only", False)
     tasks = selectors.case_open_tasks(case)
     for task in tasks:
         task.can_open = task.owner_id == user.pk
         task.can_claim = (
-            task.owner_id is None
+            not read_only
+            and task.owner_id is None
             and task.flow_task.can_assign(user, task)
             and user_may_take(user, task)
         )
-    may_reopen = case.stage == Stage.CLOSED and user.has_perm("case_flows.reopen_case")
-    may_change_risk = case.stage != Stage.CLOSED and (
-        user.has_perm("case_flows.work_case") or user.has_perm("case_flows.approve_case")
+    may_reopen = (
+        not read_only and case.stage == Stage.CLOSED and user.has_perm("case_flows.reopen_case")
+    )
+    may_change_risk = (
+        not read_only
+        and case.stage != Stage.CLOSED
+        and (user.has_perm("case_flows.work_case") or user.has_perm("case_flows.approve_case"))
     )
     records = selectors.case_records(case)
     clocks = clocks_for_subject(case)
@@ -490,6 +497,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
         ]
     context = {
         "case": case,
+        "read_only": read_only,
         "tasks": tasks,
         "records": records,
         "needs": needs,
@@ -508,7 +516,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
 
 @login_required
 def case_detail(request, case_id: int):
-    case = selectors.case_for_user(request.user, case_id)
+    case = selectors.case_for_user(request.user, case_id, to_read=True)
     if case is None:
         # A sending office may keep read access to its own history of a transferred case.
         history = selectors.case_history_for_user(request.user, case_id)

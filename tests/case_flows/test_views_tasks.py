@@ -104,9 +104,11 @@ def test_whole_pipeline_through_the_pages(office, team, caseworker, supervisor):
     response = cw.post(reverse("case_new"), register_data())
     case = Case.objects.get()
     assert response.status_code == 302
-    # Not yet allocated, so not yet in the caseworker's scope: they land on the case list.
-    assert response["Location"] == reverse("case_list")
-    assert case.reference in cw.get(response["Location"]).content.decode()  # the message
+    # Not yet allocated, so not in the caseworker's scope: they may still read what they
+    # registered, so they land on its page, marked as awaiting allocation.
+    assert response["Location"] == reverse("case_detail", args=[case.pk])
+    page = cw.get(response["Location"]).content.decode()
+    assert "a supervisor will allocate it" in page and "Awaiting allocation" in page
     assert case.person.family_name == "Żółkiewski" and case.stage == Stage.INTAKE
 
     # The supervisor finds the allocation in the team queue and allocates.
