@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, Team, User
@@ -26,6 +27,9 @@ from .models import (
 )
 
 YES_NO = [("", "---------"), ("yes", _("Yes")), ("no", _("No"))]
+# The blank first option of a required choice with no sensible default (the user must pick).
+CHOOSE = _("Choose…")
+DATE_OF_BIRTH_IN_FUTURE = _("The date of birth cannot be in the future.")
 
 NEXT_STEP_CHOICES = [
     ("continue", _("Continue: schedule another follow-up")),
@@ -45,6 +49,27 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def office_today(office: Office | None = None):
+    """Today in the office's time zone (else the active one, the user's office's)."""
+    if office is None:
+        return timezone.localdate()
+    return timezone.localdate(timezone=office.tzinfo)
+
+
+class NoFutureDateOfBirth:
+    """A form with a `date_of_birth` field: the date picker stops at today (office time) and
+    a date in the future is an error at the field, reported with the form's other errors."""
+
+    def _limit_date_of_birth(self, office: Office | None) -> None:
+        self.today = office_today(office)
+        self.fields["date_of_birth"].widget.attrs["max"] = self.today.isoformat()
+
+    def _check_date_of_birth(self, data: dict) -> None:
+        born = data.get("date_of_birth")
+        if born and born > self.today:
+            self.add_error("date_of_birth", DATE_OF_BIRTH_IN_FUTURE)
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -74,8 +99,14 @@ class CaseSearchForm(forms.Form):
 # --- registering a case ----------------------------------------------------------------
 
 
-class CaseRegisterForm(forms.Form):
-    """A new client and their case, as taken at the first contact."""
+class CaseRegisterForm(NoFutureDateOfBirth, forms.Form):
+    """A new client and their case, as taken at the first contact.
+
+    Required fields carry `required` and a visible mark (the "required" class on their label);
+    the page turns off the browser's own validation so that every error, rules included, is
+    reported at once: at its field and in the summary at the top."""
+
+    required_css_class = "required"
 
     given_name = forms.CharField(label=_("Given name"), max_length=120)
     family_name = forms.CharField(label=_("Family name"), max_length=120)
@@ -94,9 +125,15 @@ class CaseRegisterForm(forms.Form):
     disability_notes = forms.CharField(
         label=_("Disability details"), max_length=255, required=False
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
-    risk = forms.ChoiceField(label=_("Risk level"), choices=Risk.choices)
-    source = forms.ChoiceField(label=_("How the case came to us"), choices=IntakeSource.choices)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), empty_label=CHOOSE
+    )
+    # No defaults: the risk level is a judgement the caseworker makes and the source a fact
+    # they record; a preselected option would be saved whenever it was overlooked.
+    risk = forms.ChoiceField(label=_("Risk level"), choices=[("", CHOOSE), *Risk.choices])
+    source = forms.ChoiceField(
+        label=_("How the case came to us"), choices=[("", CHOOSE), *IntakeSource.choices]
+    )
     presenting_concerns = forms.CharField(
         label=_("Presenting concerns"), widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -119,9 +156,17 @@ class CaseRegisterForm(forms.Form):
         self.fields["team"].queryset = (
             Team.objects.filter(office=office) if office else Team.objects.none()
         )
+        self._limit_date_of_birth(office)
 
     def clean_consent_to_share(self):
         return _yes_no_to_bool(self.cleaned_data["consent_to_share"])
+
+    def clean(self):
+        data = super().clean()
+        # Rules that the service would refuse one at a time are field errors here, shown
+        # together with the missing fields.
+        self._check_date_of_birth(data)
+        return data
 
     def person_data(self) -> dict:
         names = [
@@ -415,21 +460,29 @@ class ReassignForm(forms.Form):
         )
 
 
-class RelativeForm(forms.Form):
+class RelativeForm(NoFutureDateOfBirth, forms.Form):
     given_name = forms.CharField(label=_("Given name"), max_length=120)
     family_name = forms.CharField(label=_("Family name"), max_length=120)
     relationship = forms.ChoiceField(
         label=_("Relationship to the client"), choices=Relationship.choices
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial="unknown")
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     is_primary_caregiver = forms.BooleanField(label=_("Primary caregiver"), required=False)
     same_household = forms.BooleanField(
         label=_("Lives in the same household"), required=False, initial=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Today as the service checks it: in the user's office's time zone (the active one).
+        self._limit_date_of_birth(None)
+
+    def clean(self):
+        data = super().clean()
+        self._check_date_of_birth(data)
+        return data
 
 
 class ReopenForm(forms.Form):

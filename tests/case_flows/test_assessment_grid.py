@@ -52,3 +52,13 @@ def test_need_fields_stay_in_their_cells_with_errors(new_case, supervisor, casew
     assert safety.find("select").get("name") == "need_safety"
     assert safety.find("ul", class_="errorlist") is not None
     assert len(grid.children) == len(NEED_DOMAINS)
+
+
+def test_task_form_errors_are_summarised_at_the_top(new_case, supervisor, caseworker):
+    response = assessment_page(
+        new_case, supervisor, caseworker, {"need_safety": "bogus", "strengths": ""}
+    )
+    summary = parse(response.content.decode()).find("div", id="error-summary")
+    assert summary is not None and summary.get("role") == "alert"
+    links = [a.get("href") for a in summary.find_all("a")]
+    assert "#id_need_safety" in links and "#id_strengths" in links
