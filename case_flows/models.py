@@ -209,6 +209,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             # The dashboard's time in stage: an office's cases still open or closed lately.
             models.Index(fields=["office", "closed_at"], name="case_office_closed"),
+            # The cases a user registered that await allocation (the case list's addition to
+            # the scope): tiny, so that branch of the list's OR stays an index scan.
+            models.Index(
+                fields=["created_by"],
+                name="case_registered_unallocated",
+                condition=models.Q(owner__isnull=True),
+            ),
             # The cases of the dashboard's overdue tasks, looked up by id (stage and scope
             # without reading the table; every such case is flagged overdue).
             models.Index(

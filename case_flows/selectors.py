@@ -51,13 +51,18 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner"))
 
 
+def _scope_or(user: User, extra: Q) -> QuerySet[Case]:
+    """Cases in the user's scope or matching `extra`. An unrestricted scope is an empty Q,
+    and `Q() | extra` is `extra` alone: it must stay unrestricted instead."""
+    if scope_for(user).all_offices:
+        return Case.objects.all()
+    return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner") | extra)
+
+
 def cases_findable_by(user: User) -> QuerySet[Case]:
     """The case list and search: the scope, plus the cases the user registered that still
     await allocation (shown so marked; they may read, not work on them)."""
-    return Case.objects.filter(
-        scope_q(user, office="office", team="team", owner="owner")
-        | registered_awaiting_allocation_q(user)
-    )
+    return _scope_or(user, registered_awaiting_allocation_q(user))
 
 
 def _assigned_case_ids(user: User):
@@ -68,10 +73,7 @@ def _assigned_case_ids(user: User):
 
 def cases_workable_by(user: User) -> QuerySet[Case]:
     """The scope, plus cases with an open task assigned to the user (single-case pages)."""
-    return Case.objects.filter(
-        scope_q(user, office="office", team="team", owner="owner")
-        | Q(pk__in=_assigned_case_ids(user))
-    )
+    return _scope_or(user, Q(pk__in=_assigned_case_ids(user)))
 
 
 def _task_scope(user: User) -> Q:

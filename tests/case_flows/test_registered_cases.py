@@ -114,3 +114,18 @@ def test_case_list_query_count_with_registered_cases(
     with django_assert_num_queries(CASE_LIST_QUERIES):
         response = client.get(reverse("case_list") + "?q=owusu")
     assert response.content.decode().count("Awaiting allocation") == rows
+
+
+@pytest.mark.parametrize("role", ["national", "admin"])
+def test_unrestricted_users_still_find_and_open_every_case(role, new_case, office):
+    # Widening the scope (registered or assigned cases) must not narrow an unrestricted one.
+    user = (
+        make_user(Role.MANAGER, office, is_national=True)
+        if role == "national"
+        else make_user(Role.ADMINISTRATOR, None)
+    )
+    client = client_for(user)
+    assert new_case.reference in list_rows(client)
+    assert new_case.reference in list_rows(client, "Mensah")
+    assert client.get(reverse("case_detail", args=[new_case.pk])).status_code == 200
+    assert selectors.case_for_user(user, new_case.pk) == new_case
