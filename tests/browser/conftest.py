@@ -257,7 +257,8 @@ def wider_than_screen(page) -> list[str]:
             }
             if (clipped) continue;
             const name = el.tagName.toLowerCase() + (el.className ? '.' + el.className : '');
-            out.push(`${name} right=${Math.round(box.right)} "${(el.innerText || '').slice(0, 40)}"`);
+            const text = (el.innerText || '').slice(0, 40);
+            out.push(`${name} right=${Math.round(box.right)} "${text}"`);
           }
           return out.slice(0, 10);
         }"""
