@@ -226,6 +226,9 @@ def site(request, _reference_data, django_db_blocker):
         with django_db_blocker.unblock():
             _close_server_connections()
             _reset_database(_reference_data)
+            from django.db import connections
+
+            connections.close_all()  # so the test database can be dropped at the end
 
 
 @pytest.fixture
