@@ -226,11 +226,46 @@ def site(request, _reference_data, django_db_blocker):
         with django_db_blocker.unblock():
             _close_server_connections()
             _reset_database(_reference_data)
+            from django.db import connections
+
+            connections.close_all()  # so the test database can be dropped at the end
 
 
 @pytest.fixture
 def db_access(site):
     """Documents that a test reads or writes the database itself (always open here)."""
+
+
+def choose(select, text: str) -> None:
+    """Choose the option of a <select> whose visible text contains `text`."""
+    value = select.locator("option", has_text=text).first.get_attribute("value")
+    select.select_option(value)
+
+
+def wider_than_screen(page) -> list[str]:
+    """The visible elements that stick out past the right edge of the viewport (a page that
+    scrolls sideways on a phone), as short descriptions; [] when everything fits."""
+    return page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const out = [];
+          for (const el of document.body.querySelectorAll('*')) {
+            const box = el.getBoundingClientRect();
+            if (box.width === 0 || box.right <= width + 1) continue;
+            if (getComputedStyle(el).position === 'fixed') continue;
+            let clipped = false;
+            for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+              const o = getComputedStyle(p).overflowX;
+              if (o === 'auto' || o === 'scroll' || o === 'hidden') { clipped = true; break; }
+            }
+            if (clipped) continue;
+            const name = el.tagName.toLowerCase() + (el.className ? '.' + el.className : '');
+            const text = (el.innerText || '').slice(0, 40);
+            out.push(`${name} right=${Math.round(box.right)} "${text}"`);
+          }
+          return out.slice(0, 10);
+        }"""
+    )
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -247,6 +282,7 @@ class AxeRecorder:
         self.failures: list[str] = []
         self.checked = 0
         self.pages = []
+        self.running = False
         self.last_checked: dict[int, str] = {}
 
     def watch(self, page):
@@ -262,13 +298,18 @@ class AxeRecorder:
     def check(self, page):
         from urllib.parse import urlsplit
 
+        if self.running:  # a load during a check: the check in progress sees it through
+            return
+        self.running = True
         try:
             page.wait_for_load_state("load")
             results = self.axe.run(page).response
         except Exception as exc:  # a page that navigated away mid-check is checked on its load
-            if "navigat" in str(exc) or "destroyed" in str(exc) or "closed" in str(exc):
+            if any(s in str(exc) for s in ("navigat", "destroyed", "closed", "already running")):
                 return
             raise
+        finally:
+            self.running = False
         self.checked += 1
         self.last_checked[id(page)] = page.url
         url = urlsplit(page.url)
