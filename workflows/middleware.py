@@ -83,10 +83,8 @@ class DatabaseTroubleMiddleware:
             return None
 
     def _page(self, request, *, status: int, title: str, text: str):
-        try:
-            connection.close()  # a fresh connection for the next request
-        except DatabaseError:
-            pass
+        if status == 503 and not connection.in_atomic_block:
+            connection.close()  # the page itself, and the next request, get a fresh one
         return render(
             request,
             "errors/database.html",
