@@ -26,6 +26,7 @@ from workflows.queue import conflicts_as_errors, task_reassign
 from workflows.sla.services import sla_clocks_reassign
 
 from .flows import CaseFlow
+from .locking import case_lock
 from .models import (
     Case,
     CaseEvent,
@@ -111,7 +112,7 @@ def case_transfer_within_office(
         raise TransferError(_("Say why the case is transferred."))
     _check_caseworker(caseworker, case.office_id)
     with conflicts_as_errors(), transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = case_lock(case.pk)  # flow locks first, then the case row
         if locked.stage == Stage.CLOSED:
             raise Conflict(_("A closed case cannot be transferred."))
         if locked.owner_id == caseworker.pk:
@@ -285,8 +286,9 @@ def transfer_accept(
         raise NotPermitted(_("Only a supervisor of the receiving office can answer."))
     _check_caseworker(caseworker, transfer.to_office_id)
     with conflicts_as_errors(), transaction.atomic():
+        # The case's flow locks, then the case row: the order task completion takes them in.
+        case = case_lock(transfer.case_id)
         transfer = _locked_pending(transfer)
-        case = Case.objects.select_for_update().get(pk=transfer.case_id)
         if case.stage == Stage.CLOSED:
             raise Conflict(_("A closed case cannot be transferred."))
         new_team = _team_in_office(caseworker, transfer.to_office_id, team)
@@ -328,7 +330,8 @@ def transfer_decline(*, transfer: CaseTransfer, actor: User, reason: str) -> Cas
         raise NotPermitted(_("Only a supervisor of the receiving office can answer."))
     if not reason.strip():
         raise TransferError(_("Say why the transfer is declined."))
-    with transaction.atomic():
+    with conflicts_as_errors(), transaction.atomic():
+        case_lock(transfer.case_id)  # the one lock order: flow locks, case, then the transfer
         transfer = _locked_pending(transfer)
         transfer.status = TransferStatus.DECLINED
         transfer.decline_reason = reason.strip()
@@ -362,7 +365,8 @@ def transfer_cancel(*, transfer: CaseTransfer, actor: User) -> CaseTransfer:
     case = transfer.case
     if not may_request_transfer(actor, case):
         raise NotPermitted(_("Only the caseworker or a supervisor of this case can transfer it."))
-    with transaction.atomic():
+    with conflicts_as_errors(), transaction.atomic():
+        case_lock(transfer.case_id)  # the one lock order: flow locks, case, then the transfer
         transfer = _locked_pending(transfer)
         transfer.status = TransferStatus.CANCELLED
         transfer.decided_by, transfer.decided_at = actor, timezone.now()

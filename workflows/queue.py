@@ -8,7 +8,7 @@ A flow's process class provides `work_subject()`, returning an object with `offi
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -80,6 +80,30 @@ def conflicts_as_errors():
         ) from exc
     except ConcurrentTransition as exc:
         raise Conflict(_("The case changed while you were working; reload and try again.")) from exc
+    except DatabaseError as exc:
+        if not is_lost_race(exc):
+            raise
+        raise Conflict(
+            _(
+                "Someone else changed this case at the same moment, so nothing was saved."
+                " Your input is still here: submit it again."
+            )
+        ) from exc
+
+
+# PostgreSQL's codes for a transaction that lost a race: deadlock detected, serialization
+# failure, lock not available (lock_timeout).
+LOST_RACE_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    """Whether a database error is a lost race (retrying later may work), not a bug."""
+    for error in (exc, exc.__cause__, exc.__context__):
+        if getattr(error, "sqlstate", None) in LOST_RACE_SQLSTATES:
+            return True
+        if getattr(error, "pgcode", None) in LOST_RACE_SQLSTATES:
+            return True
+    return False
 
 
 def _locked(task: Task):

@@ -44,6 +44,9 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: turns a view's lost race (409) or lost database (503) into a page that
+    # offers to send the same input again.
+    "workflows.middleware.DatabaseTroubleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

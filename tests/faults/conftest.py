@@ -1,0 +1,98 @@
+"""The fault suite: what many people at once, a killed worker, a missing broker and cut
+database connections do to a running system. Each test prints what it did and found."""
+
+import http.cookiejar
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+PASSWORD = "pass-Word-123"  # tests.factories.make_user
+
+
+class HttpUser:
+    """One person's browser session over real HTTP (cookies, CSRF), no redirects followed."""
+
+    def __init__(self, base_url: str, username: str):
+        self.base_url = base_url
+        self.username = username
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
+        )
+        self.login()
+
+    def _csrf(self) -> str:
+        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+
+    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = None
+        headers = {"Referer": self.base_url + path}
+        if method == "POST":
+            fields = {"csrfmiddlewaretoken": self._csrf(), **(data or {})}
+            body = urllib.parse.urlencode(fields, doseq=True).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        req = urllib.request.Request(
+            self.base_url + path, data=body, method=method, headers=headers
+        )
+        try:
+            with self.opener.open(req, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, data=None):
+        return self.request("POST", path, data)
+
+    def login(self):
+        status, _body = self.get("/accounts/login/")
+        assert status == 200
+        status, body = self.post(
+            "/accounts/login/", {"username": self.username, "password": PASSWORD}
+        )
+        assert status == 302, f"{self.username} could not sign in: {status} {body[:300]}"
+
+
+def race(calls):
+    """Run the calls in threads released together; return their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - reported as the result
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return results
+
+
+def message_of(body: str) -> str:
+    """The error message a page shows (the messages list), for the report."""
+    found = re.search(r'class="msg msg-error">([^<]+)<', body)
+    return found.group(1).strip() if found else ""
+
+
+@pytest.fixture
+def people(live_server):
+    def sign_in(*usernames):
+        return [HttpUser(live_server.url, name) for name in usernames]
+
+    return sign_in
