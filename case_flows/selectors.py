@@ -215,16 +215,38 @@ def _case_tasks_any_status() -> QuerySet[Task]:
     return Task.objects.filter(flow_task_type="HUMAN", process__flow_class=CaseFlow)
 
 
+# A returned piece of work comes back along the flow's edges: approval task -> If node ->
+# "return" Function node -> the revision task (assess, plan, or follow_up for a closure).
+_REVISION_TASK = "task__leading__leading__leading"
+
+
+def returns_for_tasks(task_ids) -> dict[int, Approval]:
+    """{task id: the decision that returned the work to it}, for tasks that are revisions of
+    returned work; one query whatever the number of tasks."""
+    task_ids = list(task_ids)
+    if not task_ids:
+        return {}
+    approvals = (
+        Approval.objects.filter(
+            status=ApprovalStatus.RETURNED, **{f"{_REVISION_TASK}__in": task_ids}
+        )
+        .annotate(revision_task_id=F(_REVISION_TASK))
+        .select_related("decided_by")
+    )
+    return {approval.revision_task_id: approval for approval in approvals}
+
+
 def return_for_revision_of(task: Task) -> Approval | None:
     """The decision that sent this task back, if it was returned, for the task page."""
-    previous = task.previous.order_by("-pk").first()
-    if previous is None:
-        return None
-    return (
-        Approval.objects.filter(task=previous, status=ApprovalStatus.RETURNED)
-        .select_related("decided_by")
-        .first()
-    )
+    return returns_for_tasks([task.pk]).get(task.pk)
+
+
+def attach_returns(tasks) -> None:
+    """Mark each task on a page that came back for revision (`task.returned`), one query."""
+    tasks = list(tasks)
+    returns = returns_for_tasks(t.pk for t in tasks)
+    for task in tasks:
+        task.returned = returns.get(task.pk)
 
 
 def case_search(user: User, query: str) -> QuerySet[Case]:
@@ -341,6 +363,14 @@ def attach_cases(approvals) -> None:
 
 def _latest(model, case: Case):
     return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
+
+
+def latest_assessment(case: Case) -> Assessment | None:
+    return _latest(Assessment, case)
+
+
+def latest_closure(case: Case) -> Closure | None:
+    return _latest(Closure, case)
 
 
 def latest_plan(case: Case) -> CasePlan | None:
