@@ -179,6 +179,30 @@ def attach_deadlines(tasks) -> None:
         )
 
 
+def task_deadlines(task: Task) -> list[SlaClock]:
+    """The task's running or paused deadlines (to do it; to claim it while unclaimed),
+    soonest first, for the task page."""
+    clocks = list(
+        SlaClock.objects.filter(task=task, status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED])
+        .select_related("policy", "office")
+        .order_by("due_at", "pk")
+    )
+    now = timezone.now()
+    for clock in clocks:
+        clock.overdue = clock.breached or clock.due_at < now
+    return clocks
+
+
+def next_task_on_case(user: User, case: Case) -> Task | None:
+    """The user's next open task on this case (after they complete one), if any."""
+    return (
+        _case_tasks()
+        .filter(process__caseprocess__case=case, owner=user)
+        .order_by("created", "pk")
+        .first()
+    )
+
+
 # A national queue holds tens of thousands of tasks: past this the tab says "1000+".
 QUEUE_COUNT_CAP = 1000
 

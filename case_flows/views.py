@@ -317,6 +317,7 @@ def _render_task(request, task, forms=None, status=200):
     context = {
         "task": task,
         "case": case,
+        "deadlines": selectors.task_deadlines(task) if state != "done" else [],
         "returned": selectors.return_for_revision_of(task) if state != "done" else None,
         "node": node,
         "state": state,
@@ -353,8 +354,22 @@ def task_page(request, task_id: int):
         )
     if message is None:
         return _render_task(request, task, forms)
-    messages.success(request, message)
-    return redirect("inbox")
+    return _after_completing(request, case, message)
+
+
+def _after_completing(request, case, message: str):
+    """Offer the next task on the same case when it is the user's (intake, then the
+    assessment; a follow-up, then the next one); else back to the inbox."""
+    following = selectors.next_task_on_case(request.user, case)
+    if following is None:
+        messages.success(request, message)
+        return redirect("inbox")
+    messages.success(
+        request,
+        _("%(done)s Next task on this case: %(task)s.")
+        % {"done": message, "task": following.flow_task.task_title},
+    )
+    return redirect("task", task_id=following.pk)
 
 
 @require_POST
