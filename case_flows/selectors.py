@@ -17,6 +17,7 @@ from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockStatus
 
+from . import timeline
 from .flows import CaseFlow
 from .models import (
     Assessment,
@@ -330,18 +331,23 @@ def case_history_for_user(user: User, case_id: int):
 
 
 def case_history_until(case: Case, until, limit: int = 100) -> list[CaseEvent]:
-    return list(
-        CaseEvent.objects.filter(case=case, created_at__lte=until)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")[:limit]
+    return timeline.describe(
+        list(
+            CaseEvent.objects.filter(case=case, created_at__lte=until)
+            .select_related("actor")
+            .order_by("-created_at", "-pk")[:limit]
+        )
     )
 
 
 def case_timeline(case: Case, limit: int = 100) -> list[CaseEvent]:
-    return list(
-        CaseEvent.objects.filter(case=case)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")[:limit]
+    """The newest events, each with its words (`what`, `detail`) in the reader's language."""
+    return timeline.describe(
+        list(
+            CaseEvent.objects.filter(case=case)
+            .select_related("actor")
+            .order_by("-created_at", "-pk")[:limit]
+        )
     )
 
 
