@@ -144,7 +144,7 @@ def _sla(event: CaseEvent, clocks: dict, users: dict) -> tuple[str, str]:
     elif step == "breach":
         text = _("“%(deadline)s” for %(subject)s was missed (due %(due)s); %(who)s told.")
     else:
-        text = _("Escalated to %(who)s: “%(deadline)s” for %(subject)s was due %(due)s.")
+        text = _("Escalated to %(who)s: “%(deadline)s” for %(subject)s is overdue (due %(due)s).")
     title = SLA_TITLES.get(step) or _("Deadline escalated")
     return str(title), text % values
 

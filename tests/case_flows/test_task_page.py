@@ -59,6 +59,12 @@ def test_an_unclaimed_task_shows_its_claim_deadline(new_case, supervisor):
     assert "<dt>To be claimed by</dt>" in html and "<dt>Due</dt>" in html
 
 
+def test_a_task_without_a_deadline_says_so(new_case, supervisor, caseworker):
+    allocate(new_case, supervisor, caseworker)
+    html = client_for(caseworker).get(reverse("task", args=[open_task(new_case, "intake").pk]))
+    assert "No deadline applies to this task." in html.content.decode()
+
+
 def test_completing_a_task_offers_the_next_one_on_the_case(new_case, supervisor, caseworker):
     allocate(new_case, supervisor, caseworker)
     client = client_for(caseworker)
