@@ -17,6 +17,7 @@ from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockStatus
 
+from . import timeline
 from .flows import CaseFlow
 from .models import (
     Assessment,
@@ -190,6 +191,30 @@ def attach_deadlines(tasks) -> None:
         )
 
 
+def task_deadlines(task: Task) -> list[SlaClock]:
+    """The task's running or paused deadlines (to do it; to claim it while unclaimed),
+    soonest first, for the task page."""
+    clocks = list(
+        SlaClock.objects.filter(task=task, status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED])
+        .select_related("policy", "office")
+        .order_by("due_at", "pk")
+    )
+    now = timezone.now()
+    for clock in clocks:
+        clock.overdue = clock.breached or clock.due_at < now
+    return clocks
+
+
+def next_task_on_case(user: User, case: Case) -> Task | None:
+    """The user's next open task on this case (after they complete one), if any."""
+    return (
+        _case_tasks()
+        .filter(process__caseprocess__case=case, owner=user)
+        .order_by("created", "pk")
+        .first()
+    )
+
+
 # A national queue holds tens of thousands of tasks: past this the tab says "1000+".
 QUEUE_COUNT_CAP = 1000
 
@@ -226,16 +251,38 @@ def _case_tasks_any_status() -> QuerySet[Task]:
     return Task.objects.filter(flow_task_type="HUMAN", process__flow_class=CaseFlow)
 
 
+# A returned piece of work comes back along the flow's edges: approval task -> If node ->
+# "return" Function node -> the revision task (assess, plan, or follow_up for a closure).
+_REVISION_TASK = "task__leading__leading__leading"
+
+
+def returns_for_tasks(task_ids) -> dict[int, Approval]:
+    """{task id: the decision that returned the work to it}, for tasks that are revisions of
+    returned work; one query whatever the number of tasks."""
+    task_ids = list(task_ids)
+    if not task_ids:
+        return {}
+    approvals = (
+        Approval.objects.filter(
+            status=ApprovalStatus.RETURNED, **{f"{_REVISION_TASK}__in": task_ids}
+        )
+        .annotate(revision_task_id=F(_REVISION_TASK))
+        .select_related("decided_by")
+    )
+    return {approval.revision_task_id: approval for approval in approvals}
+
+
 def return_for_revision_of(task: Task) -> Approval | None:
     """The decision that sent this task back, if it was returned, for the task page."""
-    previous = task.previous.order_by("-pk").first()
-    if previous is None:
-        return None
-    return (
-        Approval.objects.filter(task=previous, status=ApprovalStatus.RETURNED)
-        .select_related("decided_by")
-        .first()
-    )
+    return returns_for_tasks([task.pk]).get(task.pk)
+
+
+def attach_returns(tasks) -> None:
+    """Mark each task on a page that came back for revision (`task.returned`), one query."""
+    tasks = list(tasks)
+    returns = returns_for_tasks(t.pk for t in tasks)
+    for task in tasks:
+        task.returned = returns.get(task.pk)
 
 
 def case_search(user: User, query: str) -> QuerySet[Case]:
@@ -309,18 +356,23 @@ def case_history_for_user(user: User, case_id: int):
 
 
 def case_history_until(case: Case, until, limit: int = 100) -> list[CaseEvent]:
-    return list(
-        CaseEvent.objects.filter(case=case, created_at__lte=until)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")[:limit]
+    return timeline.describe(
+        list(
+            CaseEvent.objects.filter(case=case, created_at__lte=until)
+            .select_related("actor")
+            .order_by("-created_at", "-pk")[:limit]
+        )
     )
 
 
 def case_timeline(case: Case, limit: int = 100) -> list[CaseEvent]:
-    return list(
-        CaseEvent.objects.filter(case=case)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")[:limit]
+    """The newest events, each with its words (`what`, `detail`) in the reader's language."""
+    return timeline.describe(
+        list(
+            CaseEvent.objects.filter(case=case)
+            .select_related("actor")
+            .order_by("-created_at", "-pk")[:limit]
+        )
     )
 
 
@@ -366,6 +418,14 @@ def attach_cases(approvals) -> None:
 
 def _latest(model, case: Case):
     return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
+
+
+def latest_assessment(case: Case) -> Assessment | None:
+    return _latest(Assessment, case)
+
+
+def latest_closure(case: Case) -> Closure | None:
+    return _latest(Closure, case)
 
 
 def latest_plan(case: Case) -> CasePlan | None:

@@ -16,6 +16,7 @@ from accounts.scope import can_see
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.queue import conflicts_as_errors, task_complete
 
+from . import timeline
 from .flows import CaseFlow
 from .models import (
     NEED_DOMAINS,
@@ -309,6 +310,7 @@ def intake_complete(
         intake.completed_at = timezone.now()
         intake.completed_by = actor
         intake.save()
+        timeline.intake_completed(activation.process.case, actor=actor, intake=intake)
 
     task_complete(task=task, actor=actor, work=save_intake)
     return Case.objects.get(pk=task.process.coerced.case_id)
@@ -435,6 +437,7 @@ def plan_request_reassessment(*, task: Task, actor: User, reason: str) -> Case:
             comment=reason.strip(),
             from_stage=activation.process.case.stage,
             to_stage=activation.process.case.stage,
+            data={"reassessment_requested": True},
         )
 
     task_complete(task=task, actor=actor, work=choose)
@@ -479,6 +482,7 @@ def referrals_arrange(
             if plan is not None and not plan.no_referral_needed:
                 plan.no_referral_needed = True
                 plan.save(update_fields=["no_referral_needed"])
+        timeline.referrals_arranged(case, actor=actor, count=len(created))
 
     task_complete(task=task, actor=actor, work=save_referrals)
     return created
@@ -516,6 +520,9 @@ def follow_up_record(
         )
         activation.process.next_step = next_step
         activation.process.save(update_fields=["next_step"])
+        timeline.follow_up_recorded(
+            case, actor=actor, follow_up=created["record"], next_step=next_step
+        )
 
     task_complete(task=task, actor=actor, work=save_follow_up)
     return created["record"]

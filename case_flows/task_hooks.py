@@ -45,9 +45,11 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
     if previous is not None and previous.owner_id == task.owner_id:
         return  # the caseworker's own next step: no need to tell them
     returned = (
-        Approval.objects.filter(task=previous, status=ApprovalStatus.RETURNED).exists()
+        Approval.objects.filter(task=previous, status=ApprovalStatus.RETURNED)
+        .select_related("decided_by")
+        .first()
         if previous is not None
-        else False
+        else None
     )
     notify(
         recipient=task.owner,
@@ -56,6 +58,8 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
         case_reference=case.reference,
         link=reverse("task", args=[task.pk]),
         params={"task": str(task.flow_task.task_title)},
+        # the text says who returned it ("... returned to you for revision by <name>")
+        actor=returned.decided_by if returned else None,
     )
 
 
@@ -82,13 +86,21 @@ def approval_decided(case: Case, approval: Approval) -> None:
         return
     if approval.auto_approved or approval.decided_by_id == approval.requested_by_id:
         return
+    if approval.status == ApprovalStatus.RETURNED and approval.requested_by_id == case.owner_id:
+        # The revision task goes to them and its own notice (task_returned) names who
+        # returned it and links to the task: one message, not two.
+        return
     notify(
         recipient=approval.requested_by,
         event=Event.APPROVAL_DECIDED,
         dedupe_key=f"approval:{approval.pk}:decided",
         case_reference=case.reference,
         link=reverse("case_detail", args=[case.pk]),
-        params={"decision": approval.status, "kind": approval.kind},
+        params={
+            "decision": approval.status,
+            "kind": approval.kind,
+            "task": str(approval.get_kind_display()),
+        },
         actor=approval.decided_by,
     )
 

@@ -97,6 +97,7 @@ def inbox(request):
         request.GET.get("page")
     )
     selectors.attach_deadlines(page.object_list)
+    selectors.attach_returns(page.object_list)
     for task in page.object_list:
         task.case = _case_of(task)
     return render(
@@ -135,6 +136,19 @@ def _task_or_404(user, task_id: int):
     return task
 
 
+def _assessment_initial(case) -> dict:
+    """A returned (or repeated) assessment starts from the episode's last one."""
+    initial = {"risk_decided": case.risk}
+    assessment = selectors.latest_assessment(case)
+    if assessment is not None:
+        initial.update(
+            {f"need_{code}": level for code, level in assessment.needs.items()},
+            strengths=assessment.strengths,
+            needs_notes=assessment.needs_notes,
+        )
+    return initial
+
+
 def _task_forms(node: str, case, data=None, action: str = "") -> dict:
     """The forms a task page shows, bound to `data` for the part the user submitted."""
     if node == "allocate":
@@ -153,7 +167,7 @@ def _task_forms(node: str, case, data=None, action: str = "") -> dict:
         }
         return {"form": IntakeForm(data, initial=initial)}
     if node == "assess":
-        return {"form": AssessmentForm(data, initial={"risk_decided": case.risk})}
+        return {"form": AssessmentForm(data, initial=_assessment_initial(case))}
     if node == "plan":
         plan = selectors.latest_plan(case)
         initial, action_initial = {}, []
@@ -185,7 +199,9 @@ def _task_forms(node: str, case, data=None, action: str = "") -> dict:
         goals = plan.goals.all() if plan is not None else []
         return {"form": FollowUpForm(data, goals=goals, initial={"date": timezone.localdate()})}
     if node == "prepare_closure":
-        return {"form": ClosureForm(data)}
+        closure = selectors.latest_closure(case)  # a returned closure comes back as it was
+        initial = {"reason": closure.reason, "summary": closure.summary} if closure else {}
+        return {"form": ClosureForm(data, initial=initial)}
     if node == "review_overdue":
         return {"form": OverdueReviewForm(data)}
     if node == "review_case":
@@ -301,6 +317,7 @@ def _render_task(request, task, forms=None, status=200):
     context = {
         "task": task,
         "case": case,
+        "deadlines": selectors.task_deadlines(task) if state != "done" else [],
         "returned": selectors.return_for_revision_of(task) if state != "done" else None,
         "node": node,
         "state": state,
@@ -337,8 +354,22 @@ def task_page(request, task_id: int):
         )
     if message is None:
         return _render_task(request, task, forms)
-    messages.success(request, message)
-    return redirect("inbox")
+    return _after_completing(request, case, message)
+
+
+def _after_completing(request, case, message: str):
+    """Offer the next task on the same case when it is the user's (intake, then the
+    assessment; a follow-up, then the next one); else back to the inbox."""
+    following = selectors.next_task_on_case(request.user, case)
+    if following is None:
+        messages.success(request, message)
+        return redirect("inbox")
+    messages.success(
+        request,
+        _("%(done)s Next task on this case: %(task)s.")
+        % {"done": message, "task": following.flow_task.task_title},
+    )
+    return redirect("task", task_id=following.pk)
 
 
 @require_POST

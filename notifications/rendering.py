@@ -13,13 +13,13 @@ from .models import Event, Notification
 IN_APP_TEXT = {
     Event.TASK_ASSIGNED: gettext_lazy("Task “%(task)s” on %(reference)s was assigned to you."),
     Event.TASK_RETURNED: gettext_lazy(
-        "Task “%(task)s” on %(reference)s was returned to you for revision."
+        "Task “%(task)s” on %(reference)s was returned to you for revision by %(who)s."
     ),
     Event.APPROVAL_REQUESTED: gettext_lazy(
         "Your approval is requested: “%(task)s” on %(reference)s."
     ),
     Event.APPROVAL_DECIDED: gettext_lazy(
-        "Your request “%(task)s” on %(reference)s was decided: %(decision)s."
+        "Your request “%(task)s” on %(reference)s was decided by %(who)s: %(decision)s."
     ),
     Event.SLA_WARNING: gettext_lazy("“%(task)s” on %(reference)s is due %(due)s."),
     Event.SLA_BREACH: gettext_lazy("“%(task)s” on %(reference)s is overdue: it was due %(due)s."),
@@ -85,6 +85,7 @@ def in_app_text(notification: Notification) -> str:
         "task": params.get("task") or _("a task"),
         "decision": DECISIONS.get(decision, decision) or "—",
         "due": _format_due(params.get("due")),
+        "who": str(notification.actor) if notification.actor_id else "—",
     }
     return str(template) % values
 

@@ -97,6 +97,12 @@ def assert_redirects_to_inbox(response):
     assert response["Location"] == reverse("inbox")
 
 
+def assert_redirects_to_next(response, case, node):
+    """Completing a task whose follower on the same case is the user's own opens that one."""
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response["Location"] == task_url(case, node)
+
+
 def test_whole_pipeline_through_the_pages(office, team, caseworker, supervisor):
     cw, sup = client_for(caseworker), client_for(supervisor)
 
@@ -134,7 +140,7 @@ def test_whole_pipeline_through_the_pages(office, team, caseworker, supervisor):
             "consent_to_share": "yes",
         },
     )
-    assert_redirects_to_inbox(response)
+    assert_redirects_to_next(response, case, "assess")
     case.refresh_from_db()
     assert case.stage == Stage.ASSESSMENT
     assert case.intake.source == "school" and case.intake.consent_to_share is True
@@ -170,7 +176,8 @@ def test_whole_pipeline_through_the_pages(office, team, caseworker, supervisor):
     assert case.stage == Stage.REFERRAL
 
     # Referrals.
-    assert_redirects_to_inbox(cw.post(task_url(case, "arrange_referrals"), referral_data()))
+    response = cw.post(task_url(case, "arrange_referrals"), referral_data())
+    assert_redirects_to_next(response, case, "follow_up")
     referral = Referral.objects.get(case=case)
     assert referral.provider_name == "Bekwai JHS" and referral.consent_recorded
     case.refresh_from_db()
@@ -179,7 +186,7 @@ def test_whole_pipeline_through_the_pages(office, team, caseworker, supervisor):
     # Two follow-ups: continue, then close with progress on the goals.
     today = timezone.localdate().isoformat()
     follow_up = {"date": today, "mode": "visit", "notes": "Attending", "next_step": "continue"}
-    assert_redirects_to_inbox(cw.post(task_url(case, "follow_up"), follow_up))
+    assert_redirects_to_next(cw.post(task_url(case, "follow_up"), follow_up), case, "follow_up")
     page = cw.get(task_url(case, "follow_up")).content.decode()
     assert "Back in school" in page  # the plan's goals, one select each
     goal = plan.goals.get(description="Back in school")
@@ -190,7 +197,8 @@ def test_whole_pipeline_through_the_pages(office, team, caseworker, supervisor):
         "next_step": "close",
         f"goal_{goal.pk}": "achieved",
     }
-    assert_redirects_to_inbox(cw.post(task_url(case, "follow_up"), follow_up))
+    response = cw.post(task_url(case, "follow_up"), follow_up)
+    assert_redirects_to_next(response, case, "prepare_closure")
     latest = FollowUp.objects.filter(case=case).order_by("-pk").first()
     assert latest.progress == {str(goal.pk): "achieved"}
 
@@ -280,7 +288,8 @@ def test_referrals_need_one_or_none_needed(new_case, supervisor, caseworker):
     new_case.refresh_from_db()
     assert new_case.stage == Stage.REFERRAL
     empty["none_needed"] = "on"
-    assert_redirects_to_inbox(cw.post(task_url(new_case, "arrange_referrals"), empty))
+    response = cw.post(task_url(new_case, "arrange_referrals"), empty)
+    assert_redirects_to_next(response, new_case, "follow_up")
     new_case.refresh_from_db()
     assert new_case.stage == Stage.FOLLOW_UP
 
@@ -298,7 +307,8 @@ def test_plan_can_request_reassessment(new_case, supervisor, caseworker):
     assert response.status_code == 200
     new_case.refresh_from_db()
     assert new_case.stage == Stage.PLANNING
-    assert_redirects_to_inbox(cw.post(url, {"action": "reassess", "reason": "New facts"}))
+    response = cw.post(url, {"action": "reassess", "reason": "New facts"})
+    assert_redirects_to_next(response, new_case, "assess")
     new_case.refresh_from_db()
     assert new_case.stage == Stage.ASSESSMENT
 

@@ -1,8 +1,11 @@
 """Template helpers for SLA clocks: {% load sla %} {{ clock|sla_due }}."""
 
 from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from workflows.sla.selectors import format_due
+from workflows.sla.units import LadderRole
 
 register = template.Library()
 
@@ -11,3 +14,16 @@ register = template.Library()
 def sla_due(clock) -> str:
     """ "due in 3 working days" / "overdue by 2 hours", in the policy's own unit."""
     return format_due(clock)
+
+
+@register.filter
+def sla_escalation_text(escalation) -> str:
+    """One step of a clock's ladder in words: never its raw key ("breach")."""
+    when = formats.date_format(escalation.created_at, "DATETIME_FORMAT")
+    labels = dict(LadderRole.choices)
+    roles = ", ".join(str(labels.get(role, role)).lower() for role in escalation.roles) or "—"
+    if not escalation.breach:
+        return _("Warning sent on %(when)s to: %(roles)s") % {"when": when, "roles": roles}
+    if escalation.key == "breach":
+        return _("Missed on %(when)s; told: %(roles)s") % {"when": when, "roles": roles}
+    return _("Escalated on %(when)s to: %(roles)s") % {"when": when, "roles": roles}
