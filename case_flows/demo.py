@@ -156,7 +156,12 @@ TEXTS = {
         "closing_note": "Goals met; family stable.",
         "closure_summary": "Goals of the plan were met.",
         "services": ["Health", "Education", "Legal aid", "Shelter"],
-        "providers": ["District Hospital", "Legal Aid Office", "Municipal school", "Women's shelter"],
+        "providers": [
+            "District Hospital",
+            "Legal Aid Office",
+            "Municipal school",
+            "Women's shelter",
+        ],
         "places": ["Bekwai", "Anwiankwanta", "Esaase", "Kokofu"],
     },
     "pl": {
@@ -171,8 +176,7 @@ TEXTS = {
             "czynnościami.",
             "disability": "Młoda osoba z niepełnosprawnością potrzebuje wsparcia w dostępie "
             "do usług.",
-            "poverty": "Rodzina bez dochodu po utracie pracy; potrzeby dzieci nie są "
-            "zaspokojone.",
+            "poverty": "Rodzina bez dochodu po utracie pracy; potrzeby dzieci nie są zaspokojone.",
         },
         "strengths": [
             "Wsparcie dalszej rodziny",
