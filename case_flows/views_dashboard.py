@@ -245,7 +245,7 @@ def _charts(figures: dict) -> dict:
             _("Deadlines met on time, by month"),
             [
                 {
-                    "label": r["month"],
+                    "label": _month_text(r["month"]),
                     "value": r["percent"] or 0,
                     "text": r["text"],
                     "url": r["url"],
@@ -312,6 +312,7 @@ def dashboard_page(request):
             "approval_median": duration_text(figures["approvals"]["median_wait"]),
             "sla_total": _percent_text(figures["sla"]["total"]),
             "sla_percent": percent_text(figures["sla"]["total"]["percent"]),
+            "filter_summary": filter_description(form, filters, "sla"),
         },
     )
 
