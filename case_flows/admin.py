@@ -13,8 +13,9 @@ from .schedules import follow_up_schedule_update
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "name_pl", "is_active", "order"]
+    list_display = ["code", "name", "name_pl", "jurisdiction", "is_active", "order"]
     list_editable = ["is_active", "order"]
+    list_filter = ["jurisdiction", "is_active"]
     search_fields = ["code", "name", "name_pl"]
 
 

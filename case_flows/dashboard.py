@@ -109,6 +109,8 @@ AGE_KEYS = [key for key, *_rest in AGE_BUCKETS]
 STAGE_LABELS = dict(Stage.choices)
 # The stages a case can spend time in before leaving them (closed is left only by reopening).
 TIMED_STAGES = [s for s in OPEN_STAGES]
+# Figures of overdue work: their lists say how late each case is and sort by it.
+LATE_FIGURES = ("overdue_cases", "overdue_tasks")
 FIGURES = (
     "open",
     "open_stage",
@@ -884,16 +886,10 @@ def figure_condition(
     if figure == "overdue_cases":
         return ~Q(stage=Stage.CLOSED) & Q(is_overdue=True)
     if figure == "overdue_tasks":
-        clocks = _overdue_task_clocks(user, filters).filter(subject_id=OuterRef("pk"))
         condition = Q()
         if params.get("stage"):
             condition &= Q(stage=_choice(params["stage"], OPEN_STAGES, bad_stage))
-        owner = params.get("owner")
-        if owner == "none":
-            clocks = clocks.filter(task__owner__isnull=True)
-        elif owner:
-            clocks = clocks.filter(task__owner_id=_int(owner, _("Unknown caseworker.")))
-        return condition & Exists(clocks)
+        return condition & Exists(_late_clocks(user, filters, figure, params))
     if figure == "caseload":
         return ~Q(stage=Stage.CLOSED) & Q(
             owner_id=_int(params.get("owner"), _("Unknown caseworker."))
@@ -923,6 +919,27 @@ def figure_condition(
     raise FigureError(_("Unknown figure."))
 
 
+def _late_clocks(
+    user: User, filters: DashboardFilters, figure: str, params: dict
+) -> QuerySet[SlaClock]:
+    """The breached deadlines that put a case (OuterRef "pk") in an overdue figure."""
+    if figure == "overdue_tasks":
+        clocks = _overdue_task_clocks(user, filters).filter(subject_id=OuterRef("pk"))
+        owner = params.get("owner")
+        if owner == "none":
+            clocks = clocks.filter(task__owner__isnull=True)
+        elif owner:
+            clocks = clocks.filter(task__owner_id=_int(owner, _("Unknown caseworker.")))
+        return clocks
+    # overdue_cases: the same rule as Case.is_overdue (task_hooks.refresh_overdue)
+    return SlaClock.objects.filter(
+        case_clocks_q(),
+        subject_id=OuterRef("pk"),
+        status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED],
+        breached=True,
+    )
+
+
 def _int(value, message) -> int:
     try:
         return int(value)
@@ -945,14 +962,23 @@ def _next_month(start: datetime) -> datetime:
 def figure_cases(
     user: User, filters: DashboardFilters | dict | None, figure: str, params: dict
 ) -> QuerySet[Case]:
-    """The cases behind one figure, within the user's scope and filters, oldest first.
+    """The cases behind one figure, within the user's scope and filters, oldest first
+    (the overdue figures: most late first, with `overdue_since`, the breached due time).
 
     Raises FigureError for an unknown figure or value. The page and both exports use
     this same queryset, so they list the same rows in the same order.
     """
     filters = DashboardFilters.coerce(filters)
     condition = figure_condition(user, filters, figure, params, timezone.now())
-    return scoped_cases(user, filters).filter(condition).order_by("opened_at", "pk")
+    cases = scoped_cases(user, filters).filter(condition)
+    if figure in LATE_FIGURES:
+        # How late each case is: its earliest breached deadline behind the figure, one
+        # correlated subquery (index sla_clock_subject), most late first.
+        earliest = _late_clocks(user, filters, figure, params).order_by("due_at").values("due_at")
+        return cases.annotate(overdue_since=Subquery(earliest[:1])).order_by(
+            F("overdue_since").asc(nulls_last=True), "opened_at", "pk"
+        )
+    return cases.order_by("opened_at", "pk")
 
 
 EXPORT_FIELDS = (

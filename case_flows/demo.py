@@ -131,14 +131,80 @@ STAGE_WEIGHTS = [
     ("closed", 14),
 ]
 STEPS = [s for s, _w in STAGE_WEIGHTS]
-CONCERNS = {
-    "child_protection": "Child out of school and often left alone; neighbours worried.",
-    "gbv": "Woman reports repeated violence by her partner and needs safe shelter.",
-    "domestic_violence": "Procedura Niebieskiej Karty wszczęta przez policję po interwencji.",
-    "older_people": "Older person living alone, unable to manage daily tasks.",
-    "disability": "Young adult with a disability needs support to access services.",
-    "poverty": "Household without income after job loss; children's needs unmet.",
+# What the demo's caseworkers and supervisors write, in each office's language.
+TEXTS = {
+    "en": {
+        "concerns": {
+            "child_protection": "Child out of school and often left alone; neighbours worried.",
+            "gbv": "Woman reports repeated violence by her partner and needs safe shelter.",
+            "domestic_violence": "Blue Card procedure opened by the police after a call-out.",
+            "older_people": "Older person living alone, unable to manage daily tasks.",
+            "disability": "Young adult with a disability needs support to access services.",
+            "poverty": "Household without income after job loss; children's needs unmet.",
+        },
+        "strengths": [
+            "Supportive extended family",
+            "Engaged with the school",
+            "Church community helps",
+            "Motivated to change",
+        ],
+        "strengths_revised": "Supportive extended family; school engaged",
+        "return_comment": "Please add the school's and the family's views.",
+        "goals": ["Safe and stable at home", "Access to the services needed"],
+        "action": "Home visit with the family",
+        "follow_up_note": "Family engaging with the plan.",
+        "closing_note": "Goals met; family stable.",
+        "closure_summary": "Goals of the plan were met.",
+        "services": ["Health", "Education", "Legal aid", "Shelter"],
+        "providers": [
+            "District Hospital",
+            "Legal Aid Office",
+            "Municipal school",
+            "Women's shelter",
+        ],
+        "places": ["Bekwai", "Anwiankwanta", "Esaase", "Kokofu"],
+    },
+    "pl": {
+        "concerns": {
+            "child_protection": "Dziecko nie chodzi do szkoły i często zostaje samo w domu; "
+            "sąsiedzi są zaniepokojeni.",
+            "gbv": "Kobieta zgłasza powtarzającą się przemoc ze strony partnera i potrzebuje "
+            "bezpiecznego schronienia.",
+            "domestic_violence": "Procedura Niebieskiej Karty wszczęta przez policję po "
+            "interwencji.",
+            "older_people": "Osoba starsza mieszka sama i nie radzi sobie z codziennymi "
+            "czynnościami.",
+            "disability": "Młoda osoba z niepełnosprawnością potrzebuje wsparcia w dostępie "
+            "do usług.",
+            "poverty": "Rodzina bez dochodu po utracie pracy; potrzeby dzieci nie są zaspokojone.",
+        },
+        "strengths": [
+            "Wsparcie dalszej rodziny",
+            "Dobra współpraca ze szkołą",
+            "Pomoc ze strony parafii",
+            "Motywacja do zmiany",
+        ],
+        "strengths_revised": "Wsparcie dalszej rodziny; szkoła zaangażowana",
+        "return_comment": "Proszę uzupełnić ocenę o opinię szkoły i rodziny.",
+        "goals": ["Bezpieczna i stabilna sytuacja w domu", "Dostęp do potrzebnych usług"],
+        "action": "Wizyta w miejscu zamieszkania rodziny",
+        "follow_up_note": "Rodzina współpracuje przy realizacji planu.",
+        "closing_note": "Cele osiągnięte; sytuacja rodziny jest stabilna.",
+        "closure_summary": "Cele planu pomocy zostały osiągnięte.",
+        "services": ["Opieka zdrowotna", "Edukacja", "Pomoc prawna", "Schronienie"],
+        "providers": [
+            "Szpital Powiatowy",
+            "Nieodpłatna pomoc prawna",
+            "Szkoła Podstawowa nr 1",
+            "Ośrodek Interwencji Kryzysowej",
+        ],
+        "places": ["Sochaczew", "Boryszew", "Chodaków", "Żelazowa Wola"],
+    },
 }
+
+
+def texts_for(office: Office) -> dict:
+    return TEXTS.get(office.default_language, TEXTS["en"])
 
 
 def _person(rng, office, category_code, actor):
@@ -171,7 +237,7 @@ def _person(rng, office, category_code, actor):
         date_of_birth=dob,
         date_of_birth_estimated=rng.random() < 0.2,
         phone=phone if rng.random() < 0.8 else "",
-        address=rng.choice(["Bekwai", "Sochaczew", "Anwiankwanta", "Boziewicze", "Esaase"]),
+        address=rng.choice(texts_for(office)["places"]),
         disability=category_code == "disability",
     )
 
@@ -182,8 +248,13 @@ def _task(case, node):
     return next(t for t in case_open_tasks(case) if t.flow_task.name == node)
 
 
-def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
-    """Advance `case` step by step until `target`, moving the clock a few days each step."""
+def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=(), texts=None):
+    """Advance `case` step by step until `target`, moving the clock a few days each step.
+
+    What people write is in the office's language (`texts`); referrals go to the office's
+    providers from the directory, mostly to those that answer in the app.
+    """
+    texts = texts or TEXTS["en"]
 
     def step():
         clock.append(
@@ -216,14 +287,7 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
                     d: rng.choice(["none", "low", "medium", "high"])
                     for d in ("safety", "health", "education", "shelter", "income", "psychosocial")
                 },
-                strengths=rng.choice(
-                    [
-                        "Supportive extended family",
-                        "Engaged with the school",
-                        "Church community helps",
-                        "Motivated to change",
-                    ]
-                ),
+                strengths=rng.choice(texts["strengths"]),
                 risk_decided=case.risk,
             )
     if order >= STEPS.index("planning"):
@@ -233,14 +297,14 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
                     approval=_task(case, "approve_assessment").approval,
                     actor=supervisor,
                     approve=False,
-                    comment="Please add the school's and the family's views.",
+                    comment=texts["return_comment"],
                 )
             with step():
                 services.assessment_submit(
                     task=_task(case, "assess"),
                     actor=caseworker,
                     needs={"safety": "medium"},
-                    strengths="Supportive extended family; school engaged",
+                    strengths=texts["strengths_revised"],
                     risk_decided=case.risk,
                 )
         with step():
@@ -255,10 +319,10 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
             services.plan_submit(
                 task=_task(case, "plan"),
                 actor=caseworker,
-                goals=["Safe and stable at home", "Access to the services needed"],
+                goals=list(texts["goals"]),
                 actions=[
                     {
-                        "description": "Home visit with the family",
+                        "description": texts["action"],
                         "responsible": str(caseworker),
                         "target_date": (clock[-1] + datetime.timedelta(days=30)).date(),
                     }
@@ -278,20 +342,7 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
             services.referrals_arrange(
                 task=_task(case, "arrange_referrals"),
                 actor=caseworker,
-                referrals=[
-                    {
-                        "service_type": rng.choice(["Health", "Education", "Legal aid", "Shelter"]),
-                        "provider_name": rng.choice(
-                            [
-                                "District Hospital",
-                                "Legal Aid Office",
-                                "Municipal school",
-                                "Women's shelter",
-                            ]
-                        ),
-                        "consent_recorded": True,
-                    }
-                ],
+                referrals=[_demo_referral(rng, providers, texts)],
             )
     if order >= STEPS.index("follow_up_more"):
         with step():
@@ -300,7 +351,7 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
                 actor=caseworker,
                 date=clock[-1].date(),
                 mode=rng.choice(["visit", "phone", "office"]),
-                notes="Family engaging with the plan.",
+                notes=texts["follow_up_note"],
                 next_step="continue",
             )
     if order >= STEPS.index("closing"):
@@ -310,7 +361,7 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
                 actor=caseworker,
                 date=clock[-1].date(),
                 mode="visit",
-                notes="Goals met; family stable.",
+                notes=texts["closing_note"],
                 next_step="close",
             )
         with step():
@@ -318,7 +369,7 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
                 task=_task(case, "prepare_closure"),
                 actor=caseworker,
                 reason="goals_met",
-                summary="Goals of the plan were met.",
+                summary=texts["closure_summary"],
             )
     if order >= STEPS.index("closed"):
         with step():
@@ -330,17 +381,24 @@ def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=()):
             )
 
 
-def _demo_referral(rng, providers) -> dict:
-    if providers:
+def _demo_referral(rng, providers, texts=None) -> dict:
+    """A referral to one of the office's providers: two in three to a provider that answers
+    in the app (so its staff, the `provider` and `dostawca` logins, have work waiting)."""
+    texts = texts or TEXTS["en"]
+    internal = [p for p in providers if p.is_internal]
+    if internal and rng.random() < 2 / 3:
+        provider = rng.choice(internal)
+    elif providers:
         provider = rng.choice(providers)
+    else:
         return {
-            "service_type": provider.services.splitlines()[0],
-            "provider": provider,
+            "service_type": rng.choice(texts["services"]),
+            "provider_name": rng.choice(texts["providers"]),
             "consent_recorded": True,
         }
     return {
-        "service_type": "Health",
-        "provider_name": "District Hospital",
+        "service_type": rng.choice(provider.service_list() or [provider.name]),
+        "provider": provider,
         "consent_recorded": True,
     }
 
@@ -389,7 +447,7 @@ def seed_office_cases(office: Office, target: int | None = None) -> int:
                 source=rng.choice(
                     ["walk_in", "hotline", "police", "school", "health", "community"]
                 ),
-                presenting_concerns=CONCERNS[code],
+                presenting_concerns=texts_for(office)["concerns"][code],
                 team=team,
             )
         with transaction.atomic():
@@ -401,6 +459,7 @@ def seed_office_cases(office: Office, target: int | None = None) -> int:
                 caseworker=caseworker,
                 clock=clock,
                 providers=providers,
+                texts=texts_for(office),
             )
         created += 1
     return created

@@ -152,7 +152,7 @@ class CaseRegisterForm(NoFutureDateOfBirth, forms.Form):
 
     def __init__(self, *args, office=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        self.fields["category"].queryset = Category.offered_to(office)
         self.fields["team"].queryset = (
             Team.objects.filter(office=office) if office else Team.objects.none()
         )
@@ -355,6 +355,11 @@ class ReferralForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, providers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if providers is not None:  # the providers serving the case's office
+            self.fields["provider"].queryset = providers
+
     def clean(self):
         data = super().clean()
         has_provider = bool(data.get("provider") or data.get("provider_name"))
@@ -546,11 +551,6 @@ class ReferralSendForm(ReferralForm):
         help_text=_("Only when sharing without consent is justified, e.g. the client's safety."),
     )
 
-    def __init__(self, *args, providers=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if providers is not None:
-            self.fields["provider"].queryset = providers
-
     def clean(self):
         data = super().clean()
         if not self.errors and not data.get("service_type"):
@@ -572,6 +572,18 @@ class ReferralAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("A reason is needed to decline or withdraw, an outcome to complete."),
     )
+
+    def __init__(self, *args, referral=None, withdraw=True, **kwargs):
+        """With a referral, only the answers its current status allows are offered (and
+        accepted); a provider's staff never withdraw (withdraw=False)."""
+        super().__init__(*args, **kwargs)
+        if referral is not None:
+            allowed = {t.name for t in referral.get_available_status_transitions()}
+            if not withdraw:
+                allowed.discard("withdraw")
+            self.fields["action"].choices = [
+                (value, label) for value, label in self.ACTIONS if value in allowed
+            ]
 
 
 class ProviderSearchForm(forms.Form):

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from viewflow.workflow.models import Process
 
-from accounts.models import Office, Team
+from accounts.models import Jurisdiction, Office, Team
+from workflows.sla.units import target_text
 
 
 class Stage(models.TextChoices):
@@ -45,6 +46,13 @@ class Category(models.Model):
     name_pl = models.CharField(_("name (Polish)"), max_length=120, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    jurisdiction = models.CharField(
+        _("country"),
+        max_length=2,
+        choices=Jurisdiction.choices,
+        blank=True,
+        help_text=_("Empty: offered in every country. Otherwise only to offices of that country."),
+    )
 
     class Meta:
         verbose_name = _("case category")
@@ -55,6 +63,16 @@ class Category(models.Model):
         if (get_language() or "").startswith("pl") and self.name_pl:
             return self.name_pl
         return self.name
+
+    @classmethod
+    def offered_to(cls, office: Office | None):
+        """Active categories an office offers: those of every country and of its own."""
+        categories = cls.objects.filter(is_active=True)
+        if office is None:
+            return categories
+        return categories.filter(
+            models.Q(jurisdiction="") | models.Q(jurisdiction=office.jurisdiction)
+        )
 
 
 class Person(models.Model):
@@ -887,7 +905,7 @@ class FollowUpSchedulePolicy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_risk_display()}: {self.interval} {self.get_unit_display()}"
+        return f"{self.get_risk_display()}: {target_text(self.interval, self.unit)}"
 
 
 # --- periodic case reviews -----------------------------------------------------------------

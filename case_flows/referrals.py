@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from accounts.models import User
+from accounts.models import Office, User
 from accounts.scope import can_see
 from notifications.models import Event
 from notifications.services import NotificationRequest, notify, notify_bulk
@@ -323,8 +323,13 @@ def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referr
 # --- reads -----------------------------------------------------------------------------
 
 
-def providers_directory(query: str = "", *, include_inactive: bool = False):
+def providers_directory(query: str = "", *, include_inactive: bool = False, user=None):
+    """The directory: for a user of one office, the providers of that office's country
+    and those serving every office; a national user sees them all."""
     qs = ServiceProvider.objects.select_related("office").order_by("name")
+    if user is not None and user.home_office_id and not (user.is_national or user.is_superuser):
+        country = Office.objects.filter(pk=user.home_office_id).values("jurisdiction")
+        qs = qs.filter(Q(office__isnull=True) | Q(office__jurisdiction__in=country))
     if not include_inactive:
         qs = qs.filter(is_active=True)
     query = (query or "").strip()

@@ -6,8 +6,9 @@ workflows.queue.task_complete, and the flow's Function nodes move the stage.
 
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
@@ -248,6 +249,13 @@ def case_open(
     return case
 
 
+def allocation_comment(office: Office, caseworker: User, team: Team) -> str:
+    """The timeline's allocation note, written in the office's language (the timeline
+    shows stored text, whoever clicks and in whatever language)."""
+    with translation.override(office.default_language or settings.LANGUAGE_CODE):
+        return _("Allocated to %(who)s (%(team)s)") % {"who": caseworker, "team": team.name}
+
+
 def case_allocate(*, task: Task, actor: User, caseworker: User, team: Team | None = None) -> Case:
     _expect_node(task, "allocate")
     case = task.process.coerced.case
@@ -276,7 +284,7 @@ def case_allocate(*, task: Task, actor: User, caseworker: User, team: Team | Non
             from_stage=case.stage,
             to_stage=case.stage,
             data={"owner": caseworker.pk, "team": team.pk},
-            comment=_("Allocated to %(who)s (%(team)s)") % {"who": caseworker, "team": team.name},
+            comment=allocation_comment(case.office, caseworker, team),
         )
 
     task_complete(task=task, actor=actor, work=allocate)

@@ -12,7 +12,7 @@ office and team, so the receiving office's supervisors find them there.
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -41,6 +41,15 @@ from .models import (
 
 class TransferError(WorkflowError):
     pass
+
+
+def _transfer_comment(transfer, caseworker) -> str:
+    """Written in the receiving office's language, like the allocation note."""
+    with translation.override(transfer.to_office.default_language or "en"):
+        return _("Transferred from %(office)s; allocated to %(who)s.") % {
+            "office": transfer.from_office,
+            "who": caseworker,
+        }
 
 
 def _open_tasks(case: Case) -> list[Task]:
@@ -310,8 +319,7 @@ def transfer_accept(
             from_stage=case.stage,
             to_stage=case.stage,
             transition="transfer_accepted",
-            comment=_("Transferred from %(office)s; allocated to %(who)s.")
-            % {"office": transfer.from_office, "who": caseworker},
+            comment=_transfer_comment(transfer, caseworker),
             data={
                 "transfer": transfer.pk,
                 "from_office": transfer.from_office_id,

@@ -27,7 +27,7 @@ from workflows.errors import WorkflowError
 from workflows.queue import OPEN_STATUSES, task_claim, task_reassign, task_release, user_may_take
 from workflows.sla.selectors import clocks_for_subject
 
-from . import selectors, services
+from . import referrals, selectors, services
 from .forms import (
     AllocateForm,
     AssessmentForm,
@@ -192,7 +192,11 @@ def _task_forms(node: str, case, data=None, action: str = "") -> dict:
             "reassess_form": ReassessmentForm(data if action == "reassess" else None),
         }
     if node == "arrange_referrals":
-        formset = ReferralFormSet(data, prefix="referrals")
+        formset = ReferralFormSet(
+            data,
+            prefix="referrals",
+            form_kwargs={"providers": referrals.providers_for_case(case)},
+        )
         return {"form": ReferralsDoneForm(data, formset=formset), "formset": formset}
     if node == "follow_up":
         plan = selectors.latest_plan(case)

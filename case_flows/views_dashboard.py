@@ -6,7 +6,7 @@ SVG bars computed here (no JavaScript), each followed by a table with the same n
 
 import csv
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,10 +17,14 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Role
+from accounts.models import Role, User
+from accounts.scope import visible_offices
+from workflows.sla.models import SlaPolicy
+from workflows.sla.units import policy_display_name
 
 from . import dashboard
 from .dashboard_models import ExportFormat, ExportLog
@@ -102,6 +106,9 @@ def bar_chart(label: str, bars: list[dict], *, scale: float | None = None) -> di
     Geometry is formatted here as plain strings so no locale ever turns 12.5 into 12,5.
     """
     top = scale or max([b["value"] for b in bars] + [0]) or 1
+    # Labels are shown whole (a cut label would not match the link's name): the label
+    # column grows to the longest (about 6.5 units a character), the bars keep their room.
+    label_width = max(LABEL_WIDTH, max([len(str(b["label"])) for b in bars] + [0]) * 6.5 + 12)
     rows = []
     for index, bar in enumerate(bars):
         width = BAR_SPACE * max(bar["value"], 0) / top
@@ -112,18 +119,18 @@ def bar_chart(label: str, bars: list[dict], *, scale: float | None = None) -> di
                 "y": f"{y}",
                 "text_y": f"{y + 14}",
                 "width": f"{width:.1f}",
-                "value_x": f"{LABEL_WIDTH + width + 4:.1f}",
+                "value_x": f"{label_width + width + 4:.1f}",
             }
         )
-    # Room after the longest bar for the longest value text (about 6.5 units a character).
+    # Room after the longest bar for the longest value text.
     text_room = max([len(str(b["text"])) for b in bars] + [4]) * 6.5 + 8
     return {
         "label": label,
         "bars": rows,
         "height": f"{max(len(rows), 1) * ROW_HEIGHT + 4}",
-        "label_width": f"{LABEL_WIDTH}",
-        "label_x": f"{LABEL_WIDTH - 6}",
-        "width": f"{max(CHART_WIDTH, LABEL_WIDTH + BAR_SPACE + text_room):.0f}",
+        "label_width": f"{label_width:.1f}",
+        "label_x": f"{label_width - 6:.1f}",
+        "width": f"{max(CHART_WIDTH, label_width + BAR_SPACE + text_room):.0f}",
     }
 
 
@@ -144,11 +151,19 @@ def duration_text(value: timedelta | None) -> str:
     return ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
 
 
+def percent_text(value: float | None) -> str:
+    """87.5 as "87.5%" in English, "87,5 %" in Polish (the number and the sign per language)."""
+    if value is None:
+        return "—"
+    number = int(value) if float(value).is_integer() else value
+    return _("%(number)s%%") % {"number": number_format(number, use_l10n=True)}
+
+
 def _percent_text(row: dict) -> str:
     if row["percent"] is None:
         return "—"
-    return _("%(percent)s%% (%(on_time)s of %(total)s)") % {
-        "percent": f"{row['percent']:g}",
+    return _("%(percent)s (%(on_time)s of %(total)s)") % {
+        "percent": percent_text(row["percent"]),
         "on_time": row["on_time"],
         "total": row["total"],
     }
@@ -167,6 +182,7 @@ def _charts(figures: dict) -> dict:
         row["late_url"] = _cases_url(f, "sla", month=row["month"], outcome="late")
         row["text"] = _percent_text(row)
     for row in sla["by_policy"]:
+        row["name"] = policy_display_name(row["name"])
         row["url"] = _cases_url(f, "sla", policy=row["policy"])
         row["late_url"] = _cases_url(f, "sla", policy=row["policy"], outcome="late")
         row["text"] = _percent_text(row)
@@ -229,7 +245,7 @@ def _charts(figures: dict) -> dict:
             _("Deadlines met on time, by month"),
             [
                 {
-                    "label": r["month"],
+                    "label": _month_text(r["month"]),
                     "value": r["percent"] or 0,
                     "text": r["text"],
                     "url": r["url"],
@@ -295,6 +311,8 @@ def dashboard_page(request):
             "approval_oldest": duration_text(figures["approvals"]["oldest_wait"]),
             "approval_median": duration_text(figures["approvals"]["median_wait"]),
             "sla_total": _percent_text(figures["sla"]["total"]),
+            "sla_percent": percent_text(figures["sla"]["total"]["percent"]),
+            "filter_summary": filter_description(form, filters, "sla"),
         },
     )
 
@@ -318,18 +336,111 @@ def _figure_request(request):
     return form, filters, figure, params, cases
 
 
-FIGURE_TITLES = {
-    "open": _("Open cases"),
-    "open_stage": _("Open cases in one stage"),
-    "age": _("Open cases by age"),
-    "overdue_cases": _("Overdue cases"),
-    "overdue_tasks": _("Cases with overdue tasks"),
-    "caseload": _("Open cases of one caseworker"),
-    "sla": _("Cases with deadlines met in the date range"),
-    "stage_time": _("Cases that left a stage in the date range"),
-    "escalations": _("Cases escalated for review"),
-    "approvals": _("Cases waiting for approval"),
-}
+def _owner_name(user, owner: str | None) -> str | None:
+    """The name of a caseworker of the offices the user may see (one query)."""
+    if not owner or not owner.isdigit():
+        return None
+    row = (
+        User.objects.filter(pk=int(owner), home_office__in=visible_offices(user).values("pk"))
+        .values_list("first_name", "last_name", "username")
+        .first()
+    )
+    return User.display_name(*row) if row else _("an unknown caseworker")
+
+
+def _policy_name(key: str | None) -> str | None:
+    if not key:
+        return None
+    name = (
+        SlaPolicy.objects.filter(key=key).order_by("-is_current", "-version").values_list("name")
+    ).first()
+    return policy_display_name(name[0]) if name else key
+
+
+def _month_text(value: str | None) -> str | None:
+    """ "2026-03" as "March 2026" in the user's language."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return date_format(date(year, month, 1), "YEAR_MONTH_FORMAT")
+    except ValueError:
+        return value or None
+
+
+def figure_title(user, figure: str, params: dict) -> str:
+    """The list's title: what the figure and its parameters select, in words."""
+    stage = dashboard.STAGE_LABELS.get(params.get("stage", ""))
+    if figure == "open":
+        return _("Open cases")
+    if figure == "open_stage":
+        return _("Open cases in the stage: %(stage)s") % {"stage": stage}
+    if figure == "age":
+        ages = {key: label for key, label, _low, _high in dashboard.AGE_BUCKETS}
+        return _("Open cases aged %(age)s") % {"age": ages.get(params.get("bucket"), "")}
+    if figure == "overdue_cases":
+        return _("Overdue cases")
+    if figure == "overdue_tasks":
+        owner = params.get("owner")
+        if owner == "none":
+            title = _("Cases with overdue tasks waiting unclaimed in a team queue")
+        elif owner:
+            title = _("Cases with overdue tasks of %(name)s") % {"name": _owner_name(user, owner)}
+        else:
+            title = _("Cases with overdue tasks")
+        if stage:
+            title = _("%(title)s, in the stage: %(stage)s") % {"title": title, "stage": stage}
+        return title
+    if figure == "caseload":
+        return _("Open cases of %(name)s") % {"name": _owner_name(user, params.get("owner"))}
+    if figure == "sla":
+        month = _month_text(params.get("month"))
+        outcome = params.get("outcome")
+        if month:
+            title = {
+                "late": _("Cases with deadlines met late in %(month)s"),
+                "on_time": _("Cases with deadlines met on time in %(month)s"),
+            }.get(outcome, _("Cases with deadlines met in %(month)s")) % {"month": month}
+        else:
+            title = {
+                "late": _("Cases with deadlines met late in the date range"),
+                "on_time": _("Cases with deadlines met on time in the date range"),
+            }.get(outcome, _("Cases with deadlines met in the date range"))
+        policy = _policy_name(params.get("policy"))
+        if policy:
+            title = _("%(title)s, deadline: %(deadline)s") % {"title": title, "deadline": policy}
+        return title
+    if figure == "stage_time":
+        return _("Cases that left the stage %(stage)s in the date range") % {"stage": stage}
+    if figure == "escalations":
+        return _("Cases escalated for review")
+    if figure == "approvals":
+        return _("Cases waiting for approval")
+    return _("Cases")
+
+
+def filter_description(form, filters, figure: str) -> list[str]:
+    """The dashboard filters behind a list, in words ("Office: Bekwai", "Risk: High")."""
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    parts = []
+    for key, label in (("office", _("Office")), ("team", _("Team")), ("category", _("Category"))):
+        if data.get(key):
+            parts.append(_("%(label)s: %(value)s") % {"label": label, "value": data[key]})
+    if filters.risk:
+        parts.append(
+            _("%(label)s: %(value)s") % {"label": _("Risk"), "value": Risk(filters.risk).label}
+        )
+    if figure in ("sla", "stage_time"):
+        parts.append(
+            _("from %(start)s to %(end)s")
+            % {
+                "start": date_format(filters.date_from, "SHORT_DATE_FORMAT"),
+                "end": date_format(filters.date_to, "SHORT_DATE_FORMAT"),
+            }
+        )
+    return parts
+
+
+def late_text(overdue_since, now) -> str:
+    return duration_text(now - overdue_since) if overdue_since else "—"
 
 
 @login_required
@@ -337,10 +448,15 @@ def dashboard_cases(request):
     _require_dashboard(request.user)
     form, filters, figure, params, cases = _figure_request(request)
     page = None
+    late = figure in dashboard.LATE_FIGURES
     if cases is not None:
         page = Paginator(cases.select_related("person", "owner"), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
+        if late:
+            now = timezone.now()
+            for case in page.object_list:
+                case.late_text = late_text(case.overdue_since, now)
     export_query = urlencode({**filters.as_query(), "figure": figure, **params})
     return render(
         request,
@@ -348,8 +464,11 @@ def dashboard_cases(request):
         {
             "page": page,
             "figure": figure,
-            "title": FIGURE_TITLES.get(figure, _("Cases")),
-            "params": params,
+            "late": late,
+            "title": figure_title(request.user, figure, params)
+            if cases is not None
+            else _("Cases"),
+            "description": filter_description(form, filters, figure),
             "filters": filters,
             "back_url": _url("dashboard", filters),
             "export_csv": f"{reverse('dashboard_export')}?{export_query}&format=csv",
@@ -376,25 +495,31 @@ def _safe_cell(value):
     return value
 
 
-def _export_rows(cases, tz, log_pk):
-    """Rows for the export, streamed in chunks; the log gets the count at the end."""
+def _export_rows(cases, tz, log_pk, *, late: bool, now):
+    """Rows for the export, streamed in chunks; the log gets the count at the end.
+
+    Lists of overdue work end with how late each case is, in days (a number a spreadsheet
+    sorts), in the same order as the page: most late first.
+    """
     stages, risks = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in Risk.choices}
+    fields = dashboard.EXPORT_FIELDS + (("overdue_since",) if late else ())
     count = 0
-    for (
-        reference,
-        given,
-        family,
-        stage,
-        risk,
-        owner_first,
-        owner_last,
-        owner_username,
-        opened_at,
-        overdue,
-    ) in cases.values_list(*dashboard.EXPORT_FIELDS).iterator(chunk_size=2000):
+    for values in cases.values_list(*fields).iterator(chunk_size=2000):
+        (
+            reference,
+            given,
+            family,
+            stage,
+            risk,
+            owner_first,
+            owner_last,
+            owner_username,
+            opened_at,
+            overdue,
+        ) = values[:10]
         count += 1
         owner = f"{owner_first or ''} {owner_last or ''}".strip() or owner_username or ""
-        yield [
+        row = [
             reference,
             _safe_cell(f"{given} {family}"),
             stages.get(stage, stage),
@@ -403,7 +528,17 @@ def _export_rows(cases, tz, log_pk):
             timezone.localtime(opened_at, tz).date(),
             overdue,
         ]
+        if late:
+            row.append(late_days(values[10], now))
+        yield row
     ExportLog.objects.filter(pk=log_pk).update(row_count=count)
+
+
+def late_days(overdue_since, now) -> float | None:
+    """Days past the deadline, to a tenth of a day."""
+    if overdue_since is None:
+        return None
+    return round((now - overdue_since).total_seconds() / 86400, 1)
 
 
 def _csv_stream(header, rows, yes, no):
@@ -412,6 +547,8 @@ def _csv_stream(header, rows, yes, no):
     for row in rows:
         row[5] = row[5].isoformat()
         row[6] = yes if row[6] else no
+        if len(row) > 7 and row[7] is None:
+            row[7] = ""
         yield writer.writerow(row)
 
 
@@ -451,6 +588,7 @@ def dashboard_export(request):
         figure=figure,
         filters={**filters.as_dict(), "params": params},
     )
+    late = figure in dashboard.LATE_FIGURES
     # Read while the request's language and time zone are active: the stream runs later.
     header = [
         _("Reference"),
@@ -461,8 +599,12 @@ def dashboard_export(request):
         _("Opened"),
         _("Overdue"),
     ]
+    if late:
+        header.append(_("Overdue by (days)"))
     yes, no = _("Yes"), _("No")
-    rows = _export_rows(cases, timezone.get_current_timezone(), log.pk)
+    rows = _export_rows(
+        cases, timezone.get_current_timezone(), log.pk, late=late, now=timezone.now()
+    )
     stamp = timezone.localdate().isoformat()
     if export_format == ExportFormat.CSV:
         response = StreamingHttpResponse(

@@ -45,9 +45,9 @@ def provider_directory(request):
         raise PermissionDenied(_("The directory of service providers is for staff."))
     form = ProviderSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
-    page = Paginator(referrals.providers_directory(query), selectors.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        referrals.providers_directory(query, user=request.user), selectors.PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "case_flows/referrals/directory.html",
@@ -65,13 +65,16 @@ def _render_case_referrals(request, case, send_form=None, status=200):
     for referral in rows:
         referral.case = case
         referral.may_answer = referral.is_open and referrals.may_record_answer(user, referral)
+        if referral.may_answer:
+            referral.answer_form = ReferralAnswerForm(
+                referral=referral, auto_id=f"id_referral{referral.pk}_%s"
+            )
     context = {
         "case": case,
         "referrals": rows,
         "send_form": (send_form or ReferralSendForm(providers=referrals.providers_for_case(case)))
         if may_send
         else None,
-        "answer_form": ReferralAnswerForm(),
         "may_override": referrals.may_override_consent(user),
         "consent_at_intake": referrals.consent_given(case, consent_recorded=False),
     }
@@ -136,7 +139,7 @@ def case_referral_answer(request, case_id: int, referral_id: int):
     referral = Referral.objects.filter(case=case, pk=referral_id).select_related("provider").first()
     if referral is None:
         raise Http404(_("No such referral on this case."))
-    form = ReferralAnswerForm(request.POST)
+    form = ReferralAnswerForm(request.POST, referral=referral)
     if not form.is_valid():
         messages.error(request, _("Choose an answer."))
         return _render_case_referrals(request, case, status=400)
@@ -170,7 +173,10 @@ def _render_provider_referral(request, referral, form=None, status=200):
     return render(
         request,
         "case_flows/referrals/provider_referral.html",
-        {"referral": referral, "form": form or ReferralAnswerForm()},
+        {
+            "referral": referral,
+            "form": form or ReferralAnswerForm(referral=referral, withdraw=False),
+        },
         status=status,
     )
 
@@ -182,8 +188,8 @@ def provider_referral(request, referral_id: int):
         raise Http404(_("No such referral to your service."))
     if request.method != "POST":
         return _render_provider_referral(request, referral)
-    form = ReferralAnswerForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["action"] == "withdraw":
+    form = ReferralAnswerForm(request.POST, referral=referral, withdraw=False)
+    if not form.is_valid():
         messages.error(request, _("Choose an answer."))
         return _render_provider_referral(request, referral, form, status=400)
     action = form.cleaned_data["action"]

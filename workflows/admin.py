@@ -64,7 +64,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("target"))
     def target(self, obj):
-        return f"{obj.target_amount} {obj.get_target_unit_display()}"
+        return obj.target_text
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

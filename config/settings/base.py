@@ -117,6 +117,8 @@ DEMO_CASES_PER_OFFICE = env_int("DEMO_CASES_PER_OFFICE", 200)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("pl", _("Polish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language, day first (config/formats: "30 Nov 2026", "30.11.2026").
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 # Stored in UTC; every page is shown in the user's office timezone (accounts.middleware).
 TIME_ZONE = "UTC"

@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from case_flows.models import ExportLog
+from case_flows.views_dashboard import late_days
 
 from .dashboard_fixtures import NOW, at, build_world, open_case
 
@@ -44,6 +45,8 @@ def screen_rows(client, query) -> list[list]:
                     case.opened_at.date().isoformat(),
                     "Yes" if case.is_overdue else "No",
                 ]
+                # lists of overdue work end with how late, in days (the page shows words)
+                + ([str(late_days(case.overdue_since, NOW))] if response.context["late"] else [])
             )
         if not page.has_next():
             return rows
@@ -147,6 +150,7 @@ def test_export_of_a_figure_with_a_filter(world):
                 "Akosua",
                 "2026-04-01",
                 "Yes",
+                "1.0",
             ]
         ]
     )

@@ -24,6 +24,8 @@ from .units import (
     PolicyStatus,
     RiskLevel,
     TargetUnit,
+    policy_display_name,
+    target_text,
 )
 
 
@@ -209,6 +211,18 @@ class SlaPolicy(models.Model):
 
     def __str__(self):
         return f"{self.name} (v{self.version})"
+
+    @property
+    def display_name(self) -> str:
+        return policy_display_name(self.name)
+
+    @property
+    def display_citation(self) -> str:
+        return policy_display_name(self.citation)
+
+    @property
+    def target_text(self) -> str:
+        return target_text(self.target_amount, self.target_unit)
 
     @property
     def is_unverified(self) -> bool:

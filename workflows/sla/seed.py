@@ -1,8 +1,10 @@
 """Default policy packs from docs/sla.md (Poland statutory, Ghana drafts, queue clocks).
 
 Idempotent: a policy whose key already exists is left alone, so an administrator's
-edits and confirmations survive a re-seed. Seeded names are data (an administrator
-edits them), not interface strings.
+edits and confirmations survive a re-seed. Seeded names and explanations are stored as
+English msgids (marked with gettext_noop, translated in the catalogue) and shown in the
+reader's language by SlaPolicy.display_name / display_citation; a name an administrator
+writes is not in the catalogue and is shown as written. Legal citations stay as enacted.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from .models import SlaCalendar, SlaPolicy, default_ladder
 from .units import ClockKind, LadderAnchor, LadderRole, PauseReason, PolicyStatus, TargetUnit
@@ -21,19 +24,47 @@ ROZP_WYWIAD = (
     "Rozporządzenie Ministra Rodziny i Polityki Społecznej w sprawie rodzinnego wywiadu "
     "środowiskowego, Dz.U. 2021 poz. 893, §3"
 )
-GH_DRAFT = (
+GH_DRAFT = gettext_noop(
     "UNVERIFIED draft default after Ghana's ISSOP and the 2014 inter-agency child-protection "
     "case-management guidelines; confirm before relying on it."
 )
 
-FOLLOW_UP_DRAFT = (
+FOLLOW_UP_DRAFT = gettext_noop(
     "Draft default follow-up schedule (high risk weekly, medium every 2 weeks, low monthly); "
     "edited as the follow-up schedule, confirm before relying on it."
 )
-REFERRAL_DRAFT = (
+REFERRAL_DRAFT = gettext_noop(
     "Draft default for a provider's answer to a referral (urgent 1 working day, routine 5); "
     "confirm before relying on it."
 )
+KPA_DECISION = gettext_noop(
+    "Kodeks postępowania administracyjnego art. 35 §3 (1 month); periods in "
+    "art. 35 §5 (suspension, the party's delay) are excluded; counting per art. 57"
+)
+PRIMERO_QUEUE = gettext_noop(
+    "Primero: unassigned cases overdue after 1 h (high risk) or 3 h (others)"
+)
+# Names the first packs stored in Polish, now English msgids (migration 0008 renames them).
+RENAMED_PL = {
+    "pl-wywiad-pilny": "Pilny rodzinny wywiad środowiskowy (2 dni robocze)",
+    "pl-wywiad": "Rodzinny wywiad środowiskowy (14 dni roboczych)",
+    "pl-kpa-decyzja": "Decyzja administracyjna (1 miesiąc, KPA)",
+    "pl-aktualizacja-wywiadu": "Aktualizacja wywiadu przy świadczeniach ciągłych (6 miesięcy)",
+}
+GH_NAMES = {
+    "high": (
+        gettext_noop("First response, high risk (draft)"),
+        gettext_noop("Assessment, high risk (draft)"),
+    ),
+    "medium": (
+        gettext_noop("First response, medium risk (draft)"),
+        gettext_noop("Assessment, medium risk (draft)"),
+    ),
+    "low": (
+        gettext_noop("First response, low risk (draft)"),
+        gettext_noop("Assessment, low risk (draft)"),
+    ),
+}
 
 UNCLAIMED_LADDER = [
     {
@@ -97,7 +128,7 @@ def policy_pack() -> list[dict]:
         # --- Poland: statutory, never paused (except KPA art. 35 §5 exclusions) ---
         _policy(
             "pl-wywiad-pilny",
-            "Pilny rodzinny wywiad środowiskowy (2 dni robocze)",
+            gettext_noop("Urgent family community interview (2 working days)"),
             10,
             T,
             "assess",
@@ -109,7 +140,7 @@ def policy_pack() -> list[dict]:
         ),
         _policy(
             "pl-wywiad",
-            "Rodzinny wywiad środowiskowy (14 dni roboczych)",
+            gettext_noop("Family community interview (14 working days)"),
             20,
             T,
             "assess",
@@ -120,23 +151,20 @@ def policy_pack() -> list[dict]:
         ),
         _policy(
             "pl-kpa-decyzja",
-            "Decyzja administracyjna (1 miesiąc, KPA)",
+            gettext_noop("Administrative decision (1 month, KPA)"),
             30,
             ClockKind.STAGE,
             "decision",
             1,
             M,
-            citation=(
-                "Kodeks postępowania administracyjnego art. 35 §3 (1 month); periods in "
-                "art. 35 §5 (suspension, the party's delay) are excluded; counting per art. 57"
-            ),
+            citation=KPA_DECISION,
             pausable=True,
             pause_reasons=[PauseReason.SUSPENDED_BY_DECISION, PauseReason.WAITING_CLIENT],
             **pl,
         ),
         _policy(
             "pl-aktualizacja-wywiadu",
-            "Aktualizacja wywiadu przy świadczeniach ciągłych (6 miesięcy)",
+            gettext_noop("Interview update for continuing benefits (6 months)"),
             40,
             T,
             "review",
@@ -156,7 +184,7 @@ def policy_pack() -> list[dict]:
         pack.append(
             _policy(
                 f"gh-first-response-{risk}",
-                f"First response, {risk} risk (draft)",
+                GH_NAMES[risk][0],
                 order,
                 T,
                 "allocate",
@@ -168,7 +196,7 @@ def policy_pack() -> list[dict]:
         pack.append(
             _policy(
                 f"gh-assessment-{risk}",
-                f"Assessment, {risk} risk (draft)",
+                GH_NAMES[risk][1],
                 order + 1,
                 T,
                 "assess",
@@ -181,7 +209,7 @@ def policy_pack() -> list[dict]:
     pack += [
         _policy(
             "gh-case-plan",
-            "Case plan after assessment approval (draft)",
+            gettext_noop("Case plan after assessment approval (draft)"),
             140,
             T,
             "plan",
@@ -191,7 +219,7 @@ def policy_pack() -> list[dict]:
         ),
         _policy(
             "gh-review-high",
-            "Case review, high risk (draft)",
+            gettext_noop("Case review, high risk (draft)"),
             150,
             T,
             "review",
@@ -200,7 +228,7 @@ def policy_pack() -> list[dict]:
             risk="high",
             **gh,
         ),
-        _policy("gh-review", "Case review (draft)", 151, T, "review", 3, M, **gh),
+        _policy("gh-review", gettext_noop("Case review (draft)"), 151, T, "review", 3, M, **gh),
     ]
     # --- follow-up visits by risk (any jurisdiction): the follow-up schedule's interval is
     # the follow_up task's deadline, so a missed visit escalates. case_flows keeps these in
@@ -214,7 +242,7 @@ def policy_pack() -> list[dict]:
     pack += [
         _policy(
             "follow-up-high",
-            "Follow-up, high risk: weekly (draft)",
+            gettext_noop("Follow-up, high risk: weekly (draft)"),
             200,
             T,
             "follow_up",
@@ -225,7 +253,7 @@ def policy_pack() -> list[dict]:
         ),
         _policy(
             "follow-up-medium",
-            "Follow-up, medium risk: every 2 weeks (draft)",
+            gettext_noop("Follow-up, medium risk: every 2 weeks (draft)"),
             201,
             T,
             "follow_up",
@@ -236,7 +264,7 @@ def policy_pack() -> list[dict]:
         ),
         _policy(
             "follow-up-low",
-            "Follow-up, low risk: monthly (draft)",
+            gettext_noop("Follow-up, low risk: monthly (draft)"),
             202,
             T,
             "follow_up",
@@ -248,7 +276,7 @@ def policy_pack() -> list[dict]:
         # --- a provider's answer to a referral (sent to accepted or declined) ---
         _policy(
             "referral-response-urgent",
-            "Provider answers an urgent referral: 1 working day (draft)",
+            gettext_noop("Provider answers an urgent referral: 1 working day (draft)"),
             210,
             ClockKind.STAGE,
             "referral_response_urgent",
@@ -259,7 +287,7 @@ def policy_pack() -> list[dict]:
         ),
         _policy(
             "referral-response",
-            "Provider answers a routine referral: 5 working days (draft)",
+            gettext_noop("Provider answers a routine referral: 5 working days (draft)"),
             211,
             ClockKind.STAGE,
             "referral_response",
@@ -272,13 +300,13 @@ def policy_pack() -> list[dict]:
     # --- unclaimed work in a team queue (Primero defaults), any jurisdiction ---
     queue = {
         "status": PolicyStatus.CONFIRMED,
-        "citation": "Primero: unassigned cases overdue after 1 h (high risk) or 3 h (others)",
+        "citation": PRIMERO_QUEUE,
         "ladder": UNCLAIMED_LADDER,
     }
     pack += [
         _policy(
             "queue-unclaimed-high",
-            "Unclaimed in a team queue, high risk",
+            gettext_noop("Unclaimed in a team queue, high risk"),
             500,
             ClockKind.UNCLAIMED,
             "",
@@ -289,7 +317,7 @@ def policy_pack() -> list[dict]:
         ),
         _policy(
             "queue-unclaimed",
-            "Unclaimed in a team queue",
+            gettext_noop("Unclaimed in a team queue"),
             510,
             ClockKind.UNCLAIMED,
             "",

@@ -1,6 +1,7 @@
 """Choice lists the SLA engine shares between models, services and the calendar."""
 
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,3 +60,25 @@ class LadderRole(models.TextChoices):
 class LadderAnchor(models.TextChoices):
     WARNING = "warning", _("Warning threshold")
     DUE = "due", _("Deadline")
+
+
+def target_text(amount: int, unit: str) -> str:
+    """ "1 month", "5 working days": the number and its unit with the language's plural."""
+    if unit == TargetUnit.HOURS:
+        text = ngettext("%(count)d hour", "%(count)d hours", amount)
+    elif unit == TargetUnit.WORKING_DAYS:
+        text = ngettext("%(count)d working day", "%(count)d working days", amount)
+    elif unit == TargetUnit.MONTHS:
+        text = ngettext("%(count)d month", "%(count)d months", amount)
+    else:
+        text = ngettext("%(count)d calendar day", "%(count)d calendar days", amount)
+    return text % {"count": amount}
+
+
+def policy_display_name(text: str) -> str:
+    """A seeded policy name or citation in the user's language.
+
+    The seeded texts are English msgids (marked in seed.py, translated in the catalogue);
+    text an administrator wrote is not in the catalogue and is shown as written.
+    """
+    return gettext(text) if text else text

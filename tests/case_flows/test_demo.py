@@ -1,0 +1,41 @@
+"""The demo data as a newcomer meets it: each office writes in its own language and both
+provider logins find referrals waiting for them (issue #13)."""
+
+from django.core.management import call_command
+
+from accounts.models import User
+from case_flows import referrals
+from case_flows.models import Case, CaseEvent, PlanGoal, ReferralStatus
+
+
+def test_demo_texts_are_in_each_offices_language_and_providers_have_work(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    soc_goals = set(
+        PlanGoal.objects.filter(plan__case__office__code="SOC").values_list(
+            "description", flat=True
+        )
+    )
+    bek_goals = set(
+        PlanGoal.objects.filter(plan__case__office__code="BEK").values_list(
+            "description", flat=True
+        )
+    )
+    assert soc_goals and bek_goals
+    assert "Bezpieczna i stabilna sytuacja w domu" in soc_goals
+    assert "Safe and stable at home" not in soc_goals
+    assert "Safe and stable at home" in bek_goals
+    soc_concerns = set(
+        Case.objects.filter(office__code="SOC").values_list(
+            "intake__presenting_concerns", flat=True
+        )
+    )
+    assert not any("Child out of school" in c for c in soc_concerns)
+    # the automatic allocation note too
+    notes = CaseEvent.objects.filter(case__office__code="SOC", kind="allocated")
+    assert notes.exists() and all(n.comment.startswith("Przydzielono") for n in notes)
+    # the Ghana office is never offered, nor given, the Polish Blue Card category
+    assert not Case.objects.filter(office__code="BEK", category__code="domestic_violence").exists()
+    for username in ("provider", "dostawca"):
+        user = User.objects.get(username=username)
+        waiting = referrals.referrals_to_provider_of(user).filter(status=ReferralStatus.SENT)
+        assert waiting.exists(), f"{username} has no referral waiting"
