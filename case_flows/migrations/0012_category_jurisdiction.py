@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("workflows", "0008_policy_names_msgids"),
-        ('case_flows', '0010_case_office_closed_index'),
+        ('case_flows', '0011_case_registered_unallocated_index'),
     ]
 
     operations = [
