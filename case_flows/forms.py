@@ -1,5 +1,7 @@
 """Forms of the case pages: they validate input; the services in services.py do the writes."""
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, Team, User
 
+from .dates import contact_date_problem, date_of_birth_problem, earliest_date_of_birth
 from .models import (
     NEED_DOMAINS,
     Category,
@@ -29,7 +32,6 @@ from .models import (
 YES_NO = [("", "---------"), ("yes", _("Yes")), ("no", _("No"))]
 # The blank first option of a required choice with no sensible default (the user must pick).
 CHOOSE = _("Choose…")
-DATE_OF_BIRTH_IN_FUTURE = _("The date of birth cannot be in the future.")
 
 NEXT_STEP_CHOICES = [
     ("continue", _("Continue: schedule another follow-up")),
@@ -64,12 +66,14 @@ class NoFutureDateOfBirth:
 
     def _limit_date_of_birth(self, office: Office | None) -> None:
         self.today = office_today(office)
-        self.fields["date_of_birth"].widget.attrs["max"] = self.today.isoformat()
+        attrs = self.fields["date_of_birth"].widget.attrs
+        attrs["max"] = self.today.isoformat()
+        attrs["min"] = earliest_date_of_birth(self.today).isoformat()
 
     def _check_date_of_birth(self, data: dict) -> None:
-        born = data.get("date_of_birth")
-        if born and born > self.today:
-            self.add_error("date_of_birth", DATE_OF_BIRTH_IN_FUTURE)
+        problem = date_of_birth_problem(data.get("date_of_birth"), self.today)
+        if problem:
+            self.add_error("date_of_birth", problem)
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -415,8 +419,13 @@ class FollowUpForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, goals=(), **kwargs):
+    def __init__(self, *args, goals=(), opened: datetime.date | None = None, office=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.today = office_today(office)
+        self.opened = opened or self.today
+        self.fields["date"].widget.attrs.update(
+            {"min": self.opened.isoformat(), "max": self.today.isoformat()}
+        )
         self.goals = list(goals)
         for goal in self.goals:
             self.fields[f"goal_{goal.pk}"] = forms.ChoiceField(
@@ -424,6 +433,15 @@ class FollowUpForm(forms.Form):
                 choices=[("", _("Not assessed")), *GoalProgress.choices],
                 required=False,
             )
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        if day is not None:
+            problem = contact_date_problem(day, opened=self.opened, today=self.today)
+            if problem:
+                self.add_error("date", problem)
+        return data
 
     def goal_fields(self):
         return [self[f"goal_{goal.pk}"] for goal in self.goals]

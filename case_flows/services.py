@@ -18,6 +18,7 @@ from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.queue import conflicts_as_errors, task_complete
 
 from . import timeline
+from .dates import contact_date_problem, date_of_birth_problem
 from .flows import CaseFlow
 from .models import (
     NEED_DOMAINS,
@@ -85,8 +86,10 @@ def person_create(
 ) -> Person:
     given_name, family_name = given_name.strip(), family_name.strip()
     _require(bool(given_name and family_name), _("Given and family names are required."))
-    if date_of_birth and date_of_birth > timezone.localdate():
-        raise CaseError(_("The date of birth cannot be in the future."))
+    today = timezone.localdate(timezone=office.tzinfo) if office else timezone.localdate()
+    problem = date_of_birth_problem(date_of_birth, today)
+    if problem:
+        raise CaseError(problem)
     return Person.objects.create(
         given_name=given_name,
         family_name=family_name,
@@ -509,10 +512,16 @@ def follow_up_record(
     _expect_node(task, "follow_up")
     _require(next_step in FOLLOW_UP_NEXT_STEPS, _("Choose what happens next."))
     _require(bool(notes.strip()), _("Write what happened at the follow-up."))
-    _require(
-        date <= timezone.localdate() + datetime.timedelta(days=1),
-        _("A follow-up cannot be in the future."),
+    case = task.process.caseprocess.case
+    office_today = timezone.localdate(timezone=case.office.tzinfo)
+    problem = contact_date_problem(
+        date,
+        opened=timezone.localdate(case.opened_at, timezone=case.office.tzinfo),
+        # A day of grace: the caseworker's device may be a time zone ahead of the office.
+        today=office_today + datetime.timedelta(days=1),
     )
+    if problem:
+        raise CaseError(problem)
     created = {}
 
     def save_follow_up(activation):

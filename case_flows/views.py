@@ -201,7 +201,15 @@ def _task_forms(node: str, case, data=None, action: str = "") -> dict:
     if node == "follow_up":
         plan = selectors.latest_plan(case)
         goals = plan.goals.all() if plan is not None else []
-        return {"form": FollowUpForm(data, goals=goals, initial={"date": timezone.localdate()})}
+        return {
+            "form": FollowUpForm(
+                data,
+                goals=goals,
+                opened=timezone.localdate(case.opened_at, timezone=case.office.tzinfo),
+                office=case.office,
+                initial={"date": timezone.localdate()},
+            )
+        }
     if node == "prepare_closure":
         closure = selectors.latest_closure(case)  # a returned closure comes back as it was
         initial = {"reason": closure.reason, "summary": closure.summary} if closure else {}
