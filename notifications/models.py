@@ -222,9 +222,9 @@ class MailboxMessage(models.Model):
     /dev/mailbox/. Production sends by SMTP and leaves this table empty.
     """
 
-    sent_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
-    from_email = models.CharField(_("from"), max_length=254)
-    to = models.TextField(_("to"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+    from_email = models.CharField(_("sender"), max_length=254)
+    to = models.TextField(_("recipients"))
     subject = models.CharField(_("subject"), max_length=998)
     language = models.CharField(_("language"), max_length=10, blank=True)
     body = models.TextField(_("text"))

@@ -14,9 +14,9 @@ class Migration(migrations.Migration):
             name='MailboxMessage',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='sent')),
-                ('from_email', models.CharField(max_length=254, verbose_name='from')),
-                ('to', models.TextField(verbose_name='to')),
+                ('sent_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='sent at')),
+                ('from_email', models.CharField(max_length=254, verbose_name='sender')),
+                ('to', models.TextField(verbose_name='recipients')),
                 ('subject', models.CharField(max_length=998, verbose_name='subject')),
                 ('language', models.CharField(blank=True, max_length=10, verbose_name='language')),
                 ('body', models.TextField(verbose_name='text')),
