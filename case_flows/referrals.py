@@ -17,7 +17,7 @@ from django_fsm import can_proceed
 from accounts.models import User
 from accounts.scope import can_see
 from notifications.models import Event
-from notifications.services import notify, notify_bulk
+from notifications.services import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.services import sla_clock_open, sla_clock_stop
 
@@ -31,7 +31,7 @@ from .models import (
     Stage,
     Urgency,
 )
-from .sla_handlers import escalation_requests
+from .sla_handlers import escalation_requests, sla_notifications_send
 
 RESPOND_PERM = "case_flows.respond_referral"
 # Referrals are made while the case is being worked (arranging services or following up).
@@ -417,13 +417,15 @@ def referral_escalations(escalations) -> None:
     mine = [e for e in mine if e.clock.subject_id in referrals]
     if not mine:
         return
-    # Not grouped: a referral's answer is the provider's work, not a task in anyone's inbox.
-    requests = escalation_requests(
-        mine,
-        references={pk: row[1] for pk, row in referrals.items()},
-        links={pk: reverse("case_referrals", args=[row[0]]) for pk, row in referrals.items()},
+    sla_notifications_send(
+        escalation_requests(
+            mine,
+            references={pk: row[1] for pk, row in referrals.items()},
+            links={pk: reverse("case_referrals", args=[row[0]]) for pk, row in referrals.items()},
+        ),
+        mine[0].batch,
+        scope="referral",  # grouped as referrals: the answer is the provider's work
     )
-    notify_bulk([request for request, _owner in requests])
     events = []
     for escalation in mine:
         clock = escalation.clock

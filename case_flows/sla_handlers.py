@@ -69,7 +69,9 @@ def deadline_params(clock, step_key: str) -> dict:
     }
 
 
-def sla_notifications_send(requests: list[tuple[NotificationRequest, int | None]], batch) -> int:
+def sla_notifications_send(
+    requests: list[tuple[NotificationRequest, int | None]], batch, *, scope: str | None = None
+) -> int:
     """Send one sweep batch's deadline notifications; returns how many were new.
 
     `requests` pairs each request with the owner of its deadline. When one recipient gets
@@ -77,6 +79,7 @@ def sla_notifications_send(requests: list[tuple[NotificationRequest, int | None]
     first sweep after an outage, or after demo data was loaded), they get one grouped
     notification instead ("12 of your tasks became overdue"), linked to the overdue list.
     Its key names the sweep batch, which runs once: a redelivered sweep repeats nothing.
+    `scope` names what the deadlines are when they are not tasks ("referral").
     """
     threshold = settings.NOTIFICATIONS_SLA_GROUP_THRESHOLD
     by_recipient: dict[tuple[int, str], list[tuple[NotificationRequest, int | None]]]
@@ -88,17 +91,19 @@ def sla_notifications_send(requests: list[tuple[NotificationRequest, int | None]
         if threshold <= 0 or len(items) <= threshold:
             out.extend(request for request, _owner in items)
             continue
-        own = all(owner_id == recipient_id for _request, owner_id in items)
-        scope = "own" if own and event != Event.SLA_ESCALATION else "team"
+        group_scope = scope
+        if group_scope is None:
+            own = all(owner_id == recipient_id for _request, owner_id in items)
+            group_scope = "own" if own and event != Event.SLA_ESCALATION else "team"
         out.append(
             NotificationRequest(
                 recipient_id=recipient_id,
                 event=event,
                 dedupe_key=f"sla-group:{batch}:{event}:{recipient_id}",
-                link=_overdue_link(scope, event),
+                link=_overdue_link(group_scope, event),
                 params={
                     "count": len(items),
-                    "scope": scope,
+                    "scope": group_scope,
                     "step": items[0][0].params.get("step", ""),
                 },
             )
@@ -107,6 +112,8 @@ def sla_notifications_send(requests: list[tuple[NotificationRequest, int | None]
 
 
 def _overdue_link(scope: str, event: str) -> str:
+    if scope == "referral":
+        return reverse("case_list")  # no list of late referrals yet: the person's cases
     if scope == "own":
         # The caseworker's own inbox, overdue only (a warning: the inbox, soonest first).
         return reverse("inbox") + ("?overdue=on" if event == Event.SLA_BREACH else "")

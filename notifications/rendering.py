@@ -64,6 +64,21 @@ GROUPED_TEXT = {
         "%(count)s tasks of your team became overdue.",
         "count",
     ),
+    (Event.SLA_WARNING, "referral"): ngettext_lazy(
+        "%(count)s referral is close to the deadline for the provider's answer.",
+        "%(count)s referrals are close to the deadline for the provider's answer.",
+        "count",
+    ),
+    (Event.SLA_BREACH, "referral"): ngettext_lazy(
+        "%(count)s referral is past the deadline for the provider's answer.",
+        "%(count)s referrals are past the deadline for the provider's answer.",
+        "count",
+    ),
+    (Event.SLA_ESCALATION, "referral"): ngettext_lazy(
+        "%(count)s referral past the deadline for the provider's answer was escalated to you.",
+        "%(count)s referrals past the deadline for the provider's answer were escalated to you.",
+        "count",
+    ),
     (Event.SLA_ESCALATION, "team"): ngettext_lazy(
         "%(count)s overdue task was escalated to you.",
         "%(count)s overdue tasks were escalated to you.",

@@ -185,3 +185,45 @@ def test_a_few_breaches_stay_separate(time_machine, office, supervisor, casework
         )
     )
     assert references == {case.reference for case in cases}
+
+
+def test_late_referral_answers_are_grouped_as_referrals(office, caseworker):
+    from case_flows.sla_handlers import sla_notifications_send
+    from notifications.services import NotificationRequest
+
+    requests = [
+        (
+            NotificationRequest(
+                recipient_id=caseworker.pk,
+                event=Event.SLA_BREACH,
+                dedupe_key=f"sla:{n}:1:{caseworker.pk}",
+                case_reference=f"BEK-2026-00000{n}",
+                link=f"/cases/{n}/referrals/",
+                params={"task": "Provider's answer to a referral", "step": "breach"},
+            ),
+            caseworker.pk,
+        )
+        for n in range(5)
+    ]
+    assert sla_notifications_send(requests, "batch-1", scope="referral") == 1
+    assert sla_notifications_send(requests, "batch-1", scope="referral") == 0  # once
+
+    [grouped] = Notification.objects.filter(recipient=caseworker)
+    assert grouped.link == reverse("case_list")
+    with translation.override("en"):
+        assert in_app_text(grouped) == (
+            "5 referrals are past the deadline for the provider's answer."
+        )
+
+
+def test_the_demo_history_is_read_and_only_missed_deadlines_are_new(db, settings):
+    """The demo's past (tasks assigned, approvals decided) does not fill the bell."""
+    from django.core.management import call_command
+
+    settings.DEMO_CASES_PER_OFFICE = 6
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    history = Notification.objects.exclude(event__startswith="sla_")
+    assert history.exists() and not history.filter(read_at__isnull=True).exists()
+
+    sla_sweep()  # beat, once the demo is in: what is overdue now is news
+    assert Notification.objects.filter(event__startswith="sla_", read_at__isnull=True).exists()
