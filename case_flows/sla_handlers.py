@@ -99,7 +99,7 @@ def sla_notifications_send(
             NotificationRequest(
                 recipient_id=recipient_id,
                 event=event,
-                dedupe_key=f"sla-group:{batch}:{event}:{recipient_id}",
+                dedupe_key=f"sla-group:{batch}:{event}:{group_scope}:{recipient_id}",
                 link=_overdue_link(group_scope, event),
                 params={
                     "count": len(items),

@@ -227,3 +227,31 @@ def test_the_demo_history_is_read_and_only_missed_deadlines_are_new(db, settings
 
     sla_sweep()  # beat, once the demo is in: what is overdue now is news
     assert Notification.objects.filter(event__startswith="sla_", read_at__isnull=True).exists()
+
+
+def test_tasks_and_referrals_grouped_in_one_batch_are_two_notifications(office, caseworker):
+    from case_flows.sla_handlers import sla_notifications_send
+    from notifications.services import NotificationRequest
+
+    def requests(kind):
+        return [
+            (
+                NotificationRequest(
+                    recipient_id=caseworker.pk,
+                    event=Event.SLA_BREACH,
+                    dedupe_key=f"sla:{kind}{n}:1:{caseworker.pk}",
+                    case_reference=f"BEK-2026-00000{n}",
+                    params={"task": "Assess", "step": "breach"},
+                ),
+                caseworker.pk,
+            )
+            for n in range(4)
+        ]
+
+    sla_notifications_send(requests("task"), "batch-1")
+    sla_notifications_send(requests("referral"), "batch-1", scope="referral")
+
+    scopes = Notification.objects.filter(recipient=caseworker).values_list(
+        "params__scope", flat=True
+    )
+    assert sorted(scopes) == ["own", "referral"]
