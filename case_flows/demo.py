@@ -10,9 +10,11 @@ import random
 import time_machine
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Office, Role, User
+from notifications.models import Notification
 from workflows.approvals.services import approval_decide
 
 from . import services
@@ -532,11 +534,18 @@ def seed_cases() -> str:
     seed_sla_policies()  # deadlines first, so the demo cases' clocks start with them
     results = [f"{seed_providers()} service providers created"]
     created = 0
+    started = timezone.now()
+    last_before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for office in Office.objects.filter(code__in=["BEK", "SOC"]).order_by("code"):
         count = seed_office_cases(office)
         created += count
         results.append(f"{office.code}: {count} cases created")
     if created:
+        # What the demo's past told its people (assigned, approved, ...) was read back then:
+        # only what is true now (the deadlines the sweep finds missed) stays unread.
+        Notification.objects.filter(
+            pk__gt=last_before, created_at__lt=started, read_at__isnull=True
+        ).update(read_at=F("created_at"))
         # The demo cases were written at past times: sums of past months made before (by
         # beat, while they loaded) would miss them. Redo the sums.
         from .dashboard_summary import dashboard_months_summarise, dashboard_summaries_clear

@@ -17,7 +17,7 @@ from django_fsm import can_proceed
 from accounts.models import Office, User
 from accounts.scope import can_see
 from notifications.models import Event
-from notifications.services import NotificationRequest, notify, notify_bulk
+from notifications.services import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.services import sla_clock_open, sla_clock_stop
 
@@ -31,6 +31,7 @@ from .models import (
     Stage,
     Urgency,
 )
+from .sla_handlers import escalation_requests, sla_notifications_send
 
 RESPOND_PERM = "case_flows.respond_referral"
 # Referrals are made while the case is being worked (arranging services or following up).
@@ -418,26 +419,22 @@ def referral_escalations(escalations) -> None:
             pk__in={e.clock.subject_id for e in mine}
         ).values_list("pk", "case_id", "case__reference", "case__stage", "provider_name")
     }
-    requests, events = [], []
+    mine = [e for e in mine if e.clock.subject_id in referrals]
+    if not mine:
+        return
+    sla_notifications_send(
+        escalation_requests(
+            mine,
+            references={pk: row[1] for pk, row in referrals.items()},
+            links={pk: reverse("case_referrals", args=[row[0]]) for pk, row in referrals.items()},
+        ),
+        mine[0].batch,
+        scope="referral",  # grouped as referrals: the answer is the provider's work
+    )
+    events = []
     for escalation in mine:
         clock = escalation.clock
-        if clock.subject_id not in referrals:
-            continue
         case_id, reference, stage, provider = referrals[clock.subject_id]
-        event = {"warning": Event.SLA_WARNING, "breach": Event.SLA_BREACH}.get(
-            escalation.key, Event.SLA_ESCALATION
-        )
-        for user_id in escalation.recipient_ids:
-            requests.append(
-                NotificationRequest(
-                    recipient_id=user_id,
-                    event=event,
-                    dedupe_key=f"sla:{clock.pk}:{escalation.step}:{user_id}",
-                    case_reference=reference,
-                    link=reverse("case_referrals", args=[case_id]),
-                    params={"deadline": clock.name, "step": escalation.key},
-                )
-            )
         events.append(
             CaseEvent(
                 case_id=case_id,
@@ -455,5 +452,4 @@ def referral_escalations(escalations) -> None:
                 },
             )
         )
-    notify_bulk(requests)
     CaseEvent.objects.bulk_create(events)

@@ -6,10 +6,11 @@ task does.
 
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import translation
 
 from notifications.models import Event
 from notifications.services import notify
-from workflows.approvals.models import Approval, ApprovalStatus
+from workflows.approvals.models import Approval, ApprovalKind, ApprovalStatus
 from workflows.sla.models import SlaClock
 from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_retarget
 from workflows.sla.units import ClockStatus
@@ -99,10 +100,16 @@ def approval_decided(case: Case, approval: Approval) -> None:
         params={
             "decision": approval.status,
             "kind": approval.kind,
-            "task": str(approval.get_kind_display()),
+            # the English label (the msgid), translated for the reader when shown
+            "task": approval_kind_msgid(approval.kind),
         },
         actor=approval.decided_by,
     )
+
+
+def approval_kind_msgid(kind: str) -> str:
+    with translation.override("en"):
+        return str(ApprovalKind(kind).label) if kind in ApprovalKind.values else ""
 
 
 def stage_changed(case: Case, *, from_stage: str, to_stage: str) -> None:

@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
     path("workflows/", include("workflows.urls")),
+    path("dev/mailbox/", include("notifications.mailbox_urls")),
 ]

@@ -213,3 +213,28 @@ class NotificationPreference(models.Model):
     def __str__(self):
         owner = self.user or self.office
         return f"{owner}: {self.get_event_display()}"
+
+
+class MailboxMessage(models.Model):
+    """An e-mail kept by the development mailbox backend instead of being sent.
+
+    Only the mailbox e-mail backend writes here (development, demos); staff read it at
+    /dev/mailbox/. Production sends by SMTP and leaves this table empty.
+    """
+
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+    from_email = models.CharField(_("sender"), max_length=254)
+    to = models.TextField(_("recipients"))
+    subject = models.CharField(_("subject"), max_length=998)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox message")
+        verbose_name_plural = _("mailbox messages")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self):
+        return self.subject

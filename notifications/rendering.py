@@ -1,11 +1,18 @@
-"""Notification text: in the app (with details); in e-mail/SMS (reference, kind, link only)."""
+"""Notification text: in the app (with details); in e-mail/SMS (reference, kind, link only).
+
+A deadline notification's e-mail and SMS add only when the deadline was due (a time) and,
+for a grouped one, how many deadlines it stands for (a count); the title of the work stays
+in the app with the other details.
+"""
+
+import zoneinfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .models import Event, Notification
 
@@ -21,9 +28,12 @@ IN_APP_TEXT = {
     Event.APPROVAL_DECIDED: gettext_lazy(
         "Your request “%(task)s” on %(reference)s was decided by %(who)s: %(decision)s."
     ),
-    Event.SLA_WARNING: gettext_lazy("“%(task)s” on %(reference)s is due %(due)s."),
-    Event.SLA_BREACH: gettext_lazy("“%(task)s” on %(reference)s is overdue: it was due %(due)s."),
-    Event.SLA_ESCALATION: gettext_lazy("“%(task)s” on %(reference)s was escalated to you."),
+    # The time in brackets: some formats end in a full stop ("3:30 p.m.").
+    Event.SLA_WARNING: gettext_lazy("“%(task)s” on %(reference)s is due soon (by %(due)s)."),
+    Event.SLA_BREACH: gettext_lazy("“%(task)s” on %(reference)s is overdue (it was due %(due)s)."),
+    Event.SLA_ESCALATION: gettext_lazy(
+        "“%(task)s” on %(reference)s was escalated to you (it was due %(due)s)."
+    ),
     Event.REFERRAL_ACCEPTED: gettext_lazy("The referral on %(reference)s was accepted."),
     Event.REFERRAL_DECLINED: gettext_lazy("The referral on %(reference)s was declined."),
     Event.REFERRAL_COMPLETED: gettext_lazy("The referral on %(reference)s was completed."),
@@ -33,6 +43,49 @@ IN_APP_TEXT = {
     ),
     Event.TRANSFER_DECLINED: gettext_lazy("The transfer of case %(reference)s was declined."),
 }
+
+# One notification standing for many deadlines of one sweep (params: count, scope).
+GROUPED_TEXT = {
+    (Event.SLA_WARNING, "own"): ngettext_lazy(
+        "%(count)s of your tasks is due soon.", "%(count)s of your tasks are due soon.", "count"
+    ),
+    (Event.SLA_WARNING, "team"): ngettext_lazy(
+        "%(count)s task of your team is due soon.",
+        "%(count)s tasks of your team are due soon.",
+        "count",
+    ),
+    (Event.SLA_BREACH, "own"): ngettext_lazy(
+        "%(count)s of your tasks became overdue.",
+        "%(count)s of your tasks became overdue.",
+        "count",
+    ),
+    (Event.SLA_BREACH, "team"): ngettext_lazy(
+        "%(count)s task of your team became overdue.",
+        "%(count)s tasks of your team became overdue.",
+        "count",
+    ),
+    (Event.SLA_WARNING, "referral"): ngettext_lazy(
+        "%(count)s referral is close to the deadline for the provider's answer.",
+        "%(count)s referrals are close to the deadline for the provider's answer.",
+        "count",
+    ),
+    (Event.SLA_BREACH, "referral"): ngettext_lazy(
+        "%(count)s referral is past the deadline for the provider's answer.",
+        "%(count)s referrals are past the deadline for the provider's answer.",
+        "count",
+    ),
+    (Event.SLA_ESCALATION, "referral"): ngettext_lazy(
+        "%(count)s referral past the deadline for the provider's answer was escalated to you.",
+        "%(count)s referrals past the deadline for the provider's answer were escalated to you.",
+        "count",
+    ),
+    (Event.SLA_ESCALATION, "team"): ngettext_lazy(
+        "%(count)s overdue task was escalated to you.",
+        "%(count)s overdue tasks were escalated to you.",
+        "count",
+    ),
+}
+SLA_EVENTS = {Event.SLA_WARNING, Event.SLA_BREACH, Event.SLA_ESCALATION}
 
 DECISIONS = {
     "approved": gettext_lazy("approved"),
@@ -49,6 +102,14 @@ def recipient_language(user) -> str:
     if office is not None and office.default_language:
         return office.default_language
     return settings.LANGUAGE_CODE
+
+
+def recipient_timezone(user) -> zoneinfo.ZoneInfo:
+    """The recipient's office time zone, else the site's."""
+    office = getattr(user, "home_office", None)
+    if office is not None and office.timezone:
+        return office.tzinfo
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def absolute_link(link: str) -> str:
@@ -71,18 +132,25 @@ def _format_due(value) -> str:
 
 
 def in_app_text(notification: Notification) -> str:
-    """The full sentence, in the active language; only ever shown inside the app."""
+    """The full sentence, in the active language and time zone (the page's: the viewer's)."""
     params = notification.params or {}
     if notification.event == Event.DAILY_DIGEST:
         count = len(params.get("items", []))
         return _("Your daily digest (held notifications: %(count)s).") % {"count": count}
+    if params.get("count") is not None:
+        grouped = GROUPED_TEXT.get((notification.event, params.get("scope", "team")))
+        if grouped is None:
+            grouped = GROUPED_TEXT.get((notification.event, "team"))
+        if grouped is not None:
+            return grouped % {"count": params["count"]}
     template = IN_APP_TEXT.get(notification.event)
     if template is None:
         return str(notification)
     decision = params.get("decision", "")
     values = {
         "reference": notification.case_reference or "—",
-        "task": params.get("task") or _("a task"),
+        # Stored as the English source text (a msgid): translated here, for the reader.
+        "task": _(params["task"]) if params.get("task") else _("a task"),
         "decision": DECISIONS.get(decision, decision) or "—",
         "due": _format_due(params.get("due")),
         "who": str(notification.actor) if notification.actor_id else "—",
@@ -100,6 +168,11 @@ def event_label(event: str) -> str:
 def _external_context(notification: Notification) -> dict:
     params = notification.params or {}
     return {
+        # A count (grouped) or a time: never the work's title or a case detail.
+        "summary": in_app_text(notification) if params.get("count") is not None else "",
+        "due": _format_due(params["due"])
+        if notification.event in SLA_EVENTS and params.get("due")
+        else "",
         "event_label": event_label(notification.event),
         "reference": notification.case_reference,
         "url": absolute_link(notification.link),
@@ -121,8 +194,10 @@ def _external_context(notification: Notification) -> dict:
 
 
 def render_email(notification: Notification, user) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) in the recipient's language, without case details."""
-    with translation.override(recipient_language(user)):
+    """(subject, plain text, HTML) in the recipient's language and office time zone, without
+    case details."""
+    language = recipient_language(user)
+    with translation.override(language), timezone.override(recipient_timezone(user)):
         context = _external_context(notification)
         if context["reference"]:
             subject = _("%(event)s: %(reference)s") % {
@@ -137,11 +212,23 @@ def render_email(notification: Notification, user) -> tuple[str, str, str]:
     return subject, text, html
 
 
+def email_language(user) -> str:
+    """The language render_email writes in (the e-mail's Content-Language)."""
+    return recipient_language(user)
+
+
 def render_sms(notification: Notification, user) -> str:
-    with translation.override(recipient_language(user)):
+    with (
+        translation.override(recipient_language(user)),
+        timezone.override(recipient_timezone(user)),
+    ):
         context = _external_context(notification)
         parts = [_("Caseflow") + ":", context["event_label"]]
         if context["reference"]:
             parts.append(context["reference"])
+        if context["summary"]:
+            parts.append(context["summary"])
+        if context["due"]:
+            parts.append(_("Due: %(due)s") % {"due": context["due"]})
         parts.append(context["url"])
         return " ".join(parts)

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 
-from .models import Event, Notification, NotificationPreference
+from .models import Event, MailboxMessage, Notification, NotificationPreference
 from .preferences import ChannelChoice, resolve_choice
 
 
@@ -42,3 +42,8 @@ def effective_preferences(*, user: User) -> list[tuple[str, ChannelChoice, bool]
         )
         for event in Event.values
     ]
+
+
+def mailbox_messages() -> QuerySet[MailboxMessage]:
+    """The development mailbox, newest first (staff pages only)."""
+    return MailboxMessage.objects.order_by("-sent_at", "-id")

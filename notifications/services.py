@@ -29,7 +29,7 @@ from .models import (
     NotificationPreference,
 )
 from .preferences import ChannelChoice, resolve_choice
-from .rendering import render_email, render_sms
+from .rendering import email_language, render_email, render_sms
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +214,7 @@ def _send_email(delivery: Delivery) -> None:
     message = EmailMultiAlternatives(subject, text, to=[user.email])
     message.attach_alternative(html, "text/html")
     message.extra_headers["X-Caseflow-Delivery"] = str(delivery.pk)
+    message.extra_headers["Content-Language"] = email_language(user)
     try:
         message.send()
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:

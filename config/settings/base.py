@@ -132,8 +132,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# E-mail: console in development; SMTP from the environment in production.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: the in-app mailbox (/dev/mailbox/, staff only) in development; SMTP from the
+# environment in production (production.py); the test suite's locmem outbox (test.py).
+MAILBOX_EMAIL_BACKEND = "notifications.backends.mailbox.MailboxEmailBackend"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", MAILBOX_EMAIL_BACKEND)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -208,6 +210,11 @@ NOTIFICATIONS_REDISPATCH_AFTER = env_int("NOTIFICATIONS_REDISPATCH_AFTER", 120)
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 200)
 # Local hour (in each office's time zone) at which the daily digest goes out.
 NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 7)
+# More deadline notifications of one kind than this for one person in one sweep batch become
+# one grouped notification ("12 of your tasks became overdue"); 0 never groups.
+NOTIFICATIONS_SLA_GROUP_THRESHOLD = env_int("NOTIFICATIONS_SLA_GROUP_THRESHOLD", 3)
+# The development mailbox (notifications.backends.mailbox) keeps this many newest messages.
+DEV_MAILBOX_KEEP = env_int("DEV_MAILBOX_KEEP", 2000)
 
 # --- sla ---
 # The SLA engine (workflows/sla): see docs/sla.md.

@@ -13,3 +13,11 @@ def notification_bell(context):
     if user is None or not user.is_authenticated:
         return {"show": False}
     return {"show": True, "count": unread_count(user=user)}
+
+
+@register.simple_tag
+def mailbox_in_use() -> bool:
+    """Whether e-mail goes to the development mailbox (a staff link in the menu)."""
+    from ..views_mailbox import mailbox_in_use as in_use
+
+    return in_use()

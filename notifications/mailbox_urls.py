@@ -1,0 +1,12 @@
+"""/dev/mailbox/: the development mailbox (staff only)."""
+
+from django.urls import path
+
+from . import views_mailbox
+
+app_name = "mailbox"
+
+urlpatterns = [
+    path("", views_mailbox.mailbox_list, name="list"),
+    path("<int:pk>/", views_mailbox.mailbox_message, name="message"),
+]
