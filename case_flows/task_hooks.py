@@ -58,7 +58,7 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
         dedupe_key=f"task:{task.pk}:{task.owner_id}",
         case_reference=case.reference,
         link=reverse("task", args=[task.pk]),
-        params={"task": str(task.flow_task.task_title)},
+        params={"task": title_msgid(task)},
         # the text says who returned it ("... returned to you for revision by <name>")
         actor=returned.decided_by if returned else None,
     )
@@ -77,7 +77,7 @@ def approval_requested(task, case: Case, approval: Approval) -> None:
         dedupe_key=f"approval:{approval.pk}:requested:{recipient.pk}",
         case_reference=case.reference,
         link=reverse("approval_detail", args=[approval.pk]),
-        params={"task": str(task.flow_task.task_title)},
+        params={"task": title_msgid(task)},
         actor=approval.requested_by,
     )
 
@@ -105,6 +105,13 @@ def approval_decided(case: Case, approval: Approval) -> None:
         },
         actor=approval.decided_by,
     )
+
+
+def title_msgid(task) -> str:
+    """The task's title as its English source text: the notification translates it for its
+    reader when shown (the sender's language may not be the reader's)."""
+    with translation.override("en"):
+        return str(task.flow_task.task_title)
 
 
 def approval_kind_msgid(kind: str) -> str:

@@ -200,3 +200,28 @@ def test_an_approval_notice_names_the_work_and_the_decider(assessed, supervisor,
     assert in_app_text(notice) == (
         f"Your request “Assessment” on {assessed.reference} was decided by Kofi Boateng: approved."
     )
+
+
+def test_the_returned_notice_is_in_the_readers_language_whoever_sent_it(
+    new_case, supervisor, caseworker
+):
+    """The supervisor works in Polish, the caseworker reads in English: the title is stored
+    as its source text and translated for the reader."""
+    from django.utils import translation
+
+    from notifications.models import Notification
+    from notifications.rendering import in_app_text
+
+    from .conftest import allocate, approve, complete_intake, submit_assessment
+
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    submit_assessment(new_case, caseworker)
+    with translation.override("pl"):
+        approve(new_case, "approve_assessment", supervisor, approve=False, comment="Popraw")
+    notice = Notification.objects.get(recipient=caseworker, event="task_returned")
+    assert notice.params["task"] == "Assess"
+    with translation.override("en"):
+        assert "“Assess”" in in_app_text(notice)
+    with translation.override("pl"):
+        assert "Assess" not in in_app_text(notice)

@@ -71,8 +71,7 @@ SAMPLES = {
 for (event, scope), _text in GROUPED_TEXT.items():
     SAMPLES[f"{event}_grouped_{scope}"] = (event, {"count": 12, "scope": scope, "step": "x"})
 
-# The returned-for-revision notification belongs to another change (its text names who
-# returned it); it is rendered here too, with what its sender passes today.
+# The returned-for-revision notification names who returned it (the notification's actor).
 SAMPLES["task_returned"] = (Event.TASK_RETURNED, {"task": _TASK})
 
 PLACEHOLDERS = ("None", "%(", "{{", "{%", "%s", "—", "“”", "„”")
@@ -82,7 +81,7 @@ def test_every_event_has_a_sample():
     assert {event for event, _params in SAMPLES.values()} == set(Event.values)
 
 
-def _notification(event, params, recipient) -> Notification:
+def _notification(event, params, recipient, actor=None) -> Notification:
     reference = "" if "count" in params or event == Event.DAILY_DIGEST else "BEK-2026-000123"
     return Notification(
         pk=1,
@@ -92,6 +91,7 @@ def _notification(event, params, recipient) -> Notification:
         case_reference=reference,
         link="/cases/123/",
         params=params,
+        actor=actor,
     )
 
 
@@ -105,11 +105,12 @@ def _check(text: str, where: str):
 
 @pytest.mark.parametrize("language", ["en", "pl"])
 @pytest.mark.parametrize("sample", sorted(SAMPLES))
-def test_every_kind_renders_fully(sample, language, office, recipient):
+def test_every_kind_renders_fully(sample, language, office, recipient, supervisor):
     event, params = SAMPLES[sample]
     office.timezone = "Europe/Warsaw"
     recipient.preferred_language = language
-    notification = _notification(event, params, recipient)
+    # Who acted, as the senders pass it (who returned the work, who decided the request).
+    notification = _notification(event, params, recipient, actor=supervisor)
 
     # The page is shown in the reader's language and office time zone (the middleware).
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo("Europe/Warsaw")):
