@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, Team, User
 
+from .flows import CaseFlow
 from .models import (
     NEED_DOMAINS,
     Category,
@@ -24,6 +25,7 @@ from .models import (
     Stage,
     Urgency,
 )
+from .selectors import INBOX_SORTS
 
 YES_NO = [("", "---------"), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -50,7 +52,47 @@ class DateInput(forms.DateInput):
 # --- lists ------------------------------------------------------------------------------
 
 
+# The inbox's task types in the order of the flow (a node added to the flow and not listed
+# here comes last), titled as the rows are.
+INBOX_TASK_ORDER = (
+    "allocate",
+    "intake",
+    "assess",
+    "approve_assessment",
+    "plan",
+    "approve_plan",
+    "arrange_referrals",
+    "follow_up",
+    "prepare_closure",
+    "approve_closure",
+    "review_overdue",
+    "review_case",
+)
+
+
+def inbox_task_choices() -> list[tuple[str, str]]:
+    human = {
+        node.name: node.task_title
+        for node in CaseFlow.instance.nodes()
+        if getattr(node, "task_type", None) == "HUMAN"
+    }
+    order = [n for n in INBOX_TASK_ORDER if n in human] + sorted(set(human) - set(INBOX_TASK_ORDER))
+    return [("", _("Any task")), *((name, human[name]) for name in order)]
+
+
 class InboxFilterForm(forms.Form):
+    """The inbox's filters and sort, all in the URL (GET): a filtered view can be bookmarked
+    and its pages keep it."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Client name or case reference")}
+        ),
+    )
+    task = forms.ChoiceField(label=_("Task"), choices=inbox_task_choices, required=False)
     risk = forms.ChoiceField(
         label=_("Risk"), choices=[("", _("Any risk")), *Risk.choices], required=False
     )
@@ -58,6 +100,44 @@ class InboxFilterForm(forms.Form):
         label=_("Stage"), choices=[("", _("Any stage")), *Stage.choices], required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # Column headers sort on wide screens; this select does on a phone (the table's header
+    # row is hidden there) and carries the chosen order when the filters are submitted.
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("due", _("Due date, soonest first")),
+            ("-due", _("Due date, latest first")),
+            ("-risk", _("Risk, highest first")),
+            ("risk", _("Risk, lowest first")),
+            ("case", _("Case reference, A to Z")),
+            ("-case", _("Case reference, Z to A")),
+            ("client", _("Client name, A to Z")),
+            ("-client", _("Client name, Z to A")),
+        ],
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("sort") not in INBOX_SORTS:
+            data = data.copy()  # an unknown order (an old bookmark) falls back to the default
+            data["sort"] = INBOX_SORTS[0]
+        super().__init__(data, *args, **kwargs)
+
+    def criteria(self) -> dict:
+        """The selector's filters: none for an unbound or invalid form."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "risk": data.get("risk") or None,
+            "stage": data.get("stage") or None,
+            "overdue": data.get("overdue") or None,
+            "node": data.get("task") or None,
+            "search": data.get("q") or None,
+        }
+
+    def chosen_sort(self) -> str:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["sort"] or INBOX_SORTS[0]
+        return INBOX_SORTS[0]
 
 
 class CaseSearchForm(forms.Form):

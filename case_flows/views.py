@@ -78,20 +78,36 @@ def _case_of(task):
 # --- inbox ---------------------------------------------------------------------------------
 
 
+# The inbox's sortable columns and the order a first click on each gives (highest risk first).
+INBOX_SORT_COLUMNS = {"due": "due", "risk": "-risk", "case": "case", "client": "client"}
+
+
+def _sort_headers(current: str) -> dict:
+    """Per sortable column: the order its header link asks for and its aria-sort state."""
+    headers = {}
+    for column, first in INBOX_SORT_COLUMNS.items():
+        if current.lstrip("-") == column:
+            descending = current.startswith("-")
+            headers[column] = {
+                "sort": column if descending else f"-{column}",
+                "aria_sort": "descending" if descending else "ascending",
+            }
+        else:
+            headers[column] = {"sort": first, "aria_sort": None}
+    return headers
+
+
 @login_required
 def inbox(request):
     tab = request.GET.get("tab") if request.GET.get("tab") in INBOX_TABS else "mine"
     filters = InboxFilterForm(request.GET or None)
-    criteria = {"risk": None, "stage": None, "overdue": None}
-    if filters.is_bound and filters.is_valid():
-        criteria = {
-            "risk": filters.cleaned_data["risk"] or None,
-            "stage": filters.cleaned_data["stage"] or None,
-            "overdue": filters.cleaned_data["overdue"] or None,
-        }
+    criteria = filters.criteria()
+    sort = filters.chosen_sort()
     queue_ids = selectors.queue_process_ids(request.user)  # once, for the count and the list
     counts = selectors.inbox_counts(request.user, process_ids=queue_ids, **criteria)
-    tasks = selectors.inbox_tasks(request.user, tab=tab, process_ids=queue_ids, **criteria)
+    tasks = selectors.inbox_tasks(
+        request.user, tab=tab, sort=sort, process_ids=queue_ids, **criteria
+    )
     known = counts["mine"] if tab == "mine" else counts["queue"]
     page = CountedPaginator(tasks, selectors.PAGE_SIZE, known_count=known).get_page(
         request.GET.get("page")
@@ -107,6 +123,8 @@ def inbox(request):
             "filters": filters,
             "counts": counts,
             "page": page,
+            "sort": sort,
+            "headers": _sort_headers(sort),
             "filtered": any(criteria.values()),
         },
     )
