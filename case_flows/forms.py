@@ -2,10 +2,10 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, Team, User
+from workflows.queue import assignable_users
 
 from .flows import CaseFlow
 from .models import (
@@ -483,16 +483,17 @@ class OverdueReviewForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
+    """Give an open task to someone who may do it (workflows.queue.assignable_users): the
+    list offers no one the service would then refuse."""
+
     to_user = forms.ModelChoiceField(label=_("Give the task to"), queryset=User.objects.none())
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_user"].queryset = (
-            User.objects.filter(is_active=True)
-            .filter(Q(teams__office_id=case.office_id) | Q(home_office_id=case.office_id))
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
+        people = assignable_users(task).order_by("first_name", "last_name", "username")
+        if task.owner_id:
+            people = people.exclude(pk=task.owner_id)  # giving it to its holder changes nothing
+        self.fields["to_user"].queryset = people
 
 
 class RelativeForm(forms.Form):

@@ -327,7 +327,7 @@ def _render_task(request, task, forms=None, status=200):
         "need_domains": NEED_DOMAINS,
         "can_release": task.status == STATUS.ASSIGNED
         and (task.owner_id == request.user.pk or _supervises(request.user)),
-        "reassign_form": ReassignForm(case=case)
+        "reassign_form": ReassignForm(task=task)
         if task.status in (STATUS.NEW, STATUS.ASSIGNED) and _supervises(request.user)
         else None,
     }
@@ -388,7 +388,7 @@ def task_release_view(request, task_id: int):
 def task_reassign_view(request, task_id: int):
     task = _task_or_404(request.user, task_id)
     case = _case_of(task)
-    form = ReassignForm(request.POST, case=case)
+    form = ReassignForm(request.POST, task=task)
     if not form.is_valid():
         messages.error(request, _("Choose who should do the task."))
         return _render_task(request, task, status=400)
@@ -400,7 +400,8 @@ def task_reassign_view(request, task_id: int):
         request, _("The task was given to %(who)s.") % {"who": form.cleaned_data["to_user"]}
     )
     approval = getattr(task, "approval", None)
-    if approval is not None and request.user != form.cleaned_data["to_user"]:
+    from_case_page = request.POST.get("back") == "case"
+    if approval is not None and request.user != form.cleaned_data["to_user"] and not from_case_page:
         if selectors.approval_for_user(request.user, approval.pk) is not None:
             return redirect("approvals")
     return redirect("case_detail", case_id=case.pk)
@@ -483,12 +484,19 @@ def _case_or_404(user, case_id: int):
 def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=None, status=200):
     user = request.user
     tasks = selectors.case_open_tasks(case)
+    supervises = _supervises(user)
     for task in tasks:
         task.can_open = task.owner_id == user.pk
         task.can_claim = (
             task.owner_id is None
             and task.flow_task.can_assign(user, task)
             and user_may_take(user, task)
+        )
+        # A supervisor or manager gives open work to someone else from the case page.
+        task.reassign_form = (
+            ReassignForm(task=task, auto_id=f"id_reassign_{task.pk}_%s")
+            if supervises and task.status in (STATUS.NEW, STATUS.ASSIGNED)
+            else None
         )
     may_reopen = case.stage == Stage.CLOSED and user.has_perm("case_flows.reopen_case")
     may_change_risk = case.stage != Stage.CLOSED and (
@@ -642,7 +650,7 @@ def _render_approval(request, approval, decision_form=None, withdraw_form=None, 
         and user.has_perm("case_flows.approve_case"),
         "can_withdraw": pending and approval.requested_by_id == user.pk,
         # A manager (or supervisor) hands the decision to someone else, e.g. during absence.
-        "reassign_form": ReassignForm(case=approval.case)
+        "reassign_form": ReassignForm(task=approval.task)
         if pending and approval.task_id and _supervises(user)
         else None,
         "decision_form": decision_form or DecisionForm(),

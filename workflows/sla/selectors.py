@@ -104,12 +104,12 @@ def format_duration(delta: timedelta) -> str:
     """How long something has waited, in the largest whole unit: "56 days", "3 hours"."""
     unit, count = _largest_unit(delta)
     if unit == "days":
-        return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
+        return ngettext("%(days)s day", "%(days)s days", count) % {"days": count}
     if unit == "hours":
-        return ngettext("%(count)d hour", "%(count)d hours", count) % {"count": count}
+        return ngettext("%(hours)s hour", "%(hours)s hours", count) % {"hours": count}
     if count == 0:
         return _("less than a minute")
-    return ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
+    return ngettext("%(minutes)s minute", "%(minutes)s minutes", count) % {"minutes": count}
 
 
 def format_due(
