@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test _test lint format messages compilemessages diagram bench clean
+# Browser tests drive Debian's chromium (never a downloaded browser): installed here when missing.
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install browser run test _test lint format messages compilemessages diagram bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -25,7 +28,14 @@ run: install
 	DEBUG=false $(PY) manage.py seed_demo --accounts-only
 	SEED_DEMO_CASES=1 bin/dev
 
-test: install
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	else echo "chromium is not installed (Debian: apt-get install chromium): the browser tests will be skipped"; fi
+
+test: install browser
 	bin/with-services $(MAKE) --no-print-directory _test
 
 _test:
