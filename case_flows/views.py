@@ -126,6 +126,9 @@ def inbox(request):
             "sort": sort,
             "headers": _sort_headers(sort),
             "filtered": any(criteria.values()),
+            # On a phone the filters beyond the search box stay open while one is in use.
+            "more_filters_open": sort != selectors.INBOX_SORTS[0]
+            or any(v for k, v in criteria.items() if k != "search"),
         },
     )
 
