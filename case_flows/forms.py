@@ -4,13 +4,14 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, Team, User
+from workflows.queue import assignable_users
 
 from .dates import contact_date_problem, date_of_birth_problem, earliest_date_of_birth
+from .flows import CaseFlow
 from .models import (
     NEED_DOMAINS,
     Category,
@@ -28,6 +29,7 @@ from .models import (
     Stage,
     Urgency,
 )
+from .selectors import INBOX_SORTS
 
 YES_NO = [("", "---------"), ("yes", _("Yes")), ("no", _("No"))]
 # The blank first option of a required choice with no sensible default (the user must pick).
@@ -79,7 +81,47 @@ class NoFutureDateOfBirth:
 # --- lists ------------------------------------------------------------------------------
 
 
+# The inbox's task types in the order of the flow (a node added to the flow and not listed
+# here comes last), titled as the rows are.
+INBOX_TASK_ORDER = (
+    "allocate",
+    "intake",
+    "assess",
+    "approve_assessment",
+    "plan",
+    "approve_plan",
+    "arrange_referrals",
+    "follow_up",
+    "prepare_closure",
+    "approve_closure",
+    "review_overdue",
+    "review_case",
+)
+
+
+def inbox_task_choices() -> list[tuple[str, str]]:
+    human = {
+        node.name: node.task_title
+        for node in CaseFlow.instance.nodes()
+        if getattr(node, "task_type", None) == "HUMAN"
+    }
+    order = [n for n in INBOX_TASK_ORDER if n in human] + sorted(set(human) - set(INBOX_TASK_ORDER))
+    return [("", _("Any task")), *((name, human[name]) for name in order)]
+
+
 class InboxFilterForm(forms.Form):
+    """The inbox's filters and sort, all in the URL (GET): a filtered view can be bookmarked
+    and its pages keep it."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Client name or case reference")}
+        ),
+    )
+    task = forms.ChoiceField(label=_("Task"), choices=inbox_task_choices, required=False)
     risk = forms.ChoiceField(
         label=_("Risk"), choices=[("", _("Any risk")), *Risk.choices], required=False
     )
@@ -87,6 +129,44 @@ class InboxFilterForm(forms.Form):
         label=_("Stage"), choices=[("", _("Any stage")), *Stage.choices], required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # Column headers sort on wide screens; this select does on a phone (the table's header
+    # row is hidden there) and carries the chosen order when the filters are submitted.
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("due", _("Due date, soonest first")),
+            ("-due", _("Due date, latest first")),
+            ("-risk", _("Risk, highest first")),
+            ("risk", _("Risk, lowest first")),
+            ("case", _("Case reference, A to Z")),
+            ("-case", _("Case reference, Z to A")),
+            ("client", _("Client name, A to Z")),
+            ("-client", _("Client name, Z to A")),
+        ],
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("sort") not in INBOX_SORTS:
+            data = data.copy()  # an unknown order (an old bookmark) falls back to the default
+            data["sort"] = INBOX_SORTS[0]
+        super().__init__(data, *args, **kwargs)
+
+    def criteria(self) -> dict:
+        """The selector's filters: none for an unbound or invalid form."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "risk": data.get("risk") or None,
+            "stage": data.get("stage") or None,
+            "overdue": data.get("overdue") or None,
+            "node": data.get("task") or None,
+            "search": data.get("q") or None,
+        }
+
+    def chosen_sort(self) -> str:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["sort"] or INBOX_SORTS[0]
+        return INBOX_SORTS[0]
 
 
 class CaseSearchForm(forms.Form):
@@ -471,16 +551,17 @@ class OverdueReviewForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
+    """Give an open task to someone who may do it (workflows.queue.assignable_users): the
+    list offers no one the service would then refuse."""
+
     to_user = forms.ModelChoiceField(label=_("Give the task to"), queryset=User.objects.none())
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_user"].queryset = (
-            User.objects.filter(is_active=True)
-            .filter(Q(teams__office_id=case.office_id) | Q(home_office_id=case.office_id))
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
+        people = assignable_users(task).order_by("first_name", "last_name", "username")
+        if task.owner_id:
+            people = people.exclude(pk=task.owner_id)  # giving it to its holder changes nothing
+        self.fields["to_user"].queryset = people
 
 
 class RelativeForm(NoFutureDateOfBirth, forms.Form):

@@ -135,36 +135,72 @@ def team_queue_q(user: User, process_ids: list[int] | None = None) -> Q:
     )
 
 
-def _filtered(qs: QuerySet[Task], *, risk=None, stage=None, overdue=None) -> QuerySet[Task]:
+# The inbox's sort keys (the `sort` URL parameter), each an index-friendly order on columns
+# the page already joins; "-" reverses. "due" (the default) puts overdue work first. For
+# risk, "-risk" is highest first (descending risk).
+INBOX_SORTS = ("due", "-due", "risk", "-risk", "case", "-case", "client", "-client")
+_DUE_ASC = F("due_at").asc(nulls_last=True)
+_CASE = "process__caseprocess__case"
+_INBOX_ORDER = {
+    "due": [f"-{_CASE}__is_overdue", _DUE_ASC, "risk_rank", "created", "pk"],
+    "-due": [F("due_at").desc(nulls_last=True), "-created", "-pk"],
+    "-risk": ["risk_rank", _DUE_ASC, "pk"],
+    "risk": ["-risk_rank", _DUE_ASC, "pk"],
+    "case": [f"{_CASE}__reference", "pk"],
+    "-case": [f"-{_CASE}__reference", "-pk"],
+    "client": [f"{_CASE}__person__search_name", f"{_CASE}__reference", "pk"],
+    "-client": [f"-{_CASE}__person__search_name", f"-{_CASE}__reference", "-pk"],
+}
+
+
+def _search_q(query: str) -> Q:
+    """A case reference (or its start) or part of the client's name, accent-insensitive."""
+    condition = Q(**{f"{_CASE}__reference__istartswith": query})
+    folded = fold(query)
+    if folded:
+        condition |= Q(**{f"{_CASE}__person__search_name__contains": folded})
+    return condition
+
+
+def _filtered(
+    qs: QuerySet[Task], *, risk=None, stage=None, overdue=None, node=None, search=None
+) -> QuerySet[Task]:
     if risk:
-        qs = qs.filter(process__caseprocess__case__risk=risk)
+        qs = qs.filter(**{f"{_CASE}__risk": risk})
     if stage:
-        qs = qs.filter(process__caseprocess__case__stage=stage)
+        qs = qs.filter(**{f"{_CASE}__stage": stage})
     if overdue:
-        qs = qs.filter(process__caseprocess__case__is_overdue=True)
+        qs = qs.filter(**{f"{_CASE}__is_overdue": True})
+    if node:
+        # flow_task is stored as "<flow path>.<node>": an equality the open-task indexes serve.
+        qs = qs.filter(flow_task=getattr(CaseFlow, node))
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(_search_q(search))
     return qs
 
 
 def inbox_tasks(
-    user: User, *, tab: str = "mine", risk=None, stage=None, overdue=None, process_ids=None
+    user: User,
+    *,
+    tab: str = "mine",
+    sort: str = "due",
+    process_ids=None,
+    **criteria,
 ):
-    """Tasks for the inbox tab ('mine' or 'queue'), most urgent first, rows ready to render."""
+    """Tasks for the inbox tab ('mine' or 'queue'), filtered (risk, stage, overdue, node,
+    search) and in the chosen order (INBOX_SORTS; most urgent first by default), rows ready
+    to render."""
     condition = my_tasks_q(user) if tab == "mine" else team_queue_q(user, process_ids)
-    qs = _filtered(_case_tasks().filter(condition), risk=risk, stage=stage, overdue=overdue)
+    qs = _filtered(_case_tasks().filter(condition), **criteria)
     return (
         qs.select_related(
-            "process__caseprocess__case__person",
-            "process__caseprocess__case__owner",
+            f"{_CASE}__person",
+            f"{_CASE}__owner",
             "owner",
         )
         .annotate(risk_rank=RISK_RANK, due_at=Subquery(_earliest_due))
-        .order_by(
-            "-process__caseprocess__case__is_overdue",
-            F("due_at").asc(nulls_last=True),
-            "risk_rank",
-            "created",
-            "pk",
-        )
+        .order_by(*_INBOX_ORDER.get(sort, _INBOX_ORDER["due"]))
     )
 
 
@@ -219,10 +255,10 @@ def next_task_on_case(user: User, case: Case) -> Task | None:
 QUEUE_COUNT_CAP = 1000
 
 
-def inbox_counts(user: User, *, risk=None, stage=None, overdue=None, process_ids=None) -> dict:
-    """The tab counts: two index-driven queries (one count over the whole table costs seconds
-    at national scale); the queue count stops at QUEUE_COUNT_CAP."""
-    criteria = {"risk": risk, "stage": stage, "overdue": overdue}
+def inbox_counts(user: User, *, process_ids=None, **criteria) -> dict:
+    """The tab counts under the same filters as the list (see `_filtered`): two index-driven
+    queries (one count over the whole table costs seconds at national scale); the queue
+    count stops at QUEUE_COUNT_CAP."""
     mine = _filtered(_case_tasks().filter(my_tasks_q(user)), **criteria).count()
     queue = (
         _filtered(_case_tasks().filter(team_queue_q(user, process_ids)), **criteria)

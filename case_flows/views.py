@@ -78,20 +78,36 @@ def _case_of(task):
 # --- inbox ---------------------------------------------------------------------------------
 
 
+# The inbox's sortable columns and the order a first click on each gives (highest risk first).
+INBOX_SORT_COLUMNS = {"due": "due", "risk": "-risk", "case": "case", "client": "client"}
+
+
+def _sort_headers(current: str) -> dict:
+    """Per sortable column: the order its header link asks for and its aria-sort state."""
+    headers = {}
+    for column, first in INBOX_SORT_COLUMNS.items():
+        if current.lstrip("-") == column:
+            descending = current.startswith("-")
+            headers[column] = {
+                "sort": column if descending else f"-{column}",
+                "aria_sort": "descending" if descending else "ascending",
+            }
+        else:
+            headers[column] = {"sort": first, "aria_sort": None}
+    return headers
+
+
 @login_required
 def inbox(request):
     tab = request.GET.get("tab") if request.GET.get("tab") in INBOX_TABS else "mine"
     filters = InboxFilterForm(request.GET or None)
-    criteria = {"risk": None, "stage": None, "overdue": None}
-    if filters.is_bound and filters.is_valid():
-        criteria = {
-            "risk": filters.cleaned_data["risk"] or None,
-            "stage": filters.cleaned_data["stage"] or None,
-            "overdue": filters.cleaned_data["overdue"] or None,
-        }
+    criteria = filters.criteria()
+    sort = filters.chosen_sort()
     queue_ids = selectors.queue_process_ids(request.user)  # once, for the count and the list
     counts = selectors.inbox_counts(request.user, process_ids=queue_ids, **criteria)
-    tasks = selectors.inbox_tasks(request.user, tab=tab, process_ids=queue_ids, **criteria)
+    tasks = selectors.inbox_tasks(
+        request.user, tab=tab, sort=sort, process_ids=queue_ids, **criteria
+    )
     known = counts["mine"] if tab == "mine" else counts["queue"]
     page = CountedPaginator(tasks, selectors.PAGE_SIZE, known_count=known).get_page(
         request.GET.get("page")
@@ -108,7 +124,12 @@ def inbox(request):
             "filters": filters,
             "counts": counts,
             "page": page,
+            "sort": sort,
+            "headers": _sort_headers(sort),
             "filtered": any(criteria.values()),
+            # On a phone the filters beyond the search box stay open while one is in use.
+            "more_filters_open": sort != selectors.INBOX_SORTS[0]
+            or any(v for k, v in criteria.items() if k != "search"),
         },
     )
 
@@ -338,7 +359,7 @@ def _render_task(request, task, forms=None, status=200):
         "need_domains": NEED_DOMAINS,
         "can_release": task.status == STATUS.ASSIGNED
         and (task.owner_id == request.user.pk or _supervises(request.user)),
-        "reassign_form": ReassignForm(case=case)
+        "reassign_form": ReassignForm(task=task)
         if task.status in (STATUS.NEW, STATUS.ASSIGNED) and _supervises(request.user)
         else None,
     }
@@ -413,7 +434,7 @@ def task_release_view(request, task_id: int):
 def task_reassign_view(request, task_id: int):
     task = _task_or_404(request.user, task_id)
     case = _case_of(task)
-    form = ReassignForm(request.POST, case=case)
+    form = ReassignForm(request.POST, task=task)
     if not form.is_valid():
         messages.error(request, _("Choose who should do the task."))
         return _render_task(request, task, status=400)
@@ -425,7 +446,8 @@ def task_reassign_view(request, task_id: int):
         request, _("The task was given to %(who)s.") % {"who": form.cleaned_data["to_user"]}
     )
     approval = getattr(task, "approval", None)
-    if approval is not None and request.user != form.cleaned_data["to_user"]:
+    from_case_page = request.POST.get("back") == "case"
+    if approval is not None and request.user != form.cleaned_data["to_user"] and not from_case_page:
         if selectors.approval_for_user(request.user, approval.pk) is not None:
             return redirect("approvals")
     return redirect("case_detail", case_id=case.pk)
@@ -510,6 +532,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
     # A case its registering user may only read until it is allocated: no action offered.
     read_only = getattr(case, "read_only", False)
     tasks = selectors.case_open_tasks(case)
+    supervises = _supervises(user)
     for task in tasks:
         task.can_open = task.owner_id == user.pk
         task.can_claim = (
@@ -517,6 +540,12 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
             and task.owner_id is None
             and task.flow_task.can_assign(user, task)
             and user_may_take(user, task)
+        )
+        # A supervisor or manager gives open work to someone else from the case page.
+        task.reassign_form = (
+            ReassignForm(task=task, auto_id=f"id_reassign_{task.pk}_%s")
+            if supervises and not read_only and task.status in (STATUS.NEW, STATUS.ASSIGNED)
+            else None
         )
     may_reopen = (
         not read_only and case.stage == Stage.CLOSED and user.has_perm("case_flows.reopen_case")
@@ -675,7 +704,7 @@ def _render_approval(request, approval, decision_form=None, withdraw_form=None, 
         and user.has_perm("case_flows.approve_case"),
         "can_withdraw": pending and approval.requested_by_id == user.pk,
         # A manager (or supervisor) hands the decision to someone else, e.g. during absence.
-        "reassign_form": ReassignForm(case=approval.case)
+        "reassign_form": ReassignForm(task=approval.task)
         if pending and approval.task_id and _supervises(user)
         else None,
         "decision_form": decision_form or DecisionForm(),

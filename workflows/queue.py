@@ -8,7 +8,9 @@ A flow's process class provides `work_subject()`, returning an object with `offi
 from collections.abc import Callable
 from contextlib import contextmanager
 
+from django.contrib.auth.models import Permission
 from django.db import DatabaseError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -16,9 +18,10 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 from accounts.scope import can_see
 
+from .approvals.models import Approval
 from .errors import Conflict, NotPermitted
 from .sla.services import sla_clock_stop, sla_clocks_reassign
 
@@ -45,13 +48,36 @@ def user_may_take(user: User, task: Task) -> bool:
     return user_can_see_task(user, task)
 
 
-def user_may_be_given(user: User, task: Task) -> bool:
-    """Whom a supervisor or manager may hand a task to: someone with the task's permission
-    who works on the case or in its office (a deputy from another team, say)."""
-    if not user.is_active or (task.owner_permission and not user.has_perm(task.owner_permission)):
-        return False
+def assignable_users(task: Task) -> QuerySet[User]:
+    """Whom a supervisor or manager may hand a task to (the "give to" list), one query:
+    active staff whose role holds the task's permission and who work in the task's office,
+    on its team, or own its subject; never a service provider's account, and never the
+    person who asked for the approval the task decides."""
     subject = subject_of(task)
-    return user.home_office_id == subject.office_id or user_can_see_task(user, task)
+    users = User.objects.filter(is_active=True).exclude(
+        pk__in=User.groups.through.objects.filter(group__name=Role.PROVIDER).values("user_id")
+    )
+    if task.owner_permission:
+        app_label, codename = task.owner_permission.split(".", 1)
+        perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        holders = User.groups.through.objects.filter(group__permissions__in=perm).values("user_id")
+        direct = User.user_permissions.through.objects.filter(permission__in=perm).values("user_id")
+        users = users.filter(Q(pk__in=holders) | Q(pk__in=direct))
+    where = Q(home_office_id=subject.office_id)
+    if subject.team_id:
+        where |= Q(
+            pk__in=Team.members.through.objects.filter(team_id=subject.team_id).values("user_id")
+        ) | Q(pk__in=Team.objects.filter(pk=subject.team_id).values("supervisor_id"))
+    if subject.owner_id:
+        where |= Q(pk=subject.owner_id)
+    return users.filter(where).exclude(
+        pk__in=Approval.objects.filter(task_id=task.pk).values("requested_by_id")
+    )
+
+
+def user_may_be_given(user: User, task: Task) -> bool:
+    """The rule of `assignable_users`, for one person (one query)."""
+    return assignable_users(task).filter(pk=user.pk).exists()
 
 
 def _done_message(task: Task) -> str:
@@ -166,7 +192,10 @@ def task_reassign(*, task: Task, actor: User, to_user: User) -> Task:
             )
         if not user_may_be_given(to_user, task):
             raise NotPermitted(
-                _("%(who)s cannot do this task: they lack the role or do not work on this case.")
+                _(
+                    "%(who)s cannot do this task: they lack the role for it, do not work on"
+                    " this case or its office, or asked for this approval themselves."
+                )
                 % {"who": to_user}
             )
         activation = task.flow_task.activation_class(task)

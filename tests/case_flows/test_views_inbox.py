@@ -1,5 +1,7 @@
 """The inbox (my tasks, team queue), landing pages per role and the Polish interface."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -183,3 +185,249 @@ def test_queue_holds_only_the_users_scope(office, other_office, team, caseworker
     assert selectors.inbox_counts(supervisor)["queue"] == 2
     assert selectors.inbox_counts(polish_supervisor)["queue"] == 1
     assert selectors.inbox_counts(caseworker)["queue"] == 0  # allocation is supervisors' work
+
+
+# --- sorting, task-type filter, search (issue #13, item 6) --------------------------------
+
+
+def queue_rows(body: str) -> list[str]:
+    """Case references in the order the rows show them."""
+    import re
+
+    return re.findall(r'data-label="Case"><a href="[^"]+">([^<]+)</a>', body)
+
+
+def named_cases(office, actor, names_and_risks):
+    from case_flows.services import case_open
+
+    return [
+        case_open(
+            actor=actor,
+            person=make_person(office, given, family),
+            office=office,
+            category=category(),
+            risk=risk,
+            source="walk_in",
+            presenting_concerns="Concern",
+        )
+        for given, family, risk in names_and_risks
+    ]
+
+
+@pytest.fixture
+def three_cases(office, team, caseworker):
+    return named_cases(
+        office,
+        caseworker,
+        [("Zofia", "Łąka", "low"), ("Ama", "Owusu", "high"), ("Kofi", "Mensah", "medium")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("sort", "order", "aria_column", "aria"),
+    [
+        ("client", [1, 2, 0], "Client", "ascending"),  # Ama, Kofi, Zofia
+        ("-client", [0, 2, 1], "Client", "descending"),
+        ("-risk", [1, 2, 0], "Risk", "descending"),  # high first
+        ("risk", [0, 2, 1], "Risk", "ascending"),
+        ("case", [0, 1, 2], "Case", "ascending"),  # references in opening order
+        ("-case", [2, 1, 0], "Case", "descending"),
+    ],
+)
+def test_sorts_by_column_with_aria_sort(sort, order, aria_column, aria, three_cases, supervisor):
+    body = client_for(supervisor).get(f"{reverse('inbox')}?tab=queue&sort={sort}").content.decode()
+    assert queue_rows(body) == [three_cases[i].reference for i in order]
+    assert f'<th aria-sort="{aria}"><a class="sort"' in body
+    assert body.count("aria-sort=") == 1
+    header = body.split(f'aria-sort="{aria}"')[1].split("</th>")[0]
+    assert f">{aria_column}</a>" in header
+    # The header link turns the order round and keeps the tab.
+    flipped = sort[1:] if sort.startswith("-") else f"-{sort}"
+    assert f"sort={flipped}" in header and "tab=queue" in header
+
+
+def test_header_links_keep_filters_and_drop_the_page(three_cases, supervisor):
+    body = (
+        client_for(supervisor)
+        .get(f"{reverse('inbox')}?tab=queue&risk=high&q=ama&page=1")
+        .content.decode()
+    )
+    header = body.split('class="sort"')[1]  # the Case column
+    href = header.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    assert "risk=high" in href and "q=ama" in href and "sort=case" in href
+    assert "page=" not in href
+
+
+def test_unknown_sort_falls_back_to_due(three_cases, supervisor):
+    response = client_for(supervisor).get(f"{reverse('inbox')}?tab=queue&sort=owner__password")
+    assert response.status_code == 200
+    assert len(queue_rows(response.content.decode())) == 3
+    assert '<th aria-sort="ascending"><a class="sort" href="?tab=queue&amp;sort=-due">' in (
+        response.content.decode()
+    )
+
+
+def test_search_by_client_name_accents_or_reference(three_cases, supervisor):
+    client = client_for(supervisor)
+    base = f"{reverse('inbox')}?tab=queue"
+    body = client.get(f"{base}&q=laka").content.decode()  # Łąka, typed without accents
+    assert queue_rows(body) == [three_cases[0].reference]
+    assert 'Team queue <span class="count">1</span>' in body
+    body = client.get(f"{base}&q=kofi mensah").content.decode()
+    assert queue_rows(body) == [three_cases[2].reference]
+    body = client.get(f"{base}&q={three_cases[1].reference.lower()}").content.decode()
+    assert queue_rows(body) == [three_cases[1].reference]
+    assert "No tasks match these filters." in client.get(f"{base}&q=nobody").content.decode()
+
+
+def test_filter_by_task_type_in_a_mixed_queue(three_cases, supervisor, caseworker):
+    from .conftest import complete_intake, submit_assessment
+
+    allocate(three_cases[0], supervisor, caseworker)
+    complete_intake(three_cases[0], caseworker)
+    submit_assessment(three_cases[0], caseworker)
+    client = client_for(supervisor)
+    base = f"{reverse('inbox')}?tab=queue"
+    body = client.get(base).content.decode()
+    assert "Approve assessment" in body and "Allocate case" in body
+    assert '<option value="approve_assessment">Approve assessment</option>' in body
+    body = client.get(f"{base}&task=approve_assessment").content.decode()
+    assert queue_rows(body) == [three_cases[0].reference]
+    assert 'Team queue <span class="count">1</span>' in body
+    body = client.get(f"{base}&task=allocate").content.decode()
+    assert queue_rows(body) == [three_cases[2].reference, three_cases[1].reference] or set(
+        queue_rows(body)
+    ) == {three_cases[1].reference, three_cases[2].reference}
+    assert "Approve assessment</td>" not in body
+
+
+def test_filters_and_sort_survive_pagination(office, team, caseworker, supervisor):
+    open_cases(PAGE_SIZE + 2, office=office, actor=caseworker, risk="high")
+    body = (
+        client_for(supervisor)
+        .get(f"{reverse('inbox')}?tab=queue&risk=high&task=allocate&q=ama&sort=-client")
+        .content.decode()
+    )
+    assert "Page 1 of 2" in body
+    next_link = body.split('class="pagination"')[1].split('href="')[1].split('"')[0]
+    next_link = next_link.replace("&amp;", "&")
+    for part in ("tab=queue", "risk=high", "task=allocate", "q=ama", "sort=-client", "page=2"):
+        assert part in next_link
+    second = client_for(supervisor).get(reverse("inbox") + next_link).content.decode()
+    assert second.count(">Claim</button>") == 2
+    # The sort select shows the chosen order (it sorts on a phone, where headers hide).
+    assert '<option value="-client" selected>' in second
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort=client",
+        "sort=-risk",
+        "sort=case",
+        "sort=-due",
+        "task=intake",
+        "q=owusu",
+        "q=BEK",
+        "risk=high&stage=intake&task=intake&q=ama&sort=-client",
+    ],
+)
+@pytest.mark.parametrize("rows", [3, 20])
+def test_sorted_filtered_searched_inbox_query_count_is_constant(
+    query, rows, office, team, caseworker, supervisor, django_assert_num_queries
+):
+    for case in open_cases(rows, office=office, actor=caseworker, risk="high"):
+        allocate(case, supervisor, caseworker)
+    client = client_for(caseworker)
+    with django_assert_num_queries(INBOX_MINE_QUERIES):
+        response = client.get(f"{reverse('inbox')}?{query}")
+    assert response.status_code == 200
+    assert response.content.decode().count('data-label="Task">Complete intake') == rows
+
+
+@pytest.mark.parametrize("query", ["sort=client", "task=allocate", "q=owusu", "sort=-risk&q=a"])
+def test_sorted_filtered_queue_query_count_is_constant(
+    query, office, team, caseworker, supervisor, django_assert_num_queries
+):
+    open_cases(5, office=office, actor=caseworker)
+    client = client_for(supervisor)
+    with django_assert_num_queries(INBOX_QUEUE_QUERIES):
+        response = client.get(f"{reverse('inbox')}?tab=queue&{query}")
+    assert response.content.decode().count(">Claim</button>") == 5
+
+
+# --- durations and "Overdue" once per row ---------------------------------------------------
+
+
+def first_row(client, query: str) -> str:
+    body = client.get(reverse("inbox") + query).content.decode()
+    return body.split("<tbody>")[1].split("</tr>")[0]
+
+
+def visible_text(html: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_overdue_is_said_once_per_row_in_the_largest_unit(
+    time_machine, office, team, caseworker, supervisor
+):
+    from django.utils import timezone
+
+    from workflows.sla.models import SlaClock
+    from workflows.sla.seed import seed_sla_policies
+    from workflows.sla.sweep import sla_sweep
+
+    seed_sla_policies()
+    time_machine.move_to(timezone.now(), tick=False)
+    # A high-risk allocation has a 24-hour first-response target (Ghana draft policy).
+    case = named_cases(office, caseworker, [("Ama", "Owusu", "high")])[0]
+    time_machine.move_to(timezone.now() + datetime.timedelta(days=57, hours=2), tick=False)
+    sla_sweep()
+    case.refresh_from_db()
+    assert case.is_overdue
+    first_due = (
+        SlaClock.objects.filter(subject_id=case.pk, status="running").order_by("due_at").first()
+    )
+    late_days = (timezone.now() - first_due.due_at).days
+    assert late_days >= 56  # more than 1,341 hours
+    row = visible_text(first_row(client_for(supervisor), "?tab=queue"))
+    assert f"overdue by {late_days} days" in row
+    assert "hour" not in row
+    assert row.lower().count("overdue") == 1
+
+
+def test_case_overdue_on_another_deadline_is_named_once(office, team, caseworker, supervisor):
+    from case_flows.models import Case
+
+    case = named_cases(office, caseworker, [("Ama", "Owusu", "high")])[0]
+    Case.objects.filter(pk=case.pk).update(is_overdue=True)  # a stage deadline was breached
+    row = visible_text(first_row(client_for(supervisor), "?tab=queue"))
+    assert row.count("Case overdue") == 1
+    assert row.lower().count("overdue") == 1
+
+
+def test_waiting_time_in_the_largest_unit(time_machine, office, team, caseworker, supervisor):
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now(), tick=False)
+    named_cases(office, caseworker, [("Ama", "Owusu", "high")])  # no policies: no deadline
+    time_machine.move_to(timezone.now() + datetime.timedelta(days=56, hours=5), tick=False)
+    body = client_for(supervisor).get(f"{reverse('inbox')}?tab=queue").content.decode()
+    assert "waiting 56 days" in body
+    assert "month" not in body.split("<tbody>")[1]
+
+
+def test_durations_in_polish_use_the_right_plural():
+    from django.utils import translation
+
+    from workflows.sla.selectors import format_duration
+
+    with translation.override("pl"):
+        assert format_duration(datetime.timedelta(days=1)) == "1 dzień"
+        assert format_duration(datetime.timedelta(days=56)) == "56 dni"
+        assert format_duration(datetime.timedelta(hours=3)) == "3 godziny"
+        assert format_duration(datetime.timedelta(hours=5)) == "5 godzin"
+        assert format_duration(datetime.timedelta(minutes=22)) == "22 minuty"
+        assert format_duration(datetime.timedelta(minutes=1)) == "1 minuta"

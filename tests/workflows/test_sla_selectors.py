@@ -9,7 +9,7 @@ from django.utils import translation
 
 from accounts.models import Role
 from tests.factories import make_office, make_team, make_user
-from workflows.sla.selectors import clocks_for_subject, format_due
+from workflows.sla.selectors import clocks_for_subject, format_due, format_duration
 from workflows.sla.services import sla_clock_open, sla_clock_pause, sla_clock_stop
 from workflows.sla.sweep import sla_sweep
 from workflows.sla.units import ClockKind, PauseReason, PolicyStatus, TargetUnit
@@ -48,6 +48,35 @@ def test_due_texts_use_the_policy_unit(office, team):
     assert format_due(months, now=START + timedelta(days=80)) == "due in 12 days"
     with translation.override("pl"):
         assert format_due(wd, now=START) != ""
+
+
+def test_an_hours_target_is_told_in_the_largest_whole_unit(office, team):
+    make_policy(key="h", node_name="allocate", target_amount=24, target_unit=TargetUnit.HOURS)
+    clock = _open(team, office, name="allocate")  # due START + 24 h
+    due = START + timedelta(hours=24)
+    assert format_due(clock, now=due - timedelta(minutes=35)) == "due in 35 minutes"
+    assert format_due(clock, now=due - timedelta(seconds=20)) == "due in less than a minute"
+    assert format_due(clock, now=due + timedelta(minutes=1)) == "overdue by 1 minute"
+    assert format_due(clock, now=due + timedelta(hours=23, minutes=59)) == "overdue by 23 hours"
+    assert format_due(clock, now=due + timedelta(hours=30)) == "overdue by 1 day"
+    # 1,341 hours late reads in days, never "overdue by 1341 hours".
+    assert format_due(clock, now=due + timedelta(hours=1341)) == "overdue by 55 days"
+    assert format_due(clock, now=START) == "due in 1 day"
+    with translation.override("pl"):
+        assert format_due(clock, now=due + timedelta(hours=1341)) == "po terminie o 55 dni"
+        assert format_due(clock, now=due + timedelta(hours=22)) == "po terminie o 22 godziny"
+
+
+def test_format_duration_uses_the_largest_whole_unit():
+    assert format_duration(timedelta(days=56, hours=5)) == "56 days"
+    assert format_duration(timedelta(hours=1341)) == "55 days"
+    assert format_duration(timedelta(hours=1)) == "1 hour"
+    assert format_duration(timedelta(minutes=59)) == "59 minutes"
+    assert format_duration(timedelta(seconds=10)) == "less than a minute"
+    with translation.override("pl"):
+        assert format_duration(timedelta(days=22)) == "22 dni"
+        assert format_duration(timedelta(hours=2)) == "2 godziny"
+        assert format_duration(timedelta(minutes=5)) == "5 minut"
 
 
 def test_clocks_for_subject_prefetches_history_in_constant_queries(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
@@ -74,10 +74,49 @@ def _count_text(unit: str, count: int, overdue: bool) -> str:
     return ngettext("due in %(count)d day", "due in %(count)d days", count) % {"count": count}
 
 
+def _largest_unit(delta: timedelta) -> tuple[str, int]:
+    """A span in the largest unit that fits it whole: ("days", 56), never ("hours", 1341)."""
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds >= 86400:
+        return "days", seconds // 86400
+    if seconds >= 3600:
+        return "hours", seconds // 3600
+    return "minutes", seconds // 60
+
+
+def _elapsed_text(delta: timedelta, overdue: bool) -> str:
+    """ "due in 35 minutes", "overdue by 3 hours", "overdue by 56 days" for an hours target."""
+    unit, count = _largest_unit(delta)
+    if unit == "days":
+        return _count_text(TargetUnit.CALENDAR_DAYS, count, overdue)
+    if unit == "hours":
+        return _count_text(TargetUnit.HOURS, count, overdue)
+    if count == 0:
+        return _("overdue by less than a minute") if overdue else _("due in less than a minute")
+    if overdue:
+        return ngettext("overdue by %(count)d minute", "overdue by %(count)d minutes", count) % {
+            "count": count
+        }
+    return ngettext("due in %(count)d minute", "due in %(count)d minutes", count) % {"count": count}
+
+
+def format_duration(delta: timedelta) -> str:
+    """How long something has waited, in the largest whole unit: "56 days", "3 hours"."""
+    unit, count = _largest_unit(delta)
+    if unit == "days":
+        return ngettext("%(days)s day", "%(days)s days", count) % {"days": count}
+    if unit == "hours":
+        return ngettext("%(hours)s hour", "%(hours)s hours", count) % {"hours": count}
+    if count == 0:
+        return _("less than a minute")
+    return ngettext("%(minutes)s minute", "%(minutes)s minutes", count) % {"minutes": count}
+
+
 def format_due(
     clock: SlaClock, *, now: datetime | None = None, calendar: Calendar | None = None
 ) -> str:
-    """ "due in 3 working days", "overdue by 2 hours"... in the policy's own unit."""
+    """ "due in 3 working days", "overdue by 2 hours"... in the policy's own unit; an hours
+    target counts in minutes, hours or days, whichever is the largest whole unit."""
     if clock.status == ClockStatus.MET:
         return _("met late") if clock.breached else _("met")
     if clock.status == ClockStatus.CANCELLED:
@@ -87,12 +126,7 @@ def format_due(
     overdue = now > clock.due_at
     prefix = _("paused") + ", " if clock.status == ClockStatus.PAUSED else ""
     if unit == TargetUnit.HOURS:
-        hours = int(abs(clock.due_at - now).total_seconds() // 3600)
-        if hours == 0:
-            text = _("overdue by less than an hour") if overdue else _("due in less than an hour")
-        else:
-            text = _count_text(unit, hours, overdue)
-        return prefix + text
+        return prefix + _elapsed_text(abs(clock.due_at - now), overdue)
     calendar = calendar or calendar_for_office(clock.office_id)
     today, due_day = calendar.local_date(now), calendar.local_date(clock.due_at)
     if today == due_day:

@@ -1,10 +1,10 @@
-"""Template helpers for SLA clocks: {% load sla %} {{ clock|sla_due }}."""
+"""Template helpers for SLA clocks: {% load sla %} {{ clock|sla_due }}, {{ since|waited }}."""
 
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from workflows.sla.selectors import format_due
+from workflows.sla.selectors import format_due, format_duration
 from workflows.sla.units import LadderRole
 
 register = template.Library()
@@ -27,3 +27,10 @@ def sla_escalation_text(escalation) -> str:
     if escalation.key == "breach":
         return _("Missed on %(when)s; told: %(roles)s") % {"when": when, "roles": roles}
     return _("Escalated on %(when)s to: %(roles)s") % {"when": when, "roles": roles}
+
+
+def waited(since) -> str:
+    """How long since `since`, in the largest whole unit: "56 days", "3 hours"."""
+    if not since:
+        return ""
+    return format_duration(timezone.now() - since)
