@@ -29,6 +29,7 @@ def sla_escalation_text(escalation) -> str:
     return _("Escalated on %(when)s to: %(roles)s") % {"when": when, "roles": roles}
 
 
+@register.filter
 def waited(since) -> str:
     """How long since `since`, in the largest whole unit: "56 days", "3 hours"."""
     if not since:
