@@ -582,6 +582,9 @@ def overdue_review_complete(*, task: Task, actor: User, note: str) -> CaseEvent:
             comment=note.strip(),
             data={"overdue_review": True},
         )
+        # The case may be escalated to a manager again from now on.
+        activation.process.overdue_review_open_for = None
+        activation.process.save(update_fields=["overdue_review_open_for"])
 
     task_complete(task=task, actor=actor, work=record)
     return created["event"]

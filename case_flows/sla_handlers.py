@@ -11,6 +11,7 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -205,7 +206,23 @@ def case_escalations(escalations) -> None:
         Case.objects.filter(pk__in=breached, is_overdue=False).update(is_overdue=True)
     CaseEvent.objects.bulk_create(events)
     if reviews:
-        from .flows import CaseFlow
+        _start_overdue_reviews(set(reviews))
 
-        for case in Case.objects.filter(pk__in=set(reviews)).select_related("office", "team"):
-            CaseFlow.start_overdue_review.run(case=case, actor=None)
+
+def _start_overdue_reviews(case_ids: set[int]) -> None:
+    """One open manager review per case: skip cases that have one (started by an earlier
+    batch or sweep), and let the database refuse a second started by a concurrent sweep."""
+    from .flows import CaseFlow
+    from .models import CaseProcess
+
+    already = set(
+        CaseProcess.objects.filter(overdue_review_open_for__in=case_ids).values_list(
+            "overdue_review_open_for", flat=True
+        )
+    )
+    for case in Case.objects.filter(pk__in=case_ids - already).select_related("office", "team"):
+        try:
+            with transaction.atomic():  # a savepoint: a refused review leaves the batch whole
+                CaseFlow.start_overdue_review.run(case=case, actor=None)
+        except IntegrityError:
+            continue  # another sweep started this case's review a moment ago
