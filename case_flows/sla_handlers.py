@@ -203,10 +203,28 @@ def case_escalations(escalations) -> None:
         if "manager" in escalation.roles and clock.name != "review_overdue":
             reviews.append(clock.subject_id)
     if breached:
-        Case.objects.filter(pk__in=breached, is_overdue=False).update(is_overdue=True)
+        _flag_overdue(breached)
     CaseEvent.objects.bulk_create(events)
     if reviews:
         _start_overdue_reviews(set(reviews))
+
+
+def _flag_overdue(case_ids: set[int]) -> None:
+    """Mark the cases overdue without waiting for a case row while the batch holds its clock
+    rows: a task completion holds its case row and then stops that case's clocks, so waiting
+    here would deadlock with it (docs/architecture.md, "Lock order"). Free rows are marked
+    now; busy ones right after the batch commits, when its clock locks are gone."""
+    free = list(
+        Case.objects.filter(pk__in=case_ids, is_overdue=False)
+        .select_for_update(skip_locked=True, no_key=True)
+        .values_list("pk", flat=True)
+    )
+    Case.objects.filter(pk__in=free).update(is_overdue=True)
+    busy = set(case_ids) - set(free)
+    if busy:
+        transaction.on_commit(
+            lambda: Case.objects.filter(pk__in=busy, is_overdue=False).update(is_overdue=True)
+        )
 
 
 def _start_overdue_reviews(case_ids: set[int]) -> None:
