@@ -21,6 +21,8 @@ APPROVAL_KIND_BY_NODE = {
 
 def start_episode(activation, *, case: Case, actor):
     activation.process.case = case
+    if activation.flow_task.name == "start_overdue_review":
+        activation.process.overdue_review_open_for = case
     activation.task.owner = actor
     return activation.process
 

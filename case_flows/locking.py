@@ -25,4 +25,6 @@ def case_lock(case_pk: int) -> Case:
         # the outer transaction after the savepoint is released.
         with CaseFlow.lock(process_pk):
             pass
-    return Case.objects.select_for_update().get(pk=case_pk)
+    # FOR NO KEY UPDATE, as a plain UPDATE takes: rows that refer to the case (timeline
+    # events the sweep writes) can still be inserted meanwhile.
+    return Case.objects.select_for_update(no_key=True).get(pk=case_pk)

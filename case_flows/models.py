@@ -801,6 +801,15 @@ class CaseProcess(Process):
     """One viewflow process per case episode."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="processes")
+    # Set on a manager's overdue-case review while it is open, cleared when it is done: the
+    # database keeps one open review per case, whatever sweeps, batches or workers start one.
+    overdue_review_open_for = models.OneToOneField(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="open_overdue_review",
+    )
     # What the caseworker chose after a task that can branch (plan: submit/reassess;
     # follow-up: continue/close/reassess/revise plan/new referral).
     next_step = models.CharField(max_length=20, blank=True)

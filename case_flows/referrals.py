@@ -177,7 +177,7 @@ def referral_send(
         raise NotPermitted(_("You do not have permission to do this."))
     with transaction.atomic():
         locked = (
-            Case.objects.select_for_update(of=("self",))
+            Case.objects.select_for_update(of=("self",), no_key=True)
             .select_related("office", "team", "owner", "category")
             .get(pk=case.pk)
         )

@@ -582,6 +582,9 @@ def overdue_review_complete(*, task: Task, actor: User, note: str) -> CaseEvent:
             comment=note.strip(),
             data={"overdue_review": True},
         )
+        # The case may be escalated to a manager again from now on.
+        activation.process.overdue_review_open_for = None
+        activation.process.save(update_fields=["overdue_review_open_for"])
 
     task_complete(task=task, actor=actor, work=record)
     return created["event"]
@@ -597,7 +600,7 @@ def case_reopen(*, case: Case, actor: User, comment: str) -> Case:
         raise NotPermitted(_("You do not have permission to do this."))
     _require(bool(comment.strip()), _("Say why the case is being reopened."))
     with conflicts_as_errors(), transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
         if locked.stage != Stage.CLOSED:
             raise Conflict(_("Only a closed case can be reopened; this one is already open."))
         CaseFlow.start_reopened.run(
@@ -615,7 +618,7 @@ def case_change_risk(*, case: Case, actor: User, risk: str, comment: str) -> Cas
         actor.has_perm("case_flows.work_case") or actor.has_perm("case_flows.approve_case")
     ) or not can_see(actor, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id):
         raise NotPermitted(_("You do not have permission to do this."))
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     _require(locked.stage != Stage.CLOSED, _("A closed case's risk level cannot change."))
     _change_risk(locked, actor=actor, risk=risk, comment=comment.strip())
     return locked

@@ -11,6 +11,7 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -202,10 +203,44 @@ def case_escalations(escalations) -> None:
         if "manager" in escalation.roles and clock.name != "review_overdue":
             reviews.append(clock.subject_id)
     if breached:
-        Case.objects.filter(pk__in=breached, is_overdue=False).update(is_overdue=True)
+        _flag_overdue(breached)
     CaseEvent.objects.bulk_create(events)
     if reviews:
-        from .flows import CaseFlow
+        _start_overdue_reviews(set(reviews))
 
-        for case in Case.objects.filter(pk__in=set(reviews)).select_related("office", "team"):
-            CaseFlow.start_overdue_review.run(case=case, actor=None)
+
+def _flag_overdue(case_ids: set[int]) -> None:
+    """Mark the cases overdue without waiting for a case row while the batch holds its clock
+    rows: a task completion holds its case row and then stops that case's clocks, so waiting
+    here would deadlock with it (docs/architecture.md, "Lock order"). Free rows are marked
+    now; busy ones right after the batch commits, when its clock locks are gone."""
+    free = list(
+        Case.objects.filter(pk__in=case_ids, is_overdue=False)
+        .select_for_update(skip_locked=True, no_key=True)
+        .values_list("pk", flat=True)
+    )
+    Case.objects.filter(pk__in=free).update(is_overdue=True)
+    busy = set(case_ids) - set(free)
+    if busy:
+        transaction.on_commit(
+            lambda: Case.objects.filter(pk__in=busy, is_overdue=False).update(is_overdue=True)
+        )
+
+
+def _start_overdue_reviews(case_ids: set[int]) -> None:
+    """One open manager review per case: skip cases that have one (started by an earlier
+    batch or sweep), and let the database refuse a second started by a concurrent sweep."""
+    from .flows import CaseFlow
+    from .models import CaseProcess
+
+    already = set(
+        CaseProcess.objects.filter(overdue_review_open_for__in=case_ids).values_list(
+            "overdue_review_open_for", flat=True
+        )
+    )
+    for case in Case.objects.filter(pk__in=case_ids - already).select_related("office", "team"):
+        try:
+            with transaction.atomic():  # a savepoint: a refused review leaves the batch whole
+                CaseFlow.start_overdue_review.run(case=case, actor=None)
+        except IntegrityError:
+            continue  # another sweep started this case's review a moment ago

@@ -180,7 +180,7 @@ def transfer_request(*, case: Case, actor: User, to_office: Office, reason: str)
         raise TransferError(_("This office is no longer active."))
     try:
         with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
+            locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
             transfer = CaseTransfer.objects.create(
                 case=locked,
                 from_office_id=locked.office_id,
