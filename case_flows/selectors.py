@@ -86,6 +86,14 @@ def _task_scope(user: User) -> Q:
     )
 
 
+def _task_scope_or_own(user: User) -> Q:
+    """Tasks in the user's scope or given to them. An unrestricted scope is an empty Q, and
+    `Q() | x` is `x` alone: it must stay unrestricted instead."""
+    if scope_for(user).all_offices:
+        return Q()
+    return _task_scope(user) | Q(owner=user)
+
+
 def _case_tasks() -> QuerySet[Task]:
     return Task.objects.filter(
         flow_task_type="HUMAN", process__flow_class=CaseFlow, status__in=OPEN_TASK_STATUSES
@@ -277,7 +285,7 @@ def task_for_user(user: User, task_id: int) -> Task | None:
     """A task of a case the user may see (else None: the page answers 404)."""
     return (
         _case_tasks_any_status()
-        .filter(_task_scope(user) | Q(owner=user), pk=task_id)
+        .filter(_task_scope_or_own(user), pk=task_id)
         .select_related("process__caseprocess__case__person", "owner")
         .first()
     )

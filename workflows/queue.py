@@ -45,7 +45,15 @@ def user_may_take(user: User, task: Task) -> bool:
         return False
     if task.owner_permission and not user.has_perm(task.owner_permission):
         return False
+    if asked_for_it(user, task):
+        return False
     return user_can_see_task(user, task)
+
+
+def asked_for_it(user: User, task: Task) -> bool:
+    """Whether the task decides an approval the user asked for: they may never hold it (it
+    would vanish from every approvals list while it stays theirs to decide)."""
+    return Approval.objects.filter(task_id=task.pk, requested_by_id=user.pk).exists()
 
 
 def assignable_users(task: Task) -> QuerySet[User]:
@@ -145,6 +153,10 @@ def task_claim(*, task: Task, actor: User) -> Task:
             return task
         if task.owner_id:
             raise Conflict(_("%(who)s has already claimed this task.") % {"who": task.owner})
+        if asked_for_it(actor, task):
+            raise NotPermitted(
+                _("You asked for this approval yourself: someone else has to decide it.")
+            )
         if not (task.flow_task.can_assign(actor, task) and user_may_take(actor, task)):
             raise NotPermitted(_("You may not take this task."))
         task.flow_task.activation_class(task).assign(actor)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def pytest_terminal_summary(terminalreporter):
         return
     pages = {}
     for result in AXE_RESULTS:
-        key = result["path"]
+        key = re.sub(r"/\d+/", "/<id>/", result["path"])
         seen = pages.setdefault(key, {"checks": 0, "serious": 0, "moderate": 0, "minor": 0})
         seen["checks"] += 1
         for violation in result["violations"]:

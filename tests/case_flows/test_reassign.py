@@ -162,3 +162,31 @@ def test_supervisors_case_page_query_count(
     with django_assert_num_queries(CASE_PAGE_QUERIES + REASSIGN_QUERIES_PER_TASK):
         response = client.get(reverse("case_detail", args=[new_case.pk]))
     assert response.content.decode().count('name="to_user"') == 1
+
+
+def test_the_requester_may_not_claim_their_own_approval(
+    new_case, office, team, supervisor, caseworker, people
+):
+    """The supervisor who asked for an approval cannot park its task with themselves: not
+    by a claim, not by a reassignment; the task stays where it was."""
+    from workflows.queue import task_claim, task_release, user_may_take
+
+    allocate(new_case, supervisor, caseworker)
+    task_reassign(task=open_task(new_case, "intake"), actor=supervisor, to_user=supervisor)
+    complete_intake(new_case, supervisor)
+    task_reassign(task=open_task(new_case, "assess"), actor=supervisor, to_user=supervisor)
+    submit_assessment(new_case, supervisor)
+    approval_task = open_task(new_case, "approve_assessment")
+    deputy = people["deputy"]
+    task_release(task=approval_task, actor=deputy)  # back in the queue
+    approval_task.refresh_from_db()
+    assert approval_task.owner_id is None
+    assert not user_may_take(supervisor, approval_task)
+    with pytest.raises(NotPermitted, match="asked for this approval yourself"):
+        task_claim(task=approval_task, actor=supervisor)
+    with pytest.raises(NotPermitted):
+        task_reassign(task=approval_task, actor=supervisor, to_user=supervisor)
+    approval_task.refresh_from_db()
+    assert approval_task.owner_id is None
+    # Anyone else with the role may still take it.
+    task_claim(task=approval_task, actor=deputy)

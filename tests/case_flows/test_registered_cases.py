@@ -129,3 +129,16 @@ def test_unrestricted_users_still_find_and_open_every_case(role, new_case, offic
     assert new_case.reference in list_rows(client, "Mensah")
     assert client.get(reverse("case_detail", args=[new_case.pk])).status_code == 200
     assert selectors.case_for_user(user, new_case.pk) == new_case
+
+
+def test_an_unrestricted_user_opens_any_task(new_case, office, client):
+    """A national manager (or an administrator) may open every case's tasks, not only the
+    ones given to them (an empty scope OR-ed with "their own" was their own alone)."""
+    from accounts.models import User
+    from case_flows.selectors import task_for_user
+
+    from .conftest import open_task
+
+    admin = User.objects.create_superuser("root", "root@example.org", "x")
+    task = open_task(new_case, "allocate")
+    assert task_for_user(admin, task.pk) == task
