@@ -11,6 +11,20 @@ import urllib.request
 import pytest
 
 PASSWORD = "pass-Word-123"  # tests.factories.make_user
+EVIDENCE: list[str] = []
+
+
+def report(line: str) -> None:
+    """What a fault test did and found: printed, and repeated at the end of the run."""
+    print(line)
+    EVIDENCE.append(line.strip())
+
+
+def pytest_terminal_summary(terminalreporter):
+    if EVIDENCE:
+        terminalreporter.section("fault suite: what was done and what was found")
+        for line in EVIDENCE:
+            terminalreporter.write_line(line)
 
 
 class HttpUser:

@@ -19,7 +19,7 @@ from workflows.queue import task_release
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 
-from .conftest import message_of, race
+from .conftest import message_of, race, report
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def _report(name, results):
     for status, _body in results:
         statuses[status] = statuses.get(status, 0) + 1
     messages = sorted({message_of(body) for status, body in results if status == 409})
-    print(f"\n{name}: {len(results)} requests -> {statuses}; 409 says {messages}")
+    report(f"\n{name}: {len(results)} requests -> {statuses}; 409 says {messages}")
     return statuses
 
 

@@ -28,7 +28,7 @@ from workflows.sla.seed import seed_sla_policies
 from workflows.sla.services import sla_clock_open
 from workflows.sla.units import ClockKind, TargetUnit
 
-from .conftest import race
+from .conftest import race, report
 from .test_http_races import _assessment_form, _no_duplicates
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +115,7 @@ def test_a_worker_killed_mid_sweep_escalates_each_step_once_after_restart(tmp_pa
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         before = SlaEscalation.objects.count()
-        print(f"\nkilled the worker mid-sweep with {before} escalations recorded of {60 * 3}")
+        report(f"\nkilled the worker mid-sweep with {before} escalations recorded of {60 * 3}")
         assert before < 60 * 3, "the sweep finished before the kill: nothing was tested"
         second = worker("survivor")
 
@@ -150,7 +150,7 @@ def test_a_worker_killed_mid_sweep_escalates_each_step_once_after_restart(tmp_pa
         .filter(n__gt=1)
     )
     assert list(notifications) == []
-    print(f"after the restart: {SlaEscalation.objects.count()} escalations, each step once")
+    report(f"after the restart: {SlaEscalation.objects.count()} escalations, each step once")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -182,7 +182,7 @@ def test_broker_gone_while_people_complete_tasks_over_http(
     )
     assert status == 302, body[:500]
     pending = Delivery.objects.filter(status=DeliveryStatus.PENDING).count()
-    print(
+    report(
         f"\nbroker down: 3 actions succeeded, {Delivery.objects.count() - before}"
         " deliveries waiting"
     )
@@ -199,7 +199,7 @@ def test_broker_gone_while_people_complete_tasks_over_http(
     ):
         deliver([delivery_id])
     left = Delivery.objects.exclude(status__in=[DeliveryStatus.SENT, "skipped"]).count()
-    print(f"broker back: {dispatched} re-dispatched, {left} not delivered")
+    report(f"broker back: {dispatched} re-dispatched, {left} not delivered")
     assert left == 0
     _no_duplicates()
 
@@ -253,7 +253,7 @@ def test_database_connections_cut_during_requests(
     statuses = {}
     for status, _body in results:
         statuses[status] = statuses.get(status, 0) + 1
-    print(f"\n{len(results)} requests while {killed[0]} connections were cut: {statuses}")
+    report(f"\n{len(results)} requests while {killed[0]} connections were cut: {statuses}")
     # No bare error: every failure is a page that says what happened.
     for status, body in results:
         if status >= 500:
