@@ -17,7 +17,7 @@ from django_fsm import can_proceed
 from accounts.models import Office, User
 from accounts.scope import can_see
 from notifications.models import Event
-from notifications.services import notify
+from notifications.outbox import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.services import sla_clock_open, sla_clock_stop
 

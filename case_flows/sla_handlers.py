@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Event
-from notifications.services import NotificationRequest, notify_bulk
+from notifications.outbox import NotificationRequest, notify_bulk
 
 from .models import Case, CaseEvent, EventKind, Stage
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from notifications.models import Event
-from notifications.services import notify
+from notifications.outbox import notify
 from workflows.approvals.models import Approval, ApprovalKind, ApprovalStatus
 from workflows.sla.models import SlaClock
 from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_retarget

@@ -20,7 +20,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import Office, Role, Team, User
 from accounts.scope import can_see, scope_for
 from notifications.models import Event
-from notifications.services import notify
+from notifications.outbox import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.queue import conflicts_as_errors, task_reassign
 from workflows.sla.services import sla_clocks_reassign

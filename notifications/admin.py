@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import delivery
 from .models import Delivery, Notification, NotificationPreference
 
 
@@ -59,7 +59,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.action(description=_("Retry the selected failed deliveries"), permissions=["change"])
     def retry_deliveries(self, request, queryset):
         selected = list(queryset.values_list("pk", flat=True))
-        count = services.deliveries_retry(delivery_ids=selected, actor=request.user)
+        count = delivery.deliveries_retry(delivery_ids=selected, actor=request.user)
         if count:
             self.message_user(
                 request,

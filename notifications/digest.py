@@ -24,6 +24,7 @@ from django.utils import translation
 from accounts.models import Office, Role, User
 
 from .models import Delivery, DeliveryStatus, Event, Notification
+from .outbox import notify
 from .rendering import recipient_language
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,6 @@ def user_local_date(user: User, now: datetime) -> date:
 
 def digest_send(*, user: User, local_date: date) -> Notification | None:
     """Build and send one user's digest for one day; None if there is nothing or it was sent."""
-    from .services import notify
 
     dedupe_key = f"digest:{user.pk}:{local_date.isoformat()}"
     if Notification.objects.filter(dedupe_key=dedupe_key).exists():

@@ -2,6 +2,7 @@
 
 import logging
 
+from celery import current_app
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -20,19 +21,23 @@ def chunks(ids: list[int], size: int):
         yield ids[start : start + size]
 
 
+# By name, so the outbox does not import the tasks (which import the digest, which writes
+# through the outbox): the task is notifications.tasks.deliver.
+DELIVER_TASK = "notifications.tasks.deliver"
+
+
 def enqueue_deliveries(delivery_ids: list[int]) -> int:
     """Publish the ids in batches (one Celery message per batch); returns messages published."""
-    from .tasks import deliver
-
     if not delivery_ids:
         return 0
     published = 0
     try:
         # The connection is opened from the settings at call time (not the app's cached
         # pool), so the broker URL in force is the one in settings.
-        with deliver.app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+        with current_app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
             for batch in chunks(list(delivery_ids), settings.NOTIFICATIONS_BATCH_SIZE):
-                deliver.apply_async(
+                current_app.send_task(
+                    DELIVER_TASK,
                     args=[batch],
                     connection=connection,
                     retry=True,

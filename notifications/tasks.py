@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import delivery
 from .digest import daily_digests_send
 from .dispatch import enqueue_deliveries
 
@@ -25,9 +25,9 @@ def deliver(self, delivery_ids: list[int]) -> dict:
     outcomes: dict[str, int] = {}
     to_retry, next_times = [], []
     for delivery_id in delivery_ids:
-        outcome, next_at = services.delivery_attempt(delivery_id=delivery_id)
+        outcome, next_at = delivery.delivery_attempt(delivery_id=delivery_id)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        if outcome == services.RETRY:
+        if outcome == delivery.RETRY:
             to_retry.append(delivery_id)
             next_times.append(next_at)
     if to_retry:
@@ -40,7 +40,7 @@ def deliver(self, delivery_ids: list[int]) -> dict:
 @shared_task(name="notifications.tasks.redispatch_pending", ignore_result=True)
 def redispatch_pending() -> int:
     """Recovery: re-enqueue rows still pending (broker was down, worker killed, retry lost)."""
-    ids = services.deliveries_due_claim()
+    ids = delivery.deliveries_due_claim()
     if not ids:
         return 0
     logger.info("Re-dispatching %d pending deliveries", len(ids))

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from case_flows import services
 from case_flows.models import Category
-from notifications import services as notification_services
+from notifications import delivery as sending
 from notifications.models import Delivery, DeliveryStatus, Event, Notification
 from notifications.rendering import in_app_text
 from workflows.sla.models import SlaClock
@@ -169,7 +169,7 @@ def test_admin_reads_the_emails_in_the_mailbox(person, db_access, settings):
     )
     assert pending.exists()
     for delivery in pending:
-        notification_services.delivery_attempt(delivery_id=delivery.pk)
+        sending.delivery_attempt(delivery_id=delivery.pk)
 
     # An administrator without a case role (the demo `admin` is also a manager and lands on
     # the dashboard, whose own accessibility fixes are another change's).

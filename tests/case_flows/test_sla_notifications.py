@@ -189,7 +189,7 @@ def test_a_few_breaches_stay_separate(time_machine, office, supervisor, casework
 
 def test_late_referral_answers_are_grouped_as_referrals(office, caseworker):
     from case_flows.sla_handlers import sla_notifications_send
-    from notifications.services import NotificationRequest
+    from notifications.outbox import NotificationRequest
 
     requests = [
         (
@@ -231,7 +231,7 @@ def test_the_demo_history_is_read_and_only_missed_deadlines_are_new(db, settings
 
 def test_tasks_and_referrals_grouped_in_one_batch_are_two_notifications(office, caseworker):
     from case_flows.sla_handlers import sla_notifications_send
-    from notifications.services import NotificationRequest
+    from notifications.outbox import NotificationRequest
 
     def requests(kind):
         return [

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from notifications.models import Channel, Delivery, DeliveryStatus, Event
-from notifications.services import notify
+from notifications.outbox import notify
 from tests.factories import make_user
 
 from .conftest import queued_batches

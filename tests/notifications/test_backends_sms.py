@@ -122,10 +122,11 @@ def test_console_and_file_backends(tmp_path, capsys):
 
 @pytest.mark.django_db
 def test_a_notification_reaches_the_gateway_and_a_gateway_outage_is_retried(gateway, recipient):
-    from notifications import services
+    from notifications import delivery as sending
+    from notifications import outbox
     from notifications.models import Channel, Event
 
-    notification = services.notify(
+    notification = outbox.notify(
         recipient=recipient,
         event=Event.SLA_BREACH,
         dedupe_key="sla:1:breach",
@@ -134,9 +135,9 @@ def test_a_notification_reaches_the_gateway_and_a_gateway_outage_is_retried(gate
     )
     delivery = notification.deliveries.get(channel=Channel.SMS)
     gateway.status = 503
-    assert services.delivery_attempt(delivery_id=delivery.pk)[0] == services.RETRY
+    assert sending.delivery_attempt(delivery_id=delivery.pk)[0] == sending.RETRY
     gateway.status = 200
-    assert services.delivery_attempt(delivery_id=delivery.pk)[0] == services.SENT
+    assert sending.delivery_attempt(delivery_id=delivery.pk)[0] == sending.SENT
 
     sent = json.loads(gateway.requests[-1]["body"])
     assert sent["to"] == "+233200000001" and sent["reference"] == str(delivery.pk)

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import Role
-from notifications import services
+from notifications import delivery as sending
 from notifications.digest import (
     DigestSection,
     daily_digests_send,
@@ -21,8 +21,8 @@ from notifications.models import (
     Notification,
     NotificationPreference,
 )
+from notifications.outbox import notify
 from notifications.rendering import in_app_text
-from notifications.services import notify
 from notifications.tasks import send_daily_digests
 from tests.factories import make_user
 
@@ -84,7 +84,7 @@ def test_digest_combines_held_notifications_and_registered_sections(
         DeliveryStatus.DIGESTED
     }
     delivery = digest.deliveries.get(channel=Channel.EMAIL)
-    services.delivery_attempt(delivery_id=delivery.pk)
+    sending.delivery_attempt(delivery_id=delivery.pk)
     [message] = mail.outbox
     assert "BEK-2026-000001" in message.body and "BEK-2026-000002" in message.body
     assert "3 tasks overdue" in message.body and "Overdue in your team" in message.body

@@ -8,7 +8,8 @@ from django.core.mail import EmailMultiAlternatives, send_mail
 from django.urls import reverse
 
 from accounts.models import Role
-from notifications import services
+from notifications import delivery as sending
+from notifications import outbox
 from notifications.models import Event, MailboxMessage
 from tests.factories import make_user
 
@@ -51,7 +52,7 @@ def test_the_backend_keeps_only_the_newest(settings):
 def test_a_polish_recipients_notification_arrives_in_polish(recipient, client, admin_user):
     recipient.preferred_language = "pl"
     recipient.save()
-    notification = services.notify(
+    notification = outbox.notify(
         recipient=recipient,
         event=Event.SLA_BREACH,
         dedupe_key="sla:1:1:1",
@@ -60,7 +61,7 @@ def test_a_polish_recipients_notification_arrives_in_polish(recipient, client, a
         params={"task": "Assess", "due": "2026-03-02T15:30:00+00:00"},
     )
     delivery = notification.deliveries.get(channel="email")
-    assert services.delivery_attempt(delivery_id=delivery.pk)[0] == services.SENT
+    assert sending.delivery_attempt(delivery_id=delivery.pk)[0] == sending.SENT
 
     kept = MailboxMessage.objects.get()
     assert kept.to == "ama@example.org" and kept.language == "pl"

@@ -4,6 +4,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
+from notifications import delivery as sending
 from notifications import services
 from notifications.models import (
     Channel,
@@ -14,8 +15,8 @@ from notifications.models import (
     Notification,
     NotificationPreference,
 )
+from notifications.outbox import NotificationRequest, notify, notify_bulk
 from notifications.preferences import ChannelChoice
-from notifications.services import NotificationRequest, notify, notify_bulk
 from tests.factories import make_user
 
 from .conftest import queued_batches
@@ -177,7 +178,7 @@ def test_email_is_in_the_recipients_language_and_carries_no_case_details(recipie
     notification = _notify(recipient, params={"task": "Assess household of Kofi Mensah"})
     delivery = notification.deliveries.get(channel=Channel.EMAIL)
 
-    assert services.delivery_attempt(delivery_id=delivery.pk) == (services.SENT, None)
+    assert sending.delivery_attempt(delivery_id=delivery.pk) == (sending.SENT, None)
 
     [message] = mail.outbox
     html = message.alternatives[0][0]
@@ -202,7 +203,7 @@ def test_language_falls_back_to_the_office_then_the_site(
     recipient.preferred_language = preferred
     recipient.save()
     notification = _notify(recipient)
-    services.delivery_attempt(delivery_id=notification.deliveries.get().pk)
+    sending.delivery_attempt(delivery_id=notification.deliveries.get().pk)
     assert f'<html lang="{expected}">' in mail.outbox[0].alternatives[0][0]
 
 
@@ -211,7 +212,7 @@ def test_sms_has_reference_kind_and_absolute_link_only(recipient, sms_outbox, se
     notification = _notify(recipient, event=Event.SLA_BREACH, params={"task": "Home visit"})
     delivery = notification.deliveries.get(channel=Channel.SMS)
 
-    services.delivery_attempt(delivery_id=delivery.pk)
+    sending.delivery_attempt(delivery_id=delivery.pk)
 
     [sms] = sms_outbox
     assert sms["to"] == "+233200000001"
@@ -224,8 +225,8 @@ def test_sms_has_reference_kind_and_absolute_link_only(recipient, sms_outbox, se
 
 def test_a_sent_delivery_is_never_sent_again(recipient):
     delivery = _notify(recipient).deliveries.get()
-    assert services.delivery_attempt(delivery_id=delivery.pk)[0] == services.SENT
-    assert services.delivery_attempt(delivery_id=delivery.pk) == (services.SKIPPED, None)
+    assert sending.delivery_attempt(delivery_id=delivery.pk)[0] == sending.SENT
+    assert sending.delivery_attempt(delivery_id=delivery.pk) == (sending.SKIPPED, None)
     assert len(mail.outbox) == 1
 
 
@@ -262,12 +263,12 @@ def test_transient_failure_is_retried_with_backoff_then_succeeds(
     flaky_sms.failures = 2
     delivery = _sms_delivery(recipient)
 
-    outcome, next_at = services.delivery_attempt(delivery_id=delivery.pk)
-    assert outcome == services.RETRY
+    outcome, next_at = sending.delivery_attempt(delivery_id=delivery.pk)
+    assert outcome == sending.RETRY
     assert next_at.isoformat() == "2026-03-02T09:00:30+00:00"
-    outcome, next_at = services.delivery_attempt(delivery_id=delivery.pk)
+    outcome, next_at = sending.delivery_attempt(delivery_id=delivery.pk)
     assert next_at.isoformat() == "2026-03-02T09:01:00+00:00"  # 30 s, then 60 s after now
-    assert services.delivery_attempt(delivery_id=delivery.pk)[0] == services.SENT
+    assert sending.delivery_attempt(delivery_id=delivery.pk)[0] == sending.SENT
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
@@ -280,24 +281,24 @@ def test_after_max_attempts_the_delivery_is_failed_and_an_admin_can_retry_it(
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 3
     flaky_sms.failures = 3
     delivery = _sms_delivery(recipient)
-    outcomes = [services.delivery_attempt(delivery_id=delivery.pk)[0] for _ in range(4)]
+    outcomes = [sending.delivery_attempt(delivery_id=delivery.pk)[0] for _ in range(4)]
 
-    assert outcomes == [services.RETRY, services.RETRY, services.FAILED, services.SKIPPED]
+    assert outcomes == [sending.RETRY, sending.RETRY, sending.FAILED, sending.SKIPPED]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED and "gateway timeout" in delivery.last_error
 
     admin = make_user(Role.ADMINISTRATOR, username="root", is_superuser=True)
     with django_capture_on_commit_callbacks() as callbacks:
-        assert services.deliveries_retry(delivery_ids=[delivery.pk], actor=admin) == 1
+        assert sending.deliveries_retry(delivery_ids=[delivery.pk], actor=admin) == 1
     assert len(callbacks) == 1
-    assert services.delivery_attempt(delivery_id=delivery.pk)[0] == services.SENT
+    assert sending.delivery_attempt(delivery_id=delivery.pk)[0] == sending.SENT
     assert len(sms_outbox) == 1
 
 
 def test_permanent_failure_is_not_retried(recipient, settings):
     settings.SMS_BACKEND = "tests.notifications.test_services.RejectingSms"
     delivery = _sms_delivery(recipient)
-    assert services.delivery_attempt(delivery_id=delivery.pk)[0] == services.FAILED
+    assert sending.delivery_attempt(delivery_id=delivery.pk)[0] == sending.FAILED
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.status == DeliveryStatus.FAILED
 
@@ -313,7 +314,7 @@ def test_only_someone_allowed_may_retry_deliveries(recipient):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.deliveries_retry(delivery_ids=[], actor=recipient)
+        sending.deliveries_retry(delivery_ids=[], actor=recipient)
 
 
 # --- reading and preferences --------------------------------------------------------------

@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from notifications import services
+from notifications import delivery as sending
 from notifications.models import DeliveryStatus, Event, NotificationPreference
-from notifications.services import notify
+from notifications.outbox import notify
 from notifications.tasks import deliver, redispatch_pending
 
 from .conftest import queued_batches
@@ -92,7 +92,7 @@ def test_recovery_redispatches_only_rows_pending_past_the_grace_period(
     time_machine.move_to(START, tick=False)
     stuck = _delivery(recipient, "stuck")  # its enqueue was lost (broker down)
     sent = _delivery(recipient, "sent")
-    services.delivery_attempt(delivery_id=sent.pk)
+    sending.delivery_attempt(delivery_id=sent.pk)
 
     time_machine.move_to(START + dt.timedelta(seconds=60), tick=False)
     assert redispatch_pending() == 0

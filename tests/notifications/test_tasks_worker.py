@@ -16,7 +16,7 @@ from django.db import transaction
 from accounts.models import Role
 from notifications.dispatch import enqueue_deliveries
 from notifications.models import Delivery, DeliveryStatus, Event, NotificationPreference
-from notifications.services import NotificationRequest, notify, notify_bulk
+from notifications.outbox import NotificationRequest, notify, notify_bulk
 from notifications.tasks import redispatch_pending
 from tests.factories import make_user
 

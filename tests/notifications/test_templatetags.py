@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notifications.models import Event
-from notifications.services import notifications_mark_all_read, notify
+from notifications.outbox import notify
+from notifications.services import notifications_mark_all_read
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import Event, Frequency, Notification, NotificationPreference
-from notifications.services import notify
+from notifications.outbox import notify
 
 pytestmark = pytest.mark.django_db
 
