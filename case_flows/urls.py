@@ -3,13 +3,14 @@
 from django.urls import path
 
 from . import views, views_dashboard, views_referrals
+from .work import views as work
 
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
-    path("tasks/<int:task_id>/", views.task_page, name="task"),
-    path("tasks/<int:task_id>/claim/", views.task_claim_view, name="task_claim"),
-    path("tasks/<int:task_id>/release/", views.task_release_view, name="task_release"),
-    path("tasks/<int:task_id>/reassign/", views.task_reassign_view, name="task_reassign"),
+    path("inbox/", work.inbox, name="inbox"),
+    path("tasks/<int:task_id>/", work.task_page, name="task"),
+    path("tasks/<int:task_id>/claim/", work.task_claim_view, name="task_claim"),
+    path("tasks/<int:task_id>/release/", work.task_release_view, name="task_release"),
+    path("tasks/<int:task_id>/reassign/", work.task_reassign_view, name="task_reassign"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),

@@ -1,0 +1,273 @@
+"""One TaskPage per human node of CaseFlow: the forms it shows, the one service its submit
+calls, and its template. The registry is keyed by node name; a test checks that every human
+node has a page (approval nodes are decided on the approval page instead)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import referrals, selectors, services
+from ..forms import (
+    AllocateForm,
+    AssessmentForm,
+    CaseReviewForm,
+    ClosureForm,
+    FollowUpForm,
+    IntakeForm,
+    OverdueReviewForm,
+    PlanActionFormSet,
+    PlanForm,
+    ReassessmentForm,
+    ReferralFormSet,
+    ReferralsDoneForm,
+)
+from ..reviews import case_review_complete
+
+# Decided on the approval page (the task page redirects there).
+APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure"}
+
+
+class TaskPage:
+    """What one kind of task shows and does. `forms` builds the forms, bound to `data` for
+    the part the user submitted; `submit` validates them and calls the node's one service,
+    returning the success message, or None when the input is invalid (nothing changed)."""
+
+    node: str = ""
+
+    @property
+    def template(self) -> str:
+        return f"case_flows/tasks/{self.node}.html"
+
+    def forms(self, case, data=None, action: str = "") -> dict:
+        raise NotImplementedError
+
+    def submit(self, forms: dict, *, task, actor, action: str = "") -> str | None:
+        form = forms["form"]
+        if not form.is_valid():
+            return None
+        return self.done(form, form.cleaned_data, task=task, actor=actor)
+
+    def done(self, form, data: dict, *, task, actor) -> str:
+        """The service call for a page with one valid form; returns the success message."""
+        raise NotImplementedError
+
+
+PAGES: dict[str, TaskPage] = {}
+
+
+def page(cls):
+    """Register a TaskPage subclass under its node name."""
+    PAGES[cls.node] = cls()
+    return cls
+
+
+def page_for(node: str) -> TaskPage | None:
+    return PAGES.get(node)
+
+
+@page
+class AllocatePage(TaskPage):
+    node = "allocate"
+
+    def forms(self, case, data=None, action=""):
+        caseworkers = services.caseworkers_for_allocation(case)
+        return {"form": AllocateForm(data, case=case, caseworkers=caseworkers)}
+
+    def done(self, form, data, *, task, actor):
+        services.case_allocate(
+            task=task, actor=actor, caseworker=data["caseworker"], team=data["team"]
+        )
+        return _("The case was allocated to %(who)s.") % {"who": data["caseworker"]}
+
+
+@page
+class IntakePage(TaskPage):
+    node = "intake"
+
+    def forms(self, case, data=None, action=""):
+        intake = case.intake
+        initial = {
+            "source": intake.source,
+            "presenting_concerns": intake.presenting_concerns,
+            "immediate_safety": intake.immediate_safety,
+            "consent_to_share": {True: "yes", False: "no"}.get(intake.consent_to_share, ""),
+        }
+        return {"form": IntakeForm(data, initial=initial)}
+
+    def done(self, form, data, *, task, actor):
+        services.intake_complete(task=task, actor=actor, **data)
+        return _("Intake completed.")
+
+
+@page
+class AssessPage(TaskPage):
+    node = "assess"
+
+    def forms(self, case, data=None, action=""):
+        # A returned (or repeated) assessment starts from the episode's last one.
+        initial = {"risk_decided": case.risk}
+        assessment = selectors.latest_assessment(case)
+        if assessment is not None:
+            initial.update(
+                {f"need_{code}": level for code, level in assessment.needs.items()},
+                strengths=assessment.strengths,
+                needs_notes=assessment.needs_notes,
+            )
+        return {"form": AssessmentForm(data, initial=initial)}
+
+    def done(self, form, data, *, task, actor):
+        services.assessment_submit(
+            task=task,
+            actor=actor,
+            needs=form.needs(),
+            strengths=data["strengths"],
+            risk_decided=data["risk_decided"],
+            needs_notes=data["needs_notes"],
+        )
+        return _("The assessment was submitted.")
+
+
+@page
+class PlanPage(TaskPage):
+    node = "plan"
+
+    def forms(self, case, data=None, action=""):
+        plan = selectors.latest_plan(case)
+        initial, action_initial = {}, []
+        if plan is not None:  # revising a returned plan starts from the last one
+            initial = {
+                "summary": plan.summary,
+                "goals": "\n".join(g.description for g in plan.goals.all()),
+                "no_referral_needed": plan.no_referral_needed,
+            }
+            action_initial = [
+                {
+                    "description": a.description,
+                    "responsible": a.responsible,
+                    "target_date": a.target_date,
+                }
+                for a in plan.actions.all()
+            ]
+        plan_data = data if action != "reassess" else None
+        return {
+            "form": PlanForm(plan_data, initial=initial),
+            "formset": PlanActionFormSet(plan_data, prefix="actions", initial=action_initial),
+            "reassess_form": ReassessmentForm(data if action == "reassess" else None),
+        }
+
+    def submit(self, forms, *, task, actor, action=""):
+        if action == "reassess":
+            form = forms["reassess_form"]
+            if not form.is_valid():
+                return None
+            services.plan_request_reassessment(
+                task=task, actor=actor, reason=form.cleaned_data["reason"]
+            )
+            return _("The case goes back to assessment.")
+        form, formset = forms["form"], forms["formset"]
+        if not (form.is_valid() & formset.is_valid()):
+            return None
+        data = form.cleaned_data
+        services.plan_submit(
+            task=task,
+            actor=actor,
+            goals=data["goals"],
+            actions=formset.actions(),
+            summary=data["summary"],
+            no_referral_needed=data["no_referral_needed"],
+        )
+        return _("The case plan was submitted.")
+
+
+@page
+class ArrangeReferralsPage(TaskPage):
+    node = "arrange_referrals"
+
+    def forms(self, case, data=None, action=""):
+        formset = ReferralFormSet(
+            data,
+            prefix="referrals",
+            form_kwargs={"providers": referrals.providers_for_case(case)},
+        )
+        return {"form": ReferralsDoneForm(data, formset=formset), "formset": formset}
+
+    def submit(self, forms, *, task, actor, action=""):
+        form, formset = forms["form"], forms["formset"]
+        if not (formset.is_valid() & form.is_valid()):
+            return None
+        services.referrals_arrange(
+            task=task,
+            actor=actor,
+            referrals=formset.referrals(),
+            none_needed=form.cleaned_data["none_needed"],
+        )
+        return _("Referrals recorded.")
+
+
+@page
+class FollowUpPage(TaskPage):
+    node = "follow_up"
+
+    def forms(self, case, data=None, action=""):
+        plan = selectors.latest_plan(case)
+        goals = plan.goals.all() if plan is not None else []
+        return {
+            "form": FollowUpForm(
+                data,
+                goals=goals,
+                opened=timezone.localdate(case.opened_at, timezone=case.office.tzinfo),
+                office=case.office,
+                initial={"date": timezone.localdate()},
+            )
+        }
+
+    def done(self, form, data, *, task, actor):
+        services.follow_up_record(
+            task=task,
+            actor=actor,
+            date=data["date"],
+            mode=data["mode"],
+            notes=data["notes"],
+            next_step=data["next_step"],
+            progress=form.progress(),
+        )
+        return _("Follow-up recorded.")
+
+
+@page
+class PrepareClosurePage(TaskPage):
+    node = "prepare_closure"
+
+    def forms(self, case, data=None, action=""):
+        closure = selectors.latest_closure(case)  # a returned closure comes back as it was
+        initial = {"reason": closure.reason, "summary": closure.summary} if closure else {}
+        return {"form": ClosureForm(data, initial=initial)}
+
+    def done(self, form, data, *, task, actor):
+        services.closure_prepare(
+            task=task, actor=actor, reason=data["reason"], summary=data["summary"]
+        )
+        return _("The closure was submitted for approval.")
+
+
+@page
+class ReviewOverduePage(TaskPage):
+    node = "review_overdue"
+
+    def forms(self, case, data=None, action=""):
+        return {"form": OverdueReviewForm(data)}
+
+    def done(self, form, data, *, task, actor):
+        services.overdue_review_complete(task=task, actor=actor, note=data["note"])
+        return _("Your review was recorded on the case timeline.")
+
+
+@page
+class ReviewCasePage(TaskPage):
+    node = "review_case"
+
+    def forms(self, case, data=None, action=""):
+        return {"form": CaseReviewForm(data)}
+
+    def done(self, form, data, *, task, actor):
+        case_review_complete(task=task, actor=actor, **data)
+        return _("Your review was recorded on the case timeline.")
