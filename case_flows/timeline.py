@@ -216,6 +216,39 @@ def _risk(event: CaseEvent) -> str:
     return ""
 
 
+def _transfer(event: CaseEvent) -> tuple[str, str]:
+    return TRANSFER_TITLES.get(event.transition, event.get_kind_display()), ""
+
+
+def _note(event: CaseEvent) -> tuple[str, str]:
+    data = event.data or {}
+    if data.get("overdue_review"):
+        return _("Overdue case reviewed"), ""
+    if data.get("reassessment_requested"):
+        return _("Reassessment requested"), ""
+    return event.get_kind_display(), ""
+
+
+def _review(event: CaseEvent) -> tuple[str, str]:
+    outcome = dict(ReviewOutcome.choices).get((event.data or {}).get("outcome"))
+    detail = _("Outcome: %(outcome)s.") % {"outcome": outcome} if outcome else ""
+    return event.get_kind_display(), detail
+
+
+# How each kind of event is told (kinds not here: their label and no sentence).
+DESCRIBERS = {
+    EventKind.REFERRAL: _referral,
+    EventKind.TASK: _work,
+    EventKind.SUBMITTED: _decision,
+    EventKind.APPROVED: _decision,
+    EventKind.RETURNED: _decision,
+    EventKind.RISK_CHANGED: lambda event: (event.get_kind_display(), _risk(event)),
+    EventKind.TRANSFER: _transfer,
+    EventKind.NOTE: _note,
+    EventKind.REVIEW: _review,
+}
+
+
 def describe(events: list[CaseEvent]) -> list[CaseEvent]:
     """Give each row `what` (a short title) and `detail` (a sentence), in the active
     language. Two queries at most (the deadlines' clocks, the people told), whatever the
@@ -228,25 +261,11 @@ def describe(events: list[CaseEvent]) -> list[CaseEvent]:
         user_ids = {i for e in sla for i in (e.data or {}).get("recipients", [])}
         users = User.objects.in_bulk(user_ids)
     for event in events:
-        what, detail = event.get_kind_display(), ""
         if event.kind == EventKind.SLA:
             what, detail = _sla(event, clocks, users)
-        elif event.kind == EventKind.REFERRAL:
-            what, detail = _referral(event)
-        elif event.kind == EventKind.TASK:
-            what, detail = _work(event)
-        elif event.kind in (EventKind.SUBMITTED, EventKind.APPROVED, EventKind.RETURNED):
-            what, detail = _decision(event)
-        elif event.kind == EventKind.RISK_CHANGED:
-            detail = _risk(event)
-        elif event.kind == EventKind.TRANSFER:
-            what = TRANSFER_TITLES.get(event.transition, what)
-        elif event.kind == EventKind.NOTE and (event.data or {}).get("overdue_review"):
-            what = _("Overdue case reviewed")
-        elif event.kind == EventKind.NOTE and (event.data or {}).get("reassessment_requested"):
-            what = _("Reassessment requested")
-        elif event.kind == EventKind.REVIEW:
-            outcome = dict(ReviewOutcome.choices).get((event.data or {}).get("outcome"))
-            detail = _("Outcome: %(outcome)s.") % {"outcome": outcome} if outcome else ""
+        elif event.kind in DESCRIBERS:
+            what, detail = DESCRIBERS[event.kind](event)
+        else:
+            what, detail = event.get_kind_display(), ""
         event.what, event.detail = str(what), str(detail)
     return events
