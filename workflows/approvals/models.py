@@ -102,6 +102,9 @@ class ApprovalRule(models.Model):
             models.UniqueConstraint(fields=["office", "kind"], name="approval_rule_unique")
         ]
 
+    def __str__(self):
+        return f"{self.office}: {self.get_kind_display()}"
+
 
 class SupervisorAbsence(models.Model):
     """While a supervisor is absent, their approvals go to the deputy, else the office manager."""
@@ -132,3 +135,6 @@ class SupervisorAbsence(models.Model):
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_dates_ordered"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.supervisor}: {self.starts_on} – {self.ends_on}"
