@@ -3,6 +3,7 @@ sweep's claim of rows still pending; the administrator's retry of failed rows.""
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -59,7 +60,10 @@ def _send_sms(delivery: Delivery) -> None:
     get_sms_backend().send(to=user.phone, text=text, reference=str(delivery.pk))
 
 
-_SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+_SENDERS: dict[str, Callable[[Delivery], None]] = {
+    Channel.EMAIL: _send_email,
+    Channel.SMS: _send_sms,
+}
 
 
 def delivery_attempt(*, delivery_id: int) -> tuple[str, datetime | None]:

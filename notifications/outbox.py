@@ -5,6 +5,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -89,7 +90,7 @@ def _validate(requests: list[NotificationRequest]) -> list[NotificationRequest]:
 
 def _choices_for(
     requests: list[NotificationRequest],
-) -> tuple[Callable[[int, str], ChannelChoice], dict[int, dict]]:
+) -> tuple[Callable[[int, str], ChannelChoice], dict[int, Any]]:
     """Load recipients, their roles and the relevant preferences: three queries in all."""
     recipient_ids = {request.recipient_id for request in requests}
     events = {request.event for request in requests}
@@ -159,7 +160,7 @@ def _notifications_write(requests: list[NotificationRequest]) -> list[Notificati
             ).order_by("id")
         )
         now = timezone.now()
-        deliveries = []
+        deliveries: list[Delivery] = []
         for notification in created:
             user = users[notification.recipient_id]
             if not user["is_active"]:

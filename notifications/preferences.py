@@ -24,7 +24,7 @@ DIGEST_EMAIL = ChannelChoice(email=True, sms=False, frequency=Frequency.DIGEST)
 
 # Caseworkers act on their own work at once; missed deadlines and transfers also reach
 # them by SMS, which district staff read before e-mail.
-_CASEWORKER = {
+_CASEWORKER: dict[str, ChannelChoice] = {
     Event.TASK_ASSIGNED: IMMEDIATE_EMAIL,
     Event.TASK_RETURNED: IMMEDIATE_EMAIL_SMS,
     Event.APPROVAL_REQUESTED: IMMEDIATE_EMAIL,
@@ -41,20 +41,22 @@ _CASEWORKER = {
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
 }
 # Supervisors act on approvals and escalations; routine news waits for the digest.
-_SUPERVISOR = {
+_SUPERVISOR: dict[str, ChannelChoice] = {
     **_CASEWORKER,
     Event.SLA_WARNING: DIGEST_EMAIL,
     Event.REFERRAL_DECLINED: DIGEST_EMAIL,
 }
 # Managers watch figures: only escalations interrupt them.
-_MANAGER = {
+_MANAGER: dict[str, ChannelChoice] = {
     **{event: DIGEST_EMAIL for event in Event.values},
     Event.APPROVAL_REQUESTED: IMMEDIATE_EMAIL,
     Event.SLA_ESCALATION: IMMEDIATE_EMAIL_SMS,
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
 }
 
-_ROLE_DEFAULTS = [  # the highest role a user holds decides, as for their landing page
+_ROLE_DEFAULTS: list[
+    tuple[str, dict[str, ChannelChoice]]
+] = [  # the highest role a user holds decides, as for their landing page
     (Role.MANAGER, _MANAGER),
     (Role.SUPERVISOR, _SUPERVISOR),
     (Role.CASEWORKER, _CASEWORKER),

@@ -5,19 +5,21 @@ for a grouped one, how many deadlines it stands for (a count); the title of the 
 in the app with the other details.
 """
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .models import Event, Notification
 
 # In-app sentences: rendered in the viewer's language when the page is shown.
-IN_APP_TEXT = {
+IN_APP_TEXT: dict[str, Promise] = {
     Event.TASK_ASSIGNED: gettext_lazy("Task “%(task)s” on %(reference)s was assigned to you."),
     Event.TASK_RETURNED: gettext_lazy(
         "Task “%(task)s” on %(reference)s was returned to you for revision by %(who)s."
@@ -45,7 +47,7 @@ IN_APP_TEXT = {
 }
 
 # One notification standing for many deadlines of one sweep (params: count, scope).
-GROUPED_TEXT = {
+GROUPED_TEXT: dict[tuple[str, str], Promise] = {
     (Event.SLA_WARNING, "own"): ngettext_lazy(
         "%(count)s of your tasks is due soon.", "%(count)s of your tasks are due soon.", "count"
     ),
@@ -127,7 +129,7 @@ def _format_due(value) -> str:
     if moment is None:
         return str(value)
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.utc)
+        moment = timezone.make_aware(moment, datetime.UTC)
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 

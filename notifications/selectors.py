@@ -24,9 +24,10 @@ def notifications_for_user(*, user: User, unread_only: bool = False) -> QuerySet
 def effective_preferences(*, user: User) -> list[tuple[str, ChannelChoice, bool]]:
     """(event, effective choice, whether the user chose it) for every event."""
     rows = NotificationPreference.objects.filter(user=user) | NotificationPreference.objects.filter(
-        office_id=user.home_office_id, office__isnull=False
+        office_id=user.home_office_id or 0, office__isnull=False
     )
-    own, office = {}, {}
+    own: dict[str, NotificationPreference] = {}
+    office: dict[str, NotificationPreference] = {}
     for pref in rows:
         (own if pref.user_id else office)[pref.event] = pref
     return [

@@ -45,7 +45,7 @@ def preferences_update(*, user: User, actor: User, choices: dict[str, ChannelCho
     office_defaults = {
         pref.event: pref
         for pref in NotificationPreference.objects.filter(
-            office_id=user.home_office_id, office__isnull=False
+            office_id=user.home_office_id or 0, office__isnull=False
         )
     }
     for event, choice in choices.items():

@@ -27,7 +27,7 @@ def deliver(self, delivery_ids: list[int]) -> dict:
     for delivery_id in delivery_ids:
         outcome, next_at = delivery.delivery_attempt(delivery_id=delivery_id)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        if outcome == delivery.RETRY:
+        if outcome == delivery.RETRY and next_at is not None:
             to_retry.append(delivery_id)
             next_times.append(next_at)
     if to_retry:

@@ -32,7 +32,7 @@ INBOX_SORT_COLUMNS = {"due": "due", "risk": "-risk", "case": "case", "client": "
 
 def _sort_headers(current: str) -> dict:
     """Per sortable column: the order its header link asks for and its aria-sort state."""
-    headers = {}
+    headers: dict[str, dict[str, str | None]] = {}
     for column, first in INBOX_SORT_COLUMNS.items():
         if current.lstrip("-") == column:
             descending = current.startswith("-")

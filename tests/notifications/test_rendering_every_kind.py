@@ -163,3 +163,15 @@ def test_deadline_emails_say_when_but_not_what(office, recipient):
         title = str(ASSESS)
     assert due in body and due in sms
     assert title not in body and title not in sms and "Assess" not in body
+
+
+def test_a_due_time_stored_without_a_zone_is_read_as_utc(recipient):
+    """A due time written without its zone (an older row) still renders: as UTC, in the
+    reader's zone (it used django.utils.timezone.utc, which Django 5 removed)."""
+    notification = _notification(
+        Event.SLA_BREACH, {"task": _TASK, "due": "2026-03-02T15:30:00"}, recipient
+    )
+    with translation.override("en"), timezone.override(zoneinfo.ZoneInfo("Europe/Warsaw")):
+        text = in_app_text(notification)
+    local = datetime.datetime(2026, 3, 2, 16, 30)  # 15:30 UTC is 16:30 in Warsaw in March
+    assert formats.date_format(local, "SHORT_DATETIME_FORMAT") in text
