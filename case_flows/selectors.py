@@ -382,7 +382,7 @@ def case_history_for_user(user: User, case_id: int):
 
     from .models import CaseTransfer, TransferStatus
 
-    if not getattr(settings, "CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY", False):
+    if not settings.CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY:
         return None
     transfers = CaseTransfer.objects.filter(
         case_id=case_id, status=TransferStatus.ACCEPTED

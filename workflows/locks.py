@@ -21,7 +21,7 @@ class WaitingSelectForUpdateLock:
 
     @contextmanager
     def __call__(self, flow_class, process_pk):
-        timeout = self.timeout_ms or getattr(settings, "WORKFLOW_LOCK_TIMEOUT_MS", 10000)
+        timeout = self.timeout_ms or settings.WORKFLOW_LOCK_TIMEOUT_MS
         with transaction.atomic():
             try:
                 with transaction.atomic():

@@ -227,3 +227,19 @@ SLA_CALENDAR_CACHE_SECONDS = env_int("SLA_CALENDAR_CACHE_SECONDS", 300)
 # Dotted paths of escalation handlers registered at start-up (besides register_escalation_handler).
 SLA_ESCALATION_HANDLERS = env_list("SLA_ESCALATION_HANDLERS", [])
 # --- end sla ---
+
+# How long a user waits for a case another user is changing before being told (409).
+WORKFLOW_LOCK_TIMEOUT_MS = env_int("WORKFLOW_LOCK_TIMEOUT_MS", 10000)
+# Whether a sending office keeps read access to its history of a case transferred away.
+CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY = env_bool(
+    "CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY", False
+)
+# Months between periodic supervisor reviews, per risk level, overriding the defaults
+# (3 months, 1 for high risk), e.g. CASE_REVIEW_INTERVAL_MONTHS=high:1,medium:2,low:6
+CASE_REVIEW_INTERVAL_MONTHS = {
+    risk: int(months)
+    for risk, _sep, months in (
+        item.partition(":") for item in env_list("CASE_REVIEW_INTERVAL_MONTHS", [])
+    )
+    if months.isdigit()
+}
