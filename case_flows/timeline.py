@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from workflows.sla.models import SlaClock
+from workflows.sla.units import policy_display_name
 
 from .models import Case, CaseEvent, ContactMode, EventKind, ReviewOutcome, Risk, Stage
 
@@ -103,7 +104,7 @@ TRANSFER_TITLES = {
 
 
 def _names(users: dict, ids) -> str:
-    return ", ".join(str(users[i]) for i in ids if i in users) or "—"
+    return ", ".join(str(users[i]) for i in ids if i in users)
 
 
 def _when(value) -> str:
@@ -134,17 +135,32 @@ def _sla(event: CaseEvent, clocks: dict, users: dict) -> tuple[str, str]:
     clock = clocks.get(data.get("clock"))
     step = data.get("step", "")
     values = {
-        "deadline": clock.policy.name if clock is not None else data.get("deadline", "—"),
+        "deadline": clock.policy.display_name
+        if clock is not None
+        else policy_display_name(data.get("deadline") or "") or _("a deadline"),
         "subject": _deadline_subject(clock, data),
         "due": _when(clock.due_at) if clock is not None else "—",
         "who": _names(users, data.get("recipients", [])),
     }
+    nobody = not values["who"]
     if step == "warning":
-        text = _("“%(deadline)s” for %(subject)s is due %(due)s; %(who)s warned.")
+        text = (
+            _("“%(deadline)s” for %(subject)s is due %(due)s.")
+            if nobody
+            else _("“%(deadline)s” for %(subject)s is due %(due)s; %(who)s warned.")
+        )
     elif step == "breach":
-        text = _("“%(deadline)s” for %(subject)s was missed (due %(due)s); %(who)s told.")
+        text = (
+            _("“%(deadline)s” for %(subject)s was missed (due %(due)s).")
+            if nobody
+            else _("“%(deadline)s” for %(subject)s was missed (due %(due)s); %(who)s told.")
+        )
     else:
-        text = _("Escalated to %(who)s: “%(deadline)s” for %(subject)s is overdue (due %(due)s).")
+        text = (
+            _("Escalated: “%(deadline)s” for %(subject)s is overdue (due %(due)s).")
+            if nobody
+            else _("Escalated to %(who)s: “%(deadline)s” for %(subject)s is overdue (due %(due)s).")
+        )
     title = SLA_TITLES.get(step) or _("Deadline escalated")
     return str(title), text % values
 

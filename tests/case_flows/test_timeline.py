@@ -213,3 +213,46 @@ def test_the_deadline_panel_names_steps_in_words(
     assert "Warning sent on" in panel and "to: assignee" in panel
     assert "Missed on" in panel and "told: assignee, team supervisor" in panel
     assert "Escalated on" in panel and "to: office managers" in panel
+
+
+def test_deadline_names_and_times_are_the_readers(new_case, supervisor, caseworker):
+    """A Polish reader sees the seeded deadline's Polish name in the timeline, and the
+    deadlines panel's escalation times in the reader's time zone (not UTC)."""
+    import datetime as dt
+    import zoneinfo
+
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import formats
+    from django.utils import timezone as tz
+    from django.utils import translation
+
+    from workflows.sla.models import SlaEscalation
+    from workflows.sla.seed import seed_sla_policies
+    from workflows.sla.sweep import sla_sweep
+    from workflows.templatetags.sla import sla_escalation_text
+
+    from .conftest import allocate, complete_intake
+
+    seed_sla_policies()
+    supervisor.preferred_language = "pl"
+    supervisor.save(update_fields=["preferred_language"])
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    sla_sweep(now=tz.now() + dt.timedelta(days=40))
+    escalation = SlaEscalation.objects.filter(clock__subject_id=new_case.pk).first()
+    assert escalation is not None
+    client = Client()
+    client.force_login(supervisor)
+    body = client.get(reverse("case_detail", args=[new_case.pk])).content.decode()
+    name = escalation.clock.policy.name
+    with translation.override("pl"):
+        polish = str(translation.gettext(name))
+    assert polish != name and f"„{polish}”" in body
+    assert f"„{name}”" not in body and f"“{name}”" not in body
+    warsaw = zoneinfo.ZoneInfo("Europe/Warsaw")
+    with translation.override("pl"), tz.override(warsaw):
+        text = sla_escalation_text(escalation)
+        local = formats.date_format(tz.localtime(escalation.created_at), "DATETIME_FORMAT")
+    utc = formats.date_format(escalation.created_at.astimezone(dt.UTC), "DATETIME_FORMAT")
+    assert local in text and local != utc

@@ -19,13 +19,19 @@ def sla_due(clock) -> str:
 @register.filter
 def sla_escalation_text(escalation) -> str:
     """One step of a clock's ladder in words: never its raw key ("breach")."""
-    when = formats.date_format(escalation.created_at, "DATETIME_FORMAT")
+    when = formats.date_format(timezone.localtime(escalation.created_at), "DATETIME_FORMAT")
     labels = dict(LadderRole.choices)
-    roles = ", ".join(str(labels.get(role, role)).lower() for role in escalation.roles) or "—"
+    roles = ", ".join(str(labels.get(role, role)).lower() for role in escalation.roles)
     if not escalation.breach:
+        if not roles:
+            return _("Warning on %(when)s") % {"when": when}
         return _("Warning sent on %(when)s to: %(roles)s") % {"when": when, "roles": roles}
     if escalation.key == "breach":
+        if not roles:
+            return _("Missed on %(when)s") % {"when": when}
         return _("Missed on %(when)s; told: %(roles)s") % {"when": when, "roles": roles}
+    if not roles:
+        return _("Escalated on %(when)s") % {"when": when}
     return _("Escalated on %(when)s to: %(roles)s") % {"when": when, "roles": roles}
 
 
