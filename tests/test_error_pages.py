@@ -1,0 +1,34 @@
+"""Refusals and missing pages are the app's own pages: its navigation, the reader's
+language, a way back; never another package's lock screen."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from tests.factories import make_office, make_user
+
+
+@pytest.mark.django_db
+def test_a_refused_page_is_ours_in_the_readers_language(client):
+    office = make_office("SOC", jurisdiction="PL", timezone="Europe/Warsaw")
+    worker = make_user(Role.CASEWORKER, office, username="pracownik", preferred_language="pl")
+    client.force_login(worker)
+    response = client.get(reverse("approvals"))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Django Material" not in body and "LOG IN AS ANOTHER USER" not in body
+    assert '<html lang="pl">' in body
+    assert "Nie możesz otworzyć tej strony" in body  # the title, in Polish
+    assert reverse("home") in body and 'class="mainnav"' in body  # a way back
+
+
+@pytest.mark.django_db
+def test_a_missing_task_says_so_with_a_way_back(client):
+    worker = make_user(Role.CASEWORKER, make_office("BEK"), username="cw")
+    client.force_login(worker)
+    response = client.get(reverse("task", args=[999999]))
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page not found" in body and "No such task, or it is not in your work." in body
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "Resolver404" not in response.content.decode()
