@@ -223,9 +223,8 @@ def test_deadline_names_and_times_are_the_readers(new_case, supervisor, casework
 
     from django.test import Client
     from django.urls import reverse
-    from django.utils import formats
+    from django.utils import formats, translation
     from django.utils import timezone as tz
-    from django.utils import translation
 
     from workflows.sla.models import SlaEscalation
     from workflows.sla.seed import seed_sla_policies
