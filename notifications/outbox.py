@@ -4,6 +4,8 @@ transaction; the rows are handed to Celery after commit (dispatch)."""
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,20 @@ from .models import (
 from .preferences import ChannelChoice, resolve_choice
 
 logger = logging.getLogger(__name__)
+
+# While history is replayed (the demo's past), notifications are written for the record but
+# nothing is sent: an e-mail about something that happened weeks ago is noise.
+_REPLAYING_HISTORY: ContextVar[bool] = ContextVar("replaying_history", default=False)
+
+
+@contextmanager
+def history_replay():
+    """Write notifications without deliveries inside this block (demo data, imports)."""
+    token = _REPLAYING_HISTORY.set(True)
+    try:
+        yield
+    finally:
+        _REPLAYING_HISTORY.reset(token)
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,7 @@ def _notifications_write(requests: list[NotificationRequest]) -> list[Notificati
         deliveries: list[Delivery] = []
         for notification in created:
             user = users[notification.recipient_id]
-            if not user["is_active"]:
+            if not user["is_active"] or _REPLAYING_HISTORY.get():
                 continue
             choice = choice_for(notification.recipient_id, notification.event)
             status = DeliveryStatus.HELD if choice.is_digest else DeliveryStatus.PENDING

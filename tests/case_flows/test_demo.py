@@ -39,3 +39,15 @@ def test_demo_texts_are_in_each_offices_language_and_providers_have_work(db):
         user = User.objects.get(username=username)
         waiting = referrals.referrals_to_provider_of(user).filter(status=ReferralStatus.SENT)
         assert waiting.exists(), f"{username} has no referral waiting"
+
+
+def test_the_demos_past_is_on_record_but_not_emailed(db):
+    """Loading the demo writes its history's notifications (read) but sends no e-mail or
+    SMS about events weeks old: the mailbox is not flooded."""
+    from django.core.management import call_command
+
+    from notifications.models import Delivery, Notification
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert Notification.objects.exists()
+    assert not Delivery.objects.exists()
