@@ -42,3 +42,22 @@ def contact_date_problem(
             "opened": date_format(opened, "SHORT_DATE_FORMAT")
         }
     return None
+
+
+# A plan's actions are due within the plan's horizon: a year back (an action being caught up
+# on) to ten years ahead (a child's long-term goal). Outside that, the year was mistyped.
+TARGET_YEARS_BACK, TARGET_YEARS_AHEAD = 1, 10
+
+
+def target_date_problem(day: datetime.date | None, today: datetime.date) -> str | None:
+    """Why a plan action's target date cannot be right, or None."""
+    if day is None:
+        return None
+    earliest = today - datetime.timedelta(days=365 * TARGET_YEARS_BACK)
+    latest = today + datetime.timedelta(days=365 * TARGET_YEARS_AHEAD)
+    if not earliest <= day <= latest:
+        return _("A target date must be between %(earliest)s and %(latest)s: check the year.") % {
+            "earliest": date_format(earliest, "SHORT_DATE_FORMAT"),
+            "latest": date_format(latest, "SHORT_DATE_FORMAT"),
+        }
+    return None

@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Office, Team, User
 from workflows.queue import assignable_users
 
-from .dates import contact_date_problem, date_of_birth_problem, earliest_date_of_birth
+from .dates import (
+    contact_date_problem,
+    date_of_birth_problem,
+    earliest_date_of_birth,
+    target_date_problem,
+)
 from .flows import CaseFlow
 from .models import (
     NEED_DOMAINS,
@@ -31,9 +36,11 @@ from .models import (
 )
 from .selectors import INBOX_SORTS
 
-YES_NO = [("", "---------"), ("yes", _("Yes")), ("no", _("No"))]
 # The blank first option of a required choice with no sensible default (the user must pick).
 CHOOSE = _("Choose…")
+NOT_KNOWN_YET = _("Not known yet")
+YES_NO = [("", CHOOSE), ("yes", _("Yes")), ("no", _("No"))]
+YES_NO_NOT_KNOWN = [("", NOT_KNOWN_YET), ("yes", _("Yes")), ("no", _("No"))]
 
 NEXT_STEP_CHOICES = [
     ("continue", _("Continue: schedule another follow-up")),
@@ -222,15 +229,16 @@ class CaseRegisterForm(NoFutureDateOfBirth, forms.Form):
         label=_("Presenting concerns"), widget=forms.Textarea(attrs={"rows": 4})
     )
     immediate_safety = forms.ChoiceField(
-        label=_("Immediate safety"), choices=[("", "---------"), *Safety.choices], required=False
+        label=_("Immediate safety"), choices=[("", NOT_KNOWN_YET), *Safety.choices], required=False
     )
     consent_to_share = forms.ChoiceField(
-        label=_("Consent to share information"), choices=YES_NO, required=False
+        label=_("Consent to share information"), choices=YES_NO_NOT_KNOWN, required=False
     )
     team = forms.ModelChoiceField(
         label=_("Team"),
         queryset=Team.objects.none(),
         required=False,
+        empty_label=_("A supervisor allocates it"),
         help_text=_("Leave empty to let a supervisor allocate the case."),
     )
 
@@ -285,11 +293,14 @@ class CaseRegisterForm(NoFutureDateOfBirth, forms.Form):
 
 
 class AllocateForm(forms.Form):
-    caseworker = forms.ModelChoiceField(label=_("Caseworker"), queryset=User.objects.none())
+    caseworker = forms.ModelChoiceField(
+        label=_("Caseworker"), queryset=User.objects.none(), empty_label=CHOOSE
+    )
     team = forms.ModelChoiceField(
         label=_("Team"),
         queryset=Team.objects.none(),
         required=False,
+        empty_label=_("The caseworker's team"),
         help_text=_("Leave empty to use the caseworker's team."),
     )
 
@@ -380,6 +391,9 @@ class PlanActionForm(forms.Form):
             raise ValidationError(
                 _("Each action needs a description, a responsible party and a target date.")
             )
+        problem = target_date_problem(data.get("target_date"), office_today())
+        if problem:
+            self.add_error("target_date", problem)
         return data
 
     def is_blank(self) -> bool:
@@ -554,7 +568,9 @@ class ReassignForm(forms.Form):
     """Give an open task to someone who may do it (workflows.queue.assignable_users): the
     list offers no one the service would then refuse."""
 
-    to_user = forms.ModelChoiceField(label=_("Give the task to"), queryset=User.objects.none())
+    to_user = forms.ModelChoiceField(
+        label=_("Give the task to"), queryset=User.objects.none(), empty_label=CHOOSE
+    )
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,7 +18,7 @@ from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.queue import conflicts_as_errors, task_complete
 
 from . import timeline
-from .dates import contact_date_problem, date_of_birth_problem
+from .dates import contact_date_problem, date_of_birth_problem, target_date_problem
 from .flows import CaseFlow
 from .models import (
     NEED_DOMAINS,
@@ -402,6 +402,9 @@ def plan_submit(
             ),
             _("Each action needs a description, a responsible party and a target date."),
         )
+        problem = target_date_problem(action["target_date"], timezone.localdate())
+        if problem:
+            raise CaseError(problem)
     created = {}
 
     def save_plan(activation):

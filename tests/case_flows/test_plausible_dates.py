@@ -120,3 +120,50 @@ def test_a_follow_up_dated_before_the_case_is_refused(new_case, supervisor, case
     assert response.status_code == 200
     assert response.context["forms"]["form"].errors["date"]
     assert not FollowUp.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_plan_action_due_in_year_one_is_refused(new_case, supervisor, caseworker):
+    from .conftest import approve, submit_assessment
+
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    submit_assessment(new_case, caseworker)
+    approve(new_case, "approve_assessment", supervisor)
+    task = open_task(new_case, "plan")
+    with pytest.raises(WorkflowError, match="check the year"):
+        services.plan_submit(
+            task=task,
+            actor=caseworker,
+            goals=["Back to school"],
+            actions=[
+                {
+                    "description": "Enrol",
+                    "responsible": "School",
+                    "target_date": datetime.date(1, 1, 1),
+                }
+            ],
+            summary="",
+            no_referral_needed=True,
+        )
+    from django.test import Client
+
+    client = Client()
+    client.force_login(caseworker)
+    response = client.post(
+        reverse("task", args=[task.pk]),
+        {
+            "summary": "",
+            "goals": "Back to school",
+            "actions-TOTAL_FORMS": "1",
+            "actions-INITIAL_FORMS": "0",
+            "actions-0-description": "Enrol",
+            "actions-0-responsible": "School",
+            "actions-0-target_date": YEAR_ONE,
+        },
+    )
+    assert response.status_code == 200
+    assert "check the year" in response.content.decode()
+    from case_flows.models import CasePlan
+
+    assert not CasePlan.objects.exists()

@@ -222,3 +222,21 @@ def test_manager_reassigns_an_approval_from_its_page(
     client.post(reverse("task_reassign", args=[approval.task_id]), {"to_user": other.pk})
     approval.task.refresh_from_db()
     assert approval.task.owner == other
+
+
+def test_a_return_without_a_comment_is_summarised_at_the_top(
+    client, new_case, supervisor, caseworker
+):
+    """The error is announced: a summary at the top (role=alert) linking to the comment field."""
+    from .conftest import allocate, complete_intake, open_task, submit_assessment
+
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    submit_assessment(new_case, caseworker)
+    approval = open_task(new_case, "approve_assessment").approval
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("approval_detail", args=[approval.pk]), {"decision": "return", "comment": ""}
+    )
+    body = response.content.decode()
+    assert 'class="error-summary"' in body and 'href="#id_comment"' in body
