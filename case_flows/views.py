@@ -27,7 +27,7 @@ from workflows.errors import WorkflowError
 from workflows.queue import OPEN_STATUSES, task_claim, task_reassign, task_release, user_may_take
 from workflows.sla.selectors import clocks_for_subject
 
-from . import referrals, selectors, services
+from . import selectors, services
 from .forms import (
     AllocateForm,
     AssessmentForm,
@@ -44,7 +44,6 @@ from .forms import (
     PlanForm,
     ReassessmentForm,
     ReassignForm,
-    ReferralFormSet,
     ReferralsDoneForm,
     RelativeForm,
     ReopenForm,
@@ -52,6 +51,8 @@ from .forms import (
     WithdrawForm,
 )
 from .models import NEED_DOMAINS, NeedLevel, Stage
+from .referrals.forms import ReferralFormSet
+from .referrals.selectors import providers_for_case
 
 APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure"}
 INBOX_TABS = ("mine", "queue")
@@ -216,7 +217,7 @@ def _task_forms(node: str, case, data=None, action: str = "") -> dict:
         formset = ReferralFormSet(
             data,
             prefix="referrals",
-            form_kwargs={"providers": referrals.providers_for_case(case)},
+            form_kwargs={"providers": providers_for_case(case)},
         )
         return {"form": ReferralsDoneForm(data, formset=formset), "formset": formset}
     if node == "follow_up":

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from case_flows import referrals, services
+from case_flows import services
 from case_flows.models import (
     CaseEvent,
     EventKind,
@@ -18,6 +18,7 @@ from case_flows.models import (
     ServiceProvider,
     Stage,
 )
+from case_flows.referrals import services as referrals
 from notifications.models import Notification
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.models import SlaClock, SlaEscalation

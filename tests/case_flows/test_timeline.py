@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from case_flows import referrals, selectors, services
+from case_flows import selectors, services
 from case_flows.models import CaseEvent, EventKind
+from case_flows.referrals import services as referrals
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from case_flows import transfers
 from case_flows.models import CaseEvent, CaseTransfer, EventKind, TransferStatus
+from case_flows.transfers import services as transfers
+from case_flows.transfers.selectors import transfers_incoming_for
 from notifications.models import Notification
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.models import SlaClock
@@ -217,7 +218,7 @@ def test_sender_cancels_a_pending_transfer(
     transfers.transfer_cancel(transfer=transfer, actor=caseworker)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.CANCELLED
-    assert not transfers.transfers_incoming_for(receiving_supervisor).exists()
+    assert not transfers_incoming_for(receiving_supervisor).exists()
 
 
 def test_transfer_needs_a_caseworker_of_the_receiving_office(
