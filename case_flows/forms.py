@@ -21,7 +21,6 @@ from .models import (
     IntakeSource,
     NeedLevel,
     Relationship,
-    ReviewOutcome,
     Risk,
     Safety,
     Sex,
@@ -582,14 +581,6 @@ class WithdrawForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-# --- referrals, transfers and reviews ------------------------------------------------------
-
-
-class CaseReviewForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome of the review"), choices=ReviewOutcome.choices)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 # --- the manager dashboard -------------------------------------------------------------

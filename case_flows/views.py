@@ -32,7 +32,6 @@ from .forms import (
     AllocateForm,
     AssessmentForm,
     CaseRegisterForm,
-    CaseReviewForm,
     CaseSearchForm,
     ClosureForm,
     DecisionForm,
@@ -53,6 +52,7 @@ from .forms import (
 from .models import NEED_DOMAINS, NeedLevel, Stage
 from .referrals.forms import ReferralFormSet
 from .referrals.selectors import providers_for_case
+from .reviews.forms import CaseReviewForm
 
 APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure"}
 INBOX_TABS = ("mine", "queue")
@@ -321,7 +321,7 @@ def _submit_task(node: str, forms: dict, *, task, actor, action: str = "") -> st
         services.overdue_review_complete(task=task, actor=actor, note=data["note"])
         return _("Your review was recorded on the case timeline.")
     if node == "review_case":
-        from .reviews import case_review_complete
+        from .reviews.services import case_review_complete
 
         case_review_complete(task=task, actor=actor, **data)
         return _("Your review was recorded on the case timeline.")

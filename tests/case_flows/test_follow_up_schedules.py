@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from case_flows import services
 from case_flows.models import FollowUpSchedulePolicy
-from case_flows.schedules import follow_up_schedule_update
+from case_flows.reviews.services import follow_up_schedule_update
 from notifications.models import Notification
 from workflows.sla.models import SlaClock, SlaEscalation, SlaPolicy
 from workflows.sla.seed import seed_sla_policies
