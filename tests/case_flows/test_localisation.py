@@ -30,7 +30,7 @@ from workflows.sla.units import TargetUnit, policy_display_name, target_text
 
 from ..factories import make_office, make_person, make_team, make_user
 from .conftest import open_task
-from .test_referrals import send, to_referral_stage
+from .referrals.test_referrals import send, to_referral_stage
 
 
 def polish(msgid: str) -> str:

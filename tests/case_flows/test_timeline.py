@@ -16,9 +16,9 @@ from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
 
-from . import test_referrals
 from .conftest import allocate, complete_intake, open_task
-from .test_referrals import send, to_referral_stage
+from .referrals import test_referrals
+from .referrals.test_referrals import send, to_referral_stage
 from .test_views_tasks import client_for
 
 # The referral tests' providers and provider staff.

@@ -25,8 +25,8 @@ from workflows.sla.models import SlaClock, SlaEscalation
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
 
-from ..factories import make_person, make_user
-from .conftest import allocate, approve, open_task, submit_assessment, submit_plan
+from ...factories import make_person, make_user
+from ..conftest import allocate, approve, open_task, submit_assessment, submit_plan
 
 
 @pytest.fixture(autouse=True)

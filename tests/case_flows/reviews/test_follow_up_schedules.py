@@ -16,7 +16,7 @@ from workflows.sla.seed import seed_sla_policies
 from workflows.sla.services import sla_clock_pause
 from workflows.sla.sweep import sla_sweep
 
-from .conftest import allocate, approve, complete_intake, open_task, submit_assessment, submit_plan
+from ..conftest import allocate, approve, complete_intake, open_task, submit_assessment, submit_plan
 
 
 @pytest.fixture(autouse=True)

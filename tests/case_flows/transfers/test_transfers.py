@@ -14,8 +14,8 @@ from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 
-from ..factories import make_team, make_user
-from .conftest import allocate, complete_intake, open_task
+from ...factories import make_team, make_user
+from ..conftest import allocate, complete_intake, open_task
 
 
 @pytest.fixture(autouse=True)
@@ -244,7 +244,7 @@ def test_pending_approval_moves_to_the_receiving_office(
     from case_flows import selectors
     from workflows.queue import task_claim
 
-    from .conftest import approve, submit_assessment
+    from ..conftest import approve, submit_assessment
 
     case = case_in_assessment
     submit_assessment(case, caseworker, risk="medium")
