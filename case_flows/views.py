@@ -53,6 +53,7 @@ from .models import NEED_DOMAINS, NeedLevel, Stage
 from .referrals.forms import ReferralFormSet
 from .referrals.selectors import providers_for_case
 from .reviews.forms import CaseReviewForm
+from .reviews.services import case_review_complete
 
 APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure"}
 INBOX_TABS = ("mine", "queue")
@@ -321,8 +322,6 @@ def _submit_task(node: str, forms: dict, *, task, actor, action: str = "") -> st
         services.overdue_review_complete(task=task, actor=actor, note=data["note"])
         return _("Your review was recorded on the case timeline.")
     if node == "review_case":
-        from .reviews.services import case_review_complete
-
         case_review_complete(task=task, actor=actor, **data)
         return _("Your review was recorded on the case timeline.")
     return None

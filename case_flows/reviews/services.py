@@ -25,6 +25,7 @@ from workflows.queue import task_complete
 from workflows.sla.models import SlaPolicy
 from workflows.sla.services import sla_policy_revise
 
+from ..flows import CaseFlow
 from ..models import (
     Case,
     CaseEvent,
@@ -39,8 +40,6 @@ from .selectors import cases_due_for_review, period_of
 
 def case_reviews_start_due(*, now: datetime.datetime | None = None) -> int:
     """Start the reviews that are due; returns how many started. Safe to run twice."""
-    from ..flows import CaseFlow
-
     now = now or timezone.now()
     period = period_of(now)
     started = 0
