@@ -8,7 +8,7 @@ shows it but never writes it.
 from django.contrib import admin
 
 from .models import Case, CaseEvent, Category, FollowUpSchedulePolicy, Person, ServiceProvider
-from .schedules import follow_up_schedule_update
+from .reviews.services import follow_up_schedule_update
 
 
 @admin.register(Category)

@@ -66,7 +66,7 @@ class CaseFlowsConfig(AppConfig):
 
         register_escalation_handler(case_escalations)
 
-        from .referrals import referral_escalations
+        from .referrals.sla import referral_escalations
 
         register_escalation_handler(referral_escalations)
 

@@ -26,13 +26,10 @@ from .models import (
     IntakeSource,
     NeedLevel,
     Relationship,
-    ReviewOutcome,
     Risk,
     Safety,
-    ServiceProvider,
     Sex,
     Stage,
-    Urgency,
 )
 from .selectors import INBOX_SORTS
 
@@ -432,57 +429,6 @@ class ReassessmentForm(forms.Form):
     )
 
 
-class ReferralForm(forms.Form):
-    service_type = forms.CharField(label=_("Service type"), max_length=120, required=False)
-    provider = forms.ModelChoiceField(
-        label=_("Provider from the directory"),
-        queryset=ServiceProvider.objects.filter(is_active=True),
-        required=False,
-    )
-    provider_name = forms.CharField(
-        label=_("Provider"),
-        max_length=160,
-        required=False,
-        help_text=_("Only for a provider that is not in the directory."),
-    )
-    urgency = forms.ChoiceField(
-        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.ROUTINE
-    )
-    consent_recorded = forms.BooleanField(label=_("Client consented to sharing"), required=False)
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, providers=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if providers is not None:  # the providers serving the case's office
-            self.fields["provider"].queryset = providers
-
-    def clean(self):
-        data = super().clean()
-        has_provider = bool(data.get("provider") or data.get("provider_name"))
-        if bool(data.get("service_type")) != has_provider or (
-            data.get("notes") and not data.get("service_type")
-        ):
-            raise ValidationError(_("Each referral needs a service type and a provider."))
-        return data
-
-    def is_blank(self) -> bool:
-        return not self.cleaned_data.get("service_type")
-
-
-class _ReferralFormSet(forms.BaseFormSet):
-    def referrals(self) -> list[dict]:
-        return [
-            dict(form.cleaned_data)
-            for form in self.forms
-            if form.cleaned_data and not form.is_blank()
-        ]
-
-
-ReferralFormSet = forms.formset_factory(ReferralForm, formset=_ReferralFormSet, extra=3, max_num=30)
-
-
 class ReferralsDoneForm(forms.Form):
     none_needed = forms.BooleanField(
         label=_("No referral is needed: this office provides the services"), required=False
@@ -651,118 +597,6 @@ class WithdrawForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-# --- referrals, transfers and reviews ------------------------------------------------------
-
-
-class ReferralSendForm(ReferralForm):
-    """A referral from the case's referrals page; a supervisor may override a refusal."""
-
-    override_reason = forms.CharField(
-        label=_("Override the consent refusal (supervisors only): reason"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Only when sharing without consent is justified, e.g. the client's safety."),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not data.get("service_type"):
-            raise ValidationError(_("Each referral needs a service type and a provider."))
-        return data
-
-
-class ReferralAnswerForm(forms.Form):
-    ACTIONS = [
-        ("accept", _("Accept")),
-        ("decline", _("Decline")),
-        ("complete", _("Completed")),
-        ("withdraw", _("Withdraw")),
-    ]
-    action = forms.ChoiceField(label=_("Answer"), choices=ACTIONS)
-    comment = forms.CharField(
-        label=_("Reason or outcome"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("A reason is needed to decline or withdraw, an outcome to complete."),
-    )
-
-    def __init__(self, *args, referral=None, withdraw=True, **kwargs):
-        """With a referral, only the answers its current status allows are offered (and
-        accepted); a provider's staff never withdraw (withdraw=False)."""
-        super().__init__(*args, **kwargs)
-        if referral is not None:
-            allowed = {t.name for t in referral.get_available_status_transitions()}
-            if not withdraw:
-                allowed.discard("withdraw")
-            self.fields["action"].choices = [
-                (value, label) for value, label in self.ACTIONS if value in allowed
-            ]
-
-
-class ProviderSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search the directory"),
-        required=False,
-        max_length=120,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, service or area")}),
-    )
-
-
-class TransferRequestForm(forms.Form):
-    to_office = forms.ModelChoiceField(
-        label=_("Transfer to office"), queryset=Office.objects.none()
-    )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, case, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_office"].queryset = Office.objects.filter(is_active=True).exclude(
-            pk=case.office_id
-        )
-
-
-class SameOfficeTransferForm(forms.Form):
-    caseworker = forms.ModelChoiceField(label=_("New caseworker"), queryset=User.objects.none())
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, caseworkers, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["caseworker"].queryset = caseworkers
-
-
-class TransferDecisionForm(forms.Form):
-    accept = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[("yes", _("Accept and allocate")), ("no", _("Decline"))],
-        widget=forms.RadioSelect,
-    )
-    caseworker = forms.ModelChoiceField(
-        label=_("Caseworker"), queryset=User.objects.none(), required=False
-    )
-    reason = forms.CharField(
-        label=_("Reason for declining"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args, caseworkers, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["caseworker"].queryset = caseworkers
-
-    def clean(self):
-        data = super().clean()
-        if data.get("accept") == "yes" and not data.get("caseworker"):
-            raise ValidationError(_("Choose the caseworker who takes the case."))
-        if data.get("accept") == "no" and not (data.get("reason") or "").strip():
-            raise ValidationError(_("Say why the transfer is declined."))
-        return data
-
-
-class CaseReviewForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome of the review"), choices=ReviewOutcome.choices)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 # --- the manager dashboard -------------------------------------------------------------

@@ -474,7 +474,7 @@ def referrals_arrange(
     created = []
 
     def save_referrals(activation):
-        from .referrals import referral_create
+        from .referrals.services import referral_create
 
         case = activation.process.case
         for ref in referrals:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .reviews import case_reviews_start_due
+from .reviews.services import case_reviews_start_due
 
 
 @shared_task(name="case_flows.tasks.start_due_case_reviews", acks_late=True, ignore_result=True)

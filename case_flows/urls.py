@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from . import views, views_dashboard, views_referrals
+from . import views, views_dashboard
+from .referrals import views as referral_views
+from .transfers import views as transfer_views
 from .work import views as work
 
 urlpatterns = [
@@ -19,22 +21,22 @@ urlpatterns = [
     path("cases/<int:case_id>/relatives/", views.case_relative_add, name="case_relative_add"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:approval_id>/", views.approval_detail, name="approval_detail"),
-    path("providers/", views_referrals.provider_directory, name="provider_directory"),
-    path("cases/<int:case_id>/referrals/", views_referrals.case_referrals, name="case_referrals"),
+    path("providers/", referral_views.provider_directory, name="provider_directory"),
+    path("cases/<int:case_id>/referrals/", referral_views.case_referrals, name="case_referrals"),
     path(
         "cases/<int:case_id>/referrals/<int:referral_id>/answer/",
-        views_referrals.case_referral_answer,
+        referral_views.case_referral_answer,
         name="case_referral_answer",
     ),
-    path("referrals/to-us/", views_referrals.provider_inbox, name="provider_inbox"),
+    path("referrals/to-us/", referral_views.provider_inbox, name="provider_inbox"),
     path(
         "referrals/to-us/<int:referral_id>/",
-        views_referrals.provider_referral,
+        referral_views.provider_referral,
         name="provider_referral",
     ),
-    path("cases/<int:case_id>/transfer/", views_referrals.case_transfer, name="case_transfer"),
-    path("transfers/incoming/", views_referrals.transfers_incoming, name="transfers_incoming"),
-    path("transfers/<int:transfer_id>/", views_referrals.transfer_decide, name="transfer_decide"),
+    path("cases/<int:case_id>/transfer/", transfer_views.case_transfer, name="case_transfer"),
+    path("transfers/incoming/", transfer_views.transfers_incoming, name="transfers_incoming"),
+    path("transfers/<int:transfer_id>/", transfer_views.transfer_decide, name="transfer_decide"),
     path("dashboard/", views_dashboard.dashboard_page, name="dashboard"),
     path("dashboard/cases/", views_dashboard.dashboard_cases, name="dashboard_cases"),
     path("dashboard/cases/export/", views_dashboard.dashboard_export, name="dashboard_export"),

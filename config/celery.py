@@ -43,7 +43,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
-    # Periodic supervisor reviews of open cases (case_flows/reviews.py); one per case and
+    # Periodic supervisor reviews of open cases (case_flows/reviews/); one per case and
     # period, so a late or repeated run starts nothing twice.
     "case-flows-start-due-case-reviews": {
         "task": "case_flows.tasks.start_due_case_reviews",

@@ -5,11 +5,10 @@ node has a page (approval nodes are decided on the approval page instead)."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import referrals, selectors, services
+from .. import selectors, services
 from ..forms import (
     AllocateForm,
     AssessmentForm,
-    CaseReviewForm,
     ClosureForm,
     FollowUpForm,
     IntakeForm,
@@ -17,10 +16,12 @@ from ..forms import (
     PlanActionFormSet,
     PlanForm,
     ReassessmentForm,
-    ReferralFormSet,
     ReferralsDoneForm,
 )
-from ..reviews import case_review_complete
+from ..referrals.forms import ReferralFormSet
+from ..referrals.selectors import providers_for_case
+from ..reviews.forms import CaseReviewForm
+from ..reviews.services import case_review_complete
 
 # Decided on the approval page (the task page redirects there).
 APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure"}
@@ -186,7 +187,7 @@ class ArrangeReferralsPage(TaskPage):
         formset = ReferralFormSet(
             data,
             prefix="referrals",
-            form_kwargs={"providers": referrals.providers_for_case(case)},
+            form_kwargs={"providers": providers_for_case(case)},
         )
         return {"form": ReferralsDoneForm(data, formset=formset), "formset": formset}
 

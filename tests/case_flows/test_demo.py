@@ -4,8 +4,8 @@ provider logins find referrals waiting for them (issue #13)."""
 from django.core.management import call_command
 
 from accounts.models import User
-from case_flows import referrals
 from case_flows.models import Case, CaseEvent, PlanGoal, ReferralStatus
+from case_flows.referrals import selectors as referrals
 
 
 def test_demo_texts_are_in_each_offices_language_and_providers_have_work(db):

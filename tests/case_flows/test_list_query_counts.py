@@ -6,8 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from case_flows import referrals, services, transfers
+from case_flows import services
 from case_flows.models import ProviderKind, ServiceProvider
+from case_flows.referrals import services as referrals
+from case_flows.transfers import services as transfers
 from tests.factories import category, make_person, make_team, make_user
 
 from .conftest import allocate

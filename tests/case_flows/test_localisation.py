@@ -11,8 +11,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from accounts.models import Role
-from case_flows import referrals, services
-from case_flows.forms import CaseRegisterForm, ReferralAnswerForm
+from case_flows import services
+from case_flows.forms import CaseRegisterForm
 from case_flows.models import (
     CaseEvent,
     Category,
@@ -22,13 +22,15 @@ from case_flows.models import (
     ReferralStatus,
     ServiceProvider,
 )
+from case_flows.referrals import selectors as referrals
+from case_flows.referrals.forms import ReferralAnswerForm
 from workflows.sla.models import SlaPolicy
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.units import TargetUnit, policy_display_name, target_text
 
 from ..factories import make_office, make_person, make_team, make_user
 from .conftest import open_task
-from .test_referrals import send, to_referral_stage
+from .referrals.test_referrals import send, to_referral_stage
 
 
 def polish(msgid: str) -> str:
@@ -189,7 +191,7 @@ def test_directory_shows_the_providers_of_the_users_country(client, office, othe
 def test_referral_lists_offer_only_the_providers_of_the_case_office(
     db, new_case, office, other_office
 ):
-    from case_flows.forms import ReferralFormSet
+    from case_flows.referrals.forms import ReferralFormSet
 
     ServiceProvider.objects.create(name="Bekwai Clinic", services="Health", office=office)
     ServiceProvider.objects.create(name="PIK Sochaczew", services="Wsparcie", office=other_office)

@@ -7,8 +7,9 @@ from django.db import OperationalError
 from django.db.utils import DatabaseError
 
 from accounts.models import Role
-from case_flows import services, transfers
+from case_flows import services
 from case_flows.models import Assessment, Case, Person
+from case_flows.transfers import services as transfers
 from tests.factories import category, make_team, make_user
 from workflows.errors import Conflict, WorkflowError
 from workflows.sla.seed import seed_sla_policies

@@ -9,15 +9,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from case_flows import referrals, selectors, services
+from case_flows import selectors, services
 from case_flows.models import CaseEvent, EventKind
+from case_flows.referrals import services as referrals
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
 
-from . import test_referrals
 from .conftest import allocate, complete_intake, open_task
-from .test_referrals import send, to_referral_stage
+from .referrals import test_referrals
+from .referrals.test_referrals import send, to_referral_stage
 from .test_views_tasks import client_for
 
 # The referral tests' providers and provider staff.

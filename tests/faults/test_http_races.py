@@ -9,8 +9,8 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Role
-from case_flows import transfers
 from case_flows.models import NEED_DOMAINS, Assessment, CaseEvent
+from case_flows.transfers import services as transfers
 from notifications.models import Notification
 from tests.case_flows.conftest import allocate, complete_intake, open_task, submit_assessment
 from tests.factories import make_team, make_user

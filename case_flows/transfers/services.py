@@ -25,9 +25,9 @@ from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.queue import conflicts_as_errors, task_reassign
 from workflows.sla.services import sla_clocks_reassign
 
-from .flows import CaseFlow
-from .locking import case_lock
-from .models import (
+from ..flows import CaseFlow
+from ..locking import case_lock
+from ..models import (
     Case,
     CaseEvent,
     CaseTransfer,
@@ -226,34 +226,6 @@ def _receiving_supervisor(user: User, transfer: CaseTransfer) -> bool:
     )
 
 
-def transfers_incoming_for(user: User):
-    """Pending transfers the user may decide: to their home office, for its supervisors."""
-    if not user.has_perm("case_flows.allocate_case"):
-        return CaseTransfer.objects.none()
-    qs = CaseTransfer.objects.filter(status=TransferStatus.REQUESTED)
-    if not scope_for(user).all_offices:
-        if Role.SUPERVISOR not in user.role_names or not user.home_office_id:
-            return CaseTransfer.objects.none()
-        qs = qs.filter(to_office_id=user.home_office_id)
-    return qs.select_related(
-        "case__person", "case__category", "from_office", "requested_by"
-    ).order_by("requested_at", "pk")
-
-
-def transfer_for_receiver(user: User, transfer_id: int) -> CaseTransfer | None:
-    return transfers_incoming_for(user).filter(pk=transfer_id).first()
-
-
-def caseworkers_of_office(office_id: int):
-    return (
-        User.objects.filter(
-            is_active=True, groups__name=Role.CASEWORKER, teams__office_id=office_id
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 def _locked_pending(transfer: CaseTransfer) -> CaseTransfer:
     locked = CaseTransfer.objects.select_for_update().get(pk=transfer.pk)
     if locked.status != TransferStatus.REQUESTED:
@@ -389,11 +361,3 @@ def transfer_cancel(*, transfer: CaseTransfer, actor: User) -> CaseTransfer:
             data={"transfer": transfer.pk, "to_office": transfer.to_office_id},
         )
     return transfer
-
-
-def pending_transfer_of(case: Case) -> CaseTransfer | None:
-    return (
-        CaseTransfer.objects.filter(case=case, status=TransferStatus.REQUESTED)
-        .select_related("to_office", "requested_by")
-        .first()
-    )

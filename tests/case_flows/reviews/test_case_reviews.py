@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from case_flows.models import CaseEvent, CaseReview, EventKind
-from case_flows.reviews import case_reviews_start_due, months_before
+from case_flows.reviews.selectors import months_before
+from case_flows.reviews.services import case_reviews_start_due
 from case_flows.tasks import start_due_case_reviews
 from config.celery import app
 
-from .conftest import allocate, open_task
+from ..conftest import allocate, open_task
 
 
 @pytest.fixture

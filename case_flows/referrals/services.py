@@ -5,35 +5,30 @@ Internal providers answer in the app through their own members (the provider rol
 for an external provider the case's caseworker records the answer on the case.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Case as DbCase
-from django.db.models import IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from accounts.models import Office, User
+from accounts.models import User
 from accounts.scope import can_see
 from notifications.models import Event
 from notifications.outbox import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.services import sla_clock_open, sla_clock_stop
 
-from .models import (
+from ..models import (
     Case,
     CaseEvent,
     EventKind,
     Referral,
-    ReferralStatus,
     ServiceProvider,
     Stage,
     Urgency,
 )
-from .sla_handlers import escalation_requests, sla_notifications_send
+from .selectors import RESPOND_PERM
 
-RESPOND_PERM = "case_flows.respond_referral"
 # Referrals are made while the case is being worked (arranging services or following up).
 REFERRAL_STAGES = (Stage.REFERRAL, Stage.FOLLOW_UP)
 
@@ -319,137 +314,3 @@ def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referr
         sla_clock_stop(subject=referral, outcome="cancelled", actor=actor)
         _event(referral, actor=actor, action="withdrawn", comment=referral.withdraw_reason)
     return referral
-
-
-# --- reads -----------------------------------------------------------------------------
-
-
-def providers_directory(query: str = "", *, include_inactive: bool = False, user=None):
-    """The directory: for a user of one office, the providers of that office's country
-    and those serving every office; a national user sees them all."""
-    qs = ServiceProvider.objects.select_related("office").order_by("name")
-    if user is not None and user.home_office_id and not (user.is_national or user.is_superuser):
-        country = Office.objects.filter(pk=user.home_office_id).values("jurisdiction")
-        qs = qs.filter(Q(office__isnull=True) | Q(office__jurisdiction__in=country))
-    if not include_inactive:
-        qs = qs.filter(is_active=True)
-    query = (query or "").strip()
-    if query:
-        qs = qs.filter(
-            Q(name__icontains=query)
-            | Q(services__icontains=query)
-            | Q(area__icontains=query)
-            | Q(office__name__icontains=query)
-        )
-    return qs
-
-
-def providers_for_case(case: Case):
-    """Active providers serving the case's office (or every office)."""
-    return ServiceProvider.objects.filter(is_active=True).filter(
-        Q(office__isnull=True) | Q(office_id=case.office_id)
-    )
-
-
-def case_referrals(case: Case) -> list[Referral]:
-    return list(
-        Referral.objects.filter(case=case)
-        .select_related("provider", "consent_overridden_by", "responded_by", "created_by")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def referrals_to_provider_of(user: User):
-    """The 'Referrals to us' list: only referrals addressed to the user's providers, with
-    only the minimum of the case (no notes, no records)."""
-    if not user.has_perm(RESPOND_PERM):
-        return Referral.objects.none()
-    return (
-        Referral.objects.filter(provider__members=user, provider__kind="internal")
-        .select_related("provider", "case__person")
-        .only(
-            "pk",
-            "service_type",
-            "urgency",
-            "status",
-            "created_at",
-            "provider_name",
-            "decline_reason",
-            "outcome",
-            "withdraw_reason",
-            "provider_id",
-            "case_id",
-            "provider__name",
-            "provider__kind",
-            "case__reference",
-            # ConcurrentTransitionMixin reads the stage when a case row loads: deferring it
-            # costs one query per referral.
-            "case__stage",
-            "case__person__given_name",
-            "case__person__family_name",
-            "case__person__date_of_birth",
-        )
-        .annotate(
-            open_first=DbCase(
-                When(status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED], then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("open_first", "-created_at", "-pk")
-    )
-
-
-def referral_for_provider_user(user: User, referral_id: int) -> Referral | None:
-    return referrals_to_provider_of(user).filter(pk=referral_id).first()
-
-
-# --- deadlines ---------------------------------------------------------------------------
-
-
-def referral_escalations(escalations) -> None:
-    """A provider's answer is late: tell the ladder's recipients and write the case timeline."""
-    referral_type_id = ContentType.objects.get_for_model(Referral).pk
-    mine = [e for e in escalations if e.clock.subject_type_id == referral_type_id]
-    if not mine:
-        return
-    referrals = {
-        pk: (case_id, reference, stage, provider)
-        for pk, case_id, reference, stage, provider in Referral.objects.filter(
-            pk__in={e.clock.subject_id for e in mine}
-        ).values_list("pk", "case_id", "case__reference", "case__stage", "provider_name")
-    }
-    mine = [e for e in mine if e.clock.subject_id in referrals]
-    if not mine:
-        return
-    sla_notifications_send(
-        escalation_requests(
-            mine,
-            references={pk: row[1] for pk, row in referrals.items()},
-            links={pk: reverse("case_referrals", args=[row[0]]) for pk, row in referrals.items()},
-        ),
-        mine[0].batch,
-        scope="referral",  # grouped as referrals: the answer is the provider's work
-    )
-    events = []
-    for escalation in mine:
-        clock = escalation.clock
-        case_id, reference, stage, provider = referrals[clock.subject_id]
-        events.append(
-            CaseEvent(
-                case_id=case_id,
-                kind=EventKind.SLA,
-                from_stage=stage,
-                to_stage=stage,
-                data={
-                    "clock": clock.pk,
-                    "deadline": clock.name,
-                    "kind": clock.kind,
-                    "step": escalation.key,
-                    "referral": clock.subject_id,
-                    "provider": provider,
-                    "recipients": escalation.recipient_ids,
-                },
-            )
-        )
-    CaseEvent.objects.bulk_create(events)

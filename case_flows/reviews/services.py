@@ -1,73 +1,45 @@
 """Periodic case reviews: a supervisor reviews every open case at least every 3 months
 (monthly for high risk). A daily job starts a short review process (CaseFlow.start_case_review)
 for each case whose last review is older than its interval; one review per case and month
-(a unique key), so a re-run or a second worker starts nothing twice."""
+(a unique key), so a re-run or a second worker starts nothing twice.
+
+Follow-up schedules: how often a case is followed up, by risk level.
+
+The schedule is the deadline of the follow_up task: each follow-up task's SLA clock runs on
+the policy `follow-up-<risk>` (workflows/sla/seed.py), so a missed follow-up escalates through
+the SLA engine, and a change of risk re-targets the open follow-up clock
+(task_hooks.risk_changed -> sla_clocks_retarget). An administrator edits the schedule here;
+the matching SLA policy follows (a new version when a clock already uses it).
+"""
 
 import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, Exists, Max, OuterRef, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from accounts.models import User
-from workflows.errors import WorkflowError
+from workflows.errors import NotPermitted, WorkflowError
 from workflows.queue import task_complete
-from workflows.sla.calendar import add_months
+from workflows.sla.models import SlaPolicy
+from workflows.sla.services import sla_policy_revise
 
-from .models import Case, CaseEvent, CaseReview, EventKind, ReviewOutcome, Risk, Stage
-
-DEFAULT_INTERVAL_MONTHS = 3
-INTERVAL_MONTHS_BY_RISK = {Risk.HIGH: 1}
-
-
-def interval_months(risk: str) -> int:
-    by_risk = getattr(settings, "CASE_REVIEW_INTERVAL_MONTHS", None) or {}
-    return by_risk.get(risk) or INTERVAL_MONTHS_BY_RISK.get(risk) or DEFAULT_INTERVAL_MONTHS
-
-
-def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
-    """The same time `months` earlier, the day clamped to the end of a shorter month."""
-    day = add_months(moment.date(), -months)
-    return moment.replace(year=day.year, month=day.month, day=day.day)
-
-
-def period_of(moment: datetime.datetime) -> datetime.date:
-    return timezone.localtime(moment).date().replace(day=1)
-
-
-def cases_due_for_review(now: datetime.datetime):
-    """Open cases whose last review (or opening) is older than their risk's interval, and
-    with no review open and none this period. One query."""
-    reviews = CaseReview.objects.filter(case=OuterRef("pk"))
-    last = Coalesce(Max("reviews__created_at"), "opened_at", output_field=DateTimeField())
-    due = Q()
-    risks_with_own = set(INTERVAL_MONTHS_BY_RISK) | set(
-        (getattr(settings, "CASE_REVIEW_INTERVAL_MONTHS", None) or {}).keys()
-    )
-    for risk in Risk.values:
-        if risk in risks_with_own:
-            due |= Q(risk=risk, last_review__lte=months_before(now, interval_months(risk)))
-    others = Q(last_review__lte=months_before(now, DEFAULT_INTERVAL_MONTHS)) & ~Q(
-        risk__in=risks_with_own
-    )
-    return (
-        Case.objects.exclude(stage=Stage.CLOSED)
-        .filter(~Exists(reviews.filter(reviewed_at__isnull=True)))
-        .filter(~Exists(reviews.filter(period=period_of(now))))
-        .annotate(last_review=last)
-        .filter(due | others)
-        .order_by("pk")
-    )
+from ..flows import CaseFlow
+from ..models import (
+    Case,
+    CaseEvent,
+    CaseReview,
+    EventKind,
+    FollowUpSchedulePolicy,
+    IntervalUnit,
+    ReviewOutcome,
+)
+from .selectors import cases_due_for_review, period_of
 
 
 def case_reviews_start_due(*, now: datetime.datetime | None = None) -> int:
     """Start the reviews that are due; returns how many started. Safe to run twice."""
-    from .flows import CaseFlow
-
     now = now or timezone.now()
     period = period_of(now)
     started = 0
@@ -120,3 +92,29 @@ def case_review_complete(*, task: Task, actor: User, outcome: str, note: str) ->
 
     task_complete(task=task, actor=actor, work=record)
     return created["event"]
+
+
+def sla_policy_key(risk: str) -> str:
+    return f"follow-up-{risk}"
+
+
+@transaction.atomic
+def follow_up_schedule_update(
+    *, policy: FollowUpSchedulePolicy, actor: User | None, interval: int, unit: str
+) -> FollowUpSchedulePolicy:
+    if actor is not None and not actor.has_perm("case_flows.change_followupschedulepolicy"):
+        raise NotPermitted(_("You do not have permission to do this."))
+    if interval <= 0 or unit not in IntervalUnit.values:
+        raise WorkflowError(_("Give a positive interval in calendar days or months."))
+    policy.interval, policy.unit = interval, unit
+    policy.save(update_fields=["interval", "unit", "updated_at"])
+    sla_policy = SlaPolicy.objects.filter(key=sla_policy_key(policy.risk), is_current=True).first()
+    if sla_policy is not None and (
+        sla_policy.target_amount != interval or sla_policy.target_unit != unit
+    ):
+        sla_policy_revise(
+            policy=sla_policy,
+            changes={"target_amount": interval, "target_unit": unit},
+            actor=actor,
+        )
+    return policy

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from case_flows import referrals, services
+from case_flows import services
 from case_flows.models import (
     CaseEvent,
     EventKind,
@@ -18,14 +18,15 @@ from case_flows.models import (
     ServiceProvider,
     Stage,
 )
+from case_flows.referrals import services as referrals
 from notifications.models import Notification
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.models import SlaClock, SlaEscalation
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
 
-from ..factories import make_person, make_user
-from .conftest import allocate, approve, open_task, submit_assessment, submit_plan
+from ...factories import make_person, make_user
+from ..conftest import allocate, approve, open_task, submit_assessment, submit_plan
 
 
 @pytest.fixture(autouse=True)

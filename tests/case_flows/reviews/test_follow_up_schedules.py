@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from case_flows import services
 from case_flows.models import FollowUpSchedulePolicy
-from case_flows.schedules import follow_up_schedule_update
+from case_flows.reviews.services import follow_up_schedule_update
 from notifications.models import Notification
 from workflows.sla.models import SlaClock, SlaEscalation, SlaPolicy
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.services import sla_clock_pause
 from workflows.sla.sweep import sla_sweep
 
-from .conftest import allocate, approve, complete_intake, open_task, submit_assessment, submit_plan
+from ..conftest import allocate, approve, complete_intake, open_task, submit_assessment, submit_plan
 
 
 @pytest.fixture(autouse=True)

@@ -6,15 +6,16 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from case_flows import transfers
 from case_flows.models import CaseEvent, CaseTransfer, EventKind, TransferStatus
+from case_flows.transfers import services as transfers
+from case_flows.transfers.selectors import transfers_incoming_for
 from notifications.models import Notification
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 
-from ..factories import make_team, make_user
-from .conftest import allocate, complete_intake, open_task
+from ...factories import make_team, make_user
+from ..conftest import allocate, complete_intake, open_task
 
 
 @pytest.fixture(autouse=True)
@@ -217,7 +218,7 @@ def test_sender_cancels_a_pending_transfer(
     transfers.transfer_cancel(transfer=transfer, actor=caseworker)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.CANCELLED
-    assert not transfers.transfers_incoming_for(receiving_supervisor).exists()
+    assert not transfers_incoming_for(receiving_supervisor).exists()
 
 
 def test_transfer_needs_a_caseworker_of_the_receiving_office(
@@ -243,7 +244,7 @@ def test_pending_approval_moves_to_the_receiving_office(
     from case_flows import selectors
     from workflows.queue import task_claim
 
-    from .conftest import approve, submit_assessment
+    from ..conftest import approve, submit_assessment
 
     case = case_in_assessment
     submit_assessment(case, caseworker, risk="medium")

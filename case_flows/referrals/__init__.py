@@ -1,0 +1,1 @@
+"""Referrals to service providers: services, selectors, forms, pages and the SLA handler."""

@@ -1,0 +1,56 @@
+"""The SLA escalation handler of referrals (registered in case_flows.apps): a provider's
+answer is late."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from ..models import CaseEvent, EventKind, Referral
+from ..sla_handlers import escalation_requests, sla_notifications_send
+
+
+def referral_escalations(escalations) -> None:
+    """A provider's answer is late: tell the ladder's recipients and write the case timeline."""
+    referral_type_id = ContentType.objects.get_for_model(Referral).pk
+    mine = [e for e in escalations if e.clock.subject_type_id == referral_type_id]
+    if not mine:
+        return
+    referrals = {
+        pk: (case_id, reference, stage, provider)
+        for pk, case_id, reference, stage, provider in Referral.objects.filter(
+            pk__in={e.clock.subject_id for e in mine}
+        ).values_list("pk", "case_id", "case__reference", "case__stage", "provider_name")
+    }
+    mine = [e for e in mine if e.clock.subject_id in referrals]
+    if not mine:
+        return
+    sla_notifications_send(
+        escalation_requests(
+            mine,
+            references={pk: row[1] for pk, row in referrals.items()},
+            links={pk: reverse("case_referrals", args=[row[0]]) for pk, row in referrals.items()},
+        ),
+        mine[0].batch,
+        scope="referral",  # grouped as referrals: the answer is the provider's work
+    )
+    events = []
+    for escalation in mine:
+        clock = escalation.clock
+        case_id, reference, stage, provider = referrals[clock.subject_id]
+        events.append(
+            CaseEvent(
+                case_id=case_id,
+                kind=EventKind.SLA,
+                from_stage=stage,
+                to_stage=stage,
+                data={
+                    "clock": clock.pk,
+                    "deadline": clock.name,
+                    "kind": clock.kind,
+                    "step": escalation.key,
+                    "referral": clock.subject_id,
+                    "provider": provider,
+                    "recipients": escalation.recipient_ids,
+                },
+            )
+        )
+    CaseEvent.objects.bulk_create(events)

@@ -1,0 +1,1 @@
+"""Periodic case reviews and follow-up schedules: services, selectors, forms."""
