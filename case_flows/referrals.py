@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from accounts.models import Office, User
-from accounts.scope import can_see
 from notifications.models import Event
 from notifications.services import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
@@ -31,9 +30,9 @@ from .models import (
     Stage,
     Urgency,
 )
+from .permissions import CasePerm, can_work_on
 from .sla_handlers import escalation_requests, sla_notifications_send
 
-RESPOND_PERM = "case_flows.respond_referral"
 # Referrals are made while the case is being worked (arranging services or following up).
 REFERRAL_STAGES = (Stage.REFERRAL, Stage.FOLLOW_UP)
 
@@ -49,13 +48,7 @@ def consent_given(case: Case, *, consent_recorded: bool) -> bool:
 
 
 def may_override_consent(user: User) -> bool:
-    return user.has_perm("case_flows.approve_case")
-
-
-def _may_work_on(user: User, case: Case) -> bool:
-    return (
-        user.has_perm("case_flows.work_case") or user.has_perm("case_flows.approve_case")
-    ) and can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
+    return user.has_perm(CasePerm.APPROVE_CASE)
 
 
 def response_clock_name(urgency: str) -> str:
@@ -173,7 +166,7 @@ def referral_send(
     override_reason: str = "",
 ) -> Referral:
     """A referral from the case page (while arranging services or following up)."""
-    if not _may_work_on(actor, case):
+    if not can_work_on(actor, case):
         raise NotPermitted(_("You do not have permission to do this."))
     with transaction.atomic():
         locked = (
@@ -202,7 +195,7 @@ def referral_send(
 
 
 def is_provider_member(user: User, provider_id: int | None) -> bool:
-    if provider_id is None or not user.has_perm(RESPOND_PERM):
+    if provider_id is None or not user.has_perm(CasePerm.RESPOND_REFERRAL):
         return False
     return ServiceProvider.objects.filter(pk=provider_id, members=user).exists()
 
@@ -213,7 +206,7 @@ def may_record_answer(user: User, referral: Referral) -> bool:
     provider = referral.provider
     if provider is not None and provider.is_internal:
         return is_provider_member(user, provider.pk)
-    return _may_work_on(user, referral.case)
+    return can_work_on(user, referral.case)
 
 
 def _locked_referral(referral: Referral) -> Referral:
@@ -310,7 +303,7 @@ def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referr
         raise ReferralError(_("Say why the referral is withdrawn."))
     with transaction.atomic():
         referral = _locked_referral(referral)
-        if not _may_work_on(actor, referral.case):
+        if not can_work_on(actor, referral.case):
             raise NotPermitted(_("You do not have permission to do this."))
         _move(referral, "withdraw")
         referral.withdraw_reason = reason.strip()
@@ -362,7 +355,7 @@ def case_referrals(case: Case) -> list[Referral]:
 def referrals_to_provider_of(user: User):
     """The 'Referrals to us' list: only referrals addressed to the user's providers, with
     only the minimum of the case (no notes, no records)."""
-    if not user.has_perm(RESPOND_PERM):
+    if not user.has_perm(CasePerm.RESPOND_REFERRAL):
         return Referral.objects.none()
     return (
         Referral.objects.filter(provider__members=user, provider__kind="internal")

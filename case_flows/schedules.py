@@ -16,6 +16,7 @@ from workflows.sla.models import SlaPolicy
 from workflows.sla.services import sla_policy_revise
 
 from .models import FollowUpSchedulePolicy, IntervalUnit
+from .permissions import CasePerm
 
 
 def sla_policy_key(risk: str) -> str:
@@ -26,7 +27,7 @@ def sla_policy_key(risk: str) -> str:
 def follow_up_schedule_update(
     *, policy: FollowUpSchedulePolicy, actor: User | None, interval: int, unit: str
 ) -> FollowUpSchedulePolicy:
-    if actor is not None and not actor.has_perm("case_flows.change_followupschedulepolicy"):
+    if actor is not None and not actor.has_perm(CasePerm.CHANGE_FOLLOWUPSCHEDULEPOLICY):
         raise NotPermitted(_("You do not have permission to do this."))
     if interval <= 0 or unit not in IntervalUnit.values:
         raise WorkflowError(_("Give a positive interval in calendar days or months."))

@@ -26,6 +26,7 @@ from .forms import (
     TransferRequestForm,
 )
 from .models import Referral, Stage
+from .permissions import CasePerm
 from .views import _error_page
 
 
@@ -41,7 +42,7 @@ def _case_or_404(user, case_id: int):
 
 @login_required
 def provider_directory(request):
-    if not request.user.has_perm("case_flows.view_serviceprovider"):
+    if not request.user.has_perm(CasePerm.VIEW_SERVICEPROVIDER):
         raise PermissionDenied(_("The directory of service providers is for staff."))
     form = ProviderSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
@@ -161,7 +162,7 @@ def case_referral_answer(request, case_id: int, referral_id: int):
 
 @login_required
 def provider_inbox(request):
-    if not request.user.has_perm(referrals.RESPOND_PERM):
+    if not request.user.has_perm(CasePerm.RESPOND_REFERRAL):
         raise PermissionDenied(_("This page is for the staff of service providers."))
     page = Paginator(
         referrals.referrals_to_provider_of(request.user), selectors.PAGE_SIZE
@@ -215,7 +216,7 @@ def _render_transfer(request, case, request_form=None, within_form=None, status=
     may_request = transfers.may_request_transfer(user, case)
     may_within = (
         case.stage != Stage.CLOSED
-        and user.has_perm("case_flows.allocate_case")
+        and user.has_perm(CasePerm.ALLOCATE_CASE)
         and can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
     )
     pending = transfers.pending_transfer_of(case)
@@ -293,7 +294,7 @@ def case_transfer(request, case_id: int):
 
 @login_required
 def transfers_incoming(request):
-    if not request.user.has_perm("case_flows.allocate_case"):
+    if not request.user.has_perm(CasePerm.ALLOCATE_CASE):
         raise PermissionDenied(_("Only supervisors answer transfer requests."))
     page = Paginator(transfers.transfers_incoming_for(request.user), selectors.PAGE_SIZE).get_page(
         request.GET.get("page")

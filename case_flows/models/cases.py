@@ -10,6 +10,7 @@ from viewflow.workflow.models import Process
 
 from accounts.models import Jurisdiction, Office, Team
 
+from ..permissions import CasePerm
 from .choices import EventKind, Risk, Stage
 from .people import Person
 from .records import Assessment, CasePlan, Closure
@@ -107,11 +108,17 @@ class Case(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         permissions = [
-            ("work_case", _("Can work on cases (intake, assessment, plan, follow-up)")),
-            ("allocate_case", _("Can allocate cases to caseworkers")),
-            ("approve_case", _("Can approve assessments, plans and closures")),
-            ("reopen_case", _("Can reopen closed cases")),
-            ("review_overdue_case", _("Can review cases escalated for missed deadlines")),
+            (
+                CasePerm.WORK_CASE.codename,
+                _("Can work on cases (intake, assessment, plan, follow-up)"),
+            ),
+            (CasePerm.ALLOCATE_CASE.codename, _("Can allocate cases to caseworkers")),
+            (CasePerm.APPROVE_CASE.codename, _("Can approve assessments, plans and closures")),
+            (CasePerm.REOPEN_CASE.codename, _("Can reopen closed cases")),
+            (
+                CasePerm.REVIEW_OVERDUE_CASE.codename,
+                _("Can review cases escalated for missed deadlines"),
+            ),
         ]
         indexes = [
             models.Index(fields=["team", "stage"], name="case_team_stage"),
@@ -158,7 +165,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.INTAKE,
         target=Stage.ASSESSMENT,
         conditions=[lambda c: c.intake_is_complete()],
-        permission="case_flows.work_case",
+        permission=CasePerm.WORK_CASE,
     )
     def complete_intake(self):
         pass
@@ -168,7 +175,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.ASSESSMENT,
         target=Stage.PLANNING,
         conditions=[lambda c: c.assessment_is_approved()],
-        permission="case_flows.approve_case",
+        permission=CasePerm.APPROVE_CASE,
     )
     def approve_assessment(self):
         pass
@@ -178,7 +185,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.PLANNING,
         target=Stage.REFERRAL,
         conditions=[lambda c: c.plan_is_approved()],
-        permission="case_flows.approve_case",
+        permission=CasePerm.APPROVE_CASE,
     )
     def approve_plan(self):
         pass
@@ -188,7 +195,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.REFERRAL,
         target=Stage.FOLLOW_UP,
         conditions=[lambda c: c.referrals_are_arranged()],
-        permission="case_flows.work_case",
+        permission=CasePerm.WORK_CASE,
     )
     def complete_referrals(self):
         pass
@@ -198,7 +205,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.FOLLOW_UP,
         target=Stage.CLOSING,
         conditions=[lambda c: c.closure_is_prepared()],
-        permission="case_flows.work_case",
+        permission=CasePerm.WORK_CASE,
     )
     def propose_closure(self):
         pass
@@ -208,7 +215,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.CLOSING,
         target=Stage.CLOSED,
         conditions=[lambda c: c.closure_is_approved()],
-        permission="case_flows.approve_case",
+        permission=CasePerm.APPROVE_CASE,
     )
     def approve_closure(self):
         self.closed_at = timezone.now()
@@ -218,19 +225,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.ASSESSMENT,
         target=Stage.ASSESSMENT,
-        permission="case_flows.approve_case",
+        permission=CasePerm.APPROVE_CASE,
     )
     @transition(
         field=stage,
         source=Stage.PLANNING,
         target=Stage.PLANNING,
-        permission="case_flows.approve_case",
+        permission=CasePerm.APPROVE_CASE,
     )
     @transition(
         field=stage,
         source=Stage.CLOSING,
         target=Stage.FOLLOW_UP,
-        permission="case_flows.approve_case",
+        permission=CasePerm.APPROVE_CASE,
     )
     def return_for_revision(self):
         """A supervisor returns submitted work to the caseworker with a comment."""
@@ -239,13 +246,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.ASSESSMENT,
         target=Stage.ASSESSMENT,
-        permission="case_flows.work_case",
+        permission=CasePerm.WORK_CASE,
     )
     @transition(
-        field=stage, source=Stage.PLANNING, target=Stage.PLANNING, permission="case_flows.work_case"
+        field=stage, source=Stage.PLANNING, target=Stage.PLANNING, permission=CasePerm.WORK_CASE
     )
     @transition(
-        field=stage, source=Stage.CLOSING, target=Stage.FOLLOW_UP, permission="case_flows.work_case"
+        field=stage, source=Stage.CLOSING, target=Stage.FOLLOW_UP, permission=CasePerm.WORK_CASE
     )
     def withdraw_submission(self):
         """The caseworker takes back work submitted for approval, to revise it."""
@@ -254,7 +261,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=[Stage.PLANNING, Stage.FOLLOW_UP],
         target=Stage.ASSESSMENT,
-        permission="case_flows.work_case",
+        permission=CasePerm.WORK_CASE,
     )
     def reassess(self):
         pass
@@ -263,7 +270,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.FOLLOW_UP,
         target=Stage.PLANNING,
-        permission="case_flows.work_case",
+        permission=CasePerm.WORK_CASE,
     )
     def revise_plan(self):
         pass
@@ -272,7 +279,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.FOLLOW_UP,
         target=Stage.REFERRAL,
-        permission="case_flows.work_case",
+        permission=CasePerm.WORK_CASE,
     )
     def new_referral(self):
         pass
@@ -281,7 +288,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.CLOSED,
         target=Stage.ASSESSMENT,
-        permission="case_flows.reopen_case",
+        permission=CasePerm.REOPEN_CASE,
     )
     def reopen(self):
         self.closed_at = None

@@ -7,6 +7,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Office
 
+from ..permissions import CasePerm
 from .choices import ProviderKind, ReferralStatus, Urgency
 from .records import StageRecord
 
@@ -106,7 +107,12 @@ class Referral(ConcurrentTransitionMixin, StageRecord):
     class Meta:
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
-        permissions = [("respond_referral", _("Can answer referrals addressed to their provider"))]
+        permissions = [
+            (
+                CasePerm.RESPOND_REFERRAL.codename,
+                _("Can answer referrals addressed to their provider"),
+            )
+        ]
 
     # --- the referral's own small state machine; only case_flows.referrals calls these ---
     @transition(field=status, source=ReferralStatus.SENT, target=ReferralStatus.ACCEPTED)
