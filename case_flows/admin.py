@@ -7,7 +7,16 @@ shows it but never writes it.
 
 from django.contrib import admin
 
-from .models import Case, CaseEvent, Category, FollowUpSchedulePolicy, Person, ServiceProvider
+from .models import (
+    Case,
+    CaseEvent,
+    CaseloadThreshold,
+    Category,
+    ExportLog,
+    FollowUpSchedulePolicy,
+    Person,
+    ServiceProvider,
+)
 from .reviews.services import follow_up_schedule_update
 
 
@@ -81,7 +90,6 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 
 # --- the dashboard's settings (caseload thresholds) and its export log ----------------------
-from .dashboard_models import CaseloadThreshold, ExportLog  # noqa: E402
 
 
 @admin.register(CaseloadThreshold)

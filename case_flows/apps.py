@@ -1,62 +1,58 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-_VIEW = [
-    "case_flows.view_case",
-    "case_flows.view_person",
-    "case_flows.view_caseprocess",
-    "case_flows.view_caseevent",
-]
-
 
 class CaseFlowsConfig(AppConfig):
     name = "case_flows"
     verbose_name = _("Cases")
     default_auto_field = "django.db.models.BigAutoField"
 
-    # viewflow shows a role nothing unless it can view the process model (view_caseprocess).
-    role_permissions = {
-        "caseworker": [
-            *_VIEW,
-            "case_flows.work_case",
-            "case_flows.add_person",
-            "case_flows.view_serviceprovider",
-        ],
-        "supervisor": [
-            *_VIEW,
-            "case_flows.work_case",
-            "case_flows.add_person",
-            "case_flows.allocate_case",
-            "case_flows.approve_case",
-            "case_flows.reopen_case",
-            "case_flows.view_serviceprovider",
-        ],
-        "manager": [
-            *_VIEW,
-            "case_flows.approve_case",
-            "case_flows.reopen_case",
-            "case_flows.review_overdue_case",
-            "case_flows.view_serviceprovider",
-        ],
-        "administrator": [
-            *_VIEW,
-            "case_flows.add_category",
-            "case_flows.change_category",
-            "case_flows.view_category",
-            "case_flows.add_serviceprovider",
-            "case_flows.change_serviceprovider",
-            "case_flows.view_serviceprovider",
-            "case_flows.view_followupschedulepolicy",
-            "case_flows.change_followupschedulepolicy",
-            "case_flows.add_caseloadthreshold",
-            "case_flows.change_caseloadthreshold",
-            "case_flows.delete_caseloadthreshold",
-            "case_flows.view_caseloadthreshold",
-            "case_flows.view_exportlog",
-        ],
-        # Staff of an internal service provider: answer the referrals addressed to it.
-        "provider": ["case_flows.respond_referral"],
-    }
+    @property
+    def role_permissions(self) -> dict[str, list[str]]:
+        """The permissions each role group is granted after migrate (accounts.roles)."""
+        # Imported here: apps.py is loaded before any model, and permissions imports accounts'.
+        from .permissions import CasePerm as P
+
+        # viewflow shows a role nothing unless it can view the process model (view_caseprocess).
+        view = [P.VIEW_CASE, P.VIEW_PERSON, P.VIEW_CASEPROCESS, P.VIEW_CASEEVENT]
+        return {
+            "caseworker": [*view, P.WORK_CASE, P.ADD_PERSON, P.VIEW_SERVICEPROVIDER],
+            "supervisor": [
+                *view,
+                P.WORK_CASE,
+                P.ADD_PERSON,
+                P.ALLOCATE_CASE,
+                P.APPROVE_CASE,
+                P.REOPEN_CASE,
+                P.VIEW_SERVICEPROVIDER,
+            ],
+            "manager": [
+                *view,
+                P.APPROVE_CASE,
+                P.REOPEN_CASE,
+                P.REVIEW_OVERDUE_CASE,
+                P.VIEW_SERVICEPROVIDER,
+            ],
+            "administrator": [
+                *view,
+                P.ADD_CATEGORY,
+                P.CHANGE_CATEGORY,
+                P.VIEW_CATEGORY,
+                P.ADD_SERVICEPROVIDER,
+                P.CHANGE_SERVICEPROVIDER,
+                P.VIEW_SERVICEPROVIDER,
+                P.VIEW_FOLLOWUPSCHEDULEPOLICY,
+                P.CHANGE_FOLLOWUPSCHEDULEPOLICY,
+                P.ADD_CASELOADTHRESHOLD,
+                P.CHANGE_CASELOADTHRESHOLD,
+                P.DELETE_CASELOADTHRESHOLD,
+                P.VIEW_CASELOADTHRESHOLD,
+                P.VIEW_EXPORTLOG,
+            ],
+            # Staff of an internal service provider: answer the referrals addressed to it.
+            "provider": [P.RESPOND_REFERRAL],
+        }
+
     demo_seeders = ["case_flows.demo.seed_cases"]
 
     def ready(self):

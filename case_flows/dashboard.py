@@ -74,13 +74,6 @@ from workflows.sla.calendar import add_months
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockKind, ClockStatus
 
-from .dashboard_models import (
-    DEFAULT_CASELOAD_THRESHOLD,
-    CaseloadThreshold,
-    DashboardMonth,
-    DashboardMonthRow,
-    SummaryFigure,
-)
 from .dashboard_summary import (
     case_clocks_q,
     met_clock_counts,
@@ -89,7 +82,17 @@ from .dashboard_summary import (
     stage_exits,
 )
 from .flows import CaseFlow
-from .models import OPEN_STAGES, Case, CaseEvent, Stage
+from .models import (
+    DEFAULT_CASELOAD_THRESHOLD,
+    OPEN_STAGES,
+    Case,
+    CaseEvent,
+    CaseloadThreshold,
+    DashboardMonth,
+    DashboardMonthRow,
+    Stage,
+    SummaryFigure,
+)
 from .selectors import OPEN_TASK_STATUSES, cases_visible_to
 
 DEFAULT_MONTHS = 6

@@ -6,18 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Role
 from notifications.digest import DigestSection
 
 from . import selectors
-
-
-def _for_leads(user) -> bool:
-    return bool({Role.SUPERVISOR, Role.MANAGER} & user.role_names)
+from .permissions import CasePerm, has_lead_role
 
 
 def team_queue_section(user):
-    if not _for_leads(user):
+    if not has_lead_role(user):
         return None
     waiting = selectors.inbox_counts(user)["queue"]
     if not waiting:
@@ -31,7 +27,7 @@ def team_queue_section(user):
 
 
 def overdue_section(user):
-    if not _for_leads(user):
+    if not has_lead_role(user):
         return None
     overdue = (
         selectors.cases_visible_to(user).filter(is_overdue=True).exclude(stage="closed").count()
@@ -47,7 +43,7 @@ def overdue_section(user):
 
 
 def approvals_section(user):
-    if not user.has_perm("case_flows.approve_case"):
+    if not user.has_perm(CasePerm.APPROVE_CASE):
         return None
     pending = list(selectors.approvals_pending_for(user).values_list("requested_at", flat=True))
     if not pending:

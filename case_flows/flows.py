@@ -19,14 +19,10 @@ from .flow_steps import (
     task_created,
 )
 from .models import CaseProcess
+from .permissions import CasePerm
 
 # Our own pages drive every task (case_flows.views); viewflow's are never routed.
 _UNROUTED = UpdateProcessView.as_view(fields=[])
-
-WORK = "case_flows.work_case"
-ALLOCATE = "case_flows.allocate_case"
-APPROVE = "case_flows.approve_case"
-REVIEW = "case_flows.review_overdue_case"
 
 
 class CaseFlow(flow.Flow):
@@ -42,14 +38,14 @@ class CaseFlow(flow.Flow):
     allocate = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Allocate case"))
-        .Permission(ALLOCATE)
+        .Permission(CasePerm.ALLOCATE_CASE)
         .onCreate(task_created)
         .Next(this.intake)
     )
     intake = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Complete intake"))
-        .Permission(WORK)
+        .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
         .onCreate(task_created)
         .Next(this.to_assessment)
@@ -60,7 +56,7 @@ class CaseFlow(flow.Flow):
     assess = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Assess"))
-        .Permission(WORK)
+        .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
         .onCreate(task_created)
         .Next(this.assessment_gate)
@@ -74,7 +70,7 @@ class CaseFlow(flow.Flow):
     approve_assessment = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Approve assessment"))
-        .Permission(APPROVE)
+        .Permission(CasePerm.APPROVE_CASE)
         .onCreate(approval_task_created)
         .Next(this.check_assessment)
     )
@@ -85,7 +81,7 @@ class CaseFlow(flow.Flow):
     plan = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Write the case plan"))
-        .Permission(WORK)
+        .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
         .onCreate(task_created)
         .Next(this.route_plan)
@@ -99,7 +95,7 @@ class CaseFlow(flow.Flow):
     approve_plan = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Approve case plan"))
-        .Permission(APPROVE)
+        .Permission(CasePerm.APPROVE_CASE)
         .onCreate(approval_task_created)
         .Next(this.check_plan)
     )
@@ -110,7 +106,7 @@ class CaseFlow(flow.Flow):
     arrange_referrals = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Arrange referrals and services"))
-        .Permission(WORK)
+        .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
         .onCreate(task_created)
         .Next(this.to_follow_up)
@@ -120,7 +116,7 @@ class CaseFlow(flow.Flow):
     follow_up = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Follow up"))
-        .Permission(WORK)
+        .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
         .onCreate(task_created)
         .Next(this.route_follow_up)
@@ -140,7 +136,7 @@ class CaseFlow(flow.Flow):
     prepare_closure = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Prepare closure"))
-        .Permission(WORK)
+        .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
         .onCreate(task_created)
         .Next(this.to_closing)
@@ -155,7 +151,7 @@ class CaseFlow(flow.Flow):
     approve_closure = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Approve closure"))
-        .Permission(APPROVE)
+        .Permission(CasePerm.APPROVE_CASE)
         .onCreate(approval_task_created)
         .Next(this.check_closure)
     )
@@ -171,7 +167,7 @@ class CaseFlow(flow.Flow):
     review_overdue = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Review overdue case"))
-        .Permission(REVIEW)
+        .Permission(CasePerm.REVIEW_OVERDUE_CASE)
         .Next(this.review_done)
     )
     review_done = flow.End()
@@ -182,7 +178,7 @@ class CaseFlow(flow.Flow):
     review_case = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Review the case"))
-        .Permission(APPROVE)
+        .Permission(CasePerm.APPROVE_CASE)
         .Next(this.case_review_done)
     )
     case_review_done = flow.End()

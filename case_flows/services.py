@@ -40,6 +40,7 @@ from .models import (
     Risk,
     Stage,
 )
+from .permissions import CasePerm, can_see_case, can_work_on, is_caseworker, may_open_cases
 from .text import digits, fold
 
 FOLLOW_UP_NEXT_STEPS = ("continue", "close", "reassess", "revise_plan", "new_referral")
@@ -147,9 +148,7 @@ def case_add_relative(
     same_household: bool = True,
 ) -> PersonRelation:
     """Record a relative or caregiver of the case's client (a child's household)."""
-    if not (
-        actor.has_perm("case_flows.work_case") or actor.has_perm("case_flows.approve_case")
-    ) or not can_see(actor, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id):
+    if not can_work_on(actor, case):
         raise NotPermitted(_("You do not have permission to do this."))
     _require(case.stage != Stage.CLOSED, _("Reopen the case before changing it."))
     with transaction.atomic():
@@ -211,7 +210,7 @@ def case_open(
     team: Team | None = None,
 ) -> Case:
     """Register a new case at intake; the allocation task lands in the office's supervisor queue."""
-    if not (actor.has_perm("case_flows.work_case") or actor.has_perm("case_flows.allocate_case")):
+    if not may_open_cases(actor):
         raise NotPermitted(_("You do not have permission to open cases."))
     in_scope = can_see(actor, office_id=office.pk, team_id=team.pk if team else None, owner_id=None)
     if not (in_scope or actor.home_office_id == office.pk):
@@ -267,7 +266,7 @@ def case_allocate(*, task: Task, actor: User, caseworker: User, team: Team | Non
     _require(team is not None, _("Choose the team the case belongs to."))
     _require(team.office_id == case.office_id, _("The team belongs to another office."))
     _require(
-        caseworker.is_active and caseworker.has_perm("case_flows.work_case"),
+        is_caseworker(caseworker),
         _("%(who)s is not a caseworker.") % {"who": caseworker},
     )
     _require(
@@ -598,8 +597,8 @@ def overdue_review_complete(*, task: Task, actor: User, note: str) -> CaseEvent:
 
 def case_reopen(*, case: Case, actor: User, comment: str) -> Case:
     """Reopen a closed case: a new episode and a new flow process, back to assessment."""
-    _require_perm(actor, "case_flows.reopen_case")
-    if not can_see(actor, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id):
+    _require_perm(actor, CasePerm.REOPEN_CASE)
+    if not can_see_case(actor, case):
         raise NotPermitted(_("You do not have permission to do this."))
     _require(bool(comment.strip()), _("Say why the case is being reopened."))
     with conflicts_as_errors(), transaction.atomic():
@@ -617,9 +616,7 @@ def case_reopen(*, case: Case, actor: User, comment: str) -> Case:
 def case_change_risk(*, case: Case, actor: User, risk: str, comment: str) -> Case:
     _require(risk in Risk.values, _("Choose a risk level."))
     _require(bool(comment.strip()), _("Say why the risk level changed."))
-    if not (
-        actor.has_perm("case_flows.work_case") or actor.has_perm("case_flows.approve_case")
-    ) or not can_see(actor, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id):
+    if not can_work_on(actor, case):
         raise NotPermitted(_("You do not have permission to do this."))
     locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     _require(locked.stage != Stage.CLOSED, _("A closed case's risk level cannot change."))

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.status import STATUS
 
-from accounts.models import Role
 from accounts.scope import can_see
 from workflows.approvals.models import ApprovalStatus
 from workflows.approvals.services import approval_decide, approval_withdraw
@@ -37,20 +36,13 @@ from .forms import (
     WithdrawForm,
 )
 from .models import NEED_DOMAINS, NeedLevel, Stage
+from .permissions import CasePerm, may_open_cases, may_work_cases, supervises
 
 
 def _error_page(request, exc: WorkflowError, render_page):
     """Show the service's message on the page again, with the error's HTTP status."""
     messages.error(request, exc.message)
     return render_page(status=exc.status_code)
-
-
-def may_open_cases(user) -> bool:
-    return user.has_perm("case_flows.work_case") or user.has_perm("case_flows.allocate_case")
-
-
-def _supervises(user) -> bool:
-    return bool({Role.SUPERVISOR, Role.MANAGER} & user.role_names) or user.is_superuser
 
 
 def _case_of(task):
@@ -136,7 +128,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
     # A case its registering user may only read until it is allocated: no action offered.
     read_only = getattr(case, "read_only", False)
     tasks = selectors.case_open_tasks(case)
-    supervises = _supervises(user)
+    user_supervises = supervises(user)
     for task in tasks:
         task.can_open = task.owner_id == user.pk
         task.can_claim = (
@@ -148,17 +140,13 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
         # A supervisor or manager gives open work to someone else from the case page.
         task.reassign_form = (
             ReassignForm(task=task, auto_id=f"id_reassign_{task.pk}_%s")
-            if supervises and not read_only and task.status in (STATUS.NEW, STATUS.ASSIGNED)
+            if user_supervises and not read_only and task.status in (STATUS.NEW, STATUS.ASSIGNED)
             else None
         )
     may_reopen = (
-        not read_only and case.stage == Stage.CLOSED and user.has_perm("case_flows.reopen_case")
+        not read_only and case.stage == Stage.CLOSED and user.has_perm(CasePerm.REOPEN_CASE)
     )
-    may_change_risk = (
-        not read_only
-        and case.stage != Stage.CLOSED
-        and (user.has_perm("case_flows.work_case") or user.has_perm("case_flows.approve_case"))
-    )
+    may_change_risk = not read_only and case.stage != Stage.CLOSED and may_work_cases(user)
     records = selectors.case_records(case)
     clocks = clocks_for_subject(case)
     open_clocks = sum(1 for c in clocks if c.status in ("running", "paused"))
@@ -277,7 +265,7 @@ def case_relative_add(request, case_id: int):
 
 @login_required
 def approvals(request):
-    if not request.user.has_perm("case_flows.approve_case"):
+    if not request.user.has_perm(CasePerm.APPROVE_CASE):
         raise PermissionDenied(_("Only supervisors and managers decide approvals."))
     pending = selectors.approvals_pending_for(request.user)
     page = Paginator(pending, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -305,11 +293,11 @@ def _render_approval(request, approval, decision_form=None, withdraw_form=None, 
         "timeline": selectors.case_timeline(approval.case, limit=10),
         "can_decide": pending
         and approval.requested_by_id != user.pk
-        and user.has_perm("case_flows.approve_case"),
+        and user.has_perm(CasePerm.APPROVE_CASE),
         "can_withdraw": pending and approval.requested_by_id == user.pk,
         # A manager (or supervisor) hands the decision to someone else, e.g. during absence.
         "reassign_form": ReassignForm(task=approval.task)
-        if pending and approval.task_id and _supervises(user)
+        if pending and approval.task_id and supervises(user)
         else None,
         "decision_form": decision_form or DecisionForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),

@@ -27,9 +27,8 @@ from workflows.sla.models import SlaPolicy
 from workflows.sla.units import policy_display_name
 
 from . import dashboard
-from .dashboard_models import ExportFormat, ExportLog
 from .forms import DashboardFilterForm
-from .models import Risk, Stage
+from .models import ExportFormat, ExportLog, Risk, Stage
 from .selectors import PAGE_SIZE
 
 FILTER_KEYS = ("office", "team", "risk", "category", "date_from", "date_to")

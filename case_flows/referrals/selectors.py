@@ -7,8 +7,7 @@ from django.db.models import IntegerField, Q, Value, When
 from accounts.models import Office, User
 
 from ..models import Case, Referral, ReferralStatus, ServiceProvider
-
-RESPOND_PERM = "case_flows.respond_referral"
+from ..permissions import CasePerm
 
 
 def providers_directory(query: str = "", *, include_inactive: bool = False, user=None):
@@ -49,7 +48,7 @@ def case_referrals(case: Case) -> list[Referral]:
 def referrals_to_provider_of(user: User):
     """The 'Referrals to us' list: only referrals addressed to the user's providers, with
     only the minimum of the case (no notes, no records)."""
-    if not user.has_perm(RESPOND_PERM):
+    if not user.has_perm(CasePerm.RESPOND_REFERRAL):
         return Referral.objects.none()
     return (
         Referral.objects.filter(provider__members=user, provider__kind="internal")

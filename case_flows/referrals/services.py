@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from accounts.models import User
-from accounts.scope import can_see
 from notifications.models import Event
 from notifications.outbox import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
@@ -27,7 +26,7 @@ from ..models import (
     Stage,
     Urgency,
 )
-from .selectors import RESPOND_PERM
+from ..permissions import CasePerm, can_work_on
 
 # Referrals are made while the case is being worked (arranging services or following up).
 REFERRAL_STAGES = (Stage.REFERRAL, Stage.FOLLOW_UP)
@@ -44,13 +43,7 @@ def consent_given(case: Case, *, consent_recorded: bool) -> bool:
 
 
 def may_override_consent(user: User) -> bool:
-    return user.has_perm("case_flows.approve_case")
-
-
-def _may_work_on(user: User, case: Case) -> bool:
-    return (
-        user.has_perm("case_flows.work_case") or user.has_perm("case_flows.approve_case")
-    ) and can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
+    return user.has_perm(CasePerm.APPROVE_CASE)
 
 
 def response_clock_name(urgency: str) -> str:
@@ -168,7 +161,7 @@ def referral_send(
     override_reason: str = "",
 ) -> Referral:
     """A referral from the case page (while arranging services or following up)."""
-    if not _may_work_on(actor, case):
+    if not can_work_on(actor, case):
         raise NotPermitted(_("You do not have permission to do this."))
     with transaction.atomic():
         locked = (
@@ -197,7 +190,7 @@ def referral_send(
 
 
 def is_provider_member(user: User, provider_id: int | None) -> bool:
-    if provider_id is None or not user.has_perm(RESPOND_PERM):
+    if provider_id is None or not user.has_perm(CasePerm.RESPOND_REFERRAL):
         return False
     return ServiceProvider.objects.filter(pk=provider_id, members=user).exists()
 
@@ -208,7 +201,7 @@ def may_record_answer(user: User, referral: Referral) -> bool:
     provider = referral.provider
     if provider is not None and provider.is_internal:
         return is_provider_member(user, provider.pk)
-    return _may_work_on(user, referral.case)
+    return can_work_on(user, referral.case)
 
 
 def _locked_referral(referral: Referral) -> Referral:
@@ -305,7 +298,7 @@ def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referr
         raise ReferralError(_("Say why the referral is withdrawn."))
     with transaction.atomic():
         referral = _locked_referral(referral)
-        if not _may_work_on(actor, referral.case):
+        if not can_work_on(actor, referral.case):
             raise NotPermitted(_("You do not have permission to do this."))
         _move(referral, "withdraw")
         referral.withdraw_reason = reason.strip()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from workflows.errors import WorkflowError
 
 from ..models import Referral
+from ..permissions import CasePerm
 from ..selectors import PAGE_SIZE
 from ..views import _case_or_404, _error_page
 from . import selectors, services
@@ -27,7 +28,7 @@ from .forms import ProviderSearchForm, ReferralAnswerForm, ReferralSendForm
 
 @login_required
 def provider_directory(request):
-    if not request.user.has_perm("case_flows.view_serviceprovider"):
+    if not request.user.has_perm(CasePerm.VIEW_SERVICEPROVIDER):
         raise PermissionDenied(_("The directory of service providers is for staff."))
     form = ProviderSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
@@ -147,7 +148,7 @@ def case_referral_answer(request, case_id: int, referral_id: int):
 
 @login_required
 def provider_inbox(request):
-    if not request.user.has_perm(selectors.RESPOND_PERM):
+    if not request.user.has_perm(CasePerm.RESPOND_REFERRAL):
         raise PermissionDenied(_("This page is for the staff of service providers."))
     page = Paginator(selectors.referrals_to_provider_of(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")

@@ -35,6 +35,7 @@ from ..models import (
     IntervalUnit,
     ReviewOutcome,
 )
+from ..permissions import CasePerm
 from .selectors import cases_due_for_review, period_of
 
 
@@ -102,7 +103,7 @@ def sla_policy_key(risk: str) -> str:
 def follow_up_schedule_update(
     *, policy: FollowUpSchedulePolicy, actor: User | None, interval: int, unit: str
 ) -> FollowUpSchedulePolicy:
-    if actor is not None and not actor.has_perm("case_flows.change_followupschedulepolicy"):
+    if actor is not None and not actor.has_perm(CasePerm.CHANGE_FOLLOWUPSCHEDULEPOLICY):
         raise NotPermitted(_("You do not have permission to do this."))
     if interval <= 0 or unit not in IntervalUnit.values:
         raise WorkflowError(_("Give a positive interval in calendar days or months."))

@@ -5,11 +5,12 @@ from accounts.models import Role, User
 from accounts.scope import scope_for
 
 from ..models import Case, CaseTransfer, TransferStatus
+from ..permissions import CasePerm
 
 
 def transfers_incoming_for(user: User):
     """Pending transfers the user may decide: to their home office, for its supervisors."""
-    if not user.has_perm("case_flows.allocate_case"):
+    if not user.has_perm(CasePerm.ALLOCATE_CASE):
         return CaseTransfer.objects.none()
     qs = CaseTransfer.objects.filter(status=TransferStatus.REQUESTED)
     if not scope_for(user).all_offices:

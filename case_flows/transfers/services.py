@@ -37,6 +37,7 @@ from ..models import (
     Stage,
     TransferStatus,
 )
+from .permissions import CasePerm, is_caseworker
 
 
 class TransferError(WorkflowError):
@@ -75,7 +76,7 @@ def _team_in_office(caseworker: User, office_id: int, preferred: Team | None) ->
 
 
 def _check_caseworker(caseworker: User, office_id: int) -> None:
-    if not (caseworker.is_active and caseworker.has_perm("case_flows.work_case")):
+    if not (is_caseworker(caseworker)):
         raise TransferError(_("%(who)s is not a caseworker.") % {"who": caseworker})
     if not caseworker.teams.filter(office_id=office_id).exists():
         raise TransferError(
@@ -115,7 +116,7 @@ def case_transfer_within_office(
 ) -> Case:
     """The supervisor gives the case, and the previous caseworker's open tasks, to another
     caseworker of the same office."""
-    if not (actor.has_perm("case_flows.allocate_case") and _sees(actor, case)):
+    if not (actor.has_perm(CasePerm.ALLOCATE_CASE) and _sees(actor, case)):
         raise NotPermitted(_("Only a supervisor of this case can give it to another caseworker."))
     if not reason.strip():
         raise TransferError(_("Say why the case is transferred."))
@@ -162,7 +163,7 @@ def case_transfer_within_office(
 def may_request_transfer(user: User, case: Case) -> bool:
     if case.stage == Stage.CLOSED or not _sees(user, case):
         return False
-    return case.owner_id == user.pk or user.has_perm("case_flows.allocate_case")
+    return case.owner_id == user.pk or user.has_perm(CasePerm.ALLOCATE_CASE)
 
 
 def transfer_request(*, case: Case, actor: User, to_office: Office, reason: str) -> CaseTransfer:
@@ -218,7 +219,7 @@ def transfer_request(*, case: Case, actor: User, to_office: Office, reason: str)
 
 
 def _receiving_supervisor(user: User, transfer: CaseTransfer) -> bool:
-    if not user.has_perm("case_flows.allocate_case"):
+    if not user.has_perm(CasePerm.ALLOCATE_CASE):
         return False
     scope = scope_for(user)
     return scope.all_offices or (

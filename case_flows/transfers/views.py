@@ -17,6 +17,7 @@ from accounts.scope import can_see
 from workflows.errors import WorkflowError
 
 from ..models import Stage
+from ..permissions import CasePerm
 from ..selectors import PAGE_SIZE
 from ..views import _case_or_404, _error_page
 from . import selectors, services
@@ -28,7 +29,7 @@ def _render_transfer(request, case, request_form=None, within_form=None, status=
     may_request = services.may_request_transfer(user, case)
     may_within = (
         case.stage != Stage.CLOSED
-        and user.has_perm("case_flows.allocate_case")
+        and user.has_perm(CasePerm.ALLOCATE_CASE)
         and can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
     )
     pending = selectors.pending_transfer_of(case)
@@ -106,7 +107,7 @@ def case_transfer(request, case_id: int):
 
 @login_required
 def transfers_incoming(request):
-    if not request.user.has_perm("case_flows.allocate_case"):
+    if not request.user.has_perm(CasePerm.ALLOCATE_CASE):
         raise PermissionDenied(_("Only supervisors answer transfer requests."))
     page = Paginator(selectors.transfers_incoming_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")

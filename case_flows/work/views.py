@@ -17,7 +17,8 @@ from workflows.queue import OPEN_STATUSES, task_claim, task_reassign, task_relea
 from .. import selectors
 from ..forms import InboxFilterForm, ReassignForm
 from ..models import NEED_DOMAINS
-from ..views import _case_of, _error_page, _supervises
+from ..permissions import supervises
+from ..views import _case_of, _error_page
 from .pages import APPROVAL_NODES, page_for
 
 INBOX_TABS = ("mine", "queue")
@@ -137,9 +138,9 @@ def _render_task(request, task, forms=None, status=200):
         "form_template": f"case_flows/tasks/{node}.html",
         "need_domains": NEED_DOMAINS,
         "can_release": task.status == STATUS.ASSIGNED
-        and (task.owner_id == request.user.pk or _supervises(request.user)),
+        and (task.owner_id == request.user.pk or supervises(request.user)),
         "reassign_form": ReassignForm(task=task)
-        if task.status in (STATUS.NEW, STATUS.ASSIGNED) and _supervises(request.user)
+        if task.status in (STATUS.NEW, STATUS.ASSIGNED) and supervises(request.user)
         else None,
     }
     return render(request, "case_flows/task.html", context, status=status)

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from case_flows.dashboard import dashboard_figures
-from case_flows.dashboard_models import DashboardMonth, DashboardMonthRow, SummaryFigure
 from case_flows.dashboard_summary import (
     SUMMARY_MONTHS,
     dashboard_months_summarise,
@@ -18,6 +17,7 @@ from case_flows.dashboard_summary import (
     months_to_summarise,
     summarise_month,
 )
+from case_flows.models import DashboardMonth, DashboardMonthRow, SummaryFigure
 
 from .dashboard_fixtures import NOW, build_world
 

@@ -1,10 +1,17 @@
 """Permission matrix: role x action x own/other office, enforced in the services."""
 
+import re
+from pathlib import Path
+
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Permission
 
 from accounts.models import Role
 from case_flows import services
+from case_flows.flows import CaseFlow
 from case_flows.models import Stage
+from case_flows.permissions import CasePerm
 from tests.factories import category, make_person, make_team, make_user
 from workflows.approvals.services import approval_decide
 from workflows.errors import NotPermitted
@@ -132,3 +139,50 @@ def test_open_case_only_in_own_office(people, office, other_office):
 def test_reopen_needs_permission(people, new_case):
     with pytest.raises(NotPermitted):
         services.case_reopen(case=new_case, actor=people[("caseworker", "own")], comment="x")
+
+
+# --- one spelling per permission (case_flows.permissions) -----------------------------------
+
+CASE_FLOWS_DIR = Path(__file__).resolve().parents[2] / "case_flows"
+PERMISSION_LITERAL = re.compile(r"""["']case_flows\.(\w+)["']""")
+
+
+@pytest.mark.django_db
+def test_every_case_perm_exists_after_migrate():
+    codenames = set(
+        Permission.objects.filter(content_type__app_label="case_flows").values_list(
+            "codename", flat=True
+        )
+    )
+    assert {perm.codename for perm in CasePerm} - codenames == set()
+
+
+@pytest.mark.django_db
+def test_no_permission_literal_outside_the_enum():
+    """Every "case_flows.<codename>" string in the app's code comes from CasePerm."""
+    codenames = set(
+        Permission.objects.filter(content_type__app_label="case_flows").values_list(
+            "codename", flat=True
+        )
+    )
+    literals = []
+    for path in sorted(CASE_FLOWS_DIR.rglob("*.py")):
+        relative = path.relative_to(CASE_FLOWS_DIR)
+        if relative.parts[0] == "migrations" or relative == Path("permissions.py"):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            for match in PERMISSION_LITERAL.finditer(line):
+                if match.group(1) in codenames:
+                    literals.append(f"{relative}:{number}: {match.group(0)}")
+    assert literals == []
+
+
+def test_roles_and_flow_nodes_name_permissions_from_the_enum():
+    declared = apps.get_app_config("case_flows").role_permissions
+    assert all(isinstance(perm, CasePerm) for perms in declared.values() for perm in perms)
+    node_perms = [
+        node._owner_permission
+        for node in CaseFlow.instance.nodes()
+        if getattr(node, "_owner_permission", None)
+    ]
+    assert node_perms and all(isinstance(perm, CasePerm) for perm in node_perms)

@@ -1,4 +1,5 @@
-"""Models behind the manager dashboard: caseload thresholds and the export log."""
+"""Models behind the manager dashboard: caseload thresholds, the export log and the
+summed months of its history figures."""
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office
+
+from .choices import ExportFormat, SummaryFigure
 
 DEFAULT_CASELOAD_THRESHOLD = 25
 
@@ -47,11 +50,6 @@ class CaseloadThreshold(models.Model):
 
     def __str__(self):
         return f"{self.office or _('Default')}: {self.max_open_cases}"
-
-
-class ExportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    XLSX = "xlsx", "XLSX"
 
 
 class ExportLog(models.Model):
@@ -101,11 +99,6 @@ class DashboardMonth(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m-%d}..{self.until:%Y-%m-%d} ({self.zone})"
-
-
-class SummaryFigure(models.TextChoices):
-    SLA = "sla", _("deadline compliance")
-    STAGE_TIME = "stage_time", _("time in stage")
 
 
 class DashboardMonthRow(models.Model):

@@ -1,0 +1,120 @@
+"""The models of case_flows, one module per capability; every public name is re-exported here,
+so `from case_flows.models import Case` keeps working wherever it is written.
+
+records and referrals name the case by string ("case_flows.Case"): the case's stage
+conditions read their records, so cases imports them and not the other way round.
+"""
+
+from .cases import (
+    STAGE_CHANGE,
+    Case,
+    CaseEvent,
+    CaseProcess,
+    CaseReferenceCounter,
+    Category,
+)
+from .choices import (
+    NEED_DOMAINS,
+    OPEN_STAGES,
+    ClosureReason,
+    ContactMode,
+    EventKind,
+    ExportFormat,
+    GoalProgress,
+    IntakeSource,
+    IntervalUnit,
+    NeedLevel,
+    ProviderKind,
+    ReferralStatus,
+    Relationship,
+    ReviewOutcome,
+    Risk,
+    Safety,
+    Sex,
+    Stage,
+    SummaryFigure,
+    TransferStatus,
+    Urgency,
+)
+from .monitoring import (
+    DEFAULT_CASELOAD_THRESHOLD,
+    CaseloadThreshold,
+    DashboardMonth,
+    DashboardMonthRow,
+    ExportLog,
+)
+from .people import (
+    Person,
+    PersonRelation,
+)
+from .records import (
+    Assessment,
+    CasePlan,
+    Closure,
+    FollowUp,
+    Intake,
+    PlanAction,
+    PlanGoal,
+    StageRecord,
+)
+from .referrals import (
+    Referral,
+    ServiceProvider,
+)
+from .reviews import (
+    CaseReview,
+    FollowUpSchedulePolicy,
+)
+from .transfers import (
+    CaseTransfer,
+)
+
+__all__ = [
+    "Stage",
+    "OPEN_STAGES",
+    "Risk",
+    "Sex",
+    "Relationship",
+    "EventKind",
+    "IntakeSource",
+    "Safety",
+    "NEED_DOMAINS",
+    "NeedLevel",
+    "Urgency",
+    "ReferralStatus",
+    "ProviderKind",
+    "ContactMode",
+    "GoalProgress",
+    "ClosureReason",
+    "TransferStatus",
+    "IntervalUnit",
+    "ReviewOutcome",
+    "ExportFormat",
+    "SummaryFigure",
+    "Person",
+    "PersonRelation",
+    "StageRecord",
+    "Intake",
+    "Assessment",
+    "CasePlan",
+    "PlanGoal",
+    "PlanAction",
+    "FollowUp",
+    "Closure",
+    "ServiceProvider",
+    "Referral",
+    "Category",
+    "CaseReferenceCounter",
+    "Case",
+    "STAGE_CHANGE",
+    "CaseEvent",
+    "CaseProcess",
+    "CaseTransfer",
+    "FollowUpSchedulePolicy",
+    "CaseReview",
+    "DEFAULT_CASELOAD_THRESHOLD",
+    "CaseloadThreshold",
+    "ExportLog",
+    "DashboardMonth",
+    "DashboardMonthRow",
+]

@@ -1,0 +1,74 @@
+"""People: clients and their relatives."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Office
+
+from .choices import Relationship, Sex
+
+
+class Person(models.Model):
+    """A client; names in any script, searched accent-insensitively through `search_name`."""
+
+    given_name = models.CharField(_("given name"), max_length=120)
+    family_name = models.CharField(_("family name"), max_length=120)
+    search_name = models.CharField(max_length=255, editable=False, db_index=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    date_of_birth_estimated = models.BooleanField(
+        _("date of birth is estimated"),
+        default=False,
+        help_text=_("Tick when only an approximate age is known."),
+    )
+    national_id = models.CharField(_("national ID"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone_digits = models.CharField(max_length=32, editable=False, blank=True, db_index=True)
+    address = models.CharField(_("address or community"), max_length=255, blank=True)
+    preferred_language = models.CharField(_("preferred language"), max_length=40, blank=True)
+    disability = models.BooleanField(_("has a disability"), default=False)
+    disability_notes = models.CharField(_("disability details"), max_length=255, blank=True)
+    office = models.ForeignKey(
+        Office, verbose_name=_("registered at"), on_delete=models.PROTECT, related_name="people"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def age(self) -> int | None:
+        if not self.date_of_birth:
+            return None
+        today = timezone.localdate()
+        dob = self.date_of_birth
+        return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+class PersonRelation(models.Model):
+    """`relative` is the `relationship` of `person` (e.g. relative is the parent of person)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations")
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    is_primary_caregiver = models.BooleanField(_("primary caregiver"), default=False)
+    same_household = models.BooleanField(_("same household"), default=True)
+
+    class Meta:
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "relative"], name="relation_unique_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("relative")), name="relation_not_self"
+            ),
+        ]
