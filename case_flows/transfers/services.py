@@ -37,7 +37,7 @@ from ..models import (
     Stage,
     TransferStatus,
 )
-from .permissions import CasePerm, is_caseworker
+from ..permissions import CasePerm, is_caseworker
 
 
 class TransferError(WorkflowError):
