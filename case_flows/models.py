@@ -953,4 +953,12 @@ class CaseReview(models.Model):
 
 
 # The dashboard's own models live in their own module; imported here so Django finds them.
-from .dashboard_models import CaseloadThreshold, ExportLog  # noqa: E402, F401
+from .dashboard_models import (  # noqa: E402, F401
+    DEFAULT_CASELOAD_THRESHOLD,
+    CaseloadThreshold,
+    DashboardMonth,
+    DashboardMonthRow,
+    ExportFormat,
+    ExportLog,
+    SummaryFigure,
+)

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import views, views_dashboard, views_referrals
+from . import views, views_referrals
+from .monitoring import views as monitoring_views
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
@@ -34,7 +35,7 @@ urlpatterns = [
     path("cases/<int:case_id>/transfer/", views_referrals.case_transfer, name="case_transfer"),
     path("transfers/incoming/", views_referrals.transfers_incoming, name="transfers_incoming"),
     path("transfers/<int:transfer_id>/", views_referrals.transfer_decide, name="transfer_decide"),
-    path("dashboard/", views_dashboard.dashboard_page, name="dashboard"),
-    path("dashboard/cases/", views_dashboard.dashboard_cases, name="dashboard_cases"),
-    path("dashboard/cases/export/", views_dashboard.dashboard_export, name="dashboard_export"),
+    path("dashboard/", monitoring_views.dashboard_page, name="dashboard"),
+    path("dashboard/cases/", monitoring_views.dashboard_cases, name="dashboard_cases"),
+    path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
 ]

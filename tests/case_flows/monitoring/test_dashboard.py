@@ -8,7 +8,7 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
-from case_flows.dashboard import DashboardFilters, dashboard_figures, figure_cases
+from case_flows.monitoring.selectors import DashboardFilters, dashboard_figures, figure_cases
 
 from .dashboard_fixtures import NOW, at, build_world, extra_cases, open_case
 
@@ -285,7 +285,7 @@ def test_national_page_has_the_rollup_with_drill_down(world):
 
 def test_rollup_links_are_the_office_dashboards_and_lists(world):
     """The roll-up builds its links from strings: each must be exactly the office's link."""
-    from case_flows import views_dashboard as views
+    from case_flows.monitoring import views
 
     query = "?risk=medium&date_from=2026-02-01&date_to=2026-06-15"
     response = client_for(world.national).get(reverse("dashboard") + query)
@@ -309,7 +309,7 @@ def test_rollup_links_are_the_office_dashboards_and_lists(world):
 
 
 def test_overdue_by_caseworker_shows_the_most_overdue_and_says_so(world, monkeypatch):
-    from case_flows import dashboard
+    from case_flows.monitoring import selectors as dashboard
 
     monkeypatch.setattr(dashboard, "TOP_CASEWORKERS", 1)
     figures = dashboard_figures(world.manager, RANGE)

@@ -33,8 +33,14 @@ from workflows.sla.calendar import add_months
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockStatus
 
-from .dashboard_models import DashboardMonth, DashboardMonthRow, SummaryFigure
-from .models import OPEN_STAGES, STAGE_CHANGE, CaseEvent
+from ..models import (
+    OPEN_STAGES,
+    STAGE_CHANGE,
+    CaseEvent,
+    DashboardMonth,
+    DashboardMonthRow,
+    SummaryFigure,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -74,23 +74,26 @@ from workflows.sla.calendar import add_months
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockKind, ClockStatus
 
-from .dashboard_models import (
+from ..flows import CaseFlow
+from ..models import (
     DEFAULT_CASELOAD_THRESHOLD,
+    OPEN_STAGES,
+    Case,
+    CaseEvent,
     CaseloadThreshold,
     DashboardMonth,
     DashboardMonthRow,
+    Stage,
     SummaryFigure,
 )
-from .dashboard_summary import (
+from ..selectors import OPEN_TASK_STATUSES, cases_visible_to
+from .history import (
     case_clocks_q,
     met_clock_counts,
     met_clocks,
     stage_exit_sums,
     stage_exits,
 )
-from .flows import CaseFlow
-from .models import OPEN_STAGES, Case, CaseEvent, Stage
-from .selectors import OPEN_TASK_STATUSES, cases_visible_to
 
 DEFAULT_MONTHS = 6
 MAX_RANGE_DAYS = 731

@@ -26,11 +26,10 @@ from accounts.scope import visible_offices
 from workflows.sla.models import SlaPolicy
 from workflows.sla.units import policy_display_name
 
-from . import dashboard
-from .dashboard_models import ExportFormat, ExportLog
-from .forms import DashboardFilterForm
-from .models import Risk, Stage
-from .selectors import PAGE_SIZE
+from ..models import ExportFormat, ExportLog, Risk, Stage
+from ..selectors import PAGE_SIZE
+from . import selectors as dashboard
+from .filters import DashboardFilterForm
 
 FILTER_KEYS = ("office", "team", "risk", "category", "date_from", "date_to")
 FIGURE_PARAMS = ("stage", "bucket", "owner", "month", "policy", "outcome")
