@@ -1,12 +1,13 @@
-"""Monthly sums of the dashboard's two history figures: deadline compliance and time in stage.
+"""The dashboard's two history figures, deadline compliance and time in stage, and their
+monthly sums.
 
 Both figures add up facts that never change once written: a deadline clock stops once, at
 the moment it stops, keeping its office, policy and outcome; a stage change is an
 append-only timeline event with the time the stage was entered. So a month that has ended
-can be summed once and read as a few hundred rows instead of a million. The dashboard
-(`case_flows.dashboard`) reads the sums of every whole month of its date range that has
-been summed, in the viewer's time zone, and reads the rows themselves for the rest (the
-current month, the partial months at either end of a custom range, any month not summed
+can be summed once and read as a few hundred rows instead of a million. The figures
+(`sla_figures`, `stage_time_figures` below) read the sums of every whole month of their date
+range that has been summed, in the viewer's time zone, and the rows themselves for the rest
+(the current month, the partial months at either end of a custom range, any month not summed
 yet): a figure is always exact, and always the same whichever path it took.
 
 `dashboard_months_summarise()` runs hourly from Celery beat. For each time zone in use (the
@@ -20,15 +21,18 @@ Data written with a past date (the demo loader, the bench generator) must call
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accounts.models import Office
+from accounts.models import Office, User
+from accounts.scope import scope_for, supervised_office_ids
 from workflows.sla.calendar import add_months
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockStatus
@@ -36,10 +40,20 @@ from workflows.sla.units import ClockStatus
 from ..models import (
     OPEN_STAGES,
     STAGE_CHANGE,
+    Case,
     CaseEvent,
     DashboardMonth,
     DashboardMonthRow,
     SummaryFigure,
+)
+from .filters import (
+    STAGE_LABELS,
+    TIMED_STAGES,
+    DashboardFilters,
+    case_scope_q,
+    clock_scope_q,
+    day_start,
+    shows_rollup,
 )
 
 logger = logging.getLogger(__name__)
@@ -205,3 +219,254 @@ def dashboard_summaries_clear() -> int:
     """Forget every sum (after data was written with past dates); the next run redoes them."""
     deleted, _detail = DashboardMonth.objects.all().delete()
     return deleted
+
+
+# --- the history figures: monthly sums and live rows ----------------------------------------
+
+
+def scoped_met_clocks(user: User, filters: DashboardFilters, ranges=None) -> QuerySet[SlaClock]:
+    """Clocks stopped as met in the date range (or in `ranges`, parts of it), in scope."""
+    return met_clocks(ranges or [(filters.start, filters.end)]).filter(clock_scope_q(user, filters))
+
+
+def scoped_stage_exits(user: User, filters: DashboardFilters, ranges=None) -> QuerySet[CaseEvent]:
+    """Stage changes in the date range (or in `ranges`, parts of it) of the cases in scope:
+    stage_exits above."""
+    ranges = ranges or [(filters.start, filters.end)]
+    exits = stage_exits(ranges)
+    condition = case_scope_q(user, filters)
+    if condition:
+        # The cases in scope that can have left a stage in the range: open, or closed
+        # since it began (closing is a case's last stage change; a day's margin covers the
+        # instants between closed_at and the closing event). A few thousand ids for the
+        # largest office, each read from index caseevent_case_stage_change, instead of
+        # every case the office ever had.
+        since = min(start for start, _end in ranges) - timedelta(days=1)
+        cases = Case.objects.filter(condition).filter(
+            Q(closed_at__isnull=True) | Q(closed_at__gte=since)
+        )
+        exits = exits.filter(case_id__in=cases.values("pk"))
+    return exits
+
+
+def sla_summary_offices(user: User, filters: DashboardFilters):
+    """The offices whose summed compliance this view may read: None for every office,
+    a set of office ids, or False when the sums cannot answer (a team, risk or category
+    filter, or a scope of teams rather than whole offices)."""
+    if filters.team_id or filters.risk or filters.category_id or filters.category_code:
+        return False
+    scope = scope_for(user)
+    if scope.all_offices:
+        return {filters.office_id} if filters.office_id else None
+    if scope.team_ids or supervised_office_ids(user) or not scope.office_ids:
+        return False
+    offices = set(scope.office_ids)
+    return offices & {filters.office_id} if filters.office_id else offices
+
+
+def stage_summary_usable(user: User, filters: DashboardFilters) -> bool:
+    """Time in stage is summed for every office together: the national view, unfiltered."""
+    return scope_for(user).all_offices and not (
+        filters.office_id or filters.team_id or filters.risk or filters.category_id
+    )
+
+
+def summarised_months(filters: DashboardFilters) -> dict[int, tuple[date, date]]:
+    """The summed periods that lie inside the range, in the current time zone, one a month
+    (the longest): {DashboardMonth id: (month, until)}. One query (none when no month of
+    the range starts inside it)."""
+    months = []
+    month = date(filters.date_from.year, filters.date_from.month, 1)
+    if month < filters.date_from:
+        month = add_months(month, 1)
+    while month <= filters.date_to:
+        months.append(month)
+        month = add_months(month, 1)
+    if not months:
+        return {}
+    longest: dict[date, tuple[int, date]] = {}
+    for pk, month, until in DashboardMonth.objects.filter(
+        zone=timezone.get_current_timezone_name(),
+        month__in=months,
+        until__lte=filters.date_to + timedelta(days=1),
+    ).values_list("pk", "month", "until"):
+        if month not in longest or until > longest[month][1]:
+            longest[month] = (pk, until)
+    return {pk: (month, until) for month, (pk, until) in longest.items()}
+
+
+def _plan(filters: DashboardFilters, summed: dict[int, tuple[date, date]]):
+    """Split the range: {period id: month key} read from the sums, and the [start, end)
+    ranges left to read live (merged, in order)."""
+    live, cursor = [], filters.start
+    for month, until in sorted(summed.values()):
+        start, end = day_start(month), day_start(until)
+        if start > cursor:
+            live.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < filters.end:
+        live.append((cursor, filters.end))
+    periods = {pk: f"{month.year:04d}-{month.month:02d}" for pk, (month, _u) in summed.items()}
+    return periods, live
+
+
+def _sla_rows(
+    user: User, filters: DashboardFilters, summed: dict[int, tuple[date, date]]
+) -> list[dict]:
+    """Compliance counts by office, month and policy: from the sums and the live rows.
+
+    A row with an office and a month counts everywhere; the sums come as two short lists
+    instead of one long one: rows by office only (month None: the roll-up) and rows by
+    month and policy only (office None: every other figure).
+    """
+    offices = sla_summary_offices(user, filters)
+    periods, live = _plan(filters, {} if offices is False else summed)
+    rows = []
+    if periods:
+        sums = DashboardMonthRow.objects.filter(period_id__in=periods, figure=SummaryFigure.SLA)
+        if offices is not None:
+            sums = sums.filter(office_id__in=offices)
+        if shows_rollup(user, filters):
+            for office_id, on_time, late in (
+                sums.values_list("office_id").annotate(Sum("count"), Sum("late")).order_by()
+            ):
+                rows.append(
+                    {"office_id": office_id, "month": None, "on_time": on_time, "late": late}
+                )
+        for period_id, key, name, on_time, late in (
+            sums.values_list("period_id", "key")
+            .annotate(Max("name"), Sum("count"), Sum("late"))
+            .order_by()
+        ):
+            rows.append(
+                {
+                    "office_id": None,
+                    "month": periods[period_id],
+                    "policy": key,
+                    "name": name,
+                    "on_time": on_time,
+                    "late": late,
+                }
+            )
+    if live:
+        for r in (
+            scoped_met_clocks(user, filters, live)
+            .annotate(month=TruncMonth("stopped_at"))
+            # by office too: the national roll-up reads its column from the same pass
+            .values("office_id", "month", "policy__key")
+            .annotate(**met_clock_counts())
+            .order_by()
+        ):
+            rows.append(
+                {
+                    "office_id": r["office_id"],
+                    "month": _month_key(r["month"]),
+                    "policy": r["policy__key"],
+                    "name": r["name"],
+                    "on_time": r["on_time"],
+                    "late": r["late"],
+                }
+            )
+    return rows
+
+
+def sla_figures(
+    user: User, filters: DashboardFilters, summed: dict[int, tuple[date, date]] | None = None
+) -> dict:
+    """Compliance per month, per policy and per office over met clocks in the range."""
+    months = defaultdict(lambda: [0, 0])
+    offices = defaultdict(lambda: [0, 0])
+    policies: dict = {}
+    total = [0, 0]
+    for row in _sla_rows(user, filters, summed or {}):
+        on_time, late = row["on_time"], row["late"]
+        if row["office_id"] is not None:
+            offices[row["office_id"]][0] += on_time
+            offices[row["office_id"]][1] += late
+        if row["month"] is None:
+            continue
+        months[row["month"]][0] += on_time
+        months[row["month"]][1] += late
+        policy = policies.setdefault(
+            row["policy"], {"policy": row["policy"], "name": row["name"], "c": [0, 0]}
+        )
+        policy["name"] = max(policy["name"], row["name"])  # the same name whichever path
+        policy["c"][0] += on_time
+        policy["c"][1] += late
+        total[0] += on_time
+        total[1] += late
+    return {
+        "total": compliance(*total),
+        "by_month": [{"month": key, **compliance(*months[key])} for key in _months(filters)],
+        "by_policy": sorted(
+            (
+                {"policy": p["policy"], "name": p["name"], **compliance(*p["c"])}
+                for p in policies.values()
+            ),
+            key=lambda p: (p["percent"] if p["percent"] is not None else 101, p["name"]),
+        ),
+        # For the national roll-up (complete only there: other views skip the office sums)
+        "per_office": {pk: compliance(*counts) for pk, counts in offices.items()}
+        if shows_rollup(user, filters)
+        else {},
+    }
+
+
+def compliance(on_time: int, late: int) -> dict:
+    total = on_time + late
+    return {
+        "on_time": on_time,
+        "late": late,
+        "total": total,
+        "percent": round(100 * on_time / total, 1) if total else None,
+    }
+
+
+def _month_key(value) -> str:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _months(filters: DashboardFilters) -> list[str]:
+    keys, month = [], filters.date_from.replace(day=1)
+    while month <= filters.date_to:
+        keys.append(_month_key(month))
+        month = add_months(month, 1)
+    return keys
+
+
+def stage_time_figures(
+    user: User, filters: DashboardFilters, summed: dict[int, tuple[date, date]] | None = None
+) -> dict:
+    """Average time in each stage over the stage changes in the range: the sums of whole
+    summed months (national view) and one query over the rest."""
+    periods, live = _plan(filters, (summed or {}) if stage_summary_usable(user, filters) else {})
+    found = defaultdict(lambda: [0, timedelta(0)])
+    if periods:
+        for r in DashboardMonthRow.objects.filter(
+            period_id__in=periods, figure=SummaryFigure.STAGE_TIME
+        ).values("key", "count", "duration"):
+            found[r["key"]][0] += r["count"]
+            found[r["key"]][1] += r["duration"] or timedelta(0)
+    if live:
+        for r in (
+            scoped_stage_exits(user, filters, live)
+            .values("from_stage")
+            .annotate(**stage_exit_sums())
+            .order_by()
+        ):
+            found[r["from_stage"]][0] += r["n"]
+            found[r["from_stage"]][1] += r["duration"] or timedelta(0)
+    by_stage = []
+    for stage in TIMED_STAGES:
+        n, duration = found[stage] if stage in found else (0, None)
+        by_stage.append(
+            {
+                "stage": stage,
+                "label": STAGE_LABELS[stage],
+                "count": n,
+                "average": duration / n if n else None,
+            }
+        )
+    return {"by_stage": by_stage}
