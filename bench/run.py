@@ -255,7 +255,7 @@ def dashboard_scenarios(subjects: dict, *, runs: int, warmup: int) -> dict:
     from django.urls import reverse
 
     from accounts.models import User
-    from case_flows.dashboard_summary import dashboard_months_summarise, dashboard_summaries_clear
+    from case_flows.monitoring.history import dashboard_months_summarise, dashboard_summaries_clear
 
     url = reverse("dashboard")
     _log("dashboard: monthly sums from scratch (the hourly beat job's first run)")

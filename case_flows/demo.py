@@ -550,7 +550,7 @@ def seed_cases() -> str:
         ).update(read_at=F("created_at"))
         # The demo cases were written at past times: sums of past months made before (by
         # beat, while they loaded) would miss them. Redo the sums.
-        from .dashboard_summary import dashboard_months_summarise, dashboard_summaries_clear
+        from .monitoring.history import dashboard_months_summarise, dashboard_summaries_clear
 
         dashboard_summaries_clear()
         results.append(f"{dashboard_months_summarise()} dashboard months summed")

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .monitoring.history import dashboard_months_summarise
 from .reviews.services import case_reviews_start_due
 
 
@@ -14,6 +15,4 @@ def start_due_case_reviews() -> int:
 @shared_task(name="case_flows.tasks.summarise_dashboard_months", acks_late=True, ignore_result=True)
 def summarise_dashboard_months() -> int:
     """Hourly: sum the dashboard's history figures for each month that has ended."""
-    from .dashboard_summary import dashboard_months_summarise
-
     return dashboard_months_summarise()

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import views, views_dashboard
+from . import views
+from .monitoring import views as monitoring_views
 from .referrals import views as referral_views
 from .transfers import views as transfer_views
 from .work import views as work
@@ -37,7 +38,7 @@ urlpatterns = [
     path("cases/<int:case_id>/transfer/", transfer_views.case_transfer, name="case_transfer"),
     path("transfers/incoming/", transfer_views.transfers_incoming, name="transfers_incoming"),
     path("transfers/<int:transfer_id>/", transfer_views.transfer_decide, name="transfer_decide"),
-    path("dashboard/", views_dashboard.dashboard_page, name="dashboard"),
-    path("dashboard/cases/", views_dashboard.dashboard_cases, name="dashboard_cases"),
-    path("dashboard/cases/export/", views_dashboard.dashboard_export, name="dashboard_export"),
+    path("dashboard/", monitoring_views.dashboard_page, name="dashboard"),
+    path("dashboard/cases/", monitoring_views.dashboard_cases, name="dashboard_cases"),
+    path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
 ]

@@ -50,7 +50,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=40),
         "options": {"expires": 6 * 3600},
     },
-    # Monthly sums of the dashboard's history figures (case_flows/dashboard_summary.py):
+    # Monthly sums of the dashboard's history figures (case_flows/monitoring/history.py):
     # hourly, so a month is summed soon after it ends in every office's time zone; a run
     # with nothing to sum costs one small query per time zone.
     "case-flows-summarise-dashboard-months": {

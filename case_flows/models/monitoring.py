@@ -79,7 +79,7 @@ class ExportLog(models.Model):
 
 class DashboardMonth(models.Model):
     """A month, or its first days, in one time zone, whose history figures have been summed
-    (see case_flows.dashboard_summary): from the start of `month` to the start of `until`
+    (see case_flows.monitoring.history): from the start of `month` to the start of `until`
     (the first day of the next month for a whole month). Its rows are exact for good: days
     that have ended get no new stopped deadlines or stage changes."""
 

@@ -124,7 +124,7 @@ def test_dates_are_day_first_in_each_language():
 
 
 def test_date_inputs_keep_iso_values_in_polish():
-    from case_flows.forms import DashboardFilterForm
+    from case_flows.monitoring.filters import DashboardFilterForm
 
     with translation.override("pl"):
         form = DashboardFilterForm.base_fields["date_from"]

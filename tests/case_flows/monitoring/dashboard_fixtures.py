@@ -26,7 +26,7 @@ from tests.factories import category, make_person, make_team, make_user
 from tests.workflows.sla_factories import make_policy
 from workflows.sla.models import SlaClock
 
-from .conftest import allocate, approve, complete_intake, open_task, submit_assessment
+from ..conftest import allocate, approve, complete_intake, open_task, submit_assessment
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

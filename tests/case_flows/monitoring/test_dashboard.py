@@ -8,7 +8,9 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
-from case_flows.dashboard import DashboardFilters, dashboard_figures, figure_cases
+from case_flows.monitoring.drilldown import figure_cases
+from case_flows.monitoring.filters import DashboardFilters
+from case_flows.monitoring.selectors import dashboard_figures
 
 from .dashboard_fixtures import NOW, at, build_world, extra_cases, open_case
 
@@ -285,7 +287,7 @@ def test_national_page_has_the_rollup_with_drill_down(world):
 
 def test_rollup_links_are_the_office_dashboards_and_lists(world):
     """The roll-up builds its links from strings: each must be exactly the office's link."""
-    from case_flows import views_dashboard as views
+    from case_flows.monitoring import figures as views
 
     query = "?risk=medium&date_from=2026-02-01&date_to=2026-06-15"
     response = client_for(world.national).get(reverse("dashboard") + query)
@@ -294,8 +296,8 @@ def test_rollup_links_are_the_office_dashboards_and_lists(world):
     for office in (world.office, world.other_office):
         office_filters = DashboardFilters(**{**filters.__dict__, "office_id": office.pk})
         row = rows[office.pk]
-        assert row["url"] == views._url("dashboard", office_filters)
-        assert row["old_url"] == views._cases_url(office_filters, "age", bucket="181+")
+        assert row["url"] == views.page_url("dashboard", office_filters)
+        assert row["old_url"] == views.cases_url(office_filters, "age", bucket="181+")
         for key, figure in (
             ("open_url", "open"),
             ("overdue_url", "overdue_cases"),
@@ -304,12 +306,12 @@ def test_rollup_links_are_the_office_dashboards_and_lists(world):
             ("approvals_url", "approvals"),
             ("sla_url", "sla"),
         ):
-            assert row[key] == views._cases_url(office_filters, figure)
+            assert row[key] == views.cases_url(office_filters, figure)
     assert "risk=medium" in rows[world.office.pk]["open_url"]
 
 
 def test_overdue_by_caseworker_shows_the_most_overdue_and_says_so(world, monkeypatch):
-    from case_flows import dashboard
+    from case_flows.monitoring import selectors as dashboard
 
     monkeypatch.setattr(dashboard, "TOP_CASEWORKERS", 1)
     figures = dashboard_figures(world.manager, RANGE)

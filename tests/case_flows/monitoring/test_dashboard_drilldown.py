@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from case_flows import views_dashboard
+from case_flows.monitoring import figures as views_dashboard
 from workflows.sla.models import SlaClock
 
 from .dashboard_fixtures import NOW, build_world

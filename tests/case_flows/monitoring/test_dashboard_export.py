@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from case_flows.models import ExportLog
-from case_flows.views_dashboard import late_days
+from case_flows.monitoring.export import late_days
 
 from .dashboard_fixtures import NOW, at, build_world, open_case
 

@@ -1,4 +1,4 @@
-"""The dashboard's monthly sums (case_flows/dashboard_summary.py): which months are summed,
+"""The dashboard's monthly sums (case_flows/monitoring/history.py): which months are summed,
 that reading them gives exactly the live figures, and that the page really reads them."""
 
 import datetime
@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from case_flows.dashboard import dashboard_figures
-from case_flows.dashboard_summary import (
+from case_flows.models import DashboardMonth, DashboardMonthRow, SummaryFigure
+from case_flows.monitoring.history import (
     SUMMARY_MONTHS,
     dashboard_months_summarise,
     dashboard_summaries_clear,
@@ -17,7 +17,7 @@ from case_flows.dashboard_summary import (
     months_to_summarise,
     summarise_month,
 )
-from case_flows.models import DashboardMonth, DashboardMonthRow, SummaryFigure
+from case_flows.monitoring.selectors import dashboard_figures
 
 from .dashboard_fixtures import NOW, build_world
 

@@ -1,0 +1,1 @@
+"""The manager dashboard: filters, figures, history (monthly sums), drill-down, charts, export."""
