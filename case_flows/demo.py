@@ -6,6 +6,7 @@ Deterministic (seeded by office code) and idempotent: it only tops an office up 
 
 import datetime
 import random
+from dataclasses import dataclass
 
 import time_machine
 from django.conf import settings
@@ -251,137 +252,159 @@ def _task(case, node):
     return next(t for t in case_open_tasks(case) if t.flow_task.name == node)
 
 
+@dataclass
+class _Replay:
+    """One demo case being driven through the real services at past times."""
+
+    case: Case
+    rng: random.Random
+    supervisor: User
+    caseworker: User
+    clock: list
+    providers: tuple | list
+    texts: dict
+
+    def step(self):
+        """The next moment of the case's history: a few days after the last one."""
+        self.clock.append(
+            self.clock[-1]
+            + datetime.timedelta(days=self.rng.randint(1, 4), hours=self.rng.randint(0, 8))
+        )
+        return time_machine.travel(self.clock[-1], tick=False)
+
+    def task(self, node: str):
+        return _task(self.case, node)
+
+    def decide(self, node: str, *, approve: bool = True, comment: str = "") -> None:
+        with self.step():
+            approval_decide(
+                approval=self.task(node).approval,
+                actor=self.supervisor,
+                approve=approve,
+                comment=comment,
+            )
+
+
+def _allocated(r: _Replay) -> None:
+    with r.step():
+        services.case_allocate(task=r.task("allocate"), actor=r.supervisor, caseworker=r.caseworker)
+
+
+def _intake_done(r: _Replay) -> None:
+    with r.step():
+        services.intake_complete(
+            task=r.task("intake"),
+            actor=r.caseworker,
+            source=r.case.intake.source,
+            presenting_concerns=r.case.intake.presenting_concerns,
+            immediate_safety=r.rng.choice(["safe", "at_risk", "immediate_danger"]),
+            consent_to_share=r.rng.random() < 0.9,
+        )
+
+
+def _assessment_submitted(r: _Replay) -> None:
+    with r.step():
+        services.assessment_submit(
+            task=r.task("assess"),
+            actor=r.caseworker,
+            needs={
+                d: r.rng.choice(["none", "low", "medium", "high"])
+                for d in ("safety", "health", "education", "shelter", "income", "psychosocial")
+            },
+            strengths=r.rng.choice(r.texts["strengths"]),
+            risk_decided=r.case.risk,
+        )
+
+
+def _assessment_approved(r: _Replay) -> None:
+    if r.rng.random() < 0.15:  # some come back once for revision
+        r.decide("approve_assessment", approve=False, comment=r.texts["return_comment"])
+        with r.step():
+            services.assessment_submit(
+                task=r.task("assess"),
+                actor=r.caseworker,
+                needs={"safety": "medium"},
+                strengths=r.texts["strengths_revised"],
+                risk_decided=r.case.risk,
+            )
+    r.decide("approve_assessment")
+
+
+def _plan_submitted(r: _Replay) -> None:
+    with r.step():
+        services.plan_submit(
+            task=r.task("plan"),
+            actor=r.caseworker,
+            goals=list(r.texts["goals"]),
+            actions=[
+                {
+                    "description": r.texts["action"],
+                    "responsible": str(r.caseworker),
+                    "target_date": (r.clock[-1] + datetime.timedelta(days=30)).date(),
+                }
+            ],
+            no_referral_needed=r.rng.random() < 0.2,
+        )
+
+
+def _referrals_arranged(r: _Replay) -> None:
+    with r.step():
+        services.referrals_arrange(
+            task=r.task("arrange_referrals"),
+            actor=r.caseworker,
+            referrals=[_demo_referral(r.rng, r.providers, r.texts)],
+        )
+
+
+def _followed_up(r: _Replay, *, note="follow_up_note", next_step="continue", mode=None):
+    with r.step():
+        services.follow_up_record(
+            task=r.task("follow_up"),
+            actor=r.caseworker,
+            date=r.clock[-1].date(),
+            mode=mode or r.rng.choice(["visit", "phone", "office"]),
+            notes=r.texts[note],
+            next_step=next_step,
+        )
+
+
+def _closure_proposed(r: _Replay) -> None:
+    _followed_up(r, note="closing_note", next_step="close", mode="visit")
+    with r.step():
+        services.closure_prepare(
+            task=r.task("prepare_closure"),
+            actor=r.caseworker,
+            reason="goals_met",
+            summary=r.texts["closure_summary"],
+        )
+
+
+# What happens to reach each stage of the demo's history, in order.
+_HISTORY = (
+    ("intake", _allocated),
+    ("assessment", _intake_done),
+    ("assessment_submitted", _assessment_submitted),
+    ("planning", _assessment_approved),
+    ("plan_submitted", _plan_submitted),
+    ("referral", lambda r: r.decide("approve_plan")),
+    ("follow_up", _referrals_arranged),
+    ("follow_up_more", _followed_up),
+    ("closing", _closure_proposed),
+    ("closed", lambda r: r.decide("approve_closure")),
+)
+
+
 def _drive(case, target, *, rng, supervisor, caseworker, clock, providers=(), texts=None):
     """Advance `case` step by step until `target`, moving the clock a few days each step.
 
     What people write is in the office's language (`texts`); referrals go to the office's
     providers from the directory, mostly to those that answer in the app.
     """
-    texts = texts or TEXTS["en"]
-
-    def step():
-        clock.append(
-            clock[-1] + datetime.timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 8))
-        )
-        return time_machine.travel(clock[-1], tick=False)
-
+    replay = _Replay(case, rng, supervisor, caseworker, clock, providers, texts or TEXTS["en"])
     order = STEPS.index(target)
-    if order >= STEPS.index("intake"):
-        with step():
-            services.case_allocate(
-                task=_task(case, "allocate"), actor=supervisor, caseworker=caseworker
-            )
-    if order >= STEPS.index("assessment"):
-        with step():
-            services.intake_complete(
-                task=_task(case, "intake"),
-                actor=caseworker,
-                source=case.intake.source,
-                presenting_concerns=case.intake.presenting_concerns,
-                immediate_safety=rng.choice(["safe", "at_risk", "immediate_danger"]),
-                consent_to_share=rng.random() < 0.9,
-            )
-    if order >= STEPS.index("assessment_submitted"):
-        with step():
-            services.assessment_submit(
-                task=_task(case, "assess"),
-                actor=caseworker,
-                needs={
-                    d: rng.choice(["none", "low", "medium", "high"])
-                    for d in ("safety", "health", "education", "shelter", "income", "psychosocial")
-                },
-                strengths=rng.choice(texts["strengths"]),
-                risk_decided=case.risk,
-            )
-    if order >= STEPS.index("planning"):
-        if rng.random() < 0.15:
-            with step():
-                approval_decide(
-                    approval=_task(case, "approve_assessment").approval,
-                    actor=supervisor,
-                    approve=False,
-                    comment=texts["return_comment"],
-                )
-            with step():
-                services.assessment_submit(
-                    task=_task(case, "assess"),
-                    actor=caseworker,
-                    needs={"safety": "medium"},
-                    strengths=texts["strengths_revised"],
-                    risk_decided=case.risk,
-                )
-        with step():
-            approval_decide(
-                approval=_task(case, "approve_assessment").approval,
-                actor=supervisor,
-                approve=True,
-                comment="",
-            )
-    if order >= STEPS.index("plan_submitted"):
-        with step():
-            services.plan_submit(
-                task=_task(case, "plan"),
-                actor=caseworker,
-                goals=list(texts["goals"]),
-                actions=[
-                    {
-                        "description": texts["action"],
-                        "responsible": str(caseworker),
-                        "target_date": (clock[-1] + datetime.timedelta(days=30)).date(),
-                    }
-                ],
-                no_referral_needed=rng.random() < 0.2,
-            )
-    if order >= STEPS.index("referral"):
-        with step():
-            approval_decide(
-                approval=_task(case, "approve_plan").approval,
-                actor=supervisor,
-                approve=True,
-                comment="",
-            )
-    if order >= STEPS.index("follow_up"):
-        with step():
-            services.referrals_arrange(
-                task=_task(case, "arrange_referrals"),
-                actor=caseworker,
-                referrals=[_demo_referral(rng, providers, texts)],
-            )
-    if order >= STEPS.index("follow_up_more"):
-        with step():
-            services.follow_up_record(
-                task=_task(case, "follow_up"),
-                actor=caseworker,
-                date=clock[-1].date(),
-                mode=rng.choice(["visit", "phone", "office"]),
-                notes=texts["follow_up_note"],
-                next_step="continue",
-            )
-    if order >= STEPS.index("closing"):
-        with step():
-            services.follow_up_record(
-                task=_task(case, "follow_up"),
-                actor=caseworker,
-                date=clock[-1].date(),
-                mode="visit",
-                notes=texts["closing_note"],
-                next_step="close",
-            )
-        with step():
-            services.closure_prepare(
-                task=_task(case, "prepare_closure"),
-                actor=caseworker,
-                reason="goals_met",
-                summary=texts["closure_summary"],
-            )
-    if order >= STEPS.index("closed"):
-        with step():
-            approval_decide(
-                approval=_task(case, "approve_closure").approval,
-                actor=supervisor,
-                approve=True,
-                comment="",
-            )
+    for stage, happen in _HISTORY:
+        if order >= STEPS.index(stage):
+            happen(replay)
 
 
 def _demo_referral(rng, providers, texts=None) -> dict:

@@ -66,6 +66,9 @@ class CaseReferenceCounter(models.Model):
             models.UniqueConstraint(fields=["office", "year"], name="case_ref_counter_unique")
         ]
 
+    def __str__(self):
+        return f"{self.office_id}/{self.year}: {self.last_number}"
+
 
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
@@ -391,6 +394,9 @@ class CaseEvent(models.Model):
                 include=["from_stage", "stage_entered_at"],
             ),
         ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} (case {self.case_id})"
 
 
 class CaseProcess(Process):

@@ -72,3 +72,6 @@ class PersonRelation(models.Model):
                 condition=~models.Q(person=models.F("relative")), name="relation_not_self"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.get_relationship_display()} of person {self.person_id}"

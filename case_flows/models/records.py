@@ -38,6 +38,9 @@ class Intake(models.Model):
         verbose_name = _("intake")
         verbose_name_plural = _("intakes")
 
+    def __str__(self):
+        return f"{self._meta.verbose_name} (case {self.case_id})"
+
     @property
     def is_complete(self) -> bool:
         return bool(
@@ -58,6 +61,9 @@ class Assessment(StageRecord):
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
 
+    def __str__(self):
+        return f"{self._meta.verbose_name} #{self.pk} (case {self.case_id})"
+
 
 class CasePlan(StageRecord):
     summary = models.TextField(_("summary"), blank=True)
@@ -70,6 +76,9 @@ class CasePlan(StageRecord):
     class Meta:
         verbose_name = _("case plan")
         verbose_name_plural = _("case plans")
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} #{self.pk} (case {self.case_id})"
 
 
 class PlanGoal(models.Model):
@@ -86,6 +95,9 @@ class PlanAction(models.Model):
     responsible = models.CharField(_("responsible party"), max_length=120)
     target_date = models.DateField(_("target date"))
 
+    def __str__(self):
+        return self.description
+
 
 class FollowUp(StageRecord):
     date = models.DateField(_("date"))
@@ -97,6 +109,9 @@ class FollowUp(StageRecord):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
 
+    def __str__(self):
+        return f"{self._meta.verbose_name} {self.date} (case {self.case_id})"
+
 
 class Closure(StageRecord):
     reason = models.CharField(_("reason"), max_length=20, choices=ClosureReason.choices)
@@ -105,3 +120,6 @@ class Closure(StageRecord):
     class Meta:
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} #{self.pk} (case {self.case_id})"

@@ -53,3 +53,6 @@ class CaseReview(models.Model):
             models.UniqueConstraint(fields=["case", "period"], name="case_review_once_per_period")
         ]
         indexes = [models.Index(fields=["case", "-created_at"], name="casereview_case_time")]
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} {self.period:%Y-%m} (case {self.case_id})"

@@ -65,3 +65,6 @@ class CaseTransfer(models.Model):
                 name="case_transfer_other_office",
             ),
         ]
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} #{self.pk} (case {self.case_id})"
