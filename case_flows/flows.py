@@ -8,8 +8,8 @@ from viewflow.workflow.flow.views import UpdateProcessView
 
 from workflows.locks import select_for_update_wait_lock
 
-from . import flow_steps
-from .flow_steps import (
+from .flow import steps as flow_steps
+from .flow.steps import (
     approval_granted,
     approval_task_created,
     auto_approve,

@@ -19,6 +19,7 @@ from workflows.queue import conflicts_as_errors, task_complete
 
 from . import timeline
 from .dates import contact_date_problem, date_of_birth_problem, target_date_problem
+from .flow import hooks as task_hooks
 from .flows import CaseFlow
 from .models import (
     NEED_DOMAINS,
@@ -245,8 +246,6 @@ def case_open(
             case=case, kind=EventKind.OPENED, actor=actor, to_stage=Stage.INTAKE, created_at=now
         )
         CaseFlow.start.run(case=case, actor=actor)
-        from . import task_hooks
-
         task_hooks.decision_clock_open(case)
     return case
 
@@ -341,8 +340,6 @@ def _change_risk(case: Case, *, actor: User, risk: str, comment: str) -> None:
         comment=comment,
         data={"from": old, "to": risk},
     )
-    from . import task_hooks
-
     task_hooks.risk_changed(case, actor=actor)
 
 

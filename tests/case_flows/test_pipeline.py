@@ -139,7 +139,7 @@ def test_self_approval_is_refused(office, team, supervisor, caseworker):
 
 def test_illegal_transition_changes_nothing(new_case, caseworker, supervisor):
     case = new_case
-    from case_flows.flow_steps import fire_transition
+    from case_flows.flow.steps import fire_transition
 
     before = CaseEvent.objects.filter(case=case).count()
     with pytest.raises(Conflict):
@@ -150,7 +150,7 @@ def test_illegal_transition_changes_nothing(new_case, caseworker, supervisor):
 
 
 def test_the_gate_holds_without_approval(new_case, caseworker, supervisor):
-    from case_flows.flow_steps import fire_transition
+    from case_flows.flow.steps import fire_transition
 
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)

@@ -9,9 +9,9 @@ import pytest
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from case_flows.flow.hooks import approval_kind_msgid
 from case_flows.flows import CaseFlow
 from case_flows.sla_handlers import deadline_params
-from case_flows.task_hooks import approval_kind_msgid
 from notifications.models import Event, Notification
 from notifications.rendering import GROUPED_TEXT, in_app_text, render_email, render_sms
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 
 from accounts.models import Role
-from case_flows import services, task_hooks
+from case_flows import services
+from case_flows.flow import hooks as task_hooks
 from case_flows.flows import CaseFlow
 from case_flows.models import Case, CaseloadThreshold
 from tests.factories import category, make_person, make_team, make_user

@@ -15,8 +15,8 @@ from workflows.sla.models import SlaClock
 from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_retarget
 from workflows.sla.units import ClockStatus
 
-from .flow_steps import last_owned_task
-from .models import Case
+from ..models import Case
+from .history import last_owned_task
 
 
 def _clock(case: Case, *, kind: str, name: str, task=None, owner=None):

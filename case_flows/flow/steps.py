@@ -9,7 +9,9 @@ from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.approvals.services import approval_open, approval_record_auto, approval_required
 from workflows.errors import Conflict, NotPermitted
 
-from .models import Case, CaseEvent, EventKind, Stage
+from ..models import Case, CaseEvent, EventKind, Stage
+from . import hooks as task_hooks
+from .history import last_owned_task, previous_task
 
 # The approval node of each kind, and the record model it approves.
 APPROVAL_KIND_BY_NODE = {
@@ -25,20 +27,6 @@ def start_episode(activation, *, case: Case, actor):
         activation.process.overdue_review_open_for = case
     activation.task.owner = actor
     return activation.process
-
-
-def previous_task(activation):
-    return activation.task.previous.select_related("owner").order_by("-pk").first()
-
-
-def last_owned_task(task):
-    """The last task before `task` that someone completed (skipping the flow's own nodes)."""
-    current = task
-    for _hop in range(6):
-        current = current.previous.select_related("owner").order_by("-pk").first()
-        if current is None or current.owner_id is not None:
-            return current
-    return None
 
 
 def _actor(activation):
@@ -97,7 +85,6 @@ def fire_transition(
     if changed:
         case.stage_entered_at = now
     case.save(update_fields=["stage", "closed_at", "episode", "stage_entered_at"])
-    from . import task_hooks
 
     if changed:
         task_hooks.stage_changed(case, from_stage=from_stage, to_stage=case.stage)
@@ -145,8 +132,6 @@ class FireTransition:
                 name = "withdraw_submission"
         fire_transition(case, name, actor=actor, comment=comment, waived=waived)
         if approval is not None:
-            from . import task_hooks
-
             task_hooks.approval_decided(case, approval)
 
 
@@ -189,7 +174,7 @@ def requires_approval(kind: str) -> RequiresApproval:
 
 
 def latest_record(case: Case, kind: str):
-    from .models import Assessment, CasePlan, Closure
+    from ..models import Assessment, CasePlan, Closure
 
     model = {"assessment": Assessment, "plan": CasePlan, "closure": Closure}[kind]
     return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
@@ -222,7 +207,6 @@ def auto_approve(kind: str) -> AutoApprove:
 
 def task_created(activation) -> None:
     """Every human task: hooks for deadlines and notifications attach here."""
-    from . import task_hooks
 
     task_hooks.task_opened(activation.task, activation.process.case)
 
@@ -249,7 +233,6 @@ def approval_task_created(activation) -> None:
         to_stage=case.stage,
         data={"approval_kind": kind, "record_id": record.pk},
     )
-    from . import task_hooks
 
     task_hooks.task_opened(activation.task, case, notify_owner=False)
     task_hooks.approval_requested(activation.task, case, approval)
