@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,8 @@ STAGE_LABELS = dict(Stage.choices)
 # The stages a case can spend time in before leaving them (closed is left only by reopening).
 TIMED_STAGES = [s for s in OPEN_STAGES]
 FILTER_KEYS = ("office", "team", "risk", "category", "date_from", "date_to")
+# The dashboard reads no history before this (and a year 9999 is a typing error).
+EARLIEST_DATE = date(2000, 1, 1)
 
 
 class FigureError(ValueError):
@@ -211,10 +214,26 @@ class DashboardFilterForm(forms.Form):
             teams = teams.none()
             self.fields["team"].help_text = _("Choose an office first.")
         self.fields["team"].queryset = teams.order_by("name")
+        # Categories of the user's country (a Ghana office has no Niebieska Karta); a
+        # national user sees every country's.
+        home = None if scope_for(user).all_offices else user.home_office
+        self.fields["category"].queryset = Category.offered_to(home).order_by("order", "name")
 
     def clean(self):
         data = super().clean()
         date_from, date_to = data.get("date_from"), data.get("date_to")
+        earliest, latest = EARLIEST_DATE, timezone.localdate() + timedelta(days=366)
+        for name, day in (("date_from", date_from), ("date_to", date_to)):
+            if day and not earliest <= day <= latest:
+                self.add_error(
+                    name,
+                    _("Choose a date between %(earliest)s and %(latest)s.")
+                    % {
+                        "earliest": date_format(earliest, "SHORT_DATE_FORMAT"),
+                        "latest": date_format(latest, "SHORT_DATE_FORMAT"),
+                    },
+                )
+                return data
         if date_from and date_to:
             if date_from > date_to:
                 raise forms.ValidationError(_("The start date is after the end date."))

@@ -144,3 +144,13 @@ def test_header_and_filters_take_under_a_third_of_a_phone_screen(person, usernam
     page.get_by_text("☰").click()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link").first).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_the_polish_dashboard_fits_a_phone(person):
+    """Nothing sticks out past a 375 px screen (the "by deadline" table did, in Polish)."""
+    from .conftest import wider_than_screen
+
+    page = person("kierownik", width=375, language="pl")
+    page.goto("/dashboard/")
+    expect(page.get_by_role("heading", level=1, name="Pulpit")).to_be_visible()
+    assert wider_than_screen(page) == []

@@ -441,3 +441,19 @@ def test_stage_changes_record_when_the_stage_was_entered(world):
     ]
     world.c2.refresh_from_db()
     assert world.c2.stage_entered_at == at(4, 8)
+
+
+def test_a_date_out_of_range_is_a_message_not_a_500(world):
+    """Year 9999 (a typing error) is refused at the filter like any bad date; the page and
+    its drill-down answer 200 with the message, and the figures use the default range."""
+    client = client_for(world.manager)
+    for url in (reverse("dashboard"), reverse("dashboard_cases") + "?figure=open_cases&"):
+        separator = "&" if "?" in url else "?"
+        response = client.get(f"{url}{separator}date_from=9999-12-01&date_to=9999-12-31")
+        assert response.status_code in (200, 400), url  # never a 500
+        assert "Choose a date between" in response.content.decode(), url
+
+
+def test_a_ghana_office_is_not_offered_a_polish_category_filter(world):
+    body = client_for(world.manager).get(reverse("dashboard")).content.decode()
+    assert "Niebieska Karta" not in body
