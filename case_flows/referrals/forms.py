@@ -103,6 +103,19 @@ class ReferralAnswerForm(forms.Form):
                 (value, label) for value, label in self.ACTIONS if value in allowed
             ]
 
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("action") in ("decline", "withdraw", "complete")
+            and not (data.get("comment") or "").strip()
+        ):
+            # At the field, with the form's other errors (the service says the same).
+            message = (
+                _("Say what the outcome was.") if data["action"] == "complete" else _("Say why.")
+            )
+            self.add_error("comment", message)
+        return data
+
 
 class ProviderSearchForm(forms.Form):
     q = forms.CharField(

@@ -169,9 +169,12 @@ def test_internal_provider_lifecycle(
     assert referral.status == ReferralStatus.ACCEPTED and referral.responded_by == provider_user
     clock.refresh_from_db()
     assert clock.status == "met"
-    # Completing needs an outcome.
+    # Completing needs an outcome: said at the field and in the summary at the top.
     response = client.post(url, {"action": "complete"})
     assert response.status_code == 400
+    body = response.content.decode()
+    assert 'class="error-summary"' in body and 'href="#id_comment"' in body
+    assert "Say what the outcome was." in body
     client.post(url, {"action": "complete", "comment": "Six counselling sessions held"})
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.COMPLETED
