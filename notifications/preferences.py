@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from accounts.models import Role
 
-from .models import Event, Frequency
+from .models import Event, Frequency, NotificationPreference
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,10 @@ def resolve_choice(
         # A digest cannot wait for itself.
         choice = ChannelChoice(email=choice.email, sms=choice.sms, frequency=Frequency.IMMEDIATE)
     return choice
+
+
+def office_preferences(office_id: int | None):
+    """An office's default choices (none for a user without an office)."""
+    if office_id is None:
+        return NotificationPreference.objects.none()
+    return NotificationPreference.objects.filter(office_id=office_id)

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 
 from .models import Event, MailboxMessage, Notification, NotificationPreference
-from .preferences import ChannelChoice, resolve_choice
+from .preferences import ChannelChoice, office_preferences, resolve_choice
 
 
 def unread_count(*, user: User) -> int:
@@ -23,8 +23,8 @@ def notifications_for_user(*, user: User, unread_only: bool = False) -> QuerySet
 
 def effective_preferences(*, user: User) -> list[tuple[str, ChannelChoice, bool]]:
     """(event, effective choice, whether the user chose it) for every event."""
-    rows = NotificationPreference.objects.filter(user=user) | NotificationPreference.objects.filter(
-        office_id=user.home_office_id or 0, office__isnull=False
+    rows = NotificationPreference.objects.filter(user=user) | office_preferences(
+        user.home_office_id
     )
     own: dict[str, NotificationPreference] = {}
     office: dict[str, NotificationPreference] = {}

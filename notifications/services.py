@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from .models import Event, Frequency, Notification, NotificationPreference
-from .preferences import ChannelChoice, resolve_choice
+from .preferences import ChannelChoice, office_preferences, resolve_choice
 
 
 def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
@@ -42,12 +42,7 @@ def preferences_update(*, user: User, actor: User, choices: dict[str, ChannelCho
             raise ValidationError(_("Unknown notification type."))
         if choice.frequency not in Frequency.values:
             raise ValidationError(_("Choose “immediately” or “in the daily digest”."))
-    office_defaults = {
-        pref.event: pref
-        for pref in NotificationPreference.objects.filter(
-            office_id=user.home_office_id or 0, office__isnull=False
-        )
-    }
+    office_defaults = {pref.event: pref for pref in office_preferences(user.home_office_id)}
     for event, choice in choices.items():
         default = resolve_choice(
             event=event, role_names=user.role_names, office_pref=office_defaults.get(event)

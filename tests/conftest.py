@@ -48,3 +48,17 @@ def new_case(office, team, caseworker, supervisor):
         source="walk_in",
         presenting_concerns="Child out of school, signs of neglect",
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def browser_reference_data(request):
+    """When browser tests are in the run: what the migrations put in the test database,
+    taken before the first test (transactional tests flush it), so each browser module can
+    start from it (tests/browser/conftest.py)."""
+    if not any(item.get_closest_marker("browser") for item in request.session.items):
+        return None
+    from django.db import connection
+
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        return connection.creation.serialize_db_to_string()

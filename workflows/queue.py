@@ -40,12 +40,15 @@ def user_can_see_task(user: User, task: Task) -> bool:
 
 
 def user_may_take(user: User, task: Task) -> bool:
-    """The user holds the task's permission and the task's subject is in their scope."""
+    """The user holds the task's permission, the task's subject is in their scope, and the
+    task does not decide an approval they asked for."""
+    return _holds_role_and_sees(user, task) and not asked_for_it(user, task)
+
+
+def _holds_role_and_sees(user: User, task: Task) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if task.owner_permission and not user.has_perm(task.owner_permission):
-        return False
-    if asked_for_it(user, task):
         return False
     return user_can_see_task(user, task)
 
@@ -157,7 +160,8 @@ def task_claim(*, task: Task, actor: User) -> Task:
             raise NotPermitted(
                 _("You asked for this approval yourself: someone else has to decide it.")
             )
-        if not (task.flow_task.can_assign(actor, task) and user_may_take(actor, task)):
+        # (asked_for_it is checked above, with its own message)
+        if not (task.flow_task.can_assign(actor, task) and _holds_role_and_sees(actor, task)):
             raise NotPermitted(_("You may not take this task."))
         task.flow_task.activation_class(task).assign(actor)
         task.assigned = timezone.now()

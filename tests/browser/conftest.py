@@ -196,17 +196,11 @@ def _close_server_connections():
 
 
 @pytest.fixture(scope="session")
-def _reference_data(django_db_setup, django_db_blocker):
-    """What the migrations put in the test database, taken before any browser module runs.
-    pytest-django runs these tests first among the transactional ones, so nothing has
-    flushed the database yet; the check below says so plainly if that ever changes."""
-    from django.db import connection
-
-    from case_flows.models import Category
-
-    with django_db_blocker.unblock():
-        assert Category.objects.exists(), "the test database lost its migrated reference data"
-        return connection.creation.serialize_db_to_string()
+def _reference_data(browser_reference_data):
+    """What the migrations put in the test database (taken by tests/conftest.py at the start
+    of the session, before any transactional test could flush it)."""
+    assert browser_reference_data, "the migrated reference data was not taken"
+    return browser_reference_data
 
 
 @pytest.fixture(scope="module")
@@ -230,11 +224,6 @@ def site(request, _reference_data, django_db_blocker):
             from django.db import connections
 
             connections.close_all()  # so the test database can be dropped at the end
-
-
-@pytest.fixture
-def db_access(site):
-    """Documents that a test reads or writes the database itself (always open here)."""
 
 
 def choose(select, text: str) -> None:

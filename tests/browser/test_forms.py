@@ -15,7 +15,7 @@ CLIENT = ("Abena", "Przeglądarkowa")
 DATE_OF_BIRTH = re.compile(r"^Date of birth")  # not "The date of birth is estimated"
 
 
-def test_caseworker_registers_a_case_and_finds_it_awaiting_allocation(person, db_access):
+def test_caseworker_registers_a_case_and_finds_it_awaiting_allocation(person):
     from case_flows.models import Case, Person
 
     page = person("caseworker")

@@ -104,7 +104,7 @@ def _open_notifications(page):
     )
 
 
-def test_caseworker_reads_which_task_is_overdue_and_when_it_was_due(person, db_access):
+def test_caseworker_reads_which_task_is_overdue_and_when_it_was_due(person):
     clock, reference = _breach_one_task_of("caseworker")
     with translation.override("en"):
         title = str(clock.task.flow_task.task_title)
@@ -120,7 +120,7 @@ def test_caseworker_reads_which_task_is_overdue_and_when_it_was_due(person, db_a
         expect(row).not_to_contain_text(placeholder)
 
 
-def test_polish_caseworker_reads_it_in_polish_and_warsaw_time(person, db_access):
+def test_polish_caseworker_reads_it_in_polish_and_warsaw_time(person):
     clock, reference = _breach_one_task_of("pracownik")
     with translation.override("pl"):
         title = str(clock.task.flow_task.task_title)
@@ -136,7 +136,7 @@ def test_polish_caseworker_reads_it_in_polish_and_warsaw_time(person, db_access)
     expect(row).not_to_contain_text("zadanie”")  # never the placeholder “a task”
 
 
-def test_a_sweep_that_breaches_many_tasks_reaches_the_caseworker_once(person, db_access):
+def test_a_sweep_that_breaches_many_tasks_reaches_the_caseworker_once(person):
     """The demo's backlog of missed deadlines: one line per sweep batch, not one per task."""
     sla_sweep()
     grouped = Notification.objects.filter(
@@ -157,7 +157,7 @@ def test_a_sweep_that_breaches_many_tasks_reaches_the_caseworker_once(person, db
     expect(page.get_by_label("Overdue only")).to_be_checked()
 
 
-def test_admin_reads_the_emails_in_the_mailbox(person, db_access, settings):
+def test_admin_reads_the_emails_in_the_mailbox(person, settings):
     settings.EMAIL_BACKEND = settings.MAILBOX_EMAIL_BACKEND
     _clock, reference = _breach_one_task_of("pracownik")
     # What the worker does with the outbox: send each pending e-mail (here, to the mailbox).
@@ -188,7 +188,7 @@ def test_admin_reads_the_emails_in_the_mailbox(person, db_access, settings):
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
 
 
-def test_a_caseworker_cannot_open_the_mailbox(person, db_access):
+def test_a_caseworker_cannot_open_the_mailbox(person):
     page = person("caseworker")
     expect(page.get_by_role("link", name="Mailbox")).to_have_count(0)
     # Asked for directly with the caseworker's session (the bare 403 page is not themed).

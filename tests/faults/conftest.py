@@ -3,7 +3,6 @@ database connections do to a running system. Each test prints what it did and fo
 
 import http.cookiejar
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -76,26 +75,6 @@ class HttpUser:
             "/accounts/login/", {"username": self.username, "password": PASSWORD}
         )
         assert status == 302, f"{self.username} could not sign in: {status} {body[:300]}"
-
-
-def race(calls):
-    """Run the calls in threads released together; return their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - reported as the result
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return results
 
 
 def message_of(body: str) -> str:

@@ -13,13 +13,14 @@ from case_flows.models import NEED_DOMAINS, Assessment, CaseEvent
 from case_flows.transfers import services as transfers
 from notifications.models import Notification
 from tests.case_flows.conftest import allocate, complete_intake, open_task, submit_assessment
+from tests.case_flows.test_races import race
 from tests.factories import make_team, make_user
 from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.queue import task_release
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 
-from .conftest import message_of, race, report
+from .conftest import message_of, report
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +75,7 @@ def test_twenty_supervisors_decide_one_approval(
     sessions = people("sup", *[u.username for u in others])
     path = f"/approvals/{approval.pk}/"
     results = race(
-        [
+        *[
             (
                 lambda s=s, i=i: s.post(
                     path, {"decision": "approve" if i % 2 else "return", "comment": f"Decision {i}"}
@@ -101,7 +102,7 @@ def test_twenty_caseworkers_claim_one_queue_task(
     task_release(task=open_task(new_case, "intake"), actor=caseworker)
     task = open_task(new_case, "intake")
     sessions = people("cw", *[u.username for u in others])
-    results = race([(lambda s=s: s.post(f"/tasks/{task.pk}/claim/")) for s in sessions])
+    results = race(*[(lambda s=s: s.post(f"/tasks/{task.pk}/claim/")) for s in sessions])
     statuses = _report("20 claims of one queue task", results)
     assert statuses.get(302) == 1 and statuses.get(409) == 19, statuses
     task.refresh_from_db()
@@ -122,7 +123,7 @@ def test_ten_completions_of_one_task(people, new_case, office, team, supervisor,
     task = open_task(new_case, "assess")
     sessions = [people("cw")[0] for _ in range(10)]  # the same person, ten tabs
     results = race(
-        [
+        *[
             (lambda s=s, i=i: s.post(f"/tasks/{task.pk}/", _assessment_form(i)))
             for i, s in enumerate(sessions)
         ]
@@ -142,7 +143,7 @@ def test_approve_against_withdraw(people, new_case, office, team, supervisor, ca
     sup, cw = people("sup", "cw")
     path = f"/approvals/{approval.pk}/"
     results = race(
-        [
+        *[
             lambda: sup.post(path, {"decision": "approve", "comment": "Fine"}),
             lambda: cw.post(path, {"action": "withdraw", "comment": "Forgot a need"}),
         ]
@@ -169,7 +170,7 @@ def test_transfer_accept_against_completion(
     task = open_task(new_case, "assess")
     sup2, cw = people("sup2", "cw")
     results = race(
-        [
+        *[
             lambda: sup2.post(
                 f"/transfers/{transfer.pk}/",
                 {"accept": "yes", "caseworker": receiving_caseworker.pk},

@@ -21,27 +21,20 @@ from accounts.models import Role
 from config.celery import app
 from notifications.models import Delivery, DeliveryStatus, Notification
 from tests.case_flows.conftest import allocate, complete_intake, open_task
+from tests.case_flows.test_races import race
 from tests.factories import make_office, make_team, make_user
 from tests.workflows.sla_factories import make_policy
+from tests.workflows.test_tasks import _wait_for
 from workflows.sla.models import SlaClock, SlaEscalation
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.services import sla_clock_open
 from workflows.sla.units import ClockKind, TargetUnit
 
-from .conftest import race, report
+from .conftest import report
 from .test_http_races import _assessment_form, _no_duplicates
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
-
-
-def _wait_for(condition, timeout=120.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)  # polling the database, not an assertion
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _database_url() -> str:
@@ -244,8 +237,8 @@ def test_database_connections_cut_during_requests(
         results = []
         for _round in range(4):
             results += race(
-                [(lambda s=s: s.get("/inbox/?tab=queue")) for s in sessions]
-                + [(lambda s=s: s.post(f"/tasks/{task.pk}/claim/")) for s in sessions]
+                *[(lambda s=s: s.get("/inbox/?tab=queue")) for s in sessions],
+                *[(lambda s=s: s.post(f"/tasks/{task.pk}/claim/")) for s in sessions],
             )
     finally:
         stop.set()
