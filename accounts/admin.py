@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Office, Region, Team, User
+from .models import AccountEvent, Office, Region, Team, User
 
 
 @admin.register(Region)
@@ -44,3 +44,23 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("home_office", "is_national", "preferred_language", "phone")},
         ),
     )
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is written by the services, never edited."""
+
+    list_display = ["at", "action", "username", "actor", "office", "address"]
+    list_filter = ["action", "office"]
+    search_fields = ["username", "subject__username", "actor__username", "address"]
+    list_select_related = ["actor", "office"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

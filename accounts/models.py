@@ -173,3 +173,79 @@ class Team(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.office.code})"
+
+
+class AccountAction(models.TextChoices):
+    """What happened to an account; one row of AccountEvent each."""
+
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    UNLOCKED = "unlocked", _("Unlocked")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Second factor set up")
+    SECOND_FACTOR_FAILED = "second_factor_failed", _("Wrong second-factor code")
+    SECOND_FACTOR_RESET = "second_factor_reset", _("Second factor reset")
+    BACKUP_CODES_CREATED = "backup_codes_created", _("Backup codes created")
+    SSO_SIGNED_IN = "sso_signed_in", _("Signed in with single sign-on")
+    SSO_REFUSED = "sso_refused", _("Single sign-on refused")
+    INVITED = "invited", _("Invited")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    ROLES_CHANGED = "roles_changed", _("Roles changed")
+    TEAMS_CHANGED = "teams_changed", _("Teams changed")
+    DETAILS_CHANGED = "details_changed", _("Details changed")
+    ABSENCE_SET = "absence_set", _("Absence recorded")
+    DEACTIVATED = "deactivated", _("Deactivated")
+    REACTIVATED = "reactivated", _("Reactivated")
+    TASKS_HANDED_OVER = "tasks_handed_over", _("Open tasks handed over")
+
+
+class AccountEvent(models.Model):
+    """Append-only record of every sign-in event and account change: who did what to whom,
+    when and from where. Written only through accounts.audit.account_event_record."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=32, choices=AccountAction.choices)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_actions_taken",
+        help_text=_("Empty for the system or an anonymous visitor."),
+    )
+    subject = models.ForeignKey(
+        User,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_events",
+    )
+    # What was typed at sign-in, kept for failures against an unknown or mistyped username.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_events",
+        help_text=_("The account's office at the time, for the office's own list."),
+    )
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["office", "-at"], name="accountevent_office_at")]
+
+    def __str__(self):
+        who = self.username or self.subject_id
+        return f"{self.get_action_display()}: {who} ({self.at:%Y-%m-%d %H:%M})"
