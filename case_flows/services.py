@@ -30,7 +30,6 @@ from .models import (
     CaseReferenceCounter,
     Category,
     Closure,
-    EventKind,
     FollowUp,
     Intake,
     Person,
@@ -170,16 +169,7 @@ def case_add_relative(
             is_primary_caregiver=is_primary_caregiver,
             same_household=same_household,
         )
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.RECORD,
-            actor=actor,
-            from_stage=case.stage,
-            to_stage=case.stage,
-            comment=_("%(who)s added as %(relationship)s")
-            % {"who": relative, "relationship": relation.get_relationship_display()},
-            data={"relative": relative.pk},
-        )
+        timeline.relative_added(case, actor=actor, relative=relative, relation=relation)
     return relation
 
 
@@ -242,9 +232,7 @@ def case_open(
             immediate_safety=immediate_safety,
             consent_to_share=consent_to_share,
         )
-        CaseEvent.objects.create(
-            case=case, kind=EventKind.OPENED, actor=actor, to_stage=Stage.INTAKE, created_at=now
-        )
+        timeline.case_opened(case, actor=actor, at=now)
         CaseFlow.start.run(case=case, actor=actor)
         task_hooks.decision_clock_open(case)
     return case
@@ -278,13 +266,11 @@ def case_allocate(*, task: Task, actor: User, caseworker: User, team: Team | Non
         case.owner = caseworker
         case.team = team
         case.save(update_fields=["owner", "team"])
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.ALLOCATED,
+        timeline.case_allocated(
+            case,
             actor=actor,
-            from_stage=case.stage,
-            to_stage=case.stage,
-            data={"owner": caseworker.pk, "team": team.pk},
+            caseworker=caseworker,
+            team=team,
             comment=allocation_comment(case.office, caseworker, team),
         )
 
@@ -331,15 +317,7 @@ def _change_risk(case: Case, *, actor: User, risk: str, comment: str) -> None:
     old = case.risk
     case.risk = risk
     case.save(update_fields=["risk"])
-    CaseEvent.objects.create(
-        case=case,
-        kind=EventKind.RISK_CHANGED,
-        actor=actor,
-        from_stage=case.stage,
-        to_stage=case.stage,
-        comment=comment,
-        data={"from": old, "to": risk},
-    )
+    timeline.risk_changed(case, actor=actor, old=old, comment=comment)
     task_hooks.risk_changed(case, actor=actor)
 
 
@@ -357,11 +335,10 @@ def assessment_submit(
     _require(set(needs) <= valid_domains, _("Unknown need domain."))
     _require(bool(strengths.strip()), _("Record the client's strengths."))
     _require(risk_decided in Risk.values, _("Decide the risk level."))
-    created = {}
 
     def save_assessment(activation):
         case = activation.process.case
-        created["record"] = Assessment.objects.create(
+        record = Assessment.objects.create(
             case=case,
             episode=case.episode,
             created_by=actor,
@@ -371,9 +348,9 @@ def assessment_submit(
             risk_decided=risk_decided,
         )
         _change_risk(case, actor=actor, risk=risk_decided, comment=_("Risk decided at assessment"))
+        return record
 
-    task_complete(task=task, actor=actor, work=save_assessment)
-    return created["record"]
+    return task_complete(task=task, actor=actor, work=save_assessment)
 
 
 def plan_submit(
@@ -401,7 +378,6 @@ def plan_submit(
         problem = target_date_problem(action["target_date"], timezone.localdate())
         if problem:
             raise CaseError(problem)
-    created = {}
 
     def save_plan(activation):
         case = activation.process.case
@@ -426,10 +402,9 @@ def plan_submit(
         )
         activation.process.next_step = "submit"
         activation.process.save(update_fields=["next_step"])
-        created["record"] = plan
+        return plan
 
-    task_complete(task=task, actor=actor, work=save_plan)
-    return created["record"]
+    return task_complete(task=task, actor=actor, work=save_plan)
 
 
 def plan_request_reassessment(*, task: Task, actor: User, reason: str) -> Case:
@@ -440,15 +415,7 @@ def plan_request_reassessment(*, task: Task, actor: User, reason: str) -> Case:
     def choose(activation):
         activation.process.next_step = "reassess"
         activation.process.save(update_fields=["next_step"])
-        CaseEvent.objects.create(
-            case=activation.process.case,
-            kind=EventKind.NOTE,
-            actor=actor,
-            comment=reason.strip(),
-            from_stage=activation.process.case.stage,
-            to_stage=activation.process.case.stage,
-            data={"reassessment_requested": True},
-        )
+        timeline.reassessment_requested(activation.process.case, actor=actor, reason=reason.strip())
 
     task_complete(task=task, actor=actor, work=choose)
     return Case.objects.get(pk=task.process.coerced.case_id)
@@ -521,11 +488,10 @@ def follow_up_record(
     )
     if problem:
         raise CaseError(problem)
-    created = {}
 
     def save_follow_up(activation):
         case = activation.process.case
-        created["record"] = FollowUp.objects.create(
+        record = FollowUp.objects.create(
             case=case,
             episode=case.episode,
             created_by=actor,
@@ -536,23 +502,20 @@ def follow_up_record(
         )
         activation.process.next_step = next_step
         activation.process.save(update_fields=["next_step"])
-        timeline.follow_up_recorded(
-            case, actor=actor, follow_up=created["record"], next_step=next_step
-        )
+        timeline.follow_up_recorded(case, actor=actor, follow_up=record, next_step=next_step)
+        return record
 
-    task_complete(task=task, actor=actor, work=save_follow_up)
-    return created["record"]
+    return task_complete(task=task, actor=actor, work=save_follow_up)
 
 
 def closure_prepare(*, task: Task, actor: User, reason: str, summary: str) -> Closure:
     _expect_node(task, "prepare_closure")
     _require(bool(reason), _("Choose the reason for closing."))
     _require(bool(summary.strip()), _("Write a closing summary."))
-    created = {}
 
     def save_closure(activation):
         case = activation.process.case
-        created["record"] = Closure.objects.create(
+        return Closure.objects.create(
             case=case,
             episode=case.episode,
             created_by=actor,
@@ -560,33 +523,22 @@ def closure_prepare(*, task: Task, actor: User, reason: str, summary: str) -> Cl
             summary=summary.strip(),
         )
 
-    task_complete(task=task, actor=actor, work=save_closure)
-    return created["record"]
+    return task_complete(task=task, actor=actor, work=save_closure)
 
 
 def overdue_review_complete(*, task: Task, actor: User, note: str) -> CaseEvent:
     """A manager records their review of a case escalated for missed deadlines."""
     _expect_node(task, "review_overdue")
     _require(bool(note.strip()), _("Write what you found and what will be done."))
-    created = {}
 
     def record(activation):
         case = activation.process.case
-        created["event"] = CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.NOTE,
-            actor=actor,
-            from_stage=case.stage,
-            to_stage=case.stage,
-            comment=note.strip(),
-            data={"overdue_review": True},
-        )
         # The case may be escalated to a manager again from now on.
         activation.process.overdue_review_open_for = None
         activation.process.save(update_fields=["overdue_review_open_for"])
+        return timeline.overdue_review_recorded(case, actor=actor, note=note.strip())
 
-    task_complete(task=task, actor=actor, work=record)
-    return created["event"]
+    return task_complete(task=task, actor=actor, work=record)
 
 
 # --- case-level actions --------------------------------------------------------------------

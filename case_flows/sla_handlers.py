@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Event
 from notifications.outbox import NotificationRequest, notify_bulk
 
-from .models import Case, CaseEvent, EventKind, Stage
+from . import timeline
+from .models import Case, Stage
 
 EVENT_BY_KEY = {"warning": Event.SLA_WARNING, "breach": Event.SLA_BREACH}
 
@@ -184,27 +185,12 @@ def case_escalations(escalations) -> None:
         reference, stage = cases.get(clock.subject_id, ("", ""))
         if escalation.breach:
             breached.add(clock.subject_id)
-        events.append(
-            CaseEvent(
-                case_id=clock.subject_id,
-                kind=EventKind.SLA,
-                from_stage=stage,
-                to_stage=stage,
-                comment="",
-                data={
-                    "clock": clock.pk,
-                    "deadline": clock.name,
-                    "kind": clock.kind,
-                    "step": escalation.key,
-                    "recipients": escalation.recipient_ids,
-                },
-            )
-        )
+        events.append((clock.subject_id, stage, escalation, {}))
         if "manager" in escalation.roles and clock.name != "review_overdue":
             reviews.append(clock.subject_id)
     if breached:
         _flag_overdue(breached)
-    CaseEvent.objects.bulk_create(events)
+    timeline.deadlines_escalated(events)
     if reviews:
         _start_overdue_reviews(set(reviews))
 

@@ -15,16 +15,186 @@ from workflows.sla.units import policy_display_name
 
 from .models import Case, CaseEvent, ContactMode, EventKind, ReviewOutcome, Risk, Stage
 
-# --- writers: one per kind of completed work --------------------------------------------
+# --- writers: every CaseEvent is written here, one function per kind of event -------------
+
+
+def _event(case: Case, *, kind: str, actor, comment: str = "", data=None, **fields) -> CaseEvent:
+    """One row at the case's current stage (a stage move passes its own from/to)."""
+    fields.setdefault("from_stage", case.stage)
+    fields.setdefault("to_stage", case.stage)
+    return CaseEvent.objects.create(
+        case=case, kind=kind, actor=actor, comment=comment, data=data or {}, **fields
+    )
+
+
+def case_opened(case: Case, *, actor, at) -> CaseEvent:
+    return _event(
+        case,
+        kind=EventKind.OPENED,
+        actor=actor,
+        from_stage="",
+        to_stage=Stage.INTAKE,
+        created_at=at,
+    )
+
+
+def stage_moved(
+    case: Case,
+    *,
+    actor,
+    kind: str,
+    transition: str,
+    from_stage: str,
+    comment: str,
+    data,
+    at,
+    stage_entered_at,
+) -> CaseEvent:
+    """A flow step fired a stage transition (or a same-stage step such as an approval)."""
+    return _event(
+        case,
+        kind=kind,
+        actor=actor,
+        from_stage=from_stage,
+        transition=transition,
+        comment=comment,
+        data=data,
+        created_at=at,
+        # the dashboard's time in stage reads this instead of looking up the entry event
+        stage_entered_at=stage_entered_at,
+    )
+
+
+def case_allocated(case: Case, *, actor, caseworker, team, comment: str) -> CaseEvent:
+    return _event(
+        case,
+        kind=EventKind.ALLOCATED,
+        actor=actor,
+        comment=comment,
+        data={"owner": caseworker.pk, "team": team.pk},
+    )
+
+
+def approval_requested(case: Case, *, actor, approval_kind: str, record_id: int) -> CaseEvent:
+    return _event(
+        case,
+        kind=EventKind.SUBMITTED,
+        actor=actor,
+        data={"approval_kind": approval_kind, "record_id": record_id},
+    )
+
+
+def risk_changed(case: Case, *, actor, old: str, comment: str) -> CaseEvent:
+    return _event(
+        case,
+        kind=EventKind.RISK_CHANGED,
+        actor=actor,
+        comment=comment,
+        data={"from": old, "to": case.risk},
+    )
+
+
+def relative_added(case: Case, *, actor, relative, relation) -> CaseEvent:
+    return _event(
+        case,
+        kind=EventKind.RECORD,
+        actor=actor,
+        comment=_("%(who)s added as %(relationship)s")
+        % {"who": relative, "relationship": relation.get_relationship_display()},
+        data={"relative": relative.pk},
+    )
+
+
+def reassessment_requested(case: Case, *, actor, reason: str) -> CaseEvent:
+    return _event(
+        case,
+        kind=EventKind.NOTE,
+        actor=actor,
+        comment=reason,
+        data={"reassessment_requested": True},
+    )
+
+
+def overdue_review_recorded(case: Case, *, actor, note: str) -> CaseEvent:
+    return _event(
+        case, kind=EventKind.NOTE, actor=actor, comment=note, data={"overdue_review": True}
+    )
+
+
+def review_recorded(case: Case, *, actor, review, note: str) -> CaseEvent:
+    return _event(
+        case,
+        kind=EventKind.REVIEW,
+        actor=actor,
+        transition="case_review",
+        comment=note,
+        data={"review": review.pk, "outcome": review.outcome, "period": str(review.period)},
+    )
+
+
+def referral_changed(referral, *, actor, action: str, comment: str = "", **data) -> CaseEvent:
+    return _event(
+        referral.case,
+        kind=EventKind.REFERRAL,
+        actor=actor,
+        transition=f"referral_{action}",
+        comment=comment,
+        data={
+            "referral": referral.pk,
+            "provider": referral.provider_name,
+            "service_type": referral.service_type,
+            "status": referral.status,
+            **data,
+        },
+    )
+
+
+def transfer_changed(
+    case: Case, *, actor, action: str, data: dict, comment: str = "", created_at=None
+) -> CaseEvent:
+    """One row per step of a transfer: within_office, requested, accepted, declined, cancelled."""
+    when = {"created_at": created_at} if created_at is not None else {}
+    return _event(
+        case,
+        kind=EventKind.TRANSFER,
+        actor=actor,
+        transition=f"transfer_{action}",
+        comment=comment,
+        data=data,
+        **when,
+    )
+
+
+def deadlines_escalated(entries) -> list[CaseEvent]:
+    """The sweep's escalations, one row each, written in one statement: `entries` are
+    (case_id, stage, escalation, extra data) tuples."""
+    return CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case_id=case_id,
+            kind=EventKind.SLA,
+            from_stage=stage,
+            to_stage=stage,
+            data={
+                "clock": escalation.clock.pk,
+                "deadline": escalation.clock.name,
+                "kind": escalation.clock.kind,
+                "step": escalation.key,
+                **extra,
+                "recipients": escalation.recipient_ids,
+            },
+        )
+        for case_id, stage, escalation, extra in entries
+    )
+
+
+# --- one per kind of completed work ------------------------------------------------------
 
 
 def _work_done(case: Case, *, actor, work: str, comment: str = "", **data) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
+    return _event(
+        case,
         kind=EventKind.TASK,
         actor=actor,
-        from_stage=case.stage,
-        to_stage=case.stage,
         transition=work,
         comment=comment,
         data={"work": work, **data},

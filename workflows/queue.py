@@ -7,6 +7,7 @@ A flow's process class provides `work_subject()`, returning an object with `offi
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import Permission
 from django.db import DatabaseError, transaction
@@ -24,6 +25,8 @@ from accounts.scope import can_see
 from .approvals.models import Approval
 from .errors import Conflict, NotPermitted
 from .sla.services import sla_clock_stop, sla_clocks_reassign
+
+T = TypeVar("T")
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -229,12 +232,13 @@ def task_complete(
     *,
     task: Task,
     actor: User,
-    work: Callable[[object], None] | None = None,
+    work: Callable[[Any], T] | None = None,
     check_permission: bool = True,
     take_over: bool = False,
-) -> Task:
+) -> T | None:
     """Complete a human task as `actor`: checks, runs `work(activation)`, then lets the flow
-    move on. A task still in the queue is claimed first if the actor may take it."""
+    move on, and returns what `work` returned (the record it wrote), or None without work.
+    A task still in the queue is claimed first if the actor may take it."""
     with conflicts_as_errors(), transaction.atomic(), _locked(task):
         task.refresh_from_db()
         if task.status not in OPEN_STATUSES:
@@ -259,9 +263,8 @@ def task_complete(
         if task.status == STATUS.ASSIGNED:
             activation.start(None)
             task.save()
-        if work is not None:
-            work(activation)
+        result = work(activation) if work is not None else None
         # Stop this task's deadlines before the flow creates the next task (and its clocks).
         sla_clock_stop(task=task, outcome="met", actor=actor)
         activation.execute()
-    return task
+    return result

@@ -9,6 +9,7 @@ from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.approvals.services import approval_open, approval_record_auto, approval_required
 from workflows.errors import Conflict, NotPermitted
 
+from .. import timeline
 from ..models import Case, CaseEvent, EventKind, Stage
 from . import hooks as task_hooks
 from .history import last_owned_task, previous_task
@@ -90,17 +91,15 @@ def fire_transition(
         task_hooks.stage_changed(case, from_stage=from_stage, to_stage=case.stage)
     if name == "approve_assessment":
         task_hooks.decision_clock_stop(case)
-    return CaseEvent.objects.create(
-        case=case,
-        kind=EVENT_KIND.get(name, EventKind.TRANSITION),
+    return timeline.stage_moved(
+        case,
         actor=actor,
-        from_stage=from_stage,
-        to_stage=case.stage,
+        kind=EVENT_KIND.get(name, EventKind.TRANSITION),
         transition=name,
+        from_stage=from_stage,
         comment=comment,
-        data=data or {},
-        created_at=now,
-        # the dashboard's time in stage reads this instead of looking up the entry event
+        data=data,
+        at=now,
         stage_entered_at=entered_at if changed else None,
     )
 
@@ -225,14 +224,7 @@ def approval_task_created(activation) -> None:
         team=case.team,
         requested_by=requester,
     )
-    CaseEvent.objects.create(
-        case=case,
-        kind=EventKind.SUBMITTED,
-        actor=requester,
-        from_stage=case.stage,
-        to_stage=case.stage,
-        data={"approval_kind": kind, "record_id": record.pk},
-    )
+    timeline.approval_requested(case, actor=requester, approval_kind=kind, record_id=record.pk)
 
     task_hooks.task_opened(activation.task, case, notify_owner=False)
     task_hooks.approval_requested(activation.task, case, approval)

@@ -17,10 +17,9 @@ from notifications.outbox import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.services import sla_clock_open, sla_clock_stop
 
+from .. import timeline
 from ..models import (
     Case,
-    CaseEvent,
-    EventKind,
     Referral,
     ServiceProvider,
     Stage,
@@ -48,26 +47,6 @@ def may_override_consent(user: User) -> bool:
 
 def response_clock_name(urgency: str) -> str:
     return "referral_response_urgent" if urgency == Urgency.URGENT else "referral_response"
-
-
-def _event(referral: Referral, *, actor, action: str, comment: str = "", **data) -> CaseEvent:
-    case = referral.case
-    return CaseEvent.objects.create(
-        case=case,
-        kind=EventKind.REFERRAL,
-        actor=actor,
-        from_stage=case.stage,
-        to_stage=case.stage,
-        transition=f"referral_{action}",
-        comment=comment,
-        data={
-            "referral": referral.pk,
-            "provider": referral.provider_name,
-            "service_type": referral.service_type,
-            "status": referral.status,
-            **data,
-        },
-    )
 
 
 def referral_create(
@@ -126,14 +105,16 @@ def referral_create(
     )
     referral.case = case
     if overridden:
-        _event(
+        timeline.referral_changed(
             referral,
             actor=actor,
             action="consent_override",
             comment=override_reason,
             consent_override=True,
         )
-    _event(referral, actor=actor, action="sent", comment=referral.notes, urgency=urgency)
+    timeline.referral_changed(
+        referral, actor=actor, action="sent", comment=referral.notes, urgency=urgency
+    )
     sla_clock_open(
         subject=referral,
         office=case.office,
@@ -265,7 +246,7 @@ def _answer(referral: Referral, *, actor: User, transition: str, action: str, co
             referral.closed_at, referral.closed_by = now, actor
             fields += ["outcome", "closed_at", "closed_by"]
         referral.save(update_fields=fields)
-        _event(referral, actor=actor, action=action, comment=comment)
+        timeline.referral_changed(referral, actor=actor, action=action, comment=comment)
         _tell_owner(referral, action=action, actor=actor)
     return referral
 
@@ -305,5 +286,7 @@ def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referr
         referral.closed_at, referral.closed_by = timezone.now(), actor
         referral.save(update_fields=["status", "withdraw_reason", "closed_at", "closed_by"])
         sla_clock_stop(subject=referral, outcome="cancelled", actor=actor)
-        _event(referral, actor=actor, action="withdrawn", comment=referral.withdraw_reason)
+        timeline.referral_changed(
+            referral, actor=actor, action="withdrawn", comment=referral.withdraw_reason
+        )
     return referral

@@ -4,7 +4,8 @@ answer is late."""
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from ..models import CaseEvent, EventKind, Referral
+from .. import timeline
+from ..models import Referral
 from ..sla_handlers import escalation_requests, sla_notifications_send
 
 
@@ -37,20 +38,6 @@ def referral_escalations(escalations) -> None:
         clock = escalation.clock
         case_id, reference, stage, provider = referrals[clock.subject_id]
         events.append(
-            CaseEvent(
-                case_id=case_id,
-                kind=EventKind.SLA,
-                from_stage=stage,
-                to_stage=stage,
-                data={
-                    "clock": clock.pk,
-                    "deadline": clock.name,
-                    "kind": clock.kind,
-                    "step": escalation.key,
-                    "referral": clock.subject_id,
-                    "provider": provider,
-                    "recipients": escalation.recipient_ids,
-                },
-            )
+            (case_id, stage, escalation, {"referral": clock.subject_id, "provider": provider})
         )
-    CaseEvent.objects.bulk_create(events)
+    timeline.deadlines_escalated(events)

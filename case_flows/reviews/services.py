@@ -25,12 +25,12 @@ from workflows.queue import task_complete
 from workflows.sla.models import SlaPolicy
 from workflows.sla.services import sla_policy_revise
 
+from .. import timeline
 from ..flows import CaseFlow
 from ..models import (
     Case,
     CaseEvent,
     CaseReview,
-    EventKind,
     FollowUpSchedulePolicy,
     IntervalUnit,
     ReviewOutcome,
@@ -64,7 +64,6 @@ def case_review_complete(*, task: Task, actor: User, outcome: str, note: str) ->
         raise WorkflowError(_("Choose the outcome of the review."))
     if not note.strip():
         raise WorkflowError(_("Write what the review found."))
-    created = {}
 
     def record(activation):
         case = activation.process.case
@@ -80,19 +79,9 @@ def case_review_complete(*, task: Task, actor: User, outcome: str, note: str) ->
         review.outcome, review.note = outcome, note.strip()
         review.reviewed_by, review.reviewed_at = actor, now
         review.save(update_fields=["outcome", "note", "reviewed_by", "reviewed_at"])
-        created["event"] = CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.REVIEW,
-            actor=actor,
-            from_stage=case.stage,
-            to_stage=case.stage,
-            transition="case_review",
-            comment=note.strip(),
-            data={"review": review.pk, "outcome": outcome, "period": str(review.period)},
-        )
+        return timeline.review_recorded(case, actor=actor, review=review, note=note.strip())
 
-    task_complete(task=task, actor=actor, work=record)
-    return created["event"]
+    return task_complete(task=task, actor=actor, work=record)
 
 
 def sla_policy_key(risk: str) -> str:

@@ -25,13 +25,12 @@ from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.queue import conflicts_as_errors, task_reassign
 from workflows.sla.services import sla_clocks_reassign
 
+from .. import timeline
 from ..flows import CaseFlow
 from ..locking import case_lock
 from ..models import (
     Case,
-    CaseEvent,
     CaseTransfer,
-    EventKind,
     Referral,
     ReferralStatus,
     Stage,
@@ -137,13 +136,10 @@ def case_transfer_within_office(
         locked.save(update_fields=["owner", "team"])
         sla_clocks_reassign(subject=locked, team=new_team)
         _follow_open_referrals(locked, owner=caseworker, team=new_team)
-        CaseEvent.objects.create(
-            case=locked,
-            kind=EventKind.TRANSFER,
+        timeline.transfer_changed(
+            locked,
             actor=actor,
-            from_stage=locked.stage,
-            to_stage=locked.stage,
-            transition="transfer_within_office",
+            action="within_office",
             comment=reason.strip(),
             data={
                 "from_owner": previous.pk if previous else None,
@@ -191,13 +187,10 @@ def transfer_request(*, case: Case, actor: User, to_office: Office, reason: str)
                 reason=reason.strip(),
                 requested_by=actor,
             )
-            CaseEvent.objects.create(
-                case=locked,
-                kind=EventKind.TRANSFER,
+            timeline.transfer_changed(
+                locked,
                 actor=actor,
-                from_stage=locked.stage,
-                to_stage=locked.stage,
-                transition="transfer_requested",
+                action="requested",
                 comment=reason.strip(),
                 data={"transfer": transfer.pk, "to_office": to_office.pk},
             )
@@ -285,13 +278,10 @@ def transfer_accept(
         transfer.to_team, transfer.to_owner = new_team, caseworker
         transfer.decided_by, transfer.decided_at = actor, now
         transfer.save(update_fields=["status", "to_team", "to_owner", "decided_by", "decided_at"])
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.TRANSFER,
+        timeline.transfer_changed(
+            case,
             actor=actor,
-            from_stage=case.stage,
-            to_stage=case.stage,
-            transition="transfer_accepted",
+            action="accepted",
             comment=_transfer_comment(transfer, caseworker),
             data={
                 "transfer": transfer.pk,
@@ -319,13 +309,10 @@ def transfer_decline(*, transfer: CaseTransfer, actor: User, reason: str) -> Cas
         transfer.decided_by, transfer.decided_at = actor, timezone.now()
         transfer.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
         case = transfer.case
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.TRANSFER,
+        timeline.transfer_changed(
+            case,
             actor=actor,
-            from_stage=case.stage,
-            to_stage=case.stage,
-            transition="transfer_declined",
+            action="declined",
             comment=transfer.decline_reason,
             data={"transfer": transfer.pk, "to_office": transfer.to_office_id},
         )
@@ -352,13 +339,10 @@ def transfer_cancel(*, transfer: CaseTransfer, actor: User) -> CaseTransfer:
         transfer.status = TransferStatus.CANCELLED
         transfer.decided_by, transfer.decided_at = actor, timezone.now()
         transfer.save(update_fields=["status", "decided_by", "decided_at"])
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.TRANSFER,
+        timeline.transfer_changed(
+            case,
             actor=actor,
-            from_stage=case.stage,
-            to_stage=case.stage,
-            transition="transfer_cancelled",
+            action="cancelled",
             data={"transfer": transfer.pk, "to_office": transfer.to_office_id},
         )
     return transfer
