@@ -18,7 +18,7 @@ from .flow.steps import (
     requires_approval,
     task_created,
 )
-from .models import CaseProcess
+from .models import CaseProcess, FollowUpNextStep
 from .permissions import CasePerm
 
 # Our own pages drive every task (case_flows.views); viewflow's are never routed.
@@ -123,10 +123,10 @@ class CaseFlow(flow.Flow):
     )
     route_follow_up = (
         flow.Switch()
-        .Case(this.prepare_closure, chose("close"))
-        .Case(this.reassess_from_follow_up, chose("reassess"))
-        .Case(this.revise, chose("revise_plan"))
-        .Case(this.refer_again, chose("new_referral"))
+        .Case(this.prepare_closure, chose(FollowUpNextStep.CLOSE))
+        .Case(this.reassess_from_follow_up, chose(FollowUpNextStep.REASSESS))
+        .Case(this.revise, chose(FollowUpNextStep.REVISE_PLAN))
+        .Case(this.refer_again, chose(FollowUpNextStep.NEW_REFERRAL))
         .Default(this.follow_up)
     )
     reassess_from_follow_up = flow.Function(fire("reassess")).Next(this.assess)

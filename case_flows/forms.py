@@ -22,6 +22,7 @@ from .models import (
     Category,
     ClosureReason,
     ContactMode,
+    FollowUpNextStep,
     GoalProgress,
     IntakeSource,
     NeedLevel,
@@ -39,13 +40,6 @@ NOT_KNOWN_YET = _("Not known yet")
 YES_NO = [("", CHOOSE), ("yes", _("Yes")), ("no", _("No"))]
 YES_NO_NOT_KNOWN = [("", NOT_KNOWN_YET), ("yes", _("Yes")), ("no", _("No"))]
 
-NEXT_STEP_CHOICES = [
-    ("continue", _("Continue: schedule another follow-up")),
-    ("close", _("Close the case: the goals are met or help is no longer needed")),
-    ("reassess", _("Reassess: the situation has changed")),
-    ("revise_plan", _("Revise the case plan")),
-    ("new_referral", _("Make a new referral")),
-]
 
 
 def _yes_no_to_bool(value: str) -> bool | None:
@@ -454,7 +448,7 @@ class FollowUpForm(forms.Form):
     notes = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}))
     next_step = forms.ChoiceField(
         label=_("What happens next"),
-        choices=NEXT_STEP_CHOICES,
+        choices=FollowUpNextStep.choices,
         initial="continue",
         widget=forms.RadioSelect,
     )

@@ -31,6 +31,7 @@ from .models import (
     Category,
     Closure,
     FollowUp,
+    FollowUpNextStep,
     Intake,
     Person,
     PersonRelation,
@@ -42,8 +43,6 @@ from .models import (
 )
 from .permissions import CasePerm, can_see_case, can_work_on, is_caseworker, may_open_cases
 from .text import digits, fold
-
-FOLLOW_UP_NEXT_STEPS = ("continue", "close", "reassess", "revise_plan", "new_referral")
 
 
 class CaseError(WorkflowError):
@@ -476,7 +475,7 @@ def follow_up_record(
     progress: dict[str, str] | None = None,
 ) -> FollowUp:
     _expect_node(task, "follow_up")
-    _require(next_step in FOLLOW_UP_NEXT_STEPS, _("Choose what happens next."))
+    _require(next_step in FollowUpNextStep.values, _("Choose what happens next."))
     _require(bool(notes.strip()), _("Write what happened at the follow-up."))
     case = task.process.caseprocess.case
     office_today = timezone.localdate(timezone=case.office.tzinfo)

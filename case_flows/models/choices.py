@@ -142,6 +142,16 @@ class IntervalUnit(models.TextChoices):
     MONTHS = "months", _("months")
 
 
+class FollowUpNextStep(models.TextChoices):
+    """What the caseworker decides at a follow-up; the flow branches on it (flows.py)."""
+
+    CONTINUE = "continue", _("Continue: schedule another follow-up")
+    CLOSE = "close", _("Close the case: the goals are met or help is no longer needed")
+    REASSESS = "reassess", _("Reassess: the situation has changed")
+    REVISE_PLAN = "revise_plan", _("Revise the case plan")
+    NEW_REFERRAL = "new_referral", _("Make a new referral")
+
+
 class ReviewOutcome(models.TextChoices):
     CONTINUE = "continue", _("Continue as planned")
     REVISE_PLAN = "revise_plan", _("The plan needs revising")
