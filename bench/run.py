@@ -289,8 +289,9 @@ def _prepare_transition_cases(workers: int) -> list[tuple[int, int]]:
     from django.db import transaction
     from django.utils import timezone
 
+    import case_flows.cases.services as case_services
     from accounts.models import Team, User
-    from case_flows import demo, services
+    from case_flows.demo import replay
     from case_flows.models import Category
 
     team = (
@@ -305,10 +306,10 @@ def _prepare_transition_cases(workers: int) -> list[tuple[int, int]]:
         start = timezone.now() - datetime.timedelta(days=40)
         clock = [start]
         with transaction.atomic(), time_machine.travel(start, tick=False):
-            person = services.person_create(
+            person = case_services.person_create(
                 actor=caseworker, office=team.office, given_name="Bench", family_name=f"Case {n}"
             )
-            case = services.case_open(
+            case = case_services.case_open(
                 actor=caseworker,
                 person=person,
                 office=team.office,
@@ -319,7 +320,7 @@ def _prepare_transition_cases(workers: int) -> list[tuple[int, int]]:
                 team=team,
             )
         with transaction.atomic():
-            demo._drive(
+            replay.drive(
                 case,
                 "follow_up",
                 rng=rng,
@@ -339,8 +340,8 @@ def _transition_worker(case_id: int, actor_id: int, start_at: float, seconds: fl
     from django.utils import timezone
     from viewflow.workflow.models import Task
 
+    import case_flows.work.services as work_services
     from accounts.models import User
-    from case_flows import services
 
     actor = User.objects.get(pk=actor_id)
     done, errors = 0, []
@@ -359,7 +360,7 @@ def _transition_worker(case_id: int, actor_id: int, start_at: float, seconds: fl
                 .first()
             )
             actor = User.objects.get(pk=actor_id)  # a fresh request user each time
-            services.follow_up_record(
+            work_services.follow_up_record(
                 task=task,
                 actor=actor,
                 date=timezone.localdate(),

@@ -53,7 +53,7 @@ class CaseFlowsConfig(AppConfig):
             "provider": [P.RESPOND_REFERRAL],
         }
 
-    demo_seeders = ["case_flows.demo.seed_cases"]
+    demo_seeders = ["case_flows.demo.seed.seed_cases"]
 
     def ready(self):
         from workflows.sla.hooks import register_escalation_handler

@@ -8,14 +8,15 @@ from django.utils.translation import ngettext
 
 from notifications.digest import DigestSection
 
-from . import selectors
+from .cases import selectors as case_selectors
 from .permissions import CasePerm, has_lead_role
+from .work import selectors as work_selectors
 
 
 def team_queue_section(user):
     if not has_lead_role(user):
         return None
-    waiting = selectors.inbox_counts(user)["queue"]
+    waiting = work_selectors.inbox_counts(user)["queue"]
     if not waiting:
         return None
     line = ngettext(
@@ -30,7 +31,10 @@ def overdue_section(user):
     if not has_lead_role(user):
         return None
     overdue = (
-        selectors.cases_visible_to(user).filter(is_overdue=True).exclude(stage="closed").count()
+        case_selectors.cases_visible_to(user)
+        .filter(is_overdue=True)
+        .exclude(stage="closed")
+        .count()
     )
     if not overdue:
         return None
@@ -45,7 +49,9 @@ def overdue_section(user):
 def approvals_section(user):
     if not user.has_perm(CasePerm.APPROVE_CASE):
         return None
-    pending = list(selectors.approvals_pending_for(user).values_list("requested_at", flat=True))
+    pending = list(
+        work_selectors.approvals_pending_for(user).values_list("requested_at", flat=True)
+    )
     if not pending:
         return None
     oldest_days = (timezone.now() - min(pending)).days

@@ -21,7 +21,7 @@ from .flow.steps import (
 from .models import CaseProcess, FollowUpNextStep
 from .permissions import CasePerm
 
-# Our own pages drive every task (case_flows.views); viewflow's are never routed.
+# Our own pages (case_flows.work, case_flows.cases) drive every task; viewflow's are unrouted.
 _UNROUTED = UpdateProcessView.as_view(fields=[])
 
 

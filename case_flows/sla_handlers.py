@@ -15,12 +15,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.flow import View
 
 from notifications.models import Event
 from notifications.outbox import NotificationRequest, notify_bulk
 
 from . import timeline
-from .models import Case, Stage
+from .flows import CaseFlow
+from .models import Case, CaseProcess, Stage
 
 EVENT_BY_KEY = {"warning": Event.SLA_WARNING, "breach": Event.SLA_BREACH}
 
@@ -40,10 +42,6 @@ DEADLINE_TITLES = {
 
 @cache
 def _task_titles() -> dict:
-    from viewflow.workflow.flow import View
-
-    from .flows import CaseFlow
-
     return {
         node.name: node.task_title for node in CaseFlow.instance.nodes() if isinstance(node, View)
     }
@@ -216,9 +214,6 @@ def _flag_overdue(case_ids: set[int]) -> None:
 def _start_overdue_reviews(case_ids: set[int]) -> None:
     """One open manager review per case: skip cases that have one (started by an earlier
     batch or sweep), and let the database refuse a second started by a concurrent sweep."""
-    from .flows import CaseFlow
-    from .models import CaseProcess
-
     already = set(
         CaseProcess.objects.filter(overdue_review_open_for__in=case_ids).values_list(
             "overdue_review_open_for", flat=True

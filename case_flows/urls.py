@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from . import views
+from .cases import views
 from .monitoring import views as monitoring_views
 from .referrals import views as referral_views
 from .transfers import views as transfer_views
+from .work import approvals as approval_views
 from .work import views as work
 
 urlpatterns = [
@@ -20,8 +21,8 @@ urlpatterns = [
     path("cases/<int:case_id>/reopen/", views.case_reopen_view, name="case_reopen"),
     path("cases/<int:case_id>/risk/", views.case_risk_view, name="case_risk"),
     path("cases/<int:case_id>/relatives/", views.case_relative_add, name="case_relative_add"),
-    path("approvals/", views.approvals, name="approvals"),
-    path("approvals/<int:approval_id>/", views.approval_detail, name="approval_detail"),
+    path("approvals/", approval_views.approvals, name="approvals"),
+    path("approvals/<int:approval_id>/", approval_views.approval_detail, name="approval_detail"),
     path("providers/", referral_views.provider_directory, name="provider_directory"),
     path("cases/<int:case_id>/referrals/", referral_views.case_referrals, name="case_referrals"),
     path(

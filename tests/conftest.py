@@ -1,7 +1,7 @@
 import pytest
 
+import case_flows.cases.services as case_services
 from accounts.models import Role
-from case_flows import services
 
 from .factories import category, make_office, make_person, make_team, make_user
 
@@ -39,7 +39,7 @@ def manager(office):
 @pytest.fixture
 def new_case(office, team, caseworker, supervisor):
     person = make_person(office, "Kwame", "Mensah", phone="+233 24 123 4567")
-    return services.case_open(
+    return case_services.case_open(
         actor=caseworker,
         person=person,
         office=office,

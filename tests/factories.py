@@ -49,7 +49,7 @@ def make_user(
 
 
 def make_person(office: Office, given="Ama", family="Owusu", **kwargs):
-    from case_flows.services import person_create
+    from case_flows.cases.services import person_create
 
     return person_create(actor=None, office=office, given_name=given, family_name=family, **kwargs)
 

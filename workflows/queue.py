@@ -7,7 +7,7 @@ A flow's process class provides `work_subject()`, returning an object with `offi
 
 from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.contrib.auth.models import Permission
 from django.db import DatabaseError, transaction
@@ -226,6 +226,28 @@ def task_reassign(*, task: Task, actor: User, to_user: User) -> Task:
         task.save(update_fields=["assigned"])
         _deadlines_follow_owner(task, to_user)
     return task
+
+
+@overload
+def task_complete(
+    *,
+    task: Task,
+    actor: User,
+    work: Callable[[Any], T],
+    check_permission: bool = ...,
+    take_over: bool = ...,
+) -> T: ...
+
+
+@overload
+def task_complete(
+    *,
+    task: Task,
+    actor: User,
+    work: None = None,
+    check_permission: bool = ...,
+    take_over: bool = ...,
+) -> None: ...
 
 
 def task_complete(

@@ -1,6 +1,7 @@
 """What the CaseFlow's automatic nodes do: fire stage transitions, read decisions, open
 approval requests. Kept out of flows.py so the Flow class reads like the diagram."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -10,7 +11,7 @@ from workflows.approvals.services import approval_open, approval_record_auto, ap
 from workflows.errors import Conflict, NotPermitted
 
 from .. import timeline
-from ..models import Case, CaseEvent, EventKind, Stage
+from ..models import Assessment, Case, CaseEvent, CasePlan, Closure, EventKind, Stage
 from . import hooks as task_hooks
 from .history import last_owned_task, previous_task
 
@@ -37,8 +38,6 @@ def _actor(activation):
 
 
 def _latest_approval(case: Case, kind: str) -> Approval | None:
-    from django.contrib.contenttypes.models import ContentType
-
     return (
         Approval.objects.filter(
             subject_type=ContentType.objects.get_for_model(Case), subject_id=case.pk, kind=kind
@@ -173,8 +172,6 @@ def requires_approval(kind: str) -> RequiresApproval:
 
 
 def latest_record(case: Case, kind: str):
-    from ..models import Assessment, CasePlan, Closure
-
     model = {"assessment": Assessment, "plan": CasePlan, "closure": Closure}[kind]
     return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
 

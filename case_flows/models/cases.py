@@ -308,6 +308,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def _approved(self, kind: str, model) -> bool:
         """The gate: the latest record of this kind has an approved approval request."""
+        # Imported here: workflows' models import this app's models' module while the app
+        # registry loads, so a module-level import would be circular.
         from django.contrib.contenttypes.models import ContentType
 
         from workflows.approvals.models import Approval, ApprovalStatus

@@ -18,8 +18,8 @@ from accounts.models import Office, User
 from accounts.scope import scope_for, scope_q, visible_offices, visible_teams
 from workflows.sla.calendar import add_months
 
+from ..cases.selectors import cases_visible_to
 from ..models import OPEN_STAGES, Case, Category, Risk, Stage
-from ..selectors import cases_visible_to
 
 DEFAULT_MONTHS = 6
 

@@ -69,9 +69,9 @@ from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockKind, ClockStatus
 
+from ..cases.selectors import OPEN_TASK_STATUSES
 from ..flows import CaseFlow
 from ..models import DEFAULT_CASELOAD_THRESHOLD, OPEN_STAGES, Case, CaseloadThreshold
-from ..selectors import OPEN_TASK_STATUSES
 from .filters import (
     STAGE_LABELS,
     DashboardFilters,
@@ -110,7 +110,7 @@ AGE_KEYS = [key for key, *_rest in AGE_BUCKETS]
 # --- the state now: queries -----------------------------------------------------------------
 
 
-def _case_tasks() -> QuerySet[Task]:
+def case_human_tasks() -> QuerySet[Task]:
     return Task.objects.filter(flow_task_type="HUMAN", process__flow_class=CaseFlow)
 
 
@@ -145,7 +145,7 @@ def overdue_task_clocks(user: User, filters: DashboardFilters) -> QuerySet[SlaCl
 
 def escalation_tasks(user: User, filters: DashboardFilters) -> QuerySet[Task]:
     return (
-        _case_tasks()
+        case_human_tasks()
         .filter(flow_task=CaseFlow.review_overdue, status__in=[STATUS.NEW, STATUS.ASSIGNED])
         .filter(case_scope_q(user, filters, "process__caseprocess__case__"))
     )

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 
+from ..cases.selectors import PAGE_SIZE
 from ..models import ExportFormat
-from ..selectors import PAGE_SIZE
 from .charts import dashboard_charts
 from .drilldown import figure_request, filter_description, late_text
 from .export import export_response

@@ -10,16 +10,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
+from viewflow.workflow.models import Task
 
 from accounts.models import User
 from notifications.models import Event
 from notifications.outbox import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
+from workflows.queue import task_complete
 from workflows.sla.services import sla_clock_open, sla_clock_stop
 
 from .. import timeline
+from ..cases.services import expect_node, require
 from ..models import (
     Case,
+    CasePlan,
     Referral,
     ServiceProvider,
     Stage,
@@ -290,3 +294,45 @@ def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referr
             referral, actor=actor, action="withdrawn", comment=referral.withdraw_reason
         )
     return referral
+
+
+def referrals_arrange(
+    *, task: Task, actor: User, referrals: list[dict], none_needed: bool = False
+) -> list[Referral]:
+    expect_node(task, "arrange_referrals")
+    require(
+        bool(referrals) or none_needed,
+        _("Record at least one referral, or confirm that none is needed."),
+    )
+    for ref in referrals:
+        require(
+            bool(ref.get("service_type") and (ref.get("provider") or ref.get("provider_name"))),
+            _("Each referral needs a service type and a provider."),
+        )
+
+    def save_referrals(activation):
+        case = activation.process.case
+        created = []
+        for ref in referrals:
+            created.append(
+                referral_create(
+                    case=case,
+                    actor=actor,
+                    service_type=ref["service_type"],
+                    provider=ref.get("provider"),
+                    provider_name=ref.get("provider_name") or "",
+                    urgency=ref.get("urgency") or "routine",
+                    consent_recorded=bool(ref.get("consent_recorded")),
+                    notes=ref.get("notes", ""),
+                    override_reason=ref.get("override_reason", ""),
+                )
+            )
+        if none_needed and not referrals:
+            plan = case._latest(CasePlan)
+            if plan is not None and not plan.no_referral_needed:
+                plan.no_referral_needed = True
+                plan.save(update_fields=["no_referral_needed"])
+        timeline.referrals_arranged(case, actor=actor, count=len(created))
+        return created
+
+    return task_complete(task=task, actor=actor, work=save_referrals)

@@ -1,7 +1,7 @@
 """Pages for referrals and service providers: the directory, a case's referrals, and the
 "Referrals to us" list of an internal provider's staff.
 
-Thin like case_flows.views: validate a form, call one service or selector, render; a
+Thin like case_flows.cases.views: validate a form, call one service or selector, render; a
 WorkflowError becomes a message with its HTTP status; anything outside the user's reach is 404.
 """
 
@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from workflows.errors import WorkflowError
 
+from ..cases.selectors import PAGE_SIZE
+from ..cases.views import case_or_404, error_page
 from ..models import Referral
 from ..permissions import CasePerm
-from ..selectors import PAGE_SIZE
-from ..views import _case_or_404, _error_page
 from . import selectors, services
 from .forms import ProviderSearchForm, ReferralAnswerForm, ReferralSendForm
 
@@ -70,7 +70,7 @@ def _render_case_referrals(request, case, send_form=None, status=200):
 
 @login_required
 def case_referrals(request, case_id: int):
-    case = _case_or_404(request.user, case_id)
+    case = case_or_404(request.user, case_id)
     if request.method != "POST":
         return _render_case_referrals(request, case)
     form = ReferralSendForm(request.POST, providers=selectors.providers_for_case(case))
@@ -90,7 +90,7 @@ def case_referrals(request, case_id: int):
             override_reason=data["override_reason"],
         )
     except WorkflowError as exc:
-        return _error_page(
+        return error_page(
             request,
             exc,
             lambda status: _render_case_referrals(request, case, send_form=form, status=status),
@@ -122,7 +122,7 @@ def _answer_message(action: str) -> str:
 @login_required
 def case_referral_answer(request, case_id: int, referral_id: int):
     """The caseworker records an external provider's answer, or withdraws a referral."""
-    case = _case_or_404(request.user, case_id)
+    case = case_or_404(request.user, case_id)
     referral = Referral.objects.filter(case=case, pk=referral_id).select_related("provider").first()
     if referral is None:
         raise Http404(_("No such referral on this case."))
@@ -136,7 +136,7 @@ def case_referral_answer(request, case_id: int, referral_id: int):
             referral, actor=request.user, action=action, comment=form.cleaned_data["comment"]
         )
     except WorkflowError as exc:
-        return _error_page(
+        return error_page(
             request, exc, lambda status: _render_case_referrals(request, case, status=status)
         )
     messages.success(request, _answer_message(action))
@@ -185,7 +185,7 @@ def provider_referral(request, referral_id: int):
             referral, actor=request.user, action=action, comment=form.cleaned_data["comment"]
         )
     except WorkflowError as exc:
-        return _error_page(
+        return error_page(
             request,
             exc,
             lambda status: _render_provider_referral(request, referral, form, status=status),

@@ -26,6 +26,7 @@ from workflows.sla.models import SlaPolicy
 from workflows.sla.services import sla_policy_revise
 
 from .. import timeline
+from ..cases.services import expect_node, require
 from ..flows import CaseFlow
 from ..models import (
     Case,
@@ -108,3 +109,18 @@ def follow_up_schedule_update(
             actor=actor,
         )
     return policy
+
+
+def overdue_review_complete(*, task: Task, actor: User, note: str) -> CaseEvent:
+    """A manager records their review of a case escalated for missed deadlines."""
+    expect_node(task, "review_overdue")
+    require(bool(note.strip()), _("Write what you found and what will be done."))
+
+    def record(activation):
+        case = activation.process.case
+        # The case may be escalated to a manager again from now on.
+        activation.process.overdue_review_open_for = None
+        activation.process.save(update_fields=["overdue_review_open_for"])
+        return timeline.overdue_review_recorded(case, actor=actor, note=note.strip())
+
+    return task_complete(task=task, actor=actor, work=record)

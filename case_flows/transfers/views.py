@@ -1,7 +1,7 @@
 """Pages for transfers: a case's transfer page (to another office, or to another caseworker of
 the same office), the receiving office's incoming requests, and the decision on one.
 
-Thin like case_flows.views: validate a form, call one service or selector, render; a
+Thin like case_flows.cases.views: validate a form, call one service or selector, render; a
 WorkflowError becomes a message with its HTTP status; anything outside the user's reach is 404.
 """
 
@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from accounts.scope import can_see
 from workflows.errors import WorkflowError
 
+from ..cases.selectors import PAGE_SIZE
+from ..cases.views import case_or_404, error_page
 from ..models import Stage
 from ..permissions import CasePerm
-from ..selectors import PAGE_SIZE
-from ..views import _case_or_404, _error_page
 from . import selectors, services
 from .forms import SameOfficeTransferForm, TransferDecisionForm, TransferRequestForm
 
@@ -52,7 +52,7 @@ def _render_transfer(request, case, request_form=None, within_form=None, status=
 
 @login_required
 def case_transfer(request, case_id: int):
-    case = _case_or_404(request.user, case_id)
+    case = case_or_404(request.user, case_id)
     if request.method != "POST":
         return _render_transfer(request, case)
     action = request.POST.get("action", "")
@@ -91,7 +91,7 @@ def case_transfer(request, case_id: int):
             reason=form.cleaned_data["reason"],
         )
     except WorkflowError as exc:
-        return _error_page(
+        return error_page(
             request, exc, lambda status: _render_transfer(request, case, status=status)
         )
     messages.success(
@@ -153,7 +153,7 @@ def transfer_decide(request, transfer_id: int):
             return redirect("case_detail", case_id=transfer.case_id)
         services.transfer_decline(transfer=transfer, actor=request.user, reason=data["reason"])
     except WorkflowError as exc:
-        return _error_page(
+        return error_page(
             request, exc, lambda status: _render_decision(request, transfer, form, status=status)
         )
     messages.success(request, _("The transfer was declined."))

@@ -5,8 +5,15 @@ node has a page (approval nodes are decided on the approval page instead)."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import selectors, services
-from ..forms import (
+from ..cases import selectors as case_selectors
+from ..referrals import services as referral_services
+from ..referrals.forms import ReferralFormSet
+from ..referrals.selectors import providers_for_case
+from ..reviews import services as review_services
+from ..reviews.forms import CaseReviewForm
+from ..reviews.services import case_review_complete
+from . import services as work_services
+from .forms import (
     AllocateForm,
     AssessmentForm,
     ClosureForm,
@@ -18,10 +25,6 @@ from ..forms import (
     ReassessmentForm,
     ReferralsDoneForm,
 )
-from ..referrals.forms import ReferralFormSet
-from ..referrals.selectors import providers_for_case
-from ..reviews.forms import CaseReviewForm
-from ..reviews.services import case_review_complete
 
 # Decided on the approval page (the task page redirects there).
 APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure"}
@@ -70,11 +73,11 @@ class AllocatePage(TaskPage):
     node = "allocate"
 
     def forms(self, case, data=None, action=""):
-        caseworkers = services.caseworkers_for_allocation(case)
+        caseworkers = case_selectors.caseworkers_for_allocation(case)
         return {"form": AllocateForm(data, case=case, caseworkers=caseworkers)}
 
     def done(self, form, data, *, task, actor):
-        services.case_allocate(
+        work_services.case_allocate(
             task=task, actor=actor, caseworker=data["caseworker"], team=data["team"]
         )
         return _("The case was allocated to %(who)s.") % {"who": data["caseworker"]}
@@ -95,7 +98,7 @@ class IntakePage(TaskPage):
         return {"form": IntakeForm(data, initial=initial)}
 
     def done(self, form, data, *, task, actor):
-        services.intake_complete(task=task, actor=actor, **data)
+        work_services.intake_complete(task=task, actor=actor, **data)
         return _("Intake completed.")
 
 
@@ -106,7 +109,7 @@ class AssessPage(TaskPage):
     def forms(self, case, data=None, action=""):
         # A returned (or repeated) assessment starts from the episode's last one.
         initial = {"risk_decided": case.risk}
-        assessment = selectors.latest_assessment(case)
+        assessment = case_selectors.latest_assessment(case)
         if assessment is not None:
             initial.update(
                 {f"need_{code}": level for code, level in assessment.needs.items()},
@@ -116,7 +119,7 @@ class AssessPage(TaskPage):
         return {"form": AssessmentForm(data, initial=initial)}
 
     def done(self, form, data, *, task, actor):
-        services.assessment_submit(
+        work_services.assessment_submit(
             task=task,
             actor=actor,
             needs=form.needs(),
@@ -132,7 +135,7 @@ class PlanPage(TaskPage):
     node = "plan"
 
     def forms(self, case, data=None, action=""):
-        plan = selectors.latest_plan(case)
+        plan = case_selectors.latest_plan(case)
         initial, action_initial = {}, []
         if plan is not None:  # revising a returned plan starts from the last one
             initial = {
@@ -160,7 +163,7 @@ class PlanPage(TaskPage):
             form = forms["reassess_form"]
             if not form.is_valid():
                 return None
-            services.plan_request_reassessment(
+            work_services.plan_request_reassessment(
                 task=task, actor=actor, reason=form.cleaned_data["reason"]
             )
             return _("The case goes back to assessment.")
@@ -168,7 +171,7 @@ class PlanPage(TaskPage):
         if not (form.is_valid() & formset.is_valid()):
             return None
         data = form.cleaned_data
-        services.plan_submit(
+        work_services.plan_submit(
             task=task,
             actor=actor,
             goals=data["goals"],
@@ -195,7 +198,7 @@ class ArrangeReferralsPage(TaskPage):
         form, formset = forms["form"], forms["formset"]
         if not (formset.is_valid() & form.is_valid()):
             return None
-        services.referrals_arrange(
+        referral_services.referrals_arrange(
             task=task,
             actor=actor,
             referrals=formset.referrals(),
@@ -209,7 +212,7 @@ class FollowUpPage(TaskPage):
     node = "follow_up"
 
     def forms(self, case, data=None, action=""):
-        plan = selectors.latest_plan(case)
+        plan = case_selectors.latest_plan(case)
         goals = plan.goals.all() if plan is not None else []
         return {
             "form": FollowUpForm(
@@ -222,7 +225,7 @@ class FollowUpPage(TaskPage):
         }
 
     def done(self, form, data, *, task, actor):
-        services.follow_up_record(
+        work_services.follow_up_record(
             task=task,
             actor=actor,
             date=data["date"],
@@ -239,12 +242,12 @@ class PrepareClosurePage(TaskPage):
     node = "prepare_closure"
 
     def forms(self, case, data=None, action=""):
-        closure = selectors.latest_closure(case)  # a returned closure comes back as it was
+        closure = case_selectors.latest_closure(case)  # a returned closure comes back as it was
         initial = {"reason": closure.reason, "summary": closure.summary} if closure else {}
         return {"form": ClosureForm(data, initial=initial)}
 
     def done(self, form, data, *, task, actor):
-        services.closure_prepare(
+        work_services.closure_prepare(
             task=task, actor=actor, reason=data["reason"], summary=data["summary"]
         )
         return _("The closure was submitted for approval.")
@@ -258,7 +261,7 @@ class ReviewOverduePage(TaskPage):
         return {"form": OverdueReviewForm(data)}
 
     def done(self, form, data, *, task, actor):
-        services.overdue_review_complete(task=task, actor=actor, note=data["note"])
+        review_services.overdue_review_complete(task=task, actor=actor, note=data["note"])
         return _("Your review was recorded on the case timeline.")
 
 

@@ -14,11 +14,13 @@ from viewflow.workflow.status import STATUS
 from workflows.errors import WorkflowError
 from workflows.queue import OPEN_STATUSES, task_claim, task_reassign, task_release, user_may_take
 
-from .. import selectors
-from ..forms import InboxFilterForm, ReassignForm
+from ..cases import selectors as case_selectors
+from ..cases.forms import ReassignForm
+from ..cases.views import case_of_task, error_page
 from ..models import NEED_DOMAINS
 from ..permissions import supervises
-from ..views import _case_of, _error_page
+from . import selectors as work_selectors
+from .forms import InboxFilterForm
 from .pages import APPROVAL_NODES, page_for
 
 INBOX_TABS = ("mine", "queue")
@@ -52,19 +54,19 @@ def inbox(request):
     filters = InboxFilterForm(request.GET or None)
     criteria = filters.criteria()
     sort = filters.chosen_sort()
-    queue_ids = selectors.queue_process_ids(request.user)  # once, for the count and the list
-    counts = selectors.inbox_counts(request.user, process_ids=queue_ids, **criteria)
-    tasks = selectors.inbox_tasks(
+    queue_ids = work_selectors.queue_process_ids(request.user)  # once, for the count and the list
+    counts = work_selectors.inbox_counts(request.user, process_ids=queue_ids, **criteria)
+    tasks = work_selectors.inbox_tasks(
         request.user, tab=tab, sort=sort, process_ids=queue_ids, **criteria
     )
     known = counts["mine"] if tab == "mine" else counts["queue"]
-    page = CountedPaginator(tasks, selectors.PAGE_SIZE, known_count=known).get_page(
+    page = CountedPaginator(tasks, case_selectors.PAGE_SIZE, known_count=known).get_page(
         request.GET.get("page")
     )
-    selectors.attach_deadlines(page.object_list)
-    selectors.attach_returns(page.object_list)
+    work_selectors.attach_deadlines(page.object_list)
+    work_selectors.attach_returns(page.object_list)
     for task in page.object_list:
-        task.case = _case_of(task)
+        task.case = case_of_task(task)
     return render(
         request,
         "case_flows/inbox.html",
@@ -77,7 +79,7 @@ def inbox(request):
             "headers": _sort_headers(sort),
             "filtered": any(criteria.values()),
             # On a phone the filters beyond the search box stay open while one is in use.
-            "more_filters_open": sort != selectors.INBOX_SORTS[0]
+            "more_filters_open": sort != work_selectors.INBOX_SORTS[0]
             or any(v for k, v in criteria.items() if k != "search"),
         },
     )
@@ -100,7 +102,7 @@ class CountedPaginator(Paginator):
 
 
 def _task_or_404(user, task_id: int):
-    task = selectors.task_for_user(user, task_id)
+    task = work_selectors.task_for_user(user, task_id)
     if task is None:
         raise Http404(_("No such task, or it is not in your work."))
     return task
@@ -121,7 +123,7 @@ def _task_state(user, task) -> str:
 
 
 def _render_task(request, task, forms=None, status=200):
-    case = _case_of(task)
+    case = case_of_task(task)
     node = task.flow_task.name
     state = _task_state(request.user, task)
     if forms is None:
@@ -130,8 +132,8 @@ def _render_task(request, task, forms=None, status=200):
     context = {
         "task": task,
         "case": case,
-        "deadlines": selectors.task_deadlines(task) if state != "done" else [],
-        "returned": selectors.return_for_revision_of(task) if state != "done" else None,
+        "deadlines": work_selectors.task_deadlines(task) if state != "done" else [],
+        "returned": work_selectors.return_for_revision_of(task) if state != "done" else None,
         "node": node,
         "state": state,
         "forms": forms,
@@ -160,12 +162,12 @@ def task_page(request, task_id: int):
     if page is None:
         raise Http404(_("This task has no page."))
     action = request.POST.get("action", "")
-    case = _case_of(task)
+    case = case_of_task(task)
     forms = page.forms(case, request.POST, action)
     try:
         message = page.submit(forms, task=task, actor=request.user, action=action)
     except WorkflowError as exc:
-        return _error_page(
+        return error_page(
             request, exc, lambda status: _render_task(request, task, forms, status=status)
         )
     if message is None:
@@ -176,7 +178,7 @@ def task_page(request, task_id: int):
 def _after_completing(request, case, message: str):
     """Offer the next task on the same case when it is the user's (intake, then the
     assessment; a follow-up, then the next one); else back to the inbox."""
-    following = selectors.next_task_on_case(request.user, case)
+    following = work_selectors.next_task_on_case(request.user, case)
     if following is None:
         messages.success(request, message)
         return redirect("inbox")
@@ -195,7 +197,7 @@ def task_claim_view(request, task_id: int):
     try:
         task_claim(task=task, actor=request.user)
     except WorkflowError as exc:
-        return _error_page(request, exc, lambda status: _render_task(request, task, status=status))
+        return error_page(request, exc, lambda status: _render_task(request, task, status=status))
     messages.success(request, _("The task is yours now."))
     return redirect("task", task_id=task.pk)
 
@@ -207,7 +209,7 @@ def task_release_view(request, task_id: int):
     try:
         task_release(task=task, actor=request.user)
     except WorkflowError as exc:
-        return _error_page(request, exc, lambda status: _render_task(request, task, status=status))
+        return error_page(request, exc, lambda status: _render_task(request, task, status=status))
     messages.success(request, _("The task is back in the team queue."))
     return redirect("inbox")
 
@@ -216,7 +218,7 @@ def task_release_view(request, task_id: int):
 @login_required
 def task_reassign_view(request, task_id: int):
     task = _task_or_404(request.user, task_id)
-    case = _case_of(task)
+    case = case_of_task(task)
     form = ReassignForm(request.POST, task=task)
     if not form.is_valid():
         messages.error(request, _("Choose who should do the task."))
@@ -224,13 +226,13 @@ def task_reassign_view(request, task_id: int):
     try:
         task_reassign(task=task, actor=request.user, to_user=form.cleaned_data["to_user"])
     except WorkflowError as exc:
-        return _error_page(request, exc, lambda status: _render_task(request, task, status=status))
+        return error_page(request, exc, lambda status: _render_task(request, task, status=status))
     messages.success(
         request, _("The task was given to %(who)s.") % {"who": form.cleaned_data["to_user"]}
     )
     approval = getattr(task, "approval", None)
     from_case_page = request.POST.get("back") == "case"
     if approval is not None and request.user != form.cleaned_data["to_user"] and not from_case_page:
-        if selectors.approval_for_user(request.user, approval.pk) is not None:
+        if work_selectors.approval_for_user(request.user, approval.pk) is not None:
             return redirect("approvals")
     return redirect("case_detail", case_id=case.pk)

@@ -7,6 +7,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 class MailboxEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages) -> int:
+        # Imported here: settings name this backend before the app registry is ready.
         from ..models import MailboxMessage
 
         rows = []

@@ -18,6 +18,8 @@ def notification_bell(context):
 @register.simple_tag
 def mailbox_in_use() -> bool:
     """Whether e-mail goes to the development mailbox (a staff link in the menu)."""
+    # Imported here: the tag library is loaded by the template engine while the URL
+    # configuration (which imports the views) may still be importing.
     from ..views_mailbox import mailbox_in_use as in_use
 
     return in_use()

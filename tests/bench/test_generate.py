@@ -6,9 +6,10 @@ from django.db.models import Count
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+import case_flows.cases.selectors as case_selectors
+import case_flows.work.selectors as work_selectors
 from accounts.models import User
 from bench.generate import generate
-from case_flows import selectors
 from case_flows.flows import CaseFlow
 from case_flows.models import Case, CaseProcess
 from workflows.queue import task_claim
@@ -33,7 +34,7 @@ def dataset(db):
 
 
 def _open_tasks():
-    return Task.objects.filter(flow_task_type="HUMAN", status__in=selectors.OPEN_TASK_STATUSES)
+    return Task.objects.filter(flow_task_type="HUMAN", status__in=case_selectors.OPEN_TASK_STATUSES)
 
 
 def test_counts_and_proportions(dataset):
@@ -100,7 +101,7 @@ def test_inbox_lists_the_generated_tasks(dataset, client):
     html = response.content.decode()
     for task in _open_tasks().filter(owner=worker).select_related("process__caseprocess__case"):
         assert task.process.caseprocess.case.reference in html
-    assert selectors.inbox_counts(worker)["mine"] == open_count
+    assert work_selectors.inbox_counts(worker)["mine"] == open_count
 
 
 def test_queue_lists_unclaimed_work_and_a_generated_task_can_be_claimed(dataset, client):

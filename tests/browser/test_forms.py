@@ -121,17 +121,17 @@ def assessment_task(site, django_db_blocker):
 
 
 def _assessment_task():
+    import case_flows.cases.services as case_services
     from accounts.models import User
-    from case_flows import services
     from case_flows.models import Category
-    from tests.case_flows.conftest import allocate, complete_intake, open_task
+    from tests.steps import allocate, complete_intake, open_task
 
     caseworker = User.objects.get(username="caseworker")
     supervisor = User.objects.get(username="supervisor")
-    person = services.person_create(
+    person = case_services.person_create(
         actor=caseworker, office=caseworker.home_office, given_name="Kojo", family_name="Grid"
     )
-    case = services.case_open(
+    case = case_services.case_open(
         actor=caseworker,
         person=person,
         office=caseworker.home_office,

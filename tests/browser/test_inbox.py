@@ -7,8 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+import case_flows.cases.services as case_services
+import case_flows.work.services as work_services
 from accounts.models import Office, User
-from case_flows import services
 from case_flows.models import Case, Category
 
 from .conftest import choose, wider_than_screen
@@ -21,10 +22,10 @@ def _case_for(caseworker: str, given: str, family: str, risk: str = "medium") ->
     office = Office.objects.get(code="BEK")
     worker = User.objects.get(username=caseworker)
     supervisor = User.objects.get(username="supervisor")
-    person = services.person_create(
+    person = case_services.person_create(
         actor=worker, office=office, given_name=given, family_name=family, sex="female"
     )
-    case = services.case_open(
+    case = case_services.case_open(
         actor=worker,
         person=person,
         office=office,
@@ -34,7 +35,9 @@ def _case_for(caseworker: str, given: str, family: str, risk: str = "medium") ->
         source="walk_in",
         presenting_concerns="School absence reported by the head teacher.",
     )
-    services.case_allocate(task=_open_task(case, "allocate"), actor=supervisor, caseworker=worker)
+    work_services.case_allocate(
+        task=_open_task(case, "allocate"), actor=supervisor, caseworker=worker
+    )
     case.refresh_from_db()
     return case
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+import case_flows.cases.services as case_services
 from accounts.models import Office, User
-from case_flows import services
 from case_flows.models import Case, Category, Stage
 
 from .conftest import choose, wider_than_screen
@@ -20,7 +20,7 @@ def _register(office_code: str, caseworker: str, given: str, family: str) -> Cas
     """A case registered as the caseworker would, waiting for allocation."""
     office = Office.objects.get(code=office_code)
     actor = User.objects.get(username=caseworker)
-    person = services.person_create(
+    person = case_services.person_create(
         actor=actor,
         office=office,
         given_name=given,
@@ -30,7 +30,7 @@ def _register(office_code: str, caseworker: str, given: str, family: str) -> Cas
         phone="",
         address="",
     )
-    return services.case_open(
+    return case_services.case_open(
         actor=actor,
         person=person,
         office=office,

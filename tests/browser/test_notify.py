@@ -12,8 +12,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
+import case_flows.cases.services as case_services
+import case_flows.work.services as work_services
 from accounts.models import User
-from case_flows import services
 from case_flows.models import Category
 from notifications import delivery as sending
 from notifications.models import Delivery, DeliveryStatus, Event, Notification
@@ -40,9 +41,9 @@ def _breach_one_task_of(username: str) -> tuple[SlaClock, str]:
     user = User.objects.get(username=username)
     office = user.home_office
     team = user.teams.select_related("supervisor").first()
-    case = services.case_open(
+    case = case_services.case_open(
         actor=user,
-        person=services.person_create(
+        person=case_services.person_create(
             actor=user, office=office, given_name="Esi", family_name="Quaye"
         ),
         office=office,
@@ -53,8 +54,8 @@ def _breach_one_task_of(username: str) -> tuple[SlaClock, str]:
         team=team,
     )
     allocate = _open_task(case, "allocate")
-    services.case_allocate(task=allocate, actor=team.supervisor, caseworker=user)
-    services.intake_complete(
+    work_services.case_allocate(task=allocate, actor=team.supervisor, caseworker=user)
+    work_services.intake_complete(
         task=_open_task(case, "intake"),
         actor=user,
         source="walk_in",

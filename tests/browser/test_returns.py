@@ -8,8 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+import case_flows.cases.services as case_services
+import case_flows.work.services as work_services
 from accounts.models import Office, User
-from case_flows import services
 from case_flows.models import Assessment, Case, Category
 from workflows.approvals.models import Approval, ApprovalStatus
 
@@ -34,10 +35,10 @@ def _allocated_case(caseworker: str, given: str, family: str) -> Case:
     """A Bekwai case registered and allocated to `caseworker`, at intake."""
     office = Office.objects.get(code="BEK")
     worker = User.objects.get(username=caseworker)
-    person = services.person_create(
+    person = case_services.person_create(
         actor=worker, office=office, given_name=given, family_name=family, sex="female"
     )
-    case = services.case_open(
+    case = case_services.case_open(
         actor=worker,
         person=person,
         office=office,
@@ -47,7 +48,7 @@ def _allocated_case(caseworker: str, given: str, family: str) -> Case:
         source="walk_in",
         presenting_concerns="Out of school since the term began.",
     )
-    services.case_allocate(
+    work_services.case_allocate(
         task=_open_task(case, "allocate"),
         actor=User.objects.get(username="supervisor"),
         caseworker=worker,
@@ -58,7 +59,7 @@ def _allocated_case(caseworker: str, given: str, family: str) -> Case:
 def _assessed_case(caseworker: str, given: str, family: str) -> Case:
     case = _allocated_case(caseworker, given, family)
     worker = User.objects.get(username=caseworker)
-    services.intake_complete(
+    work_services.intake_complete(
         task=_open_task(case, "intake"),
         actor=worker,
         source="school",
@@ -66,7 +67,7 @@ def _assessed_case(caseworker: str, given: str, family: str) -> Case:
         immediate_safety="at_risk",
         consent_to_share=True,
     )
-    services.assessment_submit(
+    work_services.assessment_submit(
         task=_open_task(case, "assess"),
         actor=worker,
         needs={"education": "high", "safety": "medium"},

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from case_flows.models import NEED_DOMAINS
 from tests.html_tree import parse
+from tests.steps import allocate, complete_intake, open_task
 
-from .conftest import allocate, complete_intake, open_task
 from .test_views_tasks import client_for
 
 

@@ -7,14 +7,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from case_flows import services
+import case_flows.cases.services as case_services
+import case_flows.work.services as work_services
 from case_flows.models import CaseEvent, EventKind
 from notifications.models import Notification
+from tests.steps import allocate, complete_intake, open_task
 from workflows.sla.models import SlaClock, SlaEscalation
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
-
-from .conftest import allocate, complete_intake, open_task
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +90,7 @@ def test_missed_deadline_escalates_once_and_reaches_the_manager(
     assert response.status_code == 302
     assert CaseEvent.objects.filter(case=new_case, comment="Spoke to the caseworker").exists()
     # Finishing the overdue work clears the flag.
-    services.assessment_submit(
+    work_services.assessment_submit(
         task=open_task(new_case, "assess"),
         actor=caseworker,
         needs={},
@@ -106,7 +106,9 @@ def test_risk_change_retargets_without_restarting(new_case, supervisor, casework
     complete_intake(new_case, caseworker)
     clock = clocks(new_case, kind="task", name="assess").get()
     started, due_medium = clock.started_at, clock.due_at
-    services.case_change_risk(case=new_case, actor=supervisor, risk="high", comment="New facts")
+    case_services.case_change_risk(
+        case=new_case, actor=supervisor, risk="high", comment="New facts"
+    )
     clock.refresh_from_db()
     assert clock.started_at == started
     assert clock.due_at < due_medium  # high risk: assessment within 3 days, not 7

@@ -5,8 +5,7 @@ from django.urls import reverse
 from case_flows.models import Case, Category, Stage
 from notifications.digest import digest_sections_for
 from tests.factories import make_user
-
-from .conftest import allocate, complete_intake, submit_assessment
+from tests.steps import allocate, complete_intake, submit_assessment
 
 
 def test_supervisor_digest_lists_queue_and_approvals(new_case, supervisor, caseworker):

@@ -3,8 +3,8 @@ of the element its link reaches (the first option of a radio group)."""
 
 from django import forms
 
-from case_flows.forms import PlanActionFormSet, PlanForm
 from case_flows.templatetags.form_errors import error_summary_items
+from case_flows.work.forms import PlanActionFormSet, PlanForm
 
 
 class _Choice(forms.Form):

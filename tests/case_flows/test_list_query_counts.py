@@ -5,14 +5,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+import case_flows.cases.services as case_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.models import ProviderKind, ServiceProvider
 from case_flows.referrals import services as referrals
 from case_flows.transfers import services as transfers
 from tests.factories import category, make_person, make_team, make_user
-
-from .conftest import allocate
+from tests.steps import allocate
 
 
 def queries_for(client, url) -> int:
@@ -26,7 +25,7 @@ def queries_for(client, url) -> int:
 def open_cases(n, office, supervisor, caseworker):
     cases = []
     for i in range(n):
-        case = services.case_open(
+        case = case_services.case_open(
             actor=caseworker,
             person=make_person(office, "Ama", f"Mensah{i}"),
             office=office,

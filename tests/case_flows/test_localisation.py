@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
+import case_flows.cases.services as case_services
+import case_flows.work.services as work_services
 from accounts.models import Role
-from case_flows import services
-from case_flows.forms import CaseRegisterForm
+from case_flows.cases.forms import CaseRegisterForm
 from case_flows.models import (
     CaseEvent,
     Category,
@@ -24,12 +25,12 @@ from case_flows.models import (
 )
 from case_flows.referrals import selectors as referrals
 from case_flows.referrals.forms import ReferralAnswerForm
+from tests.steps import open_task
 from workflows.sla.models import SlaPolicy
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.units import TargetUnit, policy_display_name, target_text
 
 from ..factories import make_office, make_person, make_team, make_user
-from .conftest import open_task
 from .referrals.test_referrals import send, to_referral_stage
 
 
@@ -140,7 +141,7 @@ def test_allocation_note_is_written_in_the_offices_language(db):
     supervisor = make_user(Role.SUPERVISOR, office, username="koord", preferred_language="en")
     team = make_team(office, supervisor=supervisor, name="Zespół")
     caseworker = make_user(Role.CASEWORKER, office, team, username="prac", first_name="Agnieszka")
-    case = services.case_open(
+    case = case_services.case_open(
         actor=caseworker,
         person=make_person(office, "Jan", "Nowak"),
         office=office,
@@ -151,7 +152,7 @@ def test_allocation_note_is_written_in_the_offices_language(db):
         team=team,
     )
     with translation.override("en"):  # the supervisor works in English
-        services.case_allocate(
+        work_services.case_allocate(
             task=open_task(case, "allocate"), actor=supervisor, caseworker=caseworker
         )
     event = CaseEvent.objects.get(case=case, kind=EventKind.ALLOCATED)

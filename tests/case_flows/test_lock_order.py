@@ -6,15 +6,16 @@ import pytest
 from django.db import OperationalError
 from django.db.utils import DatabaseError
 
+import case_flows.cases.services as case_services
+import case_flows.work.services as work_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.models import Assessment, Case, Person
 from case_flows.transfers import services as transfers
 from tests.factories import category, make_team, make_user
+from tests.steps import allocate, complete_intake, open_task
 from workflows.errors import Conflict, WorkflowError
 from workflows.sla.seed import seed_sla_policies
 
-from .conftest import allocate, complete_intake, open_task
 from .test_races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +33,7 @@ def receiving(other_office):
 
 def _case_in_assessment(office, supervisor, caseworker, n):
     person = Person.objects.create(office=office, given_name=f"Ama{n}", family_name="Owusu")
-    case = services.case_open(
+    case = case_services.case_open(
         actor=caseworker,
         person=person,
         office=office,
@@ -62,7 +63,7 @@ def test_transfer_accept_against_task_completion(
             lambda transfer=transfer: transfers.transfer_accept(
                 transfer=transfer, actor=receiving_supervisor, caseworker=receiving_caseworker
             ),
-            lambda task=task: services.assessment_submit(
+            lambda task=task: work_services.assessment_submit(
                 task=task,
                 actor=caseworker,
                 needs={"safety": "high"},

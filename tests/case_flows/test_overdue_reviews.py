@@ -11,13 +11,12 @@ from viewflow.workflow.status import STATUS
 
 from case_flows.flows import CaseFlow
 from case_flows.models import CaseProcess
-from case_flows.services import overdue_review_complete
+from case_flows.reviews.services import overdue_review_complete
+from tests.steps import allocate, complete_intake
 from workflows.sla.models import SlaEscalation
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.services import sla_clock_open
 from workflows.sla.sweep import sla_sweep
-
-from .conftest import allocate, complete_intake
 
 
 @pytest.fixture(autouse=True)

@@ -7,17 +7,17 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Permission
 
+import case_flows.cases.services as case_services
+import case_flows.work.services as work_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.flows import CaseFlow
 from case_flows.models import Stage
 from case_flows.permissions import CasePerm
 from tests.factories import category, make_person, make_team, make_user
+from tests.steps import allocate, complete_intake, open_task, submit_assessment
 from workflows.approvals.services import approval_decide
 from workflows.errors import NotPermitted
 from workflows.queue import task_claim, task_reassign
-
-from .conftest import allocate, complete_intake, open_task, submit_assessment
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def people(office, other_office, team, supervisor, caseworker, manager):
 
 
 def _allocate(case, actor, caseworker):
-    return services.case_allocate(
+    return work_services.case_allocate(
         task=open_task(case, "allocate"), actor=actor, caseworker=caseworker
     )
 
@@ -87,7 +87,7 @@ def test_approve_assessment(who, people, new_case, supervisor, caseworker):
 def test_complete_someone_elses_task(who, people, new_case, supervisor, caseworker):
     allocate(new_case, supervisor, caseworker)
     with pytest.raises(NotPermitted):
-        services.intake_complete(
+        work_services.intake_complete(
             task=open_task(new_case, "intake"),
             actor=people[who] if people[who] != caseworker else people[("caseworker", "other")],
             source="walk_in",
@@ -125,7 +125,7 @@ def test_reassign_needs_a_supervisor_of_the_case(
 def test_open_case_only_in_own_office(people, office, other_office):
     polish = people[("caseworker", "other")]
     with pytest.raises(NotPermitted):
-        services.case_open(
+        case_services.case_open(
             actor=polish,
             person=make_person(office),
             office=office,
@@ -138,7 +138,7 @@ def test_open_case_only_in_own_office(people, office, other_office):
 
 def test_reopen_needs_permission(people, new_case):
     with pytest.raises(NotPermitted):
-        services.case_reopen(case=new_case, actor=people[("caseworker", "own")], comment="x")
+        case_services.case_reopen(case=new_case, actor=people[("caseworker", "own")], comment="x")
 
 
 # --- one spelling per permission (case_flows.permissions) -----------------------------------

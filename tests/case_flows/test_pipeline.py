@@ -5,11 +5,19 @@ import datetime
 import pytest
 from django.db import connection
 
-from case_flows import services
+import case_flows.cases.services as case_services
+import case_flows.referrals.services as referral_services
+import case_flows.work.services as work_services
 from case_flows.models import Case, CaseEvent, EventKind, Stage
+from tests.steps import (
+    allocate,
+    approve,
+    complete_intake,
+    open_task,
+    submit_assessment,
+    submit_plan,
+)
 from workflows.errors import Conflict, NotPermitted, WorkflowError
-
-from .conftest import allocate, approve, complete_intake, open_task, submit_assessment, submit_plan
 
 
 def stages(case):
@@ -47,7 +55,7 @@ def test_intake_to_closure(new_case, supervisor, caseworker):
     case.refresh_from_db()
     assert case.stage == Stage.REFERRAL
 
-    services.referrals_arrange(
+    referral_services.referrals_arrange(
         task=open_task(case, "arrange_referrals"),
         actor=caseworker,
         referrals=[
@@ -57,7 +65,7 @@ def test_intake_to_closure(new_case, supervisor, caseworker):
     case.refresh_from_db()
     assert case.stage == Stage.FOLLOW_UP
 
-    services.follow_up_record(
+    work_services.follow_up_record(
         task=open_task(case, "follow_up"),
         actor=caseworker,
         date=datetime.date.today(),
@@ -65,7 +73,7 @@ def test_intake_to_closure(new_case, supervisor, caseworker):
         notes="Attending school",
         next_step="continue",
     )
-    services.follow_up_record(
+    work_services.follow_up_record(
         task=open_task(case, "follow_up"),
         actor=caseworker,
         date=datetime.date.today(),
@@ -73,7 +81,7 @@ def test_intake_to_closure(new_case, supervisor, caseworker):
         notes="Goals met",
         next_step="close",
     )
-    services.closure_prepare(
+    work_services.closure_prepare(
         task=open_task(case, "prepare_closure"),
         actor=caseworker,
         reason="goals_met",
@@ -117,7 +125,7 @@ def test_return_for_revision_round_trip(new_case, supervisor, caseworker):
 def test_self_approval_is_refused(office, team, supervisor, caseworker):
     from tests.factories import category, make_person
 
-    case = services.case_open(
+    case = case_services.case_open(
         actor=supervisor,
         person=make_person(office),
         office=office,
@@ -126,7 +134,7 @@ def test_self_approval_is_refused(office, team, supervisor, caseworker):
         source="hotline",
         presenting_concerns="Elderly man alone",
     )
-    services.case_allocate(
+    work_services.case_allocate(
         task=open_task(case, "allocate"), actor=supervisor, caseworker=supervisor
     )
     complete_intake(case, supervisor)

@@ -8,11 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from case_flows import services
+import case_flows.cases.services as case_services
+import case_flows.referrals.services as referral_services
+import case_flows.work.services as work_services
 from case_flows.models import FollowUp, Person, PersonRelation
+from tests.steps import allocate, complete_intake, open_task
 from workflows.errors import WorkflowError
-
-from .conftest import allocate, complete_intake, open_task
 
 YEAR_ONE = "0001-01-01"
 
@@ -54,14 +55,14 @@ def test_a_date_of_birth_in_year_one_is_refused_at_its_field(signed_in, office):
 @pytest.mark.django_db
 def test_the_service_refuses_it_for_any_caller(office, caseworker):
     with pytest.raises(WorkflowError, match="not plausible"):
-        services.person_create(
+        case_services.person_create(
             actor=caseworker,
             office=office,
             given_name="Ama",
             family_name="Owusu",
             date_of_birth=datetime.date(1, 1, 1),
         )
-    person = services.person_create(
+    person = case_services.person_create(
         actor=caseworker,
         office=office,
         given_name="Ama",
@@ -91,7 +92,7 @@ def test_a_relative_born_in_year_one_is_refused(signed_in, new_case, supervisor,
 
 @pytest.mark.django_db
 def test_a_follow_up_dated_before_the_case_is_refused(new_case, supervisor, caseworker):
-    from .conftest import approve, submit_assessment, submit_plan
+    from tests.steps import approve, submit_assessment, submit_plan
 
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)
@@ -100,11 +101,11 @@ def test_a_follow_up_dated_before_the_case_is_refused(new_case, supervisor, case
     submit_plan(new_case, caseworker, no_referral_needed=True)
     approve(new_case, "approve_plan", supervisor)
     task = open_task(new_case, "arrange_referrals")
-    services.referrals_arrange(task=task, actor=caseworker, referrals=[], none_needed=True)
+    referral_services.referrals_arrange(task=task, actor=caseworker, referrals=[], none_needed=True)
     task = open_task(new_case, "follow_up")
     for day in (datetime.date(1, 1, 1), timezone.localdate() - datetime.timedelta(days=400)):
         with pytest.raises(WorkflowError, match="before the case was opened"):
-            services.follow_up_record(
+            work_services.follow_up_record(
                 task=task, actor=caseworker, date=day, mode="home_visit", notes="Visited"
             )
     assert not FollowUp.objects.exists()
@@ -124,7 +125,7 @@ def test_a_follow_up_dated_before_the_case_is_refused(new_case, supervisor, case
 
 @pytest.mark.django_db
 def test_a_plan_action_due_in_year_one_is_refused(new_case, supervisor, caseworker):
-    from .conftest import approve, submit_assessment
+    from tests.steps import approve, submit_assessment
 
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)
@@ -132,7 +133,7 @@ def test_a_plan_action_due_in_year_one_is_refused(new_case, supervisor, casework
     approve(new_case, "approve_assessment", supervisor)
     task = open_task(new_case, "plan")
     with pytest.raises(WorkflowError, match="check the year"):
-        services.plan_submit(
+        work_services.plan_submit(
             task=task,
             actor=caseworker,
             goals=["Back to school"],

@@ -4,14 +4,14 @@ allocation", until a supervisor allocates it; they may read it, not work on it."
 import pytest
 from django.urls import reverse
 
+import case_flows.cases.selectors as case_selectors
 from accounts.models import Role
 from accounts.scope import can_see
-from case_flows import selectors
 from case_flows.models import Case, CaseEvent, EventKind
 from tests.factories import make_office, make_team, make_user
 from tests.html_tree import parse
+from tests.steps import allocate
 
-from .conftest import allocate
 from .test_views_case import CASE_LIST_QUERIES
 from .test_views_tasks import client_for, register_data
 
@@ -68,8 +68,8 @@ def test_registering_user_lands_on_a_read_only_case_page(office, team, caseworke
     assert not can_see(
         caseworker, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id
     )
-    assert selectors.case_for_user(caseworker, case.pk) is None
-    assert selectors.case_for_user(caseworker, case.pk, to_read=True).read_only
+    assert case_selectors.case_for_user(caseworker, case.pk) is None
+    assert case_selectors.case_for_user(caseworker, case.pk, to_read=True).read_only
 
 
 def test_only_the_registering_user_and_only_until_allocation(office, team, caseworker, supervisor):
@@ -128,16 +128,15 @@ def test_unrestricted_users_still_find_and_open_every_case(role, new_case, offic
     assert new_case.reference in list_rows(client)
     assert new_case.reference in list_rows(client, "Mensah")
     assert client.get(reverse("case_detail", args=[new_case.pk])).status_code == 200
-    assert selectors.case_for_user(user, new_case.pk) == new_case
+    assert case_selectors.case_for_user(user, new_case.pk) == new_case
 
 
 def test_an_unrestricted_user_opens_any_task(new_case, office, client):
     """A national manager (or an administrator) may open every case's tasks, not only the
     ones given to them (an empty scope OR-ed with "their own" was their own alone)."""
     from accounts.models import User
-    from case_flows.selectors import task_for_user
-
-    from .conftest import open_task
+    from case_flows.work.selectors import task_for_user
+    from tests.steps import open_task
 
     admin = User.objects.create_superuser("root", "root@example.org", "x")
     task = open_task(new_case, "allocate")

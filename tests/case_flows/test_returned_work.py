@@ -7,11 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from case_flows import selectors, services
+import case_flows.referrals.services as referral_services
+import case_flows.work.selectors as work_selectors
+import case_flows.work.services as work_services
 from notifications.models import Notification
 from notifications.rendering import in_app_text
-
-from .conftest import (
+from tests.steps import (
     allocate,
     approve,
     complete_intake,
@@ -19,6 +20,7 @@ from .conftest import (
     submit_assessment,
     submit_plan,
 )
+
 from .test_views_inbox import INBOX_MINE_QUERIES, open_cases
 from .test_views_tasks import client_for, decide
 
@@ -30,7 +32,7 @@ def assessed(new_case, supervisor, caseworker):
     supervisor.save(update_fields=["first_name", "last_name"])
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)
-    services.assessment_submit(
+    work_services.assessment_submit(
         task=open_task(new_case, "assess"),
         actor=caseworker,
         needs={"education": "high", "safety": "medium", "health": "low"},
@@ -95,13 +97,13 @@ def test_returned_closure_shows_the_note_and_comes_back_filled(assessed, supervi
     approve(assessed, "approve_assessment", supervisor)
     submit_plan(assessed, caseworker, no_referral_needed=True)
     approve(assessed, "approve_plan", supervisor)
-    services.referrals_arrange(
+    referral_services.referrals_arrange(
         task=open_task(assessed, "arrange_referrals"),
         actor=caseworker,
         referrals=[],
         none_needed=True,
     )
-    services.follow_up_record(
+    work_services.follow_up_record(
         task=open_task(assessed, "follow_up"),
         actor=caseworker,
         date=timezone.localdate(),
@@ -109,7 +111,7 @@ def test_returned_closure_shows_the_note_and_comes_back_filled(assessed, supervi
         notes="Back at school",
         next_step="close",
     )
-    services.closure_prepare(
+    work_services.closure_prepare(
         task=open_task(assessed, "prepare_closure"),
         actor=caseworker,
         reason="moved_away",
@@ -121,7 +123,7 @@ def test_returned_closure_shows_the_note_and_comes_back_filled(assessed, supervi
     follow_up = cw.get(reverse("task", args=[open_task(assessed, "follow_up").pk]))
     html = follow_up.content.decode()
     assert "Returned for revision by Kofi Boateng, " in html and "Confirm the address" in html
-    services.follow_up_record(
+    work_services.follow_up_record(
         task=open_task(assessed, "follow_up"),
         actor=caseworker,
         date=timezone.localdate(),
@@ -138,23 +140,23 @@ def test_returned_closure_shows_the_note_and_comes_back_filled(assessed, supervi
 def test_the_note_stays_on_the_revision_only(assessed, supervisor, caseworker):
     approve(assessed, "approve_assessment", supervisor, approve=False, comment="More detail")
     revision = open_task(assessed, "assess")
-    assert selectors.return_for_revision_of(revision).comment == "More detail"
+    assert work_selectors.return_for_revision_of(revision).comment == "More detail"
     submit_assessment(assessed, caseworker)
     approve(assessed, "approve_assessment", supervisor)
     # The plan task comes after an approval: not a revision.
-    assert selectors.return_for_revision_of(open_task(assessed, "plan")) is None
+    assert work_selectors.return_for_revision_of(open_task(assessed, "plan")) is None
     # The first assessment task (before any return) was not one either.
     first = revision.previous.get()
     while first.flow_task.name != "assess":
         first = first.previous.get()
-    assert selectors.return_for_revision_of(first) is None
+    assert work_selectors.return_for_revision_of(first) is None
 
 
 def test_withdrawn_work_is_not_marked_returned(assessed, caseworker):
     from workflows.approvals.services import approval_withdraw
 
     approval_withdraw(approval=open_task(assessed, "approve_assessment").approval, actor=caseworker)
-    assert selectors.return_for_revision_of(open_task(assessed, "assess")) is None
+    assert work_selectors.return_for_revision_of(open_task(assessed, "assess")) is None
 
 
 def test_inbox_marks_returned_rows(assessed, office, supervisor, caseworker):
@@ -211,8 +213,7 @@ def test_the_returned_notice_is_in_the_readers_language_whoever_sent_it(
 
     from notifications.models import Notification
     from notifications.rendering import in_app_text
-
-    from .conftest import allocate, approve, complete_intake, submit_assessment
+    from tests.steps import allocate, approve, complete_intake, submit_assessment
 
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)

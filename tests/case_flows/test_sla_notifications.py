@@ -11,18 +11,17 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
+import case_flows.cases.services as case_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.models import Case
 from case_flows.sla_handlers import case_escalations
 from notifications.models import Event, Notification
 from notifications.rendering import in_app_text
 from tests.factories import category, make_person, make_team, make_user
+from tests.steps import allocate, complete_intake
 from workflows.sla.models import SlaClock, SlaEscalation
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
-
-from .conftest import allocate, complete_intake
 
 BREACH_MSGID = "“%(task)s” on %(reference)s is overdue (it was due %(due)s)."
 
@@ -33,7 +32,7 @@ def policies(db):
 
 
 def _open_case(office, caseworker, family="Mensah") -> Case:
-    return services.case_open(
+    return case_services.case_open(
         actor=caseworker,
         person=make_person(office, "Kwame", family),
         office=office,

@@ -6,13 +6,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from case_flows import services
+import case_flows.cases.services as case_services
+import case_flows.referrals.services as referral_services
 from case_flows.models import CaseEvent, Stage
-from workflows.approvals.models import ApprovalKind, ApprovalRule, ApprovalStatus
-from workflows.approvals.services import approval_decide, approval_withdraw
-from workflows.errors import Conflict, NotPermitted
-
-from .conftest import (
+from tests.steps import (
     allocate,
     approve,
     close_case,
@@ -21,6 +18,9 @@ from .conftest import (
     submit_assessment,
     submit_plan,
 )
+from workflows.approvals.models import ApprovalKind, ApprovalRule, ApprovalStatus
+from workflows.approvals.services import approval_decide, approval_withdraw
+from workflows.errors import Conflict, NotPermitted
 
 DIAGRAM = Path(__file__).resolve().parents[2] / "docs" / "case-stages.dot"
 
@@ -35,7 +35,7 @@ def test_committed_diagram_matches_the_code():
 
 def test_reopen_starts_a_new_episode_at_assessment(new_case, supervisor, caseworker):
     close_case(new_case, supervisor, caseworker)
-    services.case_reopen(case=new_case, actor=supervisor, comment="New concerns reported")
+    case_services.case_reopen(case=new_case, actor=supervisor, comment="New concerns reported")
     new_case.refresh_from_db()
     assert new_case.stage == Stage.ASSESSMENT
     assert new_case.episode == 2 and new_case.closed_at is None
@@ -43,7 +43,7 @@ def test_reopen_starts_a_new_episode_at_assessment(new_case, supervisor, casewor
     assert event.comment == "New concerns reported" and event.actor == supervisor
     assert open_task(new_case, "assess").owner == caseworker
     with pytest.raises(Conflict):
-        services.case_reopen(case=new_case, actor=supervisor, comment="again")
+        case_services.case_reopen(case=new_case, actor=supervisor, comment="again")
 
 
 def test_referral_stage_needs_a_referral_or_none_needed(new_case, supervisor, caseworker):
@@ -56,7 +56,7 @@ def test_referral_stage_needs_a_referral_or_none_needed(new_case, supervisor, ca
     from workflows.errors import WorkflowError
 
     with pytest.raises(WorkflowError):
-        services.referrals_arrange(
+        referral_services.referrals_arrange(
             task=open_task(new_case, "arrange_referrals"), actor=caseworker, referrals=[]
         )
     new_case.refresh_from_db()

@@ -13,11 +13,10 @@ from django.db import connection
 from django.utils import timezone
 
 from case_flows.models import Case
+from tests.steps import allocate, complete_intake
 from workflows.sla.models import SlaEscalation
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
-
-from .conftest import allocate, complete_intake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,8 +1,7 @@
 """Who is told what as a case moves: assignments, returns, approval requests and decisions."""
 
 from notifications.models import Notification
-
-from .conftest import allocate, approve, complete_intake, submit_assessment
+from tests.steps import allocate, approve, complete_intake, submit_assessment
 
 
 def told(user):

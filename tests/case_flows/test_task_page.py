@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from case_flows import services
+import case_flows.cases.services as case_services
 from tests.factories import category, make_person
+from tests.steps import allocate, complete_intake, open_task, submit_assessment
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 
-from .conftest import allocate, complete_intake, open_task, submit_assessment
 from .test_views_tasks import client_for
 
 
@@ -97,7 +97,7 @@ def test_when_the_next_task_is_someone_elses_the_user_goes_back_to_the_inbox(
     )
     assert response.status_code == 302 and response["Location"] == reverse("approvals")
     # The supervisor allocating a case: the intake is the caseworker's, not theirs.
-    other = services.case_open(
+    other = case_services.case_open(
         actor=caseworker,
         person=make_person(new_case.office, "Esi", "Addo"),
         office=new_case.office,

@@ -9,14 +9,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from case_flows import selectors, services
+import case_flows.cases.selectors as case_selectors
+import case_flows.referrals.services as referral_services
+import case_flows.work.services as work_services
 from case_flows.models import CaseEvent, EventKind
 from case_flows.referrals import services as referrals
+from tests.steps import allocate, complete_intake, open_task
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
 
-from .conftest import allocate, complete_intake, open_task
 from .referrals import test_referrals
 from .referrals.test_referrals import send, to_referral_stage
 from .test_views_tasks import client_for
@@ -108,11 +110,11 @@ def test_timeline_reads_with_a_fixed_number_of_queries(
     time_machine.move_to(clock.warn_at + datetime.timedelta(minutes=1))
     sla_sweep()  # the warning only
     with django_assert_num_queries(3):  # the events, their deadlines, the people told
-        few = [e for e in selectors.case_timeline(new_case) if e.kind == "sla"]
+        few = [e for e in case_selectors.case_timeline(new_case) if e.kind == "sla"]
     time_machine.move_to(clock.due_at + datetime.timedelta(days=6))
     sla_sweep()  # the breach and the manager step
     with django_assert_num_queries(3):
-        more = [e for e in selectors.case_timeline(new_case) if e.kind == "sla"]
+        more = [e for e in case_selectors.case_timeline(new_case) if e.kind == "sla"]
     assert (len(few), len(more)) == (1, 3)
     assert all("“Assess”" in e.detail for e in more)
 
@@ -133,12 +135,12 @@ def test_follow_up_and_referrals_write_their_events(
     ngo,
 ):
     case = to_referral_stage(new_case, supervisor, caseworker)
-    services.referrals_arrange(
+    referral_services.referrals_arrange(
         task=open_task(case, "arrange_referrals"),
         actor=caseworker,
         referrals=[{"service_type": "Shelter", "provider": ngo}],
     )
-    services.follow_up_record(
+    work_services.follow_up_record(
         task=open_task(case, "follow_up"),
         actor=caseworker,
         date=timezone.localdate(),
@@ -186,7 +188,7 @@ def test_a_referral_answer_says_accepted_or_declined_and_by_which_provider(
 
 
 def test_decisions_name_the_record(new_case, supervisor, caseworker):
-    from .conftest import approve, submit_assessment
+    from tests.steps import approve, submit_assessment
 
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)
@@ -227,12 +229,11 @@ def test_deadline_names_and_times_are_the_readers(new_case, supervisor, casework
     from django.utils import formats, translation
     from django.utils import timezone as tz
 
+    from tests.steps import allocate, complete_intake
     from workflows.sla.models import SlaEscalation
     from workflows.sla.seed import seed_sla_policies
     from workflows.sla.sweep import sla_sweep
     from workflows.templatetags.sla import sla_escalation_text
-
-    from .conftest import allocate, complete_intake
 
     seed_sla_policies()
     supervisor.preferred_language = "pl"

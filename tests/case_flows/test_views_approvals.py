@@ -3,13 +3,13 @@
 import pytest
 from django.urls import reverse
 
+import case_flows.cases.services as case_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.models import Stage
 from tests.factories import category, make_office, make_person, make_team, make_user
+from tests.steps import allocate, complete_intake, open_task, submit_assessment, submit_plan
 from workflows.approvals.models import Approval, ApprovalStatus
 
-from .conftest import allocate, complete_intake, open_task, submit_assessment, submit_plan
 from .test_views_tasks import client_for
 
 # Session, user, office, permissions (user, groups), role groups, scope teams, the page
@@ -18,7 +18,7 @@ APPROVALS_PAGE_QUERIES = 11
 
 
 def pending_assessment(office, supervisor, caseworker, family="Mensah"):
-    case = services.case_open(
+    case = case_services.case_open(
         actor=caseworker,
         person=make_person(office, "Kwame", family),
         office=office,
@@ -79,7 +79,7 @@ def test_detail_shows_the_record_case_and_timeline(office, team, supervisor, cas
 
 
 def test_plan_detail_shows_goals_and_actions(office, team, supervisor, caseworker):
-    from .conftest import approve
+    from tests.steps import approve
 
     case = pending_assessment(office, supervisor, caseworker)
     approve(case, "approve_assessment", supervisor)
@@ -228,7 +228,7 @@ def test_a_return_without_a_comment_is_summarised_at_the_top(
     client, new_case, supervisor, caseworker
 ):
     """The error is announced: a summary at the top (role=alert) linking to the comment field."""
-    from .conftest import allocate, complete_intake, open_task, submit_assessment
+    from tests.steps import allocate, complete_intake, open_task, submit_assessment
 
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)

@@ -6,12 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+import case_flows.cases.services as case_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.models import Case, CaseEvent, EventKind, Stage
 from tests.factories import category, make_office, make_person, make_team, make_user
+from tests.steps import allocate, close_case, complete_intake, open_task, submit_assessment
 
-from .conftest import allocate, close_case, complete_intake, open_task, submit_assessment
 from .test_views_tasks import client_for, register_data
 
 # Fixed queries of the case page: session, user, office, permissions (user, groups), role
@@ -25,7 +25,7 @@ CASE_LIST_QUERIES = 9
 def change_risk_times(case, actor, n):
     risks = ["high", "low"]
     for i in range(n):
-        services.case_change_risk(
+        case_services.case_change_risk(
             case=Case.objects.get(pk=case.pk), actor=actor, risk=risks[i % 2], comment=f"#{i}"
         )
 
@@ -134,7 +134,7 @@ def test_case_list_query_count_is_constant(
     rows, office, team, caseworker, supervisor, django_assert_num_queries
 ):
     for i in range(rows):
-        services.case_open(
+        case_services.case_open(
             actor=supervisor,
             person=make_person(office, "Ama", f"Owusu{i}"),
             office=office,
@@ -154,7 +154,7 @@ def test_case_list_query_count_is_constant(
 
 def test_search_is_accent_insensitive_and_scoped(office, team, caseworker, supervisor):
     def open_for(office, actor, family, phone=""):
-        return services.case_open(
+        return case_services.case_open(
             actor=actor,
             person=make_person(office, "Jan", family, phone=phone),
             office=office,

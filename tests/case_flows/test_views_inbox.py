@@ -5,12 +5,13 @@ import datetime
 import pytest
 from django.urls import reverse
 
+import case_flows.cases.services as case_services
+import case_flows.work.selectors as work_selectors
 from accounts.models import Role
-from case_flows import services
-from case_flows.selectors import PAGE_SIZE
+from case_flows.cases.selectors import PAGE_SIZE
 from tests.factories import category, make_person, make_user
+from tests.steps import allocate, open_task
 
-from .conftest import allocate, open_task
 from .test_views_tasks import client_for
 
 # Queries per page, whatever the number of rows: session, user, office (time zone), user
@@ -24,7 +25,7 @@ INBOX_QUEUE_QUERIES = 14
 
 def open_cases(n, *, office, actor, risk="medium"):
     return [
-        services.case_open(
+        case_services.case_open(
             actor=actor,
             person=make_person(office, "Ama", f"Owusu{i}"),
             office=office,
@@ -158,11 +159,10 @@ def test_inbox_requires_login(client, db):
 
 
 def test_a_huge_queue_count_stops_at_the_cap(monkeypatch, office, team, caseworker, supervisor):
-    from case_flows import selectors
 
-    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 2)
+    monkeypatch.setattr(work_selectors, "QUEUE_COUNT_CAP", 2)
     open_cases(3, office=office, actor=caseworker)
-    counts = selectors.inbox_counts(supervisor)
+    counts = work_selectors.inbox_counts(supervisor)
     assert counts == {"mine": 0, "queue": 2, "queue_more": True}
     body = client_for(supervisor).get(reverse("inbox") + "?tab=queue").content.decode()
     assert '<span class="count">2+</span>' in body
@@ -172,7 +172,6 @@ def test_a_huge_queue_count_stops_at_the_cap(monkeypatch, office, team, casework
 
 def test_queue_holds_only_the_users_scope(office, other_office, team, caseworker, supervisor):
     from accounts.models import Role
-    from case_flows import selectors
     from tests.factories import make_team, make_user
 
     polish_team = make_team(other_office, name="Zespół")
@@ -182,9 +181,9 @@ def test_queue_holds_only_the_users_scope(office, other_office, team, caseworker
     polish_worker = make_user(Role.CASEWORKER, other_office, polish_team, username="prac")
     open_cases(2, office=office, actor=caseworker)
     open_cases(1, office=other_office, actor=polish_worker)
-    assert selectors.inbox_counts(supervisor)["queue"] == 2
-    assert selectors.inbox_counts(polish_supervisor)["queue"] == 1
-    assert selectors.inbox_counts(caseworker)["queue"] == 0  # allocation is supervisors' work
+    assert work_selectors.inbox_counts(supervisor)["queue"] == 2
+    assert work_selectors.inbox_counts(polish_supervisor)["queue"] == 1
+    assert work_selectors.inbox_counts(caseworker)["queue"] == 0  # allocation is supervisors' work
 
 
 # --- sorting, task-type filter, search (issue #13, item 6) --------------------------------
@@ -198,7 +197,7 @@ def queue_rows(body: str) -> list[str]:
 
 
 def named_cases(office, actor, names_and_risks):
-    from case_flows.services import case_open
+    from case_flows.cases.services import case_open
 
     return [
         case_open(
@@ -281,7 +280,7 @@ def test_search_by_client_name_accents_or_reference(three_cases, supervisor):
 
 
 def test_filter_by_task_type_in_a_mixed_queue(three_cases, supervisor, caseworker):
-    from .conftest import complete_intake, submit_assessment
+    from tests.steps import complete_intake, submit_assessment
 
     allocate(three_cases[0], supervisor, caseworker)
     complete_intake(three_cases[0], caseworker)

@@ -21,8 +21,7 @@ from case_flows.models import (
     Stage,
 )
 from tests.factories import category, make_office, make_team, make_user
-
-from .conftest import allocate, complete_intake, open_task, submit_assessment
+from tests.steps import allocate, complete_intake, open_task, submit_assessment
 
 
 def client_for(user) -> Client:
@@ -238,7 +237,7 @@ def test_form_errors_change_nothing(new_case, supervisor, caseworker):
 
     complete_intake(new_case, caseworker)
     submit_assessment(new_case, caseworker)
-    from .conftest import approve
+    from tests.steps import approve
 
     approve(new_case, "approve_assessment", supervisor)
     # A plan with no goals and a half-filled action row.
@@ -270,7 +269,7 @@ def test_register_needs_permission(office, team):
 
 
 def test_referrals_need_one_or_none_needed(new_case, supervisor, caseworker):
-    from .conftest import approve, submit_plan
+    from tests.steps import approve, submit_plan
 
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)
@@ -295,7 +294,7 @@ def test_referrals_need_one_or_none_needed(new_case, supervisor, caseworker):
 
 
 def test_plan_can_request_reassessment(new_case, supervisor, caseworker):
-    from .conftest import approve
+    from tests.steps import approve
 
     allocate(new_case, supervisor, caseworker)
     complete_intake(new_case, caseworker)

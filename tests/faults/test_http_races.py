@@ -12,9 +12,9 @@ from accounts.models import Role
 from case_flows.models import NEED_DOMAINS, Assessment, CaseEvent
 from case_flows.transfers import services as transfers
 from notifications.models import Notification
-from tests.case_flows.conftest import allocate, complete_intake, open_task, submit_assessment
 from tests.case_flows.test_races import race
 from tests.factories import make_team, make_user
+from tests.steps import allocate, complete_intake, open_task, submit_assessment
 from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.queue import task_release
 from workflows.sla.models import SlaClock

@@ -20,9 +20,9 @@ from django.utils import timezone
 from accounts.models import Role
 from config.celery import app
 from notifications.models import Delivery, DeliveryStatus, Notification
-from tests.case_flows.conftest import allocate, complete_intake, open_task
 from tests.case_flows.test_races import race
 from tests.factories import make_office, make_team, make_user
+from tests.steps import allocate, complete_intake, open_task
 from tests.workflows.sla_factories import make_policy
 from tests.workflows.test_tasks import _wait_for
 from workflows.sla.models import SlaClock, SlaEscalation

@@ -4,15 +4,16 @@ import datetime
 
 from django.utils import timezone
 
+import case_flows.cases.services as case_services
+import case_flows.work.services as work_services
 from accounts.models import Role
-from case_flows import services
-from tests.case_flows.conftest import (
+from tests.factories import category, make_person, make_user
+from tests.steps import (
     allocate,
     complete_intake,
     open_task,
     submit_assessment,
 )
-from tests.factories import category, make_person, make_user
 from workflows.approvals.models import SupervisorAbsence
 from workflows.approvals.services import approval_decide
 from workflows.queue import task_reassign
@@ -60,7 +61,7 @@ def test_absent_supervisor_without_deputy_routes_to_manager(
 
 def test_supervisors_own_request_goes_to_another_supervisor(office, team, supervisor, manager):
     colleague = make_user(Role.SUPERVISOR, office, username="colleague")
-    case = services.case_open(
+    case = case_services.case_open(
         actor=supervisor,
         person=make_person(office),
         office=office,
@@ -69,7 +70,7 @@ def test_supervisors_own_request_goes_to_another_supervisor(office, team, superv
         source="walk_in",
         presenting_concerns="x",
     )
-    services.case_allocate(
+    work_services.case_allocate(
         task=open_task(case, "allocate"), actor=supervisor, caseworker=supervisor
     )
     complete_intake(case, supervisor)

@@ -31,6 +31,9 @@ import holidays as holidays_lib
 from django.conf import settings
 from django.db.models import Q
 
+from accounts.models import Office
+
+from .models import SlaCalendar, SlaClosureDay
 from .units import TargetUnit
 
 _END_OF_DAY = dtime.max  # 23:59:59.999999 local
@@ -188,10 +191,6 @@ def clear_calendar_cache() -> None:
 
 def calendars_for_offices(office_ids: Iterable[int]) -> dict[int, Calendar]:
     """Calendars for these offices; at most 3 queries for the ones not cached."""
-    from accounts.models import Office
-
-    from .models import SlaCalendar, SlaClosureDay
-
     ttl = getattr(settings, "SLA_CALENDAR_CACHE_SECONDS", 300)
     now = _time.monotonic()
     wanted = set(office_ids)

@@ -18,16 +18,15 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 
+import case_flows.cases.services as case_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.flow import hooks as task_hooks
 from case_flows.flows import CaseFlow
 from case_flows.models import Case, CaseloadThreshold
 from tests.factories import category, make_person, make_team, make_user
+from tests.steps import allocate, approve, complete_intake, open_task, submit_assessment
 from tests.workflows.sla_factories import make_policy
 from workflows.sla.models import SlaClock
-
-from ..conftest import allocate, approve, complete_intake, open_task, submit_assessment
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -61,7 +60,7 @@ class World:
 
 def open_case(time_machine, when, *, office, actor, team=None, family="Owusu", given="Ama"):
     time_machine.move_to(when, tick=False)
-    return services.case_open(
+    return case_services.case_open(
         actor=actor,
         person=make_person(office, given, family),
         office=office,

@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+import case_flows.cases.services as case_services
+import case_flows.referrals.services as referral_services
+import case_flows.work.services as work_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.models import (
     CaseEvent,
     EventKind,
@@ -20,13 +22,13 @@ from case_flows.models import (
 )
 from case_flows.referrals import services as referrals
 from notifications.models import Notification
+from tests.steps import allocate, approve, open_task, submit_assessment, submit_plan
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.models import SlaClock, SlaEscalation
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
 
 from ...factories import make_person, make_user
-from ..conftest import allocate, approve, open_task, submit_assessment, submit_plan
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +38,7 @@ def policies(db):
 
 def to_referral_stage(case, supervisor, caseworker, *, consent=True):
     allocate(case, supervisor, caseworker)
-    services.intake_complete(
+    work_services.intake_complete(
         task=open_task(case, "intake"),
         actor=caseworker,
         source="walk_in",
@@ -131,7 +133,7 @@ def test_supervisor_override_is_logged(new_case, supervisor, caseworker, clinic)
 def test_refusal_in_the_arrange_task_changes_nothing(new_case, supervisor, caseworker, clinic):
     case = to_referral_stage(new_case, supervisor, caseworker, consent=False)
     with pytest.raises(WorkflowError):
-        services.referrals_arrange(
+        referral_services.referrals_arrange(
             task=open_task(case, "arrange_referrals"),
             actor=caseworker,
             referrals=[{"service_type": "Counselling", "provider": clinic}],
@@ -272,7 +274,7 @@ def test_late_answer_escalates_on_the_case(time_machine, new_case, supervisor, c
 
 def test_new_referral_from_follow_up(new_case, supervisor, caseworker, ngo):
     case = to_referral_stage(new_case, supervisor, caseworker)
-    services.referrals_arrange(
+    referral_services.referrals_arrange(
         task=open_task(case, "arrange_referrals"),
         actor=caseworker,
         referrals=[{"service_type": "Shelter", "provider": ngo}],
@@ -295,7 +297,7 @@ def test_person_age_is_shown_to_provider(client, office, caseworker, supervisor,
     person = make_person(office, "Ama", "Boateng", date_of_birth=datetime.date(2015, 1, 1))
     from tests.factories import category
 
-    case = services.case_open(
+    case = case_services.case_open(
         actor=caseworker,
         person=person,
         office=office,

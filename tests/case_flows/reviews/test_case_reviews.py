@@ -12,8 +12,7 @@ from case_flows.reviews.selectors import months_before
 from case_flows.reviews.services import case_reviews_start_due
 from case_flows.tasks import start_due_case_reviews
 from config.celery import app
-
-from ..conftest import allocate, open_task
+from tests.steps import allocate, open_task
 
 
 @pytest.fixture

@@ -7,16 +7,24 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from case_flows import services
+import case_flows.cases.services as case_services
+import case_flows.referrals.services as referral_services
+import case_flows.work.services as work_services
 from case_flows.models import FollowUpSchedulePolicy
 from case_flows.reviews.services import follow_up_schedule_update
 from notifications.models import Notification
+from tests.steps import (
+    allocate,
+    approve,
+    complete_intake,
+    open_task,
+    submit_assessment,
+    submit_plan,
+)
 from workflows.sla.models import SlaClock, SlaEscalation, SlaPolicy
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.services import sla_clock_pause
 from workflows.sla.sweep import sla_sweep
-
-from ..conftest import allocate, approve, complete_intake, open_task, submit_assessment, submit_plan
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +39,7 @@ def to_follow_up(case, supervisor, caseworker, risk="medium"):
     approve(case, "approve_assessment", supervisor)
     submit_plan(case, caseworker)
     approve(case, "approve_plan", supervisor)
-    services.referrals_arrange(
+    referral_services.referrals_arrange(
         task=open_task(case, "arrange_referrals"), actor=caseworker, referrals=[], none_needed=True
     )
     case.refresh_from_db()
@@ -74,7 +82,7 @@ def test_each_follow_up_schedules_the_next(time_machine, new_case, supervisor, c
     case = to_follow_up(new_case, supervisor, caseworker)
     first = follow_up_clock(case)
     time_machine.move_to(timezone.now() + datetime.timedelta(days=3))
-    services.follow_up_record(
+    work_services.follow_up_record(
         task=open_task(case, "follow_up"),
         actor=caseworker,
         date=timezone.localdate(),
@@ -118,7 +126,7 @@ def test_risk_change_regenerates_the_schedule(time_machine, new_case, supervisor
     assert clock.policy.key == "follow-up-low"
     started = clock.started_at
     time_machine.move_to(timezone.now() + datetime.timedelta(days=2))
-    services.case_change_risk(case=case, actor=caseworker, risk="high", comment="Violence")
+    case_services.case_change_risk(case=case, actor=caseworker, risk="high", comment="Violence")
     clock.refresh_from_db()
     assert clock.policy.key == "follow-up-high" and clock.risk == "high"
     assert clock.started_at == started  # time already spent counts

@@ -10,12 +10,12 @@ from case_flows.models import CaseEvent, CaseTransfer, EventKind, TransferStatus
 from case_flows.transfers import services as transfers
 from case_flows.transfers.selectors import transfers_incoming_for
 from notifications.models import Notification
+from tests.steps import allocate, complete_intake, open_task
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 
 from ...factories import make_team, make_user
-from ..conftest import allocate, complete_intake, open_task
 
 
 @pytest.fixture(autouse=True)
@@ -241,15 +241,14 @@ def test_pending_approval_moves_to_the_receiving_office(
     receiving_supervisor,
     receiving_caseworker,
 ):
-    from case_flows import selectors
+    import case_flows.work.selectors as work_selectors
+    from tests.steps import approve, submit_assessment
     from workflows.queue import task_claim
-
-    from ..conftest import approve, submit_assessment
 
     case = case_in_assessment
     submit_assessment(case, caseworker, risk="medium")
     approval_task = open_task(case, "approve_assessment")
-    assert approval_task.pk in {t.pk for t in selectors.inbox_tasks(supervisor, tab="queue")}
+    assert approval_task.pk in {t.pk for t in work_selectors.inbox_tasks(supervisor, tab="queue")}
     task_claim(task=approval_task, actor=supervisor)  # held by the sending supervisor
     transfer = transfers.transfer_request(
         case=case, actor=supervisor, to_office=other_office, reason="Moved"
@@ -259,9 +258,11 @@ def test_pending_approval_moves_to_the_receiving_office(
     )
     approval_task.refresh_from_db()
     assert approval_task.owner_id is None  # the queue follows the case's office and team
-    queue = selectors.inbox_tasks(receiving_supervisor, tab="queue")
+    queue = work_selectors.inbox_tasks(receiving_supervisor, tab="queue")
     assert approval_task.pk in {t.pk for t in queue}
-    assert approval_task.pk not in {t.pk for t in selectors.inbox_tasks(supervisor, tab="queue")}
+    assert approval_task.pk not in {
+        t.pk for t in work_selectors.inbox_tasks(supervisor, tab="queue")
+    }
     approve(case, "approve_assessment", receiving_supervisor)
     case.refresh_from_db()
     assert case.stage == "planning"

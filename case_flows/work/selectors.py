@@ -4,6 +4,8 @@ Every list goes through the access scope, loads its rows with a fixed number of 
 whatever their number (query-count tests guard this), and pages at PAGE_SIZE.
 """
 
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case as When_
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -12,29 +14,28 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import User
-from accounts.scope import registered_awaiting_allocation_q, scope_for, scope_q
+from accounts.scope import scope_for, scope_q
 from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockStatus
 
-from . import timeline
-from .flows import CaseFlow
-from .models import (
+from ..cases.selectors import (
+    OPEN_TASK_STATUSES,
+    cases_visible_to,
+    cases_workable_by,
+    open_case_tasks,
+)
+from ..flows import CaseFlow
+from ..models import (
     Assessment,
     Case,
-    CaseEvent,
     CasePlan,
     CaseProcess,
     Closure,
-    FollowUp,
-    PersonRelation,
-    Referral,
     Stage,
 )
-from .text import digits, fold
+from ..text import fold
 
-PAGE_SIZE = 25
-OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 _earliest_due = (
     SlaClock.objects.filter(task=OuterRef("pk"), status=ClockStatus.RUNNING)
     .order_by("due_at")
@@ -46,35 +47,6 @@ RISK_RANK = When_(
     default=Value(2),
     output_field=IntegerField(),
 )
-
-
-def cases_visible_to(user: User) -> QuerySet[Case]:
-    return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner"))
-
-
-def _scope_or(user: User, extra: Q) -> QuerySet[Case]:
-    """Cases in the user's scope or matching `extra`. An unrestricted scope is an empty Q,
-    and `Q() | extra` is `extra` alone: it must stay unrestricted instead."""
-    if scope_for(user).all_offices:
-        return Case.objects.all()
-    return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner") | extra)
-
-
-def cases_findable_by(user: User) -> QuerySet[Case]:
-    """The case list and search: the scope, plus the cases the user registered that still
-    await allocation (shown so marked; they may read, not work on them)."""
-    return _scope_or(user, registered_awaiting_allocation_q(user))
-
-
-def _assigned_case_ids(user: User):
-    """Cases where the user holds an open task given to them (a deputy's routed approval,
-    a reassigned task): they may open that work even outside their team."""
-    return _case_tasks().filter(owner=user).values("process__caseprocess__case_id")
-
-
-def cases_workable_by(user: User) -> QuerySet[Case]:
-    """The scope, plus cases with an open task assigned to the user (single-case pages)."""
-    return _scope_or(user, Q(pk__in=_assigned_case_ids(user)))
 
 
 def _task_scope(user: User) -> Q:
@@ -94,16 +66,12 @@ def _task_scope_or_own(user: User) -> Q:
     return _task_scope(user) | Q(owner=user)
 
 
-def _case_tasks() -> QuerySet[Task]:
-    return Task.objects.filter(
-        flow_task_type="HUMAN", process__flow_class=CaseFlow, status__in=OPEN_TASK_STATUSES
-    )
-
-
 def _user_permissions(user: User) -> set[str]:
-    cached = getattr(user, "_task_perms", None)
+    """The user's permissions, kept on the user object for the rest of the request."""
+    cached: set[str] | None = getattr(user, "_task_perms", None)
     if cached is None:
-        cached = user._task_perms = set(user.get_all_permissions())
+        cached = set(user.get_all_permissions())
+        user._task_perms = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -149,7 +117,7 @@ def team_queue_q(user: User, process_ids: list[int] | None = None) -> Q:
 INBOX_SORTS = ("due", "-due", "risk", "-risk", "case", "-case", "client", "-client")
 _DUE_ASC = F("due_at").asc(nulls_last=True)
 _CASE = "process__caseprocess__case"
-_INBOX_ORDER = {
+_INBOX_ORDER: dict[str, list[Any]] = {
     "due": [f"-{_CASE}__is_overdue", _DUE_ASC, "risk_rank", "created", "pk"],
     "-due": [F("due_at").desc(nulls_last=True), "-created", "-pk"],
     "-risk": ["risk_rank", _DUE_ASC, "pk"],
@@ -200,7 +168,7 @@ def inbox_tasks(
     search) and in the chosen order (INBOX_SORTS; most urgent first by default), rows ready
     to render."""
     condition = my_tasks_q(user) if tab == "mine" else team_queue_q(user, process_ids)
-    qs = _filtered(_case_tasks().filter(condition), **criteria)
+    qs = _filtered(open_case_tasks().filter(condition), **criteria)
     return (
         qs.select_related(
             f"{_CASE}__person",
@@ -223,7 +191,7 @@ def attach_deadlines(tasks) -> None:
         .select_related("policy")
         .order_by("due_at")
     )
-    first = {}
+    first: dict[int | None, SlaClock] = {}
     for clock in clocks:
         first.setdefault(clock.task_id, clock)
     now = timezone.now()
@@ -245,14 +213,14 @@ def task_deadlines(task: Task) -> list[SlaClock]:
     )
     now = timezone.now()
     for clock in clocks:
-        clock.overdue = clock.breached or clock.due_at < now
+        clock.overdue = clock.breached or clock.due_at < now  # type: ignore[attr-defined]
     return clocks
 
 
 def next_task_on_case(user: User, case: Case) -> Task | None:
     """The user's next open task on this case (after they complete one), if any."""
     return (
-        _case_tasks()
+        open_case_tasks()
         .filter(process__caseprocess__case=case, owner=user)
         .order_by("created", "pk")
         .first()
@@ -267,9 +235,9 @@ def inbox_counts(user: User, *, process_ids=None, **criteria) -> dict:
     """The tab counts under the same filters as the list (see `_filtered`): two index-driven
     queries (one count over the whole table costs seconds at national scale); the queue
     count stops at QUEUE_COUNT_CAP."""
-    mine = _filtered(_case_tasks().filter(my_tasks_q(user)), **criteria).count()
+    mine = _filtered(open_case_tasks().filter(my_tasks_q(user)), **criteria).count()
     queue = (
-        _filtered(_case_tasks().filter(team_queue_q(user, process_ids)), **criteria)
+        _filtered(open_case_tasks().filter(team_queue_q(user, process_ids)), **criteria)
         .order_by()
         .values("pk")[: QUEUE_COUNT_CAP + 1]
         .count()
@@ -329,107 +297,6 @@ def attach_returns(tasks) -> None:
         task.returned = returns.get(task.pk)
 
 
-def case_search(user: User, query: str) -> QuerySet[Case]:
-    """By reference, client name (accent-insensitive) or phone, within the user's scope
-    (and the cases they registered that await allocation)."""
-    qs = cases_findable_by(user).select_related("person", "owner", "category")
-    query = (query or "").strip()
-    if not query:
-        return qs.order_by("-opened_at")[:PAGE_SIZE]
-    condition = Q(reference__iexact=query) | Q(reference__istartswith=query)
-    folded = fold(query)
-    if folded:
-        condition |= Q(person__search_name__contains=folded)
-    phone = digits(query)
-    if len(phone) >= 5:
-        condition |= Q(person__phone_digits__contains=phone)
-    return qs.filter(condition).order_by("-opened_at")[:PAGE_SIZE]
-
-
-def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | None:
-    """The case if the user may work on it (every action goes through this), else None.
-
-    With `to_read` (the case page), also a case the user registered that awaits allocation:
-    it comes back with `read_only` set, and the page offers no action on it."""
-    related = ("person", "office", "team", "owner", "category", "intake")
-    case = cases_workable_by(user).select_related(*related).filter(pk=case_id).first()
-    if case is not None:
-        case.read_only = False
-        return case
-    if not to_read:
-        return None
-    case = (
-        Case.objects.filter(registered_awaiting_allocation_q(user), pk=case_id)
-        .select_related(*related)
-        .first()
-    )
-    if case is not None:
-        case.read_only = True
-    return case
-
-
-def case_history_for_user(user: User, case_id: int):
-    """A sending office's read access to a case it transferred away: the case and the time
-    of the transfer (its history ends there), or None.
-
-    Only when settings.CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY is on (default: no); then a
-    user who could see the case before an accepted transfer (same office/team/owner rule as
-    the access scope) may read its history up to that transfer, never what came after.
-    """
-    from django.conf import settings
-
-    from accounts.scope import can_see
-
-    from .models import CaseTransfer, TransferStatus
-
-    if not settings.CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY:
-        return None
-    transfers = CaseTransfer.objects.filter(
-        case_id=case_id, status=TransferStatus.ACCEPTED
-    ).order_by("-decided_at")
-    for transfer in transfers:
-        if can_see(
-            user,
-            office_id=transfer.from_office_id,
-            team_id=transfer.from_team_id,
-            owner_id=transfer.from_owner_id,
-        ):
-            case = Case.objects.select_related("person", "category").get(pk=case_id)
-            return case, transfer
-    return None
-
-
-def case_history_until(case: Case, until, limit: int = 100) -> list[CaseEvent]:
-    return timeline.describe(
-        list(
-            CaseEvent.objects.filter(case=case, created_at__lte=until)
-            .select_related("actor")
-            .order_by("-created_at", "-pk")[:limit]
-        )
-    )
-
-
-def case_timeline(case: Case, limit: int = 100) -> list[CaseEvent]:
-    """The newest events, each with its words (`what`, `detail`) in the reader's language."""
-    return timeline.describe(
-        list(
-            CaseEvent.objects.filter(case=case)
-            .select_related("actor")
-            .order_by("-created_at", "-pk")[:limit]
-        )
-    )
-
-
-def case_open_tasks(case: Case) -> list[Task]:
-    return list(
-        _case_tasks()
-        .filter(process__caseprocess__case=case)
-        # The case rides along so queue checks (user_may_take) need no query per task.
-        .select_related("owner", "process__caseprocess__case")
-        .order_by("created")
-    )
-
-
 def approvals_pending_for(user: User) -> QuerySet[Approval]:
     """The supervisor's approvals page: pending requests they may decide, oldest first."""
     ct = ContentType.objects.get_for_model(Case)
@@ -460,49 +327,6 @@ def attach_cases(approvals) -> None:
     return approvals
 
 
-def _latest(model, case: Case):
-    return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
-
-
-def latest_assessment(case: Case) -> Assessment | None:
-    return _latest(Assessment, case)
-
-
-def latest_closure(case: Case) -> Closure | None:
-    return _latest(Closure, case)
-
-
-def latest_plan(case: Case) -> CasePlan | None:
-    """The current episode's latest case plan with its goals and actions loaded."""
-    return (
-        CasePlan.objects.filter(case=case, episode=case.episode)
-        .prefetch_related("goals", "actions")
-        .order_by("-pk")
-        .first()
-    )
-
-
-def case_records(case: Case) -> dict:
-    """The current episode's stage records for the case page: a fixed number of queries."""
-    return {
-        "intake": getattr(case, "intake", None),
-        "assessment": _latest(Assessment, case),
-        "plan": latest_plan(case),
-        "referrals": list(
-            Referral.objects.filter(case=case, episode=case.episode).order_by("created_at", "pk")
-        ),
-        "follow_ups": list(
-            FollowUp.objects.filter(case=case, episode=case.episode).order_by("-date", "-pk")
-        ),
-        "closure": _latest(Closure, case),
-        "relatives": list(
-            PersonRelation.objects.filter(person_id=case.person_id)
-            .select_related("relative")
-            .order_by("-is_primary_caregiver", "pk")
-        ),
-    }
-
-
 def approval_for_user(user: User, approval_id: int) -> Approval | None:
     """An approval on a case the user may see (else None: the page answers 404), case attached."""
     ct = ContentType.objects.get_for_model(Case)
@@ -514,7 +338,7 @@ def approval_for_user(user: User, approval_id: int) -> Approval | None:
         .first()
     )
     if approval is not None:
-        approval.case = (
+        approval.case = (  # type: ignore[attr-defined]
             Case.objects.select_related("person", "office", "team", "owner", "category")
             .filter(pk=approval.subject_id)
             .first()
@@ -530,5 +354,8 @@ def approval_record(approval: Approval):
             .prefetch_related("goals", "actions")
             .first()
         )
-    model = {"assessment": Assessment, "closure": Closure}.get(approval.kind)
-    return model.objects.filter(pk=approval.record_id).first() if model else None
+    if approval.kind == "assessment":
+        return Assessment.objects.filter(pk=approval.record_id).first()
+    if approval.kind == "closure":
+        return Closure.objects.filter(pk=approval.record_id).first()
+    return None

@@ -1,9 +1,12 @@
+"""Steps that drive a case through the pipeline in tests, through the services as the pages do."""
+
 import datetime
 
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from case_flows import services
+import case_flows.referrals.services as referral_services
+import case_flows.work.services as work_services
 from case_flows.models import Case, Stage
 
 
@@ -29,13 +32,13 @@ def _node(name):
 
 
 def allocate(case, supervisor, caseworker):
-    return services.case_allocate(
+    return work_services.case_allocate(
         task=open_task(case, "allocate"), actor=supervisor, caseworker=caseworker
     )
 
 
 def complete_intake(case, caseworker):
-    return services.intake_complete(
+    return work_services.intake_complete(
         task=open_task(case, "intake"),
         actor=caseworker,
         source="walk_in",
@@ -46,7 +49,7 @@ def complete_intake(case, caseworker):
 
 
 def submit_assessment(case, caseworker, risk="high"):
-    return services.assessment_submit(
+    return work_services.assessment_submit(
         task=open_task(case, "assess"),
         actor=caseworker,
         needs={"education": "high", "safety": "medium"},
@@ -56,7 +59,7 @@ def submit_assessment(case, caseworker, risk="high"):
 
 
 def submit_plan(case, caseworker, no_referral_needed=False):
-    return services.plan_submit(
+    return work_services.plan_submit(
         task=open_task(case, "plan"),
         actor=caseworker,
         goals=["Back in school", "Safe at home"],
@@ -87,10 +90,10 @@ def close_case(case, supervisor, caseworker):
     approve(case, "approve_assessment", supervisor)
     submit_plan(case, caseworker, no_referral_needed=True)
     approve(case, "approve_plan", supervisor)
-    services.referrals_arrange(
+    referral_services.referrals_arrange(
         task=open_task(case, "arrange_referrals"), actor=caseworker, referrals=[], none_needed=True
     )
-    services.follow_up_record(
+    work_services.follow_up_record(
         task=open_task(case, "follow_up"),
         actor=caseworker,
         date=timezone.localdate(),
@@ -98,7 +101,7 @@ def close_case(case, supervisor, caseworker):
         notes="Fine",
         next_step="close",
     )
-    services.closure_prepare(
+    work_services.closure_prepare(
         task=open_task(case, "prepare_closure"), actor=caseworker, reason="goals_met", summary="Ok"
     )
     approve(case, "approve_closure", supervisor)

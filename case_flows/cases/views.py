@@ -8,44 +8,39 @@ conflict, 403 for a refusal); a task, case or approval outside the user's scope 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.status import STATUS
 
 from accounts.scope import can_see
-from workflows.approvals.models import ApprovalStatus
-from workflows.approvals.services import approval_decide, approval_withdraw
 from workflows.errors import WorkflowError
 from workflows.queue import user_may_take
 from workflows.sla.selectors import clocks_for_subject
 
-from . import selectors, services
+from ..models import NEED_DOMAINS, NeedLevel, Stage
+from ..permissions import CasePerm, may_open_cases, may_work_cases, supervises
+from . import selectors as case_selectors
+from . import services as case_services
 from .forms import (
     CaseRegisterForm,
     CaseSearchForm,
-    DecisionForm,
     ReassignForm,
     RelativeForm,
     ReopenForm,
     RiskForm,
-    WithdrawForm,
 )
-from .models import NEED_DOMAINS, NeedLevel, Stage
-from .permissions import CasePerm, may_open_cases, may_work_cases, supervises
 
 
-def _error_page(request, exc: WorkflowError, render_page):
+def error_page(request, exc: WorkflowError, render_page):
     """Show the service's message on the page again, with the error's HTTP status."""
     messages.error(request, exc.message)
     return render_page(status=exc.status_code)
 
 
-def _case_of(task):
+def case_of_task(task):
     return task.process.caseprocess.case
 
 
@@ -56,7 +51,7 @@ def _case_of(task):
 def case_list(request):
     form = CaseSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
-    cases = list(selectors.case_search(request.user, query))
+    cases = list(case_selectors.case_search(request.user, query))
     return render(
         request,
         "case_flows/case_list.html",
@@ -64,7 +59,7 @@ def case_list(request):
             "form": form,
             "query": query,
             "cases": cases,
-            "page_size": selectors.PAGE_SIZE,
+            "page_size": case_selectors.PAGE_SIZE,
             "may_open_cases": may_open_cases(request.user),
         },
     )
@@ -73,8 +68,10 @@ def case_list(request):
 def _register_case(*, actor, office, form: CaseRegisterForm):
     """Register the client and open their case together: both or neither."""
     with transaction.atomic():
-        person = services.person_create(actor=actor, office=office, **form.person_data())
-        return services.case_open(actor=actor, person=person, office=office, **form.case_data())
+        person = case_services.person_create(actor=actor, office=office, **form.person_data())
+        return case_services.case_open(
+            actor=actor, person=person, office=office, **form.case_data()
+        )
 
 
 @login_required
@@ -99,7 +96,7 @@ def case_new(request):
     try:
         case = _register_case(actor=request.user, office=office, form=form)
     except WorkflowError as exc:
-        return _error_page(request, exc, page)
+        return error_page(request, exc, page)
     if can_see(
         request.user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id
     ):
@@ -116,8 +113,8 @@ def case_new(request):
     return redirect("case_detail", case_id=case.pk)
 
 
-def _case_or_404(user, case_id: int):
-    case = selectors.case_for_user(user, case_id)
+def case_or_404(user, case_id: int):
+    case = case_selectors.case_for_user(user, case_id)
     if case is None:
         raise Http404(_("No such case, or it is not in your work."))
     return case
@@ -127,7 +124,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
     user = request.user
     # A case its registering user may only read until it is allocated: no action offered.
     read_only = getattr(case, "read_only", False)
-    tasks = selectors.case_open_tasks(case)
+    tasks = case_selectors.case_open_tasks(case)
     user_supervises = supervises(user)
     for task in tasks:
         task.can_open = task.owner_id == user.pk
@@ -147,7 +144,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
         not read_only and case.stage == Stage.CLOSED and user.has_perm(CasePerm.REOPEN_CASE)
     )
     may_change_risk = not read_only and case.stage != Stage.CLOSED and may_work_cases(user)
-    records = selectors.case_records(case)
+    records = case_selectors.case_records(case)
     clocks = clocks_for_subject(case)
     open_clocks = sum(1 for c in clocks if c.status in ("running", "paused"))
     assessment = records["assessment"]
@@ -165,7 +162,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
         "tasks": tasks,
         "records": records,
         "needs": needs,
-        "timeline": selectors.case_timeline(case),
+        "timeline": case_selectors.case_timeline(case),
         "clocks": clocks,
         "clocks_open_count": open_clocks,
         "clocks_closed_count": len(clocks) - open_clocks,
@@ -180,10 +177,10 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
 
 @login_required
 def case_detail(request, case_id: int):
-    case = selectors.case_for_user(request.user, case_id, to_read=True)
+    case = case_selectors.case_for_user(request.user, case_id, to_read=True)
     if case is None:
         # A sending office may keep read access to its own history of a transferred case.
-        history = selectors.case_history_for_user(request.user, case_id)
+        history = case_selectors.case_history_for_user(request.user, case_id)
         if history is None:
             raise Http404(_("No such case, or it is not in your work."))
         case, transfer = history
@@ -193,7 +190,7 @@ def case_detail(request, case_id: int):
             {
                 "case": case,
                 "transfer": transfer,
-                "timeline": selectors.case_history_until(case, transfer.decided_at),
+                "timeline": case_selectors.case_history_until(case, transfer.decided_at),
             },
         )
     return _render_case(request, case)
@@ -202,7 +199,7 @@ def case_detail(request, case_id: int):
 def _case_action(request, case_id, form_class, form_name, run, done, invalid_status=200):
     """A POST from the case page: validate the form, call one service, say what happened.
     Bad input re-renders the page with the form's errors; a refusal is a 403/409 page."""
-    case = _case_or_404(request.user, case_id)
+    case = case_or_404(request.user, case_id)
     form = form_class(request.POST)
 
     def page(status):
@@ -213,7 +210,7 @@ def _case_action(request, case_id, form_class, form_name, run, done, invalid_sta
     try:
         run(case, form.cleaned_data)
     except WorkflowError as exc:
-        return _error_page(request, exc, page)
+        return error_page(request, exc, page)
     messages.success(request, done)
     return redirect("case_detail", case_id=case.pk)
 
@@ -226,7 +223,7 @@ def case_reopen_view(request, case_id: int):
         case_id,
         ReopenForm,
         "reopen_form",
-        lambda case, data: services.case_reopen(
+        lambda case, data: case_services.case_reopen(
             case=case, actor=request.user, comment=data["comment"]
         ),
         _("The case was reopened and goes back to assessment."),
@@ -241,7 +238,7 @@ def case_risk_view(request, case_id: int):
         case_id,
         RiskForm,
         "risk_form",
-        lambda case, data: services.case_change_risk(case=case, actor=request.user, **data),
+        lambda case, data: case_services.case_change_risk(case=case, actor=request.user, **data),
         _("The risk level was changed."),
     )
 
@@ -254,104 +251,10 @@ def case_relative_add(request, case_id: int):
         case_id,
         RelativeForm,
         "relative_form",
-        lambda case, data: services.case_add_relative(case=case, actor=request.user, **data),
+        lambda case, data: case_services.case_add_relative(case=case, actor=request.user, **data),
         _("The relative was added."),
         invalid_status=400,
     )
 
 
 # --- approvals -------------------------------------------------------------------------------
-
-
-@login_required
-def approvals(request):
-    if not request.user.has_perm(CasePerm.APPROVE_CASE):
-        raise PermissionDenied(_("Only supervisors and managers decide approvals."))
-    pending = selectors.approvals_pending_for(request.user)
-    page = Paginator(pending, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.attach_cases(page.object_list)
-    return render(request, "case_flows/approvals.html", {"page": page})
-
-
-def _render_approval(request, approval, decision_form=None, withdraw_form=None, status=200):
-    user = request.user
-    pending = approval.status == ApprovalStatus.PENDING
-    record = selectors.approval_record(approval)
-    needs = []
-    if approval.kind == "assessment" and record is not None:
-        levels = dict(NeedLevel.choices)
-        needs = [
-            (label, record.needs.get(code), levels.get(record.needs.get(code), ""))
-            for code, label in NEED_DOMAINS
-            if code in record.needs
-        ]
-    context = {
-        "approval": approval,
-        "case": approval.case,
-        "record": record,
-        "needs": needs,
-        "timeline": selectors.case_timeline(approval.case, limit=10),
-        "can_decide": pending
-        and approval.requested_by_id != user.pk
-        and user.has_perm(CasePerm.APPROVE_CASE),
-        "can_withdraw": pending and approval.requested_by_id == user.pk,
-        # A manager (or supervisor) hands the decision to someone else, e.g. during absence.
-        "reassign_form": ReassignForm(task=approval.task)
-        if pending and approval.task_id and supervises(user)
-        else None,
-        "decision_form": decision_form or DecisionForm(),
-        "withdraw_form": withdraw_form or WithdrawForm(),
-    }
-    return render(request, "case_flows/approval_detail.html", context, status=status)
-
-
-@login_required
-def approval_detail(request, approval_id: int):
-    approval = selectors.approval_for_user(request.user, approval_id)
-    if approval is None:
-        raise Http404(_("No such approval request, or it is not in your work."))
-    if request.method != "POST":
-        return _render_approval(request, approval)
-
-    if request.POST.get("action") == "withdraw":
-        form = WithdrawForm(request.POST)
-        form.is_valid()
-        try:
-            approval_withdraw(
-                approval=approval, actor=request.user, comment=form.cleaned_data.get("comment", "")
-            )
-        except WorkflowError as exc:
-            return _error_page(
-                request,
-                exc,
-                lambda status: _render_approval(
-                    request, approval, withdraw_form=form, status=status
-                ),
-            )
-        messages.success(request, _("You withdrew the request; the work is back with you."))
-        return redirect("case_detail", case_id=approval.case.pk)
-
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return _render_approval(request, approval, decision_form=form)
-    try:
-        approval_decide(
-            approval=approval,
-            actor=request.user,
-            approve=form.approve,
-            comment=form.cleaned_data["comment"],
-        )
-    except WorkflowError as exc:
-        return _error_page(
-            request,
-            exc,
-            lambda status: _render_approval(request, approval, decision_form=form, status=status),
-        )
-    if form.approve:
-        messages.success(request, _("Approved: %(case)s moves on.") % {"case": approval.case})
-    else:
-        messages.success(
-            request,
-            _("Returned to the caseworker for revision: %(case)s.") % {"case": approval.case},
-        )
-    return redirect(reverse("approvals"))

@@ -1,0 +1,1 @@
+"""Cases and people: registering, the case page, reopening, risk and relatives."""

@@ -1,0 +1,220 @@
+"""Reads that matter: the inbox and team queue, case search, the case page, approvals.
+
+Every list goes through the access scope, loads its rows with a fixed number of queries
+whatever their number (query-count tests guard this), and pages at PAGE_SIZE.
+"""
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import Role, User
+from accounts.scope import can_see, registered_awaiting_allocation_q, scope_for, scope_q
+
+from .. import timeline
+from ..flows import CaseFlow
+from ..models import (
+    Assessment,
+    Case,
+    CaseEvent,
+    CasePlan,
+    CaseTransfer,
+    Closure,
+    FollowUp,
+    PersonRelation,
+    Referral,
+    TransferStatus,
+)
+from ..text import digits, fold
+
+PAGE_SIZE = 25
+
+
+OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner"))
+
+
+def _scope_or(user: User, extra: Q) -> QuerySet[Case]:
+    """Cases in the user's scope or matching `extra`. An unrestricted scope is an empty Q,
+    and `Q() | extra` is `extra` alone: it must stay unrestricted instead."""
+    if scope_for(user).all_offices:
+        return Case.objects.all()
+    return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner") | extra)
+
+
+def cases_findable_by(user: User) -> QuerySet[Case]:
+    """The case list and search: the scope, plus the cases the user registered that still
+    await allocation (shown so marked; they may read, not work on them)."""
+    return _scope_or(user, registered_awaiting_allocation_q(user))
+
+
+def _assigned_case_ids(user: User):
+    """Cases where the user holds an open task given to them (a deputy's routed approval,
+    a reassigned task): they may open that work even outside their team."""
+    return open_case_tasks().filter(owner=user).values("process__caseprocess__case_id")
+
+
+def cases_workable_by(user: User) -> QuerySet[Case]:
+    """The scope, plus cases with an open task assigned to the user (single-case pages)."""
+    return _scope_or(user, Q(pk__in=_assigned_case_ids(user)))
+
+
+def open_case_tasks() -> QuerySet[Task]:
+    return Task.objects.filter(
+        flow_task_type="HUMAN", process__flow_class=CaseFlow, status__in=OPEN_TASK_STATUSES
+    )
+
+
+def case_search(user: User, query: str) -> QuerySet[Case]:
+    """By reference, client name (accent-insensitive) or phone, within the user's scope
+    (and the cases they registered that await allocation)."""
+    qs = cases_findable_by(user).select_related("person", "owner", "category")
+    query = (query or "").strip()
+    if not query:
+        return qs.order_by("-opened_at")[:PAGE_SIZE]
+    condition = Q(reference__iexact=query) | Q(reference__istartswith=query)
+    folded = fold(query)
+    if folded:
+        condition |= Q(person__search_name__contains=folded)
+    phone = digits(query)
+    if len(phone) >= 5:
+        condition |= Q(person__phone_digits__contains=phone)
+    return qs.filter(condition).order_by("-opened_at")[:PAGE_SIZE]
+
+
+def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | None:
+    """The case if the user may work on it (every action goes through this), else None.
+
+    With `to_read` (the case page), also a case the user registered that awaits allocation:
+    it comes back with `read_only` set, and the page offers no action on it."""
+    related = ("person", "office", "team", "owner", "category", "intake")
+    case = cases_workable_by(user).select_related(*related).filter(pk=case_id).first()
+    if case is not None:
+        case.read_only = False
+        return case
+    if not to_read:
+        return None
+    case = (
+        Case.objects.filter(registered_awaiting_allocation_q(user), pk=case_id)
+        .select_related(*related)
+        .first()
+    )
+    if case is not None:
+        case.read_only = True
+    return case
+
+
+def case_history_for_user(user: User, case_id: int):
+    """A sending office's read access to a case it transferred away: the case and the time
+    of the transfer (its history ends there), or None.
+
+    Only when settings.CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY is on (default: no); then a
+    user who could see the case before an accepted transfer (same office/team/owner rule as
+    the access scope) may read its history up to that transfer, never what came after.
+    """
+    if not settings.CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY:
+        return None
+    transfers = CaseTransfer.objects.filter(
+        case_id=case_id, status=TransferStatus.ACCEPTED
+    ).order_by("-decided_at")
+    for transfer in transfers:
+        if can_see(
+            user,
+            office_id=transfer.from_office_id,
+            team_id=transfer.from_team_id,
+            owner_id=transfer.from_owner_id,
+        ):
+            case = Case.objects.select_related("person", "category").get(pk=case_id)
+            return case, transfer
+    return None
+
+
+def case_history_until(case: Case, until, limit: int = 100) -> list[CaseEvent]:
+    return timeline.describe(
+        list(
+            CaseEvent.objects.filter(case=case, created_at__lte=until)
+            .select_related("actor")
+            .order_by("-created_at", "-pk")[:limit]
+        )
+    )
+
+
+def case_timeline(case: Case, limit: int = 100) -> list[CaseEvent]:
+    """The newest events, each with its words (`what`, `detail`) in the reader's language."""
+    return timeline.describe(
+        list(
+            CaseEvent.objects.filter(case=case)
+            .select_related("actor")
+            .order_by("-created_at", "-pk")[:limit]
+        )
+    )
+
+
+def case_open_tasks(case: Case) -> list[Task]:
+    return list(
+        open_case_tasks()
+        .filter(process__caseprocess__case=case)
+        # The case rides along so queue checks (user_may_take) need no query per task.
+        .select_related("owner", "process__caseprocess__case")
+        .order_by("created")
+    )
+
+
+def _latest(model, case: Case):
+    return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
+
+
+def latest_assessment(case: Case) -> Assessment | None:
+    return _latest(Assessment, case)
+
+
+def latest_closure(case: Case) -> Closure | None:
+    return _latest(Closure, case)
+
+
+def latest_plan(case: Case) -> CasePlan | None:
+    """The current episode's latest case plan with its goals and actions loaded."""
+    return (
+        CasePlan.objects.filter(case=case, episode=case.episode)
+        .prefetch_related("goals", "actions")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def case_records(case: Case) -> dict:
+    """The current episode's stage records for the case page: a fixed number of queries."""
+    return {
+        "intake": getattr(case, "intake", None),
+        "assessment": _latest(Assessment, case),
+        "plan": latest_plan(case),
+        "referrals": list(
+            Referral.objects.filter(case=case, episode=case.episode).order_by("created_at", "pk")
+        ),
+        "follow_ups": list(
+            FollowUp.objects.filter(case=case, episode=case.episode).order_by("-date", "-pk")
+        ),
+        "closure": _latest(Closure, case),
+        "relatives": list(
+            PersonRelation.objects.filter(person_id=case.person_id)
+            .select_related("relative")
+            .order_by("-is_primary_caregiver", "pk")
+        ),
+    }
+
+
+def caseworkers_for_allocation(case: Case):
+    """Active caseworkers of the case's office teams, for the allocation form."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            groups__name=Role.CASEWORKER,
+            teams__office_id=case.office_id,
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )

@@ -1,0 +1,259 @@
+"""Case services: every write on people, cases and their records goes through here.
+
+Each service is one transaction; task services run under the flow's row lock through
+workflows.queue.task_complete, and the flow's Function nodes move the stage.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+
+from accounts.models import Office, Team, User
+from accounts.scope import can_see
+from workflows.errors import Conflict, NotPermitted, WorkflowError
+from workflows.queue import conflicts_as_errors
+
+from .. import timeline
+from ..dates import date_of_birth_problem
+from ..flow import hooks as task_hooks
+from ..flows import CaseFlow
+from ..models import (
+    Case,
+    CaseReferenceCounter,
+    Category,
+    Intake,
+    Person,
+    PersonRelation,
+    Risk,
+    Stage,
+)
+from ..permissions import CasePerm, can_see_case, can_work_on, may_open_cases
+from ..text import digits, fold
+
+
+class CaseError(WorkflowError):
+    pass
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise CaseError(message)
+
+
+def require_perm(user: User, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise NotPermitted(_("You do not have permission to do this."))
+
+
+def expect_node(task: Task, *names: str) -> None:
+    if task.flow_task is None or task.flow_task.name not in names:
+        raise CaseError(_("This is not the right kind of task for this action."))
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: User,
+    office: Office,
+    given_name: str,
+    family_name: str,
+    sex: str = "unknown",
+    date_of_birth: datetime.date | None = None,
+    date_of_birth_estimated: bool = False,
+    national_id: str = "",
+    phone: str = "",
+    address: str = "",
+    preferred_language: str = "",
+    disability: bool = False,
+    disability_notes: str = "",
+) -> Person:
+    given_name, family_name = given_name.strip(), family_name.strip()
+    require(bool(given_name and family_name), _("Given and family names are required."))
+    today = timezone.localdate(timezone=office.tzinfo) if office else timezone.localdate()
+    problem = date_of_birth_problem(date_of_birth, today)
+    if problem:
+        raise CaseError(problem)
+    return Person.objects.create(
+        given_name=given_name,
+        family_name=family_name,
+        search_name=fold(f"{given_name} {family_name}"),
+        sex=sex,
+        date_of_birth=date_of_birth,
+        date_of_birth_estimated=date_of_birth_estimated,
+        national_id=national_id.strip(),
+        phone=phone.strip(),
+        phone_digits=digits(phone),
+        address=address.strip(),
+        preferred_language=preferred_language,
+        disability=disability,
+        disability_notes=disability_notes,
+        office=office,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def person_link_relative(
+    *,
+    actor: User,
+    person: Person,
+    relative: Person,
+    relationship: str,
+    is_primary_caregiver: bool = False,
+    same_household: bool = True,
+) -> PersonRelation:
+    require(person.pk != relative.pk, _("A person cannot be their own relative."))
+    try:
+        with transaction.atomic():
+            return PersonRelation.objects.create(
+                person=person,
+                relative=relative,
+                relationship=relationship,
+                is_primary_caregiver=is_primary_caregiver,
+                same_household=same_household,
+            )
+    except IntegrityError as exc:
+        raise CaseError(_("These two people are already linked.")) from exc
+
+
+def case_add_relative(
+    *,
+    case: Case,
+    actor: User,
+    given_name: str,
+    family_name: str,
+    relationship: str,
+    sex: str = "unknown",
+    date_of_birth: datetime.date | None = None,
+    phone: str = "",
+    is_primary_caregiver: bool = False,
+    same_household: bool = True,
+) -> PersonRelation:
+    """Record a relative or caregiver of the case's client (a child's household)."""
+    if not can_work_on(actor, case):
+        raise NotPermitted(_("You do not have permission to do this."))
+    require(case.stage != Stage.CLOSED, _("Reopen the case before changing it."))
+    with transaction.atomic():
+        relative = person_create(
+            actor=actor,
+            office=case.office,
+            given_name=given_name,
+            family_name=family_name,
+            sex=sex,
+            date_of_birth=date_of_birth,
+            phone=phone,
+        )
+        relation = person_link_relative(
+            actor=actor,
+            person=case.person,
+            relative=relative,
+            relationship=relationship,
+            is_primary_caregiver=is_primary_caregiver,
+            same_household=same_household,
+        )
+        timeline.relative_added(case, actor=actor, relative=relative, relation=relation)
+    return relation
+
+
+def case_reference_next(*, office: Office, year: int) -> str:
+    """BEK-2026-000123: per office and year, under a row lock, never reused."""
+    CaseReferenceCounter.objects.bulk_create(
+        [CaseReferenceCounter(office=office, year=year)], ignore_conflicts=True
+    )
+    counter = CaseReferenceCounter.objects.select_for_update().get(office=office, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{office.code}-{year}-{counter.last_number:06d}"
+
+
+def case_open(
+    *,
+    actor: User,
+    person: Person,
+    office: Office,
+    category: Category,
+    risk: str,
+    source: str,
+    presenting_concerns: str,
+    immediate_safety: str = "",
+    consent_to_share: bool | None = None,
+    team: Team | None = None,
+) -> Case:
+    """Register a new case at intake; the allocation task lands in the office's supervisor queue."""
+    if not may_open_cases(actor):
+        raise NotPermitted(_("You do not have permission to open cases."))
+    in_scope = can_see(actor, office_id=office.pk, team_id=team.pk if team else None, owner_id=None)
+    if not (in_scope or actor.home_office_id == office.pk):
+        raise NotPermitted(_("You can open cases only for your own office."))
+    require(risk in Risk.values, _("Choose a risk level."))
+    require(bool(presenting_concerns.strip()), _("Describe the presenting concerns."))
+    require(category.is_active, _("This category is no longer in use."))
+    require(team is None or team.office_id == office.pk, _("The team belongs to another office."))
+    with conflicts_as_errors(), transaction.atomic():
+        now = timezone.now()
+        case = Case.objects.create(
+            reference=case_reference_next(
+                office=office, year=timezone.localtime(now, office.tzinfo).year
+            ),
+            person=person,
+            office=office,
+            team=team,
+            risk=risk,
+            category=category,
+            opened_at=now,
+            stage_entered_at=now,
+            created_by=actor,
+        )
+        Intake.objects.create(
+            case=case,
+            source=source,
+            presenting_concerns=presenting_concerns.strip(),
+            immediate_safety=immediate_safety,
+            consent_to_share=consent_to_share,
+        )
+        timeline.case_opened(case, actor=actor, at=now)
+        CaseFlow.start.run(case=case, actor=actor)
+        task_hooks.decision_clock_open(case)
+    return case
+
+
+def risk_apply(case: Case, *, actor: User, risk: str, comment: str) -> None:
+    if risk == case.risk:
+        return
+    old = case.risk
+    case.risk = risk
+    case.save(update_fields=["risk"])
+    timeline.risk_changed(case, actor=actor, old=old, comment=comment)
+    task_hooks.risk_changed(case, actor=actor)
+
+
+def case_reopen(*, case: Case, actor: User, comment: str) -> Case:
+    """Reopen a closed case: a new episode and a new flow process, back to assessment."""
+    require_perm(actor, CasePerm.REOPEN_CASE)
+    if not can_see_case(actor, case):
+        raise NotPermitted(_("You do not have permission to do this."))
+    require(bool(comment.strip()), _("Say why the case is being reopened."))
+    with conflicts_as_errors(), transaction.atomic():
+        locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+        if locked.stage != Stage.CLOSED:
+            raise Conflict(_("Only a closed case can be reopened; this one is already open."))
+        CaseFlow.start_reopened.run(
+            case=locked, actor=actor, _task_data={"comment": comment.strip()}
+        )
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_change_risk(*, case: Case, actor: User, risk: str, comment: str) -> Case:
+    require(risk in Risk.values, _("Choose a risk level."))
+    require(bool(comment.strip()), _("Say why the risk level changed."))
+    if not can_work_on(actor, case):
+        raise NotPermitted(_("You do not have permission to do this."))
+    locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+    require(locked.stage != Stage.CLOSED, _("A closed case's risk level cannot change."))
+    risk_apply(locked, actor=actor, risk=risk, comment=comment.strip())
+    return locked

@@ -1,0 +1,275 @@
+"""Case services: every write on people, cases and their records goes through here.
+
+Each service is one transaction; task services run under the flow's row lock through
+workflows.queue.task_complete, and the flow's Function nodes move the stage.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+
+from accounts.models import Office, Team, User
+from workflows.queue import task_complete
+
+from .. import timeline
+from ..cases.services import CaseError, expect_node, require, risk_apply
+from ..dates import contact_date_problem, target_date_problem
+from ..models import (
+    NEED_DOMAINS,
+    Assessment,
+    Case,
+    CasePlan,
+    Closure,
+    FollowUp,
+    FollowUpNextStep,
+    PlanAction,
+    PlanGoal,
+    Risk,
+)
+from ..permissions import is_caseworker
+
+# --- people ---------------------------------------------------------------------------
+
+
+# --- opening and allocating --------------------------------------------------------------
+
+
+def allocation_comment(office: Office, caseworker: User, team: Team) -> str:
+    """The timeline's allocation note, written in the office's language (the timeline
+    shows stored text, whoever clicks and in whatever language)."""
+    with translation.override(office.default_language or settings.LANGUAGE_CODE):
+        return _("Allocated to %(who)s (%(team)s)") % {"who": caseworker, "team": team.name}
+
+
+def case_allocate(*, task: Task, actor: User, caseworker: User, team: Team | None = None) -> Case:
+    expect_node(task, "allocate")
+    case = task.process.coerced.case
+    if team is None:
+        team = case.team or caseworker.teams.filter(office=case.office).first()
+    if team is None:
+        raise CaseError(_("Choose the team the case belongs to."))
+    require(team.office_id == case.office_id, _("The team belongs to another office."))
+    require(
+        is_caseworker(caseworker),
+        _("%(who)s is not a caseworker.") % {"who": caseworker},
+    )
+    require(
+        team.members.filter(pk=caseworker.pk).exists(),
+        _("%(who)s is not a member of %(team)s.") % {"who": caseworker, "team": team.name},
+    )
+
+    def allocate(activation):
+        case = activation.process.case
+        case.owner = caseworker
+        case.team = team
+        case.save(update_fields=["owner", "team"])
+        timeline.case_allocated(
+            case,
+            actor=actor,
+            caseworker=caseworker,
+            team=team,
+            comment=allocation_comment(case.office, caseworker, team),
+        )
+
+    task_complete(task=task, actor=actor, work=allocate)
+    case.refresh_from_db()
+    return case
+
+
+# --- stage work ---------------------------------------------------------------------------
+
+
+def intake_complete(
+    *,
+    task: Task,
+    actor: User,
+    source: str,
+    presenting_concerns: str,
+    immediate_safety: str,
+    consent_to_share: bool,
+) -> Case:
+    expect_node(task, "intake")
+    require(bool(presenting_concerns.strip()), _("Describe the presenting concerns."))
+    require(bool(immediate_safety), _("Record the client's immediate safety."))
+    require(consent_to_share is not None, _("Record whether the client consents to sharing."))
+
+    def save_intake(activation):
+        intake = activation.process.case.intake
+        intake.source = source
+        intake.presenting_concerns = presenting_concerns.strip()
+        intake.immediate_safety = immediate_safety
+        intake.consent_to_share = consent_to_share
+        intake.completed_at = timezone.now()
+        intake.completed_by = actor
+        intake.save()
+        timeline.intake_completed(activation.process.case, actor=actor, intake=intake)
+
+    task_complete(task=task, actor=actor, work=save_intake)
+    return Case.objects.get(pk=task.process.coerced.case_id)
+
+
+def assessment_submit(
+    *,
+    task: Task,
+    actor: User,
+    needs: dict[str, str],
+    strengths: str,
+    risk_decided: str,
+    needs_notes: str = "",
+) -> Assessment:
+    expect_node(task, "assess")
+    valid_domains = {code for code, _label in NEED_DOMAINS}
+    require(set(needs) <= valid_domains, _("Unknown need domain."))
+    require(bool(strengths.strip()), _("Record the client's strengths."))
+    require(risk_decided in Risk.values, _("Decide the risk level."))
+
+    def save_assessment(activation):
+        case = activation.process.case
+        record = Assessment.objects.create(
+            case=case,
+            episode=case.episode,
+            created_by=actor,
+            needs=needs,
+            needs_notes=needs_notes,
+            strengths=strengths.strip(),
+            risk_decided=risk_decided,
+        )
+        risk_apply(case, actor=actor, risk=risk_decided, comment=_("Risk decided at assessment"))
+        return record
+
+    return task_complete(task=task, actor=actor, work=save_assessment)
+
+
+def plan_submit(
+    *,
+    task: Task,
+    actor: User,
+    goals: list[str],
+    actions: list[dict],
+    summary: str = "",
+    no_referral_needed: bool = False,
+) -> CasePlan:
+    expect_node(task, "plan")
+    goals = [g.strip() for g in goals if g and g.strip()]
+    require(bool(goals), _("A case plan needs at least one goal."))
+    require(bool(actions), _("A case plan needs at least one action."))
+    for action in actions:
+        require(
+            bool(
+                action.get("description")
+                and action.get("responsible")
+                and action.get("target_date")
+            ),
+            _("Each action needs a description, a responsible party and a target date."),
+        )
+        problem = target_date_problem(action["target_date"], timezone.localdate())
+        if problem:
+            raise CaseError(problem)
+
+    def save_plan(activation):
+        case = activation.process.case
+        plan = CasePlan.objects.create(
+            case=case,
+            episode=case.episode,
+            created_by=actor,
+            summary=summary,
+            no_referral_needed=no_referral_needed,
+        )
+        PlanGoal.objects.bulk_create([PlanGoal(plan=plan, description=g) for g in goals])
+        PlanAction.objects.bulk_create(
+            [
+                PlanAction(
+                    plan=plan,
+                    description=a["description"],
+                    responsible=a["responsible"],
+                    target_date=a["target_date"],
+                )
+                for a in actions
+            ]
+        )
+        activation.process.next_step = "submit"
+        activation.process.save(update_fields=["next_step"])
+        return plan
+
+    return task_complete(task=task, actor=actor, work=save_plan)
+
+
+def plan_request_reassessment(*, task: Task, actor: User, reason: str) -> Case:
+    """From planning, go back to assessment (e.g. new facts came to light)."""
+    expect_node(task, "plan")
+    require(bool(reason.strip()), _("Say why the case needs reassessment."))
+
+    def choose(activation):
+        activation.process.next_step = "reassess"
+        activation.process.save(update_fields=["next_step"])
+        timeline.reassessment_requested(activation.process.case, actor=actor, reason=reason.strip())
+
+    task_complete(task=task, actor=actor, work=choose)
+    return Case.objects.get(pk=task.process.coerced.case_id)
+
+
+def follow_up_record(
+    *,
+    task: Task,
+    actor: User,
+    date: datetime.date,
+    mode: str,
+    notes: str,
+    next_step: str = "continue",
+    progress: dict[str, str] | None = None,
+) -> FollowUp:
+    expect_node(task, "follow_up")
+    require(next_step in FollowUpNextStep.values, _("Choose what happens next."))
+    require(bool(notes.strip()), _("Write what happened at the follow-up."))
+    case = task.process.caseprocess.case
+    office_today = timezone.localdate(timezone=case.office.tzinfo)
+    problem = contact_date_problem(
+        date,
+        opened=timezone.localdate(case.opened_at, timezone=case.office.tzinfo),
+        # A day of grace: the caseworker's device may be a time zone ahead of the office.
+        today=office_today + datetime.timedelta(days=1),
+    )
+    if problem:
+        raise CaseError(problem)
+
+    def save_follow_up(activation):
+        case = activation.process.case
+        record = FollowUp.objects.create(
+            case=case,
+            episode=case.episode,
+            created_by=actor,
+            date=date,
+            mode=mode,
+            notes=notes.strip(),
+            progress=progress or {},
+        )
+        activation.process.next_step = next_step
+        activation.process.save(update_fields=["next_step"])
+        timeline.follow_up_recorded(case, actor=actor, follow_up=record, next_step=next_step)
+        return record
+
+    return task_complete(task=task, actor=actor, work=save_follow_up)
+
+
+def closure_prepare(*, task: Task, actor: User, reason: str, summary: str) -> Closure:
+    expect_node(task, "prepare_closure")
+    require(bool(reason), _("Choose the reason for closing."))
+    require(bool(summary.strip()), _("Write a closing summary."))
+
+    def save_closure(activation):
+        case = activation.process.case
+        return Closure.objects.create(
+            case=case,
+            episode=case.episode,
+            created_by=actor,
+            reason=reason,
+            summary=summary.strip(),
+        )
+
+    return task_complete(task=task, actor=actor, work=save_closure)
+
+
+# --- case-level actions --------------------------------------------------------------------
