@@ -56,9 +56,7 @@ def code_for(key: bytes, *, steps_ahead: int = 0) -> str:
 
 def secret_on_page(body: str) -> bytes:
     """The key the enrolment page gives for typing in, decoded as an app would."""
-    match = re.search(r'id="totp-secret"[^>]*value="([A-Z2-7 ]+)"', body) or re.search(
-        r'value="([A-Z2-7 ]+)"[^>]*id="totp-secret"', body
-    )
+    match = re.search(r'id="totp-secret"[^>]*>([A-Z2-7 ]+)</textarea>', body)
     assert match, "the enrolment page shows no key"
     return b32decode(match.group(1).replace(" ", ""))
 
@@ -383,7 +381,7 @@ def test_the_status_page_says_since_when_and_how_many_codes(client, supervisor, 
 def test_the_user_menu_links_to_the_status_page(client, caseworker):
     client.force_login(caseworker)
     body = client.get(reverse("case_list")).content.decode()
-    assert f'href="{reverse("second_factor")}">Two-step sign-in</a>' in body
+    assert f'href="{reverse("second_factor")}" class="two-step-link">Two-step sign-in</a>' in body
 
 
 # --- voluntary: caseworkers and providers ------------------------------------------------------
