@@ -178,6 +178,8 @@ def second_factor_enrol(*, actor: User, code: str, request: HttpRequest | None =
         )
         if device is None:
             raise SecondFactorError(_("The set-up has expired. Scan the new QR code below."))
+        if device.confirmed:  # confirmed by another tab while this request waited for the lock
+            raise SecondFactorError(_("Two-step sign-in is already on."))
         throttled = not device.verify_is_allowed()[0]
         problem = _code_check(device, code) if code.isdigit() else _("Enter the 6 digits.")
         if problem is None:

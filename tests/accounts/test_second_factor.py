@@ -601,3 +601,38 @@ def test_production_requires_supervisors_managers_administrators_and_superusers(
 
     monkeypatch.delenv("TWO_FACTOR_REQUIRED_ROLES", raising=False)
     assert importlib.reload(base).TWO_FACTOR_REQUIRED_ROLES == REQUIRED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_sent_twice_at_the_same_moment_is_accepted_once(office):
+    """The device row is locked while a code is checked, so two requests racing with one
+    code (a code seen over a shoulder and typed at once) cannot both pass."""
+    import threading
+
+    from django.db import connection
+
+    from accounts.second_factor.services import SecondFactorError, second_factor_verify
+
+    person = make_user(Role.SUPERVISOR, office, username="racer")
+    device = second_factor_enrolment_begin(actor=person)
+    second_factor_enrol(actor=person, code=code_for(device.bin_key))
+    code = code_for(device.bin_key, steps_ahead=1)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def attempt():
+        try:
+            start.wait()
+            second_factor_verify(actor=person, code=code)
+            outcomes.append("accepted")
+        except SecondFactorError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["accepted", "refused"]
