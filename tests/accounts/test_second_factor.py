@@ -636,3 +636,15 @@ def test_one_code_sent_twice_at_the_same_moment_is_accepted_once(office):
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes) == ["accepted", "refused"]
+
+
+def test_a_reset_while_the_code_is_owed_sends_the_person_to_enrolment(
+    client, supervisor, enrolled, other_office
+):
+    sign_in(client, supervisor)
+    administrator = make_user(Role.ADMINISTRATOR, other_office, username="adm")
+    second_factor_reset(subject=supervisor, actor=administrator)
+    response = client.get(reverse("second_factor_verify"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("second_factor") + "?next=")
+    assert client.get(response["Location"]).status_code == 200
