@@ -30,6 +30,12 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from . import roles
+        from .second_factor import signals as second_factor_signals
 
         post_migrate.connect(roles.grant_declared_permissions, dispatch_uid="accounts-roles")
+        user_logged_in.connect(
+            second_factor_signals.second_factor_on_sign_in, dispatch_uid="accounts-second-factor"
+        )

@@ -24,6 +24,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_fsm",
     "viewflow",
     "viewflow.workflow",
@@ -43,6 +46,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth, sessions and messages: a signed-in person who still owes the second factor
+    # (or must enrol) reaches only the two-step pages, sign-out and the language switch.
+    "accounts.second_factor.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: turns a view's lost race (409) or lost database (503) into a page that
     # offers to send the same input again.
@@ -243,3 +249,24 @@ CASE_REVIEW_INTERVAL_MONTHS = {
     )
     if months.isdigit()
 }
+
+# --- otp ---
+# Two-step sign-in (accounts/second_factor, docs/security.md). Roles that must use a second
+# factor: role slugs (accounts.models.Role) and "superuser"; empty: nobody must, anyone may.
+TWO_FACTOR_REQUIRED_ROLES = env_list(
+    "TWO_FACTOR_REQUIRED_ROLES", ["supervisor", "manager", "administrator", "superuser"]
+)
+# A session signed in by single sign-on counts as verified: the identity provider asks for
+# the second factor.
+TWO_FACTOR_TRUST_SSO = env_bool("TWO_FACTOR_TRUST_SSO", True)
+# Wrong codes in a row at the second step before the session is signed out.
+TWO_FACTOR_MAX_WRONG_CODES = env_int("TWO_FACTOR_MAX_WRONG_CODES", 5)
+TWO_FACTOR_BACKUP_CODES = env_int("TWO_FACTOR_BACKUP_CODES", 10)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "Caseflow")
+# django-otp's own throttle: after n wrong codes a device accepts no code for 2**(n-1) seconds
+# (times this factor), across sessions.
+OTP_TOTP_THROTTLE_FACTOR = env_int("TWO_FACTOR_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end otp ---
