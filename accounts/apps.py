@@ -30,6 +30,11 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self):
-        from . import roles
+        from django.core import checks
+
+        from . import roles, sso
+
+        checks.register(sso.sso_settings_check, checks.Tags.security)
+        checks.register(sso.sso_deploy_check, checks.Tags.security, deploy=True)
 
         post_migrate.connect(roles.grant_declared_permissions, dispatch_uid="accounts-roles")
