@@ -68,6 +68,19 @@ class SsoUnavailable(Exception):
     """The identity provider could not be reached or described itself wrongly."""
 
 
+# What a sign-in round trip can raise that means "refused", never a 500: no answer, an error
+# answer, a token failing a check (signature, nonce, audience), a malformed answer.
+PROVIDER_FAILURES = (
+    SsoUnavailable,
+    requests.RequestException,
+    SuspiciousOperation,
+    jwt.PyJWTError,
+    ValueError,
+    KeyError,
+    TypeError,
+)
+
+
 @dataclass
 class SsoRefusal:
     reason: str
@@ -194,12 +207,10 @@ class CaseflowOIDCBackend(OIDCAuthenticationBackend):
             return None
         try:
             return super().authenticate(request, **kwargs)
-        except (SsoUnavailable, requests.RequestException) as exc:
-            logger.warning("single sign-on: the provider could not be reached: %s", exc)
-            _refuse(request, SsoRefusal(REASON_UNREACHABLE, details={"error": str(exc)[:200]}))
-        except (SuspiciousOperation, jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("single sign-on: the provider's answer was refused: %s", exc)
-            _refuse(request, SsoRefusal(REASON_REJECTED, details={"error": str(exc)[:200]}))
+        except PROVIDER_FAILURES as exc:
+            reason = _failure_reason(exc)
+            logger.warning("single sign-on refused (%s): %s", reason, exc)
+            _refuse(request, SsoRefusal(reason, details={"error": str(exc)[:200]}))
         return None
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
@@ -270,6 +281,17 @@ class CaseflowOIDCBackend(OIDCAuthenticationBackend):
         self, perm: Any, is_active: bool = True, include_superusers: bool = True, obj: Any = None
     ) -> Any:
         return self.UserModel._default_manager.none()
+
+
+def _failure_reason(exc: Exception) -> str:
+    """Unreachable: no answer, or the provider's own failure (5xx); rejected: it answered no
+    (a wrong client secret, an expired code) or its answer failed a check (signature, nonce)."""
+    if isinstance(exc, requests.HTTPError):
+        status = exc.response.status_code if exc.response is not None else 500
+        return REASON_UNREACHABLE if status >= 500 else REASON_REJECTED
+    if isinstance(exc, SsoUnavailable | requests.RequestException):
+        return REASON_UNREACHABLE
+    return REASON_REJECTED
 
 
 def _refuse(request: HttpRequest, refusal: SsoRefusal) -> None:
