@@ -41,6 +41,12 @@ CLIENT_SECRET = CONFIG["client"]["client_secret"]
 ACCOUNTS = {account["login"]: account for account in CONFIG["accounts"]}
 PROVIDER_NAME = "Test ID"
 START_TIMEOUT = 30
+NODE_AT_LEAST = (20, 19)  # node-oidc-provider 9 (package.json "engines")
+
+
+def _node_version() -> tuple[int, ...]:
+    result = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30)
+    return tuple(int(part) for part in result.stdout.strip().lstrip("v").split(".")[:2])
 
 
 def provider_missing_reason() -> str | None:
@@ -49,6 +55,8 @@ def provider_missing_reason() -> str | None:
             "the single sign-on tests run a real OpenID provider under Node.js, and `node` "
             "is not installed (Debian: apt-get install nodejs npm; then make test)"
         )
+    if _node_version() < NODE_AT_LEAST:
+        return "the test OpenID provider needs Node.js {}.{} or later".format(*NODE_AT_LEAST)
     if not (PROVIDER_DIR / "node_modules" / "oidc-provider" / "package.json").exists():
         return (
             "the test OpenID provider is not installed: run "
