@@ -102,7 +102,13 @@ def _discovery_cache_key(issuer: str) -> str:
 
 
 def _same_issuer(one: str, other: str) -> bool:
-    return one.rstrip("/") == other.rstrip("/")
+    """Issuers compared without a trailing slash or the https:// scheme (Google's ID tokens may
+    say `accounts.google.com` for the issuer `https://accounts.google.com`)."""
+    return _bare_issuer(one) == _bare_issuer(other)
+
+
+def _bare_issuer(issuer: str) -> str:
+    return issuer.removeprefix("https://").rstrip("/")
 
 
 def provider_metadata() -> dict[str, Any]:

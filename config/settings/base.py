@@ -250,7 +250,8 @@ CASE_REVIEW_INTERVAL_MONTHS = {
 # whose e-mail (OIDC_USERNAME_CLAIM=email) or username (any other claim) equals the claim;
 # nobody is ever created or changed. Off: no URL, no button, no backend.
 OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
-# The button says "Sign in with <name>" (e.g. "Ghana.gov account"); empty: "SSO".
+# The button says "Sign in with <name>", a refusal "Your <name> account is not linked..."
+# (e.g. "Ghana.gov", "Microsoft 365"); empty: "SSO".
 OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "")
 # The issuer: the endpoints left empty below come from its /.well-known/openid-configuration,
 # fetched at the first sign-in (not at start-up) and cached. Explicit endpoints win.

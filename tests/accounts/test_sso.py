@@ -176,6 +176,12 @@ def test_an_id_token_issued_to_another_client_or_by_another_issuer_is_refused(se
         backend.verify_token(token, nonce="n1")
     with pytest.raises(SuspiciousOperation, match="Nonce"):
         backend.verify_token(good, nonce="another-nonce")
+    expired = _signed_id_token(key, aud="caseflow", nonce="n1", exp=int(time.time()) - 120)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        backend.verify_token(expired, nonce="n1")
+    # The issuer as Google sometimes writes it (no scheme), and a list of audiences.
+    token = _signed_id_token(key, aud=["caseflow", "x"], nonce="n1", iss="id.example.org/")
+    assert backend.verify_token(token, nonce="n1")["sub"] == "x"
 
 
 # --- off by default ----------------------------------------------------------------------------
@@ -199,7 +205,7 @@ def test_the_environment_turns_it_on_and_production_stays_clean():
         "OIDC_ISSUER": "https://login.example.gov.gh/realms/welfare",
         "OIDC_RP_CLIENT_ID": "caseflow",
         "OIDC_RP_CLIENT_SECRET": "s3cret-from-the-provider",
-        "OIDC_PROVIDER_NAME": "Ghana.gov account",
+        "OIDC_PROVIDER_NAME": "Ghana.gov",
     }
     code = (
         "from django.conf import settings; from django.urls import reverse;"

@@ -26,13 +26,14 @@ def sso_site(site, django_db_blocker):
 
 @pytest.fixture
 def visitor(sso_site, browser, axe):
-    """visitor(width=1280) -> a page in a new browser context, signed in nowhere."""
+    """visitor(width=1280, locale="en-GB") -> a page in a new browser context, signed in
+    nowhere (the browser's language picks Caseflow's)."""
     contexts = []
 
-    def open_page(width: int = 1280):
+    def open_page(width: int = 1280, locale: str = "en-GB"):
         context = browser.new_context(
             viewport={"width": width, "height": 800 if width >= 700 else 740},
-            locale="en-GB",
+            locale=locale,
             base_url=sso_site.url,
         )
         context.set_default_timeout(15_000)
@@ -110,3 +111,19 @@ def test_an_account_that_names_nobody_is_turned_away_on_a_phone(visitor, sso_sit
     event = AccountEvent.objects.filter(action=AccountAction.SSO_REFUSED).latest("id")
     assert event.details["reason"] == "no_match"
     assert event.details["value"] == "stranger@example.org"
+
+
+def test_a_polish_visitor_is_offered_the_provider_and_told_why_in_polish(visitor, sso_site):
+    page = visitor(width=375, locale="pl-PL")
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Zaloguj się przez Test ID").click()
+    page.get_by_label("Login name").fill("stranger")
+    page.get_by_label("Password").fill(ACCOUNTS["stranger"]["password"])
+    page.get_by_role("button", name="Continue").click()
+    expect(
+        page.get_by_text(
+            "Twoje konto Test ID nie jest powiązane z żadnym kontem w Caseflow. "
+            "Poproś kierownika swojej jednostki o jego powiązanie."
+        )
+    ).to_be_visible()
+    assert wider_than_screen(page) == []
