@@ -381,7 +381,8 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
 
     def login_failure(self) -> HttpResponse:
         refusal = getattr(self.request, "caseflow_sso_refusal", None) or SsoRefusal(REASON_FAILED)
-        sso_refusal_record(request=self.request, refusal=refusal)
+        if {"code", "state", "error"} & set(self.request.GET):  # not a bare visit to the URL
+            sso_refusal_record(request=self.request, refusal=refusal)
         messages.error(self.request, refusal_message(refusal.reason))
         return redirect("login")
 

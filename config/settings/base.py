@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything deployment-specific comes from os.environ."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -275,6 +276,15 @@ OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
 OIDC_DISCOVERY_CACHE_SECONDS = env_int("OIDC_DISCOVERY_CACHE_SECONDS", 3600)
 OIDC_CREATE_USER = False  # no self-registration (accounts.sso refuses to create regardless)
 OIDC_STORE_ACCESS_TOKEN = False
+# The sign-out form redirects to the end-session endpoint, and browsers hold a form's
+# redirects to CSP form-action: the Content-Security-Policy adds these to `form-action`.
+# (The sign-in button is a link, which form-action does not govern; connect-src needs nothing.)
+_oidc_logout = urlsplit(OIDC_OP_LOGOUT_ENDPOINT)
+OIDC_FORM_ACTION_SOURCES = (
+    [f"{_oidc_logout.scheme}://{_oidc_logout.netloc}"]
+    if OIDC_ENABLED and _oidc_logout.netloc
+    else []
+)
 if OIDC_ENABLED:
     # Last: password sign-in (and any lockout backend before it) is untouched.
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.CaseflowOIDCBackend"]

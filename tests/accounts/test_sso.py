@@ -206,14 +206,20 @@ def test_the_environment_turns_it_on_and_production_stays_clean():
         "OIDC_RP_CLIENT_ID": "caseflow",
         "OIDC_RP_CLIENT_SECRET": "s3cret-from-the-provider",
         "OIDC_PROVIDER_NAME": "Ghana.gov",
+        "OIDC_OP_LOGOUT_ENDPOINT": "https://login.example.gov.gh/realms/welfare/logout?x=1",
     }
     code = (
         "from django.conf import settings; from django.urls import reverse;"
-        "print(settings.AUTHENTICATION_BACKENDS[-1], reverse('oidc_authentication_init'))"
+        "print(settings.AUTHENTICATION_BACKENDS[-1], reverse('oidc_authentication_init'),"
+        " *settings.OIDC_FORM_ACTION_SOURCES)"
     )
     shown = run_manage(["shell", "--no-imports", "-c", code], **env)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.split() == [BACKEND_PATH, "/accounts/sso/authenticate/"]
+    assert shown.stdout.split() == [
+        BACKEND_PATH,
+        "/accounts/sso/authenticate/",
+        "https://login.example.gov.gh",  # for CSP form-action: sign-out redirects there
+    ]
     checked = run_manage(["check", "--deploy", "--fail-level", "WARNING"], **env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     plain_http = run_manage(
@@ -350,6 +356,9 @@ def test_a_replayed_or_forged_callback_signs_nobody_in(client, akosua, sso):
     assert "did not succeed" in client.get(reverse("login")).content.decode()
     reasons = [event.details["reason"] for event in events(AccountAction.SSO_REFUSED)]
     assert reasons == ["failed", "token_rejected"]
+    # A bare visit to the callback URL: back to the sign-in page, nothing worth recording.
+    assert client.get(reverse("oidc_authentication_callback"))["Location"] == reverse("login")
+    assert len(events(AccountAction.SSO_REFUSED)) == 2
 
 
 def test_a_provider_that_cannot_be_reached_is_a_message(client, db, oidc_provider):

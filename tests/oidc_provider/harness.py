@@ -15,6 +15,7 @@ installed package the tests skip with the reason; under BROWSER_TESTS_REQUIRED=1
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
@@ -28,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
@@ -200,7 +201,26 @@ def sso_settings(provider: OpenIDProvider, *, discovery: bool = True, **override
             OIDC_OP_JWKS_ENDPOINT=provider.url("/jwks"),
         )
     values.update(overrides)
+    _allow_sign_out_redirect(values)
     return values
+
+
+def _allow_sign_out_redirect(values: dict[str, Any]) -> None:
+    """What the settings do for OIDC_OP_LOGOUT_ENDPOINT from the environment: its origin in
+    OIDC_FORM_ACTION_SOURCES and, when a Content-Security-Policy (django-csp) is configured,
+    in its form-action."""
+    from django.conf import settings
+
+    logout = urlsplit(values.get("OIDC_OP_LOGOUT_ENDPOINT") or "")
+    if not logout.netloc:
+        return
+    origin = f"{logout.scheme}://{logout.netloc}"
+    values["OIDC_FORM_ACTION_SOURCES"] = [origin]
+    policy = copy.deepcopy(getattr(settings, "CONTENT_SECURITY_POLICY", None) or {})
+    form_action = policy.get("DIRECTIVES", {}).get("form-action")
+    if form_action is not None:
+        policy["DIRECTIVES"]["form-action"] = [*form_action, origin]
+        values["CONTENT_SECURITY_POLICY"] = policy
 
 
 def _reload_urls() -> None:
