@@ -168,7 +168,7 @@ def sso_user_match(claims: dict[str, Any]) -> tuple[User | None, SsoRefusal | No
         return None, SsoRefusal("claim_missing", claim=claim)
     if claim == "email" and claims.get("email_verified") is False:
         return None, SsoRefusal(REASON_EMAIL_NOT_VERIFIED, claim=claim, value=value)
-    matches = list(users_for_claims(claims).order_by("pk")[:10])
+    matches = list(users_for_claims(claims).order_by("-is_active", "pk")[:10])
     active = [user for user in matches if user.is_active]
     if len(active) == 1:
         return active[0], None
