@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Browser tests drive Debian's chromium (never a downloaded browser): installed here when missing.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install browser run test _test lint format messages compilemessages diagram bench clean
+.PHONY: install browser oidc-provider run test _test lint format messages compilemessages diagram bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -35,7 +35,19 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	else echo "chromium is not installed (Debian: apt-get install chromium): the browser tests will be skipped"; fi
 
-test: install browser
+# The single sign-on tests run a real OpenID provider (tests/oidc_provider: panva's
+# node-oidc-provider) under Node.js: its locked packages are installed here when node is.
+OIDC_PROVIDER_DIR := tests/oidc_provider
+oidc-provider:
+	@if ! command -v node >/dev/null 2>&1; then \
+		echo "Node.js is not installed (Debian: apt-get install nodejs npm): the single sign-on tests will be skipped"; \
+	elif [ ! -f $(OIDC_PROVIDER_DIR)/node_modules/.package-lock.json ] \
+		|| [ $(OIDC_PROVIDER_DIR)/package-lock.json -nt $(OIDC_PROVIDER_DIR)/node_modules/.package-lock.json ]; then \
+		echo "Installing the test OpenID provider (npm ci --prefix $(OIDC_PROVIDER_DIR))"; \
+		npm ci --prefix $(OIDC_PROVIDER_DIR) --no-audit --no-fund --loglevel=error; \
+	fi
+
+test: install browser oidc-provider
 	bin/with-services $(MAKE) --no-print-directory _test
 
 _test:
@@ -53,7 +65,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l pl -l en --ignore=.venv --ignore=bench --no-obsolete
+	$(PY) manage.py makemessages -l pl -l en --ignore=.venv --ignore=bench --ignore=node_modules --no-obsolete
 
 clean:
 	rm -rf $(VENV) .celery db.sqlite3 staticfiles

@@ -31,9 +31,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
 
-        from . import roles
+        from . import roles, sso
         from .second_factor import signals as second_factor_signals
+
+        checks.register(sso.sso_settings_check, checks.Tags.security)
+        checks.register(sso.sso_deploy_check, checks.Tags.security, deploy=True)
 
         post_migrate.connect(roles.grant_declared_permissions, dispatch_uid="accounts-roles")
         user_logged_in.connect(

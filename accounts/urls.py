@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from . import views
 from .forms import LoginForm
+from .sso import SignOutView
 
 urlpatterns = [
     path(
@@ -14,7 +15,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", SignOutView.as_view(), name="logout"),  # LogoutView + the SSO provider's
     path("language/", views.set_language, name="set_language"),
     path("two-factor/", include("accounts.second_factor.urls")),
 ]

@@ -1,5 +1,6 @@
 """Root URLs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -18,3 +19,6 @@ urlpatterns = [
     path("workflows/", include("workflows.urls")),
     path("dev/mailbox/", include("notifications.mailbox_urls")),
 ]
+
+if settings.OIDC_ENABLED:  # single sign-on: no SSO URL at all while it is off
+    urlpatterns.insert(1, path("accounts/sso/", include("accounts.sso_urls")))

@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything deployment-specific comes from os.environ."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -270,3 +271,47 @@ OTP_TOTP_THROTTLE_FACTOR = env_int("TWO_FACTOR_THROTTLE_FACTOR", 1)
 OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # --- end otp ---
+# --- sso ---
+# Single sign-on with OpenID Connect (mozilla-django-oidc, accounts/sso.py, docs/security.md):
+# an option beside passwords. The provider's account signs in the one existing, active user
+# whose e-mail (OIDC_USERNAME_CLAIM=email) or username (any other claim) equals the claim;
+# nobody is ever created or changed. Off: no URL, no button, no backend.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+# The button says "Sign in with <name>", a refusal "Your <name> account is not linked..."
+# (e.g. "Ghana.gov", "Microsoft 365"); empty: "SSO".
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "")
+# The issuer: the endpoints left empty below come from its /.well-known/openid-configuration,
+# fetched at the first sign-in (not at start-up) and cached. Explicit endpoints win.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+# Set, and signing out of Caseflow also signs a person who came by SSO out of the provider.
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "email")
+# The client secret in an HTTP Basic header instead of the form body (client_secret_basic).
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", False)
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+# Seconds to wait for the provider (discovery, token, userinfo, keys).
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_DISCOVERY_CACHE_SECONDS = env_int("OIDC_DISCOVERY_CACHE_SECONDS", 3600)
+OIDC_CREATE_USER = False  # no self-registration (accounts.sso refuses to create regardless)
+OIDC_STORE_ACCESS_TOKEN = False
+# The sign-out form redirects to the end-session endpoint, and browsers hold a form's
+# redirects to CSP form-action: the Content-Security-Policy adds these to `form-action`.
+# (The sign-in button is a link, which form-action does not govern; connect-src needs nothing.)
+_oidc_logout = urlsplit(OIDC_OP_LOGOUT_ENDPOINT)
+OIDC_FORM_ACTION_SOURCES = (
+    [f"{_oidc_logout.scheme}://{_oidc_logout.netloc}"]
+    if OIDC_ENABLED and _oidc_logout.netloc
+    else []
+)
+if OIDC_ENABLED:
+    # Last: password sign-in (and any lockout backend before it) is untouched.
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.CaseflowOIDCBackend"]
+# --- end sso ---
