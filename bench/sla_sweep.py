@@ -21,7 +21,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-# bench.run points this elsewhere so its runs leave the committed result file alone
+# bench.run (bench/scenarios/sweep.py) points this elsewhere so its runs leave the committed
+# result file alone
 RESULTS = Path(
     os.environ.get("SLA_SWEEP_RESULTS")
     or Path(__file__).resolve().parent / "results" / "sla_sweep.json"

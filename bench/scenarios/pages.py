@@ -1,0 +1,118 @@
+"""Inbox, queue and case pages: whose pages to time (chosen by SQL from the generated
+data), then each page timed in-process through Django's test Client."""
+
+from __future__ import annotations
+
+from bench.scenarios.common import _log, _time_page
+
+
+def pick_subjects() -> dict:
+    """Whose pages to time: chosen by SQL from the generated data."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        open_tasks = (
+            "FROM viewflow_task WHERE status IN ('NEW', 'ASSIGNED', 'STARTED') "
+            "AND flow_task_type = 'HUMAN'"
+        )
+        cur.execute(
+            f"SELECT owner_id, count(*) {open_tasks} AND owner_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+        )
+        large = cur.fetchone()
+        cur.execute(
+            f"SELECT owner_id, count(*) {open_tasks} AND owner_id IS NOT NULL "
+            "GROUP BY 1 HAVING count(*) <= 3 ORDER BY 2, 1 LIMIT 1"
+        )
+        small = cur.fetchone() or large
+        # the supervisor with the most unclaimed work: their teams' plus their office's
+        # unallocated intakes
+        cur.execute(
+            """
+            SELECT t.supervisor_id, count(*) FROM viewflow_task k
+            JOIN case_flows_caseprocess cp ON cp.process_ptr_id = k.process_id
+            JOIN case_flows_case c ON c.id = cp.case_id
+            JOIN accounts_team t ON t.id = c.team_id
+                 OR (c.team_id IS NULL AND t.office_id = c.office_id)
+            WHERE k.status = 'NEW' AND k.owner_id IS NULL AND k.flow_task_type = 'HUMAN'
+              AND t.supervisor_id IS NOT NULL
+            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1
+            """
+        )
+        supervisor = cur.fetchone()
+        cur.execute(
+            "SELECT id FROM case_flows_case WHERE owner_id = %s AND stage <> 'closed' "
+            "ORDER BY opened_at LIMIT 1",
+            [large[0]],
+        )
+        case_id = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM case_flows_caseevent WHERE case_id = %s", [case_id])
+        case_events = cur.fetchone()[0]
+        cur.execute(
+            """
+            SELECT u.id, u.home_office_id FROM accounts_user u
+            JOIN accounts_user_groups ug ON ug.user_id = u.id
+            JOIN auth_group g ON g.id = ug.group_id AND g.name = 'manager'
+            WHERE NOT u.is_national AND u.home_office_id = (
+                SELECT office_id FROM case_flows_case GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)
+            ORDER BY u.id LIMIT 1
+            """
+        )
+        office_manager = cur.fetchone()
+        cur.execute("SELECT id FROM accounts_user WHERE is_national ORDER BY id LIMIT 1")
+        national = cur.fetchone()
+    return {
+        "inbox_large": {"user_id": large[0], "open_tasks": large[1]},
+        "inbox_small": {"user_id": small[0], "open_tasks": small[1]},
+        "queue_supervisor": {"user_id": supervisor[0], "unclaimed_tasks": supervisor[1]},
+        "national_manager": {"user_id": national[0] if national else None},
+        "office_manager": {
+            "user_id": office_manager[0] if office_manager else None,
+            "office_id": office_manager[1] if office_manager else None,
+        },
+        "case": {"case_id": case_id, "events": case_events, "viewer_id": large[0]},
+    }
+
+
+def page_scenarios(subjects: dict, *, runs: int, warmup: int) -> dict:
+    from django.test import Client
+
+    from accounts.models import User
+
+    def client_for(user_id: int) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(pk=user_id))
+        return client
+
+    results = {}
+    _log("inbox page, caseworker with the largest queue")
+    results["inbox_large"] = _time_page(
+        client_for(subjects["inbox_large"]["user_id"]), "/inbox/", runs=runs, warmup=warmup
+    )
+    _log("inbox page, caseworker with a small queue")
+    results["inbox_small"] = _time_page(
+        client_for(subjects["inbox_small"]["user_id"]), "/inbox/", runs=runs, warmup=warmup
+    )
+    _log("team queue page, supervisor with the most unclaimed work")
+    results["queue_supervisor"] = _time_page(
+        client_for(subjects["queue_supervisor"]["user_id"]),
+        "/inbox/?tab=queue",
+        runs=runs,
+        warmup=warmup,
+    )
+    if subjects["national_manager"]["user_id"]:
+        _log("queue page, national manager (every office's approvals)")
+        results["queue_national"] = _time_page(
+            client_for(subjects["national_manager"]["user_id"]),
+            "/inbox/?tab=queue",
+            runs=runs,
+            warmup=warmup,
+        )
+    _log("case page")
+    results["case_page"] = _time_page(
+        client_for(subjects["case"]["viewer_id"]),
+        f"/cases/{subjects['case']['case_id']}/",
+        runs=runs,
+        warmup=warmup,
+    )
+    return results
