@@ -30,6 +30,6 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self):
-        from . import roles
+        from . import roles, sessions  # noqa: F401 (sessions: the sign-in starts the lifetime)
 
         post_migrate.connect(roles.grant_declared_permissions, dispatch_uid="accounts-roles")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import session_views, views
 from .forms import LoginForm
 
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
+    path("session/", session_views.session_status, name="session_status"),
+    path("session/keepalive/", session_views.session_keepalive, name="session_keepalive"),
 ]

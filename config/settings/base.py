@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -31,11 +33,14 @@ INSTALLED_APPS = [
     "case_flows",
     "workflows",
     "notifications",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: pages get the Content-Security-Policy, static files need none.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -43,6 +48,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user, their language and the messages: ends an idle or too old session with
+    # a message in the person's language (accounts/sessions.py).
+    "accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: turns a view's lost race (409) or lost database (503) into a page that
     # offers to send the same input again.
@@ -243,3 +251,41 @@ CASE_REVIEW_INTERVAL_MONTHS = {
     )
     if months.isdigit()
 }
+
+# --- session ---
+# Sessions and security headers: docs/security.md, "Sessions and headers".
+# A session ends after this many minutes without a request from the person (background
+# checks do not count), and in any case this many hours after signing in.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+# The page warns this many minutes before the idle end ("Stay signed in" / "Sign out").
+SESSION_WARNING_MINUTES = env_int("SESSION_WARNING_MINUTES", 2)
+if SESSION_IDLE_MINUTES < 1 or SESSION_MAX_HOURS < 1 or SESSION_WARNING_MINUTES < 0:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES and SESSION_MAX_HOURS must be at least 1, "
+        "SESSION_WARNING_MINUTES at least 0."
+    )
+# The cookie and the stored session die with the absolute lifetime too (Django's default is
+# two weeks); the middleware enforces both limits whatever the cookie says.
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Content-Security-Policy (django-csp 4): the site's own scripts and styles only, no inline
+# script or style, no plug-ins, not framed, forms post only to this site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Kept explicit (they are Django's defaults) so that a reader sees every header the site sends;
+# HSTS is production's (production.py).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# --- end session ---
