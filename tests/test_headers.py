@@ -164,6 +164,20 @@ def test_a_form_with_errors_needs_no_inline_code(people):
     assert inline_code(body) == []
 
 
+def test_a_form_with_a_stale_token_is_refused_by_our_own_page(people):
+    """Django's page for a failed CSRF check has inline styles and speaks only English; a
+    person meets it with a form opened before signing out and in again, so it is ours."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["caseworker"])
+    client.get(reverse("case_new"))  # sets the CSRF cookie
+    stale = {**register_data(), "csrfmiddlewaretoken": "s" * 32}  # not the cookie's token
+    response = client.post(reverse("case_new"), stale)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "The form was not accepted" in body and "CSRF verification failed" not in body
+    assert policy_of(response) == EXPECTED_POLICY and inline_code(body) == []
+
+
 def test_the_server_error_page_needs_no_inline_code():
     body = render_to_string("500.html")
     assert inline_code(body) == []
