@@ -33,7 +33,8 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.core import checks
 
-        from . import roles, sso
+        # sessions: its sign-in receiver starts each session's lifetime.
+        from . import roles, sessions, sso  # noqa: F401
         from .second_factor import signals as second_factor_signals
 
         checks.register(sso.sso_settings_check, checks.Tags.security)

@@ -180,6 +180,7 @@ class AccountAction(models.TextChoices):
 
     SIGNED_IN = "signed_in", _("Signed in")
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    SESSION_EXPIRED = "session_expired", _("Signed out by the session time limit")
     LOCKED_OUT = "locked_out", _("Locked out")
     UNLOCKED = "unlocked", _("Unlocked")
     PASSWORD_CHANGED = "password_changed", _("Password changed")

@@ -9,4 +9,5 @@ app_name = "mailbox"
 urlpatterns = [
     path("", views_mailbox.mailbox_list, name="list"),
     path("<int:pk>/", views_mailbox.mailbox_message, name="message"),
+    path("<int:pk>/html/", views_mailbox.mailbox_message_html, name="message_html"),
 ]

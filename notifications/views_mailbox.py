@@ -1,11 +1,15 @@
 """The development mailbox: the e-mails the mailbox backend kept, for staff only."""
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from . import selectors
 
@@ -36,3 +40,28 @@ def mailbox_message(request, pk: int):
     _require_staff(request.user)
     message = get_object_or_404(selectors.mailbox_messages(), pk=pk)
     return render(request, "notifications/mailbox_message.html", {"message": message})
+
+
+# An e-mail's HTML as its recipient's mail program would show it: inline styles and data:
+# images allowed, no script, no requests anywhere, a sandbox (no forms, no script, its own
+# origin), and framed only by the mailbox's own message page.
+E_MAIL_HTML_POLICY = {
+    "default-src": [NONE],
+    "style-src": [UNSAFE_INLINE],
+    "img-src": ["data:"],
+    "base-uri": [NONE],
+    "form-action": [NONE],
+    "frame-ancestors": [SELF],
+    "sandbox": True,
+}
+
+
+@csp(E_MAIL_HTML_POLICY)  # type: ignore[arg-type]  # django-csp types a view as view(request)
+@xframe_options_sameorigin
+@login_required
+def mailbox_message_html(request, pk: int):
+    _require_staff(request.user)
+    message = get_object_or_404(selectors.mailbox_messages(), pk=pk)
+    response = HttpResponse(message.html, content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from . import state
 
 # URL names a person may open while the second factor is owed, besides the step's own page.
-ALWAYS_ALLOWED = frozenset({"logout", "set_language", "javascript-catalog"})
+ALWAYS_ALLOWED = frozenset(
+    {"logout", "set_language", "javascript-catalog", "session_status", "session_keepalive"}
+)
 STEP_PAGES = {
     state.VERIFY: ("second_factor_verify",),
     state.ENROL: ("second_factor", "second_factor_backup_codes"),

@@ -4,6 +4,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -35,11 +37,14 @@ INSTALLED_APPS = [
     "case_flows",
     "workflows",
     "notifications",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: pages get the Content-Security-Policy, static files need none.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -47,6 +52,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user, their language and the messages: ends an idle or too old session with
+    # a message in the person's language (accounts/sessions.py).
+    "accounts.sessions.SessionLifetimeMiddleware",
     # After auth, sessions and messages: a signed-in person who still owes the second factor
     # (or must enrol) reaches only the two-step pages, sign-out and the language switch.
     "accounts.second_factor.middleware.SecondFactorMiddleware",
@@ -315,3 +323,40 @@ if OIDC_ENABLED:
     # Last: password sign-in (and any lockout backend before it) is untouched.
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.CaseflowOIDCBackend"]
 # --- end sso ---
+# --- session ---
+# Sessions and security headers: docs/security.md, "Sessions and headers".
+# A session ends after this many minutes without a request from the person (background
+# checks do not count), and in any case this many hours after signing in.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+# The page warns this many minutes before the idle end ("Stay signed in" / "Sign out").
+SESSION_WARNING_MINUTES = env_int("SESSION_WARNING_MINUTES", 2)
+if SESSION_IDLE_MINUTES < 1 or SESSION_MAX_HOURS < 1 or SESSION_WARNING_MINUTES < 0:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES and SESSION_MAX_HOURS must be at least 1, "
+        "SESSION_WARNING_MINUTES at least 0."
+    )
+# The cookie and the stored session die with the absolute lifetime too (Django's default is
+# two weeks); the middleware enforces both limits whatever the cookie says.
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Content-Security-Policy (django-csp 4): the site's own scripts and styles only, no inline
+# script or style, no plug-ins, not framed, forms post only to this site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, *OIDC_FORM_ACTION_SOURCES],
+        "frame-ancestors": [NONE],
+    }
+}
+# Kept explicit (they are Django's defaults) so that a reader sees every header the site sends;
+# HSTS is production's (production.py).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# --- end session ---
