@@ -16,12 +16,12 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
+import case_flows.cases.services as case_services
 from accounts.models import Role
-from case_flows import services
 from case_flows.models import ProviderKind, ServiceProvider
-from tests.case_flows.conftest import allocate, complete_intake, open_task, submit_assessment
 from tests.case_flows.test_views_tasks import register_data
 from tests.factories import category, make_person, make_user
+from tests.steps import allocate, complete_intake, open_task, submit_assessment
 
 ROOT = Path(__file__).resolve().parents[1]
 MAILBOX = "notifications.backends.mailbox.MailboxEmailBackend"
@@ -93,7 +93,7 @@ def people(office, team, supervisor, caseworker, manager):
 
 
 def open_case(office, caseworker, family):
-    return services.case_open(
+    return case_services.case_open(
         actor=caseworker,
         person=make_person(office, "Kwame", family),
         office=office,
