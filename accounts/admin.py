@@ -43,7 +43,8 @@ class UserAdmin(DjangoUserAdmin):
     ]
     list_filter = ["home_office", "groups", "is_national", "is_active"]
     list_select_related = ["home_office"]
-    fieldsets = DjangoUserAdmin.fieldsets + (
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             _("Office and preferences"),
             {"fields": ("home_office", "is_national", "preferred_language", "phone")},

@@ -143,7 +143,7 @@ class User(AbstractUser):
     @property
     def primary_role_label(self) -> str:
         role = self.primary_role
-        return Role(role).label if role else ""
+        return str(Role(role).label) if role else ""
 
 
 class Team(models.Model):

@@ -58,7 +58,7 @@ def scope_for(user: User) -> AccessScope:
                     .distinct()
                 )
         scope = AccessScope(user.pk, all_offices, frozenset(office_ids), frozenset(team_ids))
-    user._access_scope = scope
+    user._access_scope = scope  # type: ignore[attr-defined]  # per-request cache on the user
     return scope
 
 

@@ -8,6 +8,7 @@ batch plus one short process per manager-step escalation (the rare, last step).
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -177,7 +178,9 @@ def case_escalations(escalations) -> None:
         ),
         mine[0].batch,
     )
-    events, breached, reviews = [], set(), []
+    events: list[tuple[int, str, Any, dict]] = []  # (case id, stage, escalation, extra data)
+    breached: set[int] = set()
+    reviews: list[int] = []
     for escalation in mine:
         clock = escalation.clock
         reference, stage = cases.get(clock.subject_id, ("", ""))

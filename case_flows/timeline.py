@@ -5,6 +5,8 @@ with sentences in the writer's language: `describe` turns a page of rows into te
 reader's language, with a fixed number of queries whatever the number of rows.
 """
 
+from collections.abc import Callable
+
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -247,7 +249,7 @@ RECORD_KINDS = {
     "plan": gettext_lazy("Case plan"),
     "closure": gettext_lazy("Closure"),
 }
-RECORD_KIND_BY_STAGE = {
+RECORD_KIND_BY_STAGE: dict[str, str] = {
     Stage.ASSESSMENT: "assessment",
     Stage.PLANNING: "plan",
     Stage.CLOSING: "closure",
@@ -358,8 +360,8 @@ def _work(event: CaseEvent) -> tuple[str, str]:
     work = data.get("work", "")
     title = str(WORK_TITLES.get(work, event.get_kind_display()))
     if work == "follow_up_recorded":
-        mode = dict(ContactMode.choices).get(data.get("mode"), "—")
-        step = NEXT_STEPS.get(data.get("next_step"), "—")
+        mode = dict(ContactMode.choices).get(data.get("mode", ""), "—")
+        step = NEXT_STEPS.get(data.get("next_step", ""), "—")
         return title, _("%(mode)s; next: %(step)s.") % {"mode": mode, "step": step}
     if work == "referrals_arranged":
         count = data.get("count", 0)
@@ -372,7 +374,7 @@ def _work(event: CaseEvent) -> tuple[str, str]:
 def _decision(event: CaseEvent) -> tuple[str, str]:
     data = event.data or {}
     if event.kind == EventKind.SUBMITTED:
-        record = RECORD_KINDS.get(data.get("approval_kind"))
+        record = RECORD_KINDS.get(data.get("approval_kind", ""))
         if record is None:
             return event.get_kind_display(), ""
         return event.get_kind_display(), _("%(record)s submitted for approval.") % {
@@ -403,7 +405,7 @@ def _risk(event: CaseEvent) -> str:
 
 
 def _transfer(event: CaseEvent) -> tuple[str, str]:
-    return TRANSFER_TITLES.get(event.transition, event.get_kind_display()), ""
+    return str(TRANSFER_TITLES.get(event.transition, event.get_kind_display())), ""
 
 
 def _note(event: CaseEvent) -> tuple[str, str]:
@@ -416,13 +418,13 @@ def _note(event: CaseEvent) -> tuple[str, str]:
 
 
 def _review(event: CaseEvent) -> tuple[str, str]:
-    outcome = dict(ReviewOutcome.choices).get((event.data or {}).get("outcome"))
+    outcome = dict(ReviewOutcome.choices).get((event.data or {}).get("outcome", ""))
     detail = _("Outcome: %(outcome)s.") % {"outcome": outcome} if outcome else ""
     return event.get_kind_display(), detail
 
 
 # How each kind of event is told (kinds not here: their label and no sentence).
-DESCRIBERS = {
+DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.REFERRAL: _referral,
     EventKind.TASK: _work,
     EventKind.SUBMITTED: _decision,
@@ -453,5 +455,6 @@ def describe(events: list[CaseEvent]) -> list[CaseEvent]:
             what, detail = DESCRIBERS[event.kind](event)
         else:
             what, detail = event.get_kind_display(), ""
-        event.what, event.detail = str(what), str(detail)
+        # display attributes for the template, set on the row itself
+        event.what, event.detail = str(what), str(detail)  # type: ignore[attr-defined]
     return events

@@ -1,5 +1,7 @@
 """Forms of the case pages: they validate input; the services in services.py do the writes."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +56,13 @@ def office_today(office: Office | None = None):
     return timezone.localdate(timezone=office.tzinfo)
 
 
-class NoFutureDateOfBirth:
+if TYPE_CHECKING:
+    _FormMixinBase = forms.Form  # the mixin sees the form's fields and add_error
+else:
+    _FormMixinBase = object
+
+
+class NoFutureDateOfBirth(_FormMixinBase):
     """A form with a `date_of_birth` field: the date picker stops at today (office time) and
     a date in the future is an error at the field, reported with the form's other errors."""
 

@@ -4,6 +4,8 @@ Every list goes through the access scope, loads its rows with a fixed number of 
 whatever their number (query-count tests guard this), and pages at PAGE_SIZE.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Task
@@ -94,7 +96,7 @@ def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | 
     related = ("person", "office", "team", "owner", "category", "intake")
     case = cases_workable_by(user).select_related(*related).filter(pk=case_id).first()
     if case is not None:
-        case.read_only = False
+        case.read_only = False  # type: ignore[attr-defined]  # read by the case page
         return case
     if not to_read:
         return None
@@ -108,7 +110,7 @@ def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | 
     return case
 
 
-def case_history_for_user(user: User, case_id: int):
+def case_history_for_user(user: User, case_id: int) -> tuple[Case, CaseTransfer] | None:
     """A sending office's read access to a case it transferred away: the case and the time
     of the transfer (its history ends there), or None.
 
@@ -133,7 +135,7 @@ def case_history_for_user(user: User, case_id: int):
     return None
 
 
-def case_history_until(case: Case, until, limit: int = 100) -> list[CaseEvent]:
+def case_history_until(case: Case, until: datetime.datetime, limit: int = 100) -> list[CaseEvent]:
     return timeline.describe(
         list(
             CaseEvent.objects.filter(case=case, created_at__lte=until)
@@ -207,7 +209,7 @@ def case_records(case: Case) -> dict:
     }
 
 
-def caseworkers_for_allocation(case: Case):
+def caseworkers_for_allocation(case: Case) -> QuerySet[User]:
     """Active caseworkers of the case's office teams, for the allocation form."""
     return (
         User.objects.filter(

@@ -184,13 +184,16 @@ def case_detail(request, case_id: int):
         if history is None:
             raise Http404(_("No such case, or it is not in your work."))
         case, transfer = history
+        until = transfer.decided_at
+        if until is None:  # set whenever a transfer is accepted
+            raise RuntimeError(f"Accepted transfer {transfer.pk} has no decision time.")
         return render(
             request,
             "case_flows/transfers/case_history.html",
             {
                 "case": case,
                 "transfer": transfer,
-                "timeline": case_selectors.case_history_until(case, transfer.decided_at),
+                "timeline": case_selectors.case_history_until(case, until),
             },
         )
     return _render_case(request, case)

@@ -67,8 +67,10 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
 def approval_requested(task, case: Case, approval: Approval) -> None:
     """Tell whoever will decide: the routed approver, else the team's supervisor."""
     recipient = task.owner
-    if recipient is None and case.team_id and case.team.supervisor_id != approval.requested_by_id:
-        recipient = case.team.supervisor
+    if recipient is None:
+        team = case.team  # None without a query when the case has no team
+        if team is not None and team.supervisor_id != approval.requested_by_id:
+            recipient = team.supervisor
     if recipient is None:
         return
     notify(

@@ -171,9 +171,22 @@ def requires_approval(kind: str) -> RequiresApproval:
     return RequiresApproval(kind)
 
 
-def latest_record(case: Case, kind: str):
-    model = {"assessment": Assessment, "plan": CasePlan, "closure": Closure}[kind]
+def latest_record(case: Case, kind: str) -> Assessment | CasePlan | Closure | None:
+    model_by_kind: dict[str, type[Assessment] | type[CasePlan] | type[Closure]] = {
+        "assessment": Assessment,
+        "plan": CasePlan,
+        "closure": Closure,
+    }
+    model = model_by_kind[kind]
     return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
+
+
+def submitted_record(case: Case, kind: str) -> Assessment | CasePlan | Closure:
+    """The record a step submits for approval: saved by the step before, so always there."""
+    record = latest_record(case, kind)
+    if record is None:
+        raise RuntimeError(f"Case {case.pk}: no {kind} in episode {case.episode} to approve.")
+    return record
 
 
 class AutoApprove:
@@ -186,7 +199,7 @@ class AutoApprove:
     def __call__(self, activation):
         case = activation.process.case
         actor = _actor(activation)
-        record = latest_record(case, self.kind)
+        record = submitted_record(case, self.kind)
         approval_record_auto(
             subject=case,
             record_id=record.pk,
@@ -211,7 +224,7 @@ def approval_task_created(activation) -> None:
     case = activation.process.case
     kind = APPROVAL_KIND_BY_NODE[activation.flow_task.name]
     requester = _actor(activation)
-    record = latest_record(case, kind)
+    record = submitted_record(case, kind)
     approval = approval_open(
         task=activation.task,
         subject=case,

@@ -191,14 +191,14 @@ def late_clocks(
     )
 
 
-def _overdue_tasks_condition(user, filters, params, now) -> Q:
-    condition = Q()
+def _overdue_tasks_condition(user, filters, params, now) -> Q | Exists:
+    late = Exists(late_clocks(user, filters, "overdue_tasks", params))
     if params.get("stage"):
-        condition &= Q(stage=_stage(params))
-    return condition & Exists(late_clocks(user, filters, "overdue_tasks", params))
+        return Q(stage=_stage(params)) & Q(late)
+    return late
 
 
-def _sla_condition(user, filters, params, now) -> Q:
+def _sla_condition(user, filters, params, now) -> Exists:
     clocks = scoped_met_clocks(user, filters).filter(subject_id=OuterRef("pk"))
     if params.get("month"):
         start = _month_start(params["month"])
@@ -212,7 +212,7 @@ def _sla_condition(user, filters, params, now) -> Q:
     return Exists(clocks)
 
 
-def _stage_time_condition(user, filters, params, now) -> Q:
+def _stage_time_condition(user, filters, params, now) -> Exists:
     stage = _stage(params, TIMED_STAGES)
     exits = scoped_stage_exits(user, filters).filter(from_stage=stage, case_id=OuterRef("pk"))
     return Exists(exits)
@@ -265,7 +265,7 @@ def _sla_title(user, params) -> str:
 
 # --- the registry -------------------------------------------------------------------------
 
-Condition = Callable[[User, DashboardFilters, dict, datetime], Q]
+Condition = Callable[[User, DashboardFilters, dict, datetime], Q | Exists]
 Title = Callable[[User, dict], str]
 
 
@@ -305,7 +305,7 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "age",
             condition=lambda user, filters, params, now: (
-                ~Q(stage=Stage.CLOSED) & age_q(params.get("bucket"), now)
+                ~Q(stage=Stage.CLOSED) & age_q(params.get("bucket", ""), now)
             ),
             title=_age_title,
         ),

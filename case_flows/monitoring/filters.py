@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Office, User
+from accounts.models import Office, Team, User
 from accounts.scope import scope_for, scope_q, visible_offices, visible_teams
 from workflows.sla.calendar import add_months
 
@@ -63,13 +63,27 @@ class DashboardFilters:
         return replace(self, date_from=self.date_from or date_from, date_to=self.date_to or date_to)
 
     @property
+    def first_day(self) -> date:
+        """date_from, always set on filters from coerce() (every figure reads those)."""
+        if self.date_from is None:
+            raise ValueError("Dashboard filters without a date range: coerce() them first.")
+        return self.date_from
+
+    @property
+    def last_day(self) -> date:
+        """date_to, always set on filters from coerce() (every figure reads those)."""
+        if self.date_to is None:
+            raise ValueError("Dashboard filters without a date range: coerce() them first.")
+        return self.date_to
+
+    @property
     def start(self) -> datetime:
-        return day_start(self.date_from)
+        return day_start(self.first_day)
 
     @property
     def end(self) -> datetime:
         """Exclusive: the start of the day after date_to."""
-        return day_start(self.date_to + timedelta(days=1))
+        return day_start(self.last_day + timedelta(days=1))
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -180,10 +194,10 @@ def office_choices(user: User) -> QuerySet[Office]:
 class DashboardFilterForm(forms.Form):
     """The dashboard's GET filters; choices are limited to what the user may see."""
 
-    office = forms.ModelChoiceField(
+    office: forms.ModelChoiceField[Office] = forms.ModelChoiceField(
         label=_("Office"), queryset=None, required=False, empty_label=_("All offices")
     )
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
         label=_("Team"), queryset=None, required=False, empty_label=_("All teams")
     )
     risk = forms.ChoiceField(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -276,10 +277,10 @@ def summarised_months(filters: DashboardFilters) -> dict[int, tuple[date, date]]
     (the longest): {DashboardMonth id: (month, until)}. One query (none when no month of
     the range starts inside it)."""
     months = []
-    month = date(filters.date_from.year, filters.date_from.month, 1)
-    if month < filters.date_from:
+    month = date(filters.first_day.year, filters.first_day.month, 1)
+    if month < filters.first_day:
         month = add_months(month, 1)
-    while month <= filters.date_to:
+    while month <= filters.last_day:
         months.append(month)
         month = add_months(month, 1)
     if not months:
@@ -288,7 +289,7 @@ def summarised_months(filters: DashboardFilters) -> dict[int, tuple[date, date]]
     for pk, month, until in DashboardMonth.objects.filter(
         zone=timezone.get_current_timezone_name(),
         month__in=months,
-        until__lte=filters.date_to + timedelta(days=1),
+        until__lte=filters.last_day + timedelta(days=1),
     ).values_list("pk", "month", "until"):
         if month not in longest or until > longest[month][1]:
             longest[month] = (pk, until)
@@ -374,8 +375,9 @@ def sla_figures(
     user: User, filters: DashboardFilters, summed: dict[int, tuple[date, date]] | None = None
 ) -> dict:
     """Compliance per month, per policy and per office over met clocks in the range."""
-    months = defaultdict(lambda: [0, 0])
-    offices = defaultdict(lambda: [0, 0])
+    # [on time, late] per month key and per office id
+    months: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    offices: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0])
     policies: dict = {}
     total = [0, 0]
     for row in _sla_rows(user, filters, summed or {}):
@@ -429,8 +431,8 @@ def _month_key(value) -> str:
 
 
 def _months(filters: DashboardFilters) -> list[str]:
-    keys, month = [], filters.date_from.replace(day=1)
-    while month <= filters.date_to:
+    keys, month = [], filters.first_day.replace(day=1)
+    while month <= filters.last_day:
         keys.append(_month_key(month))
         month = add_months(month, 1)
     return keys
@@ -442,7 +444,7 @@ def stage_time_figures(
     """Average time in each stage over the stage changes in the range: the sums of whole
     summed months (national view) and one query over the rest."""
     periods, live = _plan(filters, (summed or {}) if stage_summary_usable(user, filters) else {})
-    found = defaultdict(lambda: [0, timedelta(0)])
+    found: defaultdict[str, list[Any]] = defaultdict(lambda: [0, timedelta(0)])  # [n, total]
     if periods:
         for r in DashboardMonthRow.objects.filter(
             period_id__in=periods, figure=SummaryFigure.STAGE_TIME
@@ -450,17 +452,17 @@ def stage_time_figures(
             found[r["key"]][0] += r["count"]
             found[r["key"]][1] += r["duration"] or timedelta(0)
     if live:
-        for r in (
+        for row in (
             scoped_stage_exits(user, filters, live)
             .values("from_stage")
             .annotate(**stage_exit_sums())
             .order_by()
         ):
-            found[r["from_stage"]][0] += r["n"]
-            found[r["from_stage"]][1] += r["duration"] or timedelta(0)
+            found[row["from_stage"]][0] += row["n"]
+            found[row["from_stage"]][1] += row["duration"] or timedelta(0)
     by_stage = []
     for stage in TIMED_STAGES:
-        n, duration = found[stage] if stage in found else (0, None)
+        n, duration = found[stage] if stage in found else (0, timedelta(0))
         by_stage.append(
             {
                 "stage": stage,

@@ -205,9 +205,11 @@ def open_cases_figures(user: User, filters: DashboardFilters, now: datetime) -> 
         .annotate(**aggregates)
         .order_by()
     )
-    by_stage = defaultdict(int)
-    ages = defaultdict(int)
-    per_office = defaultdict(lambda: {"open": 0, "overdue_cases": 0, "old": 0})
+    by_stage: defaultdict[str, int] = defaultdict(int)
+    ages: defaultdict[str, int] = defaultdict(int)
+    per_office: defaultdict[int, dict[str, int]] = defaultdict(
+        lambda: {"open": 0, "overdue_cases": 0, "old": 0}
+    )
     total = overdue = 0
     for row in rows:
         by_stage[row["stage"]] += row["total"]
@@ -247,9 +249,9 @@ def overdue_task_figures(user: User, filters: DashboardFilters) -> dict:
         .annotate(n=Count("task_id", distinct=True))
         .order_by()
     )
-    by_stage = defaultdict(int)
-    by_owner = defaultdict(int)
-    per_office = defaultdict(int)
+    by_stage: defaultdict[str | None, int] = defaultdict(int)
+    by_owner: defaultdict[int | None, int] = defaultdict(int)  # None: the unclaimed queue
+    per_office: defaultdict[int, int] = defaultdict(int)
     total = 0
     for office_id, stage, owner_id, n in rows:
         total += n
@@ -365,7 +367,10 @@ def caseload_figures(user: User, filters: DashboardFilters) -> dict:
         .annotate(n=Count("opened_at"))  # index-only, as above
         .order_by()
     )
-    thresholds = dict(CaseloadThreshold.objects.values_list("office_id", "max_open_cases"))
+    # office id (None: the default for every office) -> threshold
+    thresholds: dict[int | None, int] = dict(
+        CaseloadThreshold.objects.values_list("office_id", "max_open_cases")
+    )
     default = thresholds.get(None, DEFAULT_CASELOAD_THRESHOLD)
     caseworkers = []
     people = User.objects.values_list("pk", "home_office_id", "first_name", "last_name", "username")

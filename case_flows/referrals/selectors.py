@@ -2,7 +2,7 @@
 "Referrals to us" list of an internal provider's staff."""
 
 from django.db.models import Case as DbCase
-from django.db.models import IntegerField, Q, Value, When
+from django.db.models import IntegerField, Q, QuerySet, Value, When
 
 from accounts.models import Office, User
 
@@ -10,7 +10,9 @@ from ..models import Case, Referral, ReferralStatus, ServiceProvider
 from ..permissions import CasePerm
 
 
-def providers_directory(query: str = "", *, include_inactive: bool = False, user=None):
+def providers_directory(
+    query: str = "", *, include_inactive: bool = False, user: User | None = None
+) -> QuerySet[ServiceProvider]:
     """The directory: for a user of one office, the providers of that office's country
     and those serving every office; a national user sees them all."""
     qs = ServiceProvider.objects.select_related("office").order_by("name")
@@ -30,7 +32,7 @@ def providers_directory(query: str = "", *, include_inactive: bool = False, user
     return qs
 
 
-def providers_for_case(case: Case):
+def providers_for_case(case: Case) -> QuerySet[ServiceProvider]:
     """Active providers serving the case's office (or every office)."""
     return ServiceProvider.objects.filter(is_active=True).filter(
         Q(office__isnull=True) | Q(office_id=case.office_id)
@@ -45,7 +47,7 @@ def case_referrals(case: Case) -> list[Referral]:
     )
 
 
-def referrals_to_provider_of(user: User):
+def referrals_to_provider_of(user: User) -> QuerySet[Referral]:
     """The 'Referrals to us' list: only referrals addressed to the user's providers, with
     only the minimum of the case (no notes, no records)."""
     if not user.has_perm(CasePerm.RESPOND_REFERRAL):

@@ -219,8 +219,11 @@ def _tell_owner(referral: Referral, *, action: str, actor: User) -> None:
     case = referral.case
     if case.owner_id is None or case.owner_id == actor.pk:
         return
+    owner = case.owner
+    if owner is None:  # cannot happen: owner_id is set
+        return
     notify(
-        recipient=case.owner,
+        recipient=owner,
         event=EVENT_BY_ACTION[action],
         dedupe_key=f"referral:{referral.pk}:{action}",
         case_reference=case.reference,

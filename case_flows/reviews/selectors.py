@@ -4,7 +4,7 @@ supervisor review, and the follow-up interval of each risk level."""
 import datetime
 
 from django.conf import settings
-from django.db.models import DateTimeField, Exists, Max, OuterRef, Q
+from django.db.models import DateTimeField, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from workflows.sla.calendar import add_months
 from ..models import Case, CaseReview, FollowUpSchedulePolicy, Risk, Stage
 
 DEFAULT_INTERVAL_MONTHS = 3
-INTERVAL_MONTHS_BY_RISK = {Risk.HIGH: 1}
+INTERVAL_MONTHS_BY_RISK: dict[str, int] = {Risk.HIGH: 1}
 
 
 def interval_months(risk: str) -> int:
@@ -31,7 +31,7 @@ def period_of(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date().replace(day=1)
 
 
-def cases_due_for_review(now: datetime.datetime):
+def cases_due_for_review(now: datetime.datetime) -> QuerySet[Case]:
     """Open cases whose last review (or opening) is older than their risk's interval, and
     with no review open and none this period. One query."""
     reviews = CaseReview.objects.filter(case=OuterRef("pk"))

@@ -1,6 +1,8 @@
 """Transfer reads: the requests a receiving supervisor may decide, the caseworkers of an
 office, and a case's pending transfer."""
 
+from django.db.models import QuerySet
+
 from accounts.models import Role, User
 from accounts.scope import scope_for
 
@@ -8,7 +10,7 @@ from ..models import Case, CaseTransfer, TransferStatus
 from ..permissions import CasePerm
 
 
-def transfers_incoming_for(user: User):
+def transfers_incoming_for(user: User) -> QuerySet[CaseTransfer]:
     """Pending transfers the user may decide: to their home office, for its supervisors."""
     if not user.has_perm(CasePerm.ALLOCATE_CASE):
         return CaseTransfer.objects.none()
@@ -26,7 +28,7 @@ def transfer_for_receiver(user: User, transfer_id: int) -> CaseTransfer | None:
     return transfers_incoming_for(user).filter(pk=transfer_id).first()
 
 
-def caseworkers_of_office(office_id: int):
+def caseworkers_of_office(office_id: int) -> QuerySet[User]:
     return (
         User.objects.filter(
             is_active=True, groups__name=Role.CASEWORKER, teams__office_id=office_id

@@ -316,7 +316,8 @@ def transfer_decline(*, transfer: CaseTransfer, actor: User, reason: str) -> Cas
             comment=transfer.decline_reason,
             data={"transfer": transfer.pk, "to_office": transfer.to_office_id},
         )
-        for user_id in {transfer.requested_by_id, transfer.from_owner_id} - {None, actor.pk}:
+        told = {transfer.requested_by_id, transfer.from_owner_id}
+        for user_id in {i for i in told if i is not None and i != actor.pk}:
             notify(
                 recipient=User.objects.get(pk=user_id),
                 event=Event.TRANSFER_DECLINED,

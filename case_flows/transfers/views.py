@@ -58,20 +58,21 @@ def case_transfer(request, case_id: int):
     action = request.POST.get("action", "")
     try:
         if action == "within":
-            form = SameOfficeTransferForm(
+            within_form = SameOfficeTransferForm(
                 request.POST, caseworkers=selectors.caseworkers_of_office(case.office_id)
             )
-            if not form.is_valid():
-                return _render_transfer(request, case, within_form=form, status=400)
+            if not within_form.is_valid():
+                return _render_transfer(request, case, within_form=within_form, status=400)
             services.case_transfer_within_office(
                 case=case,
                 actor=request.user,
-                caseworker=form.cleaned_data["caseworker"],
-                reason=form.cleaned_data["reason"],
+                caseworker=within_form.cleaned_data["caseworker"],
+                reason=within_form.cleaned_data["reason"],
             )
             messages.success(
                 request,
-                _("The case was given to %(who)s.") % {"who": form.cleaned_data["caseworker"]},
+                _("The case was given to %(who)s.")
+                % {"who": within_form.cleaned_data["caseworker"]},
             )
             return redirect("case_list")
         if action == "cancel":

@@ -4,6 +4,7 @@ Every list goes through the access scope, loads its rows with a fixed number of 
 whatever their number (query-count tests guard this), and pages at PAGE_SIZE.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -161,9 +162,9 @@ def inbox_tasks(
     *,
     tab: str = "mine",
     sort: str = "due",
-    process_ids=None,
-    **criteria,
-):
+    process_ids: list[int] | None = None,
+    **criteria: Any,
+) -> QuerySet[Task]:
     """Tasks for the inbox tab ('mine' or 'queue'), filtered (risk, stage, overdue, node,
     search) and in the chosen order (INBOX_SORTS; most urgent first by default), rows ready
     to render."""
@@ -180,7 +181,7 @@ def inbox_tasks(
     )
 
 
-def attach_deadlines(tasks) -> None:
+def attach_deadlines(tasks: Iterable[Task]) -> None:
     """Give each task on a page its most urgent running deadline (one query per page)."""
     tasks = list(tasks)
     clocks = (
@@ -196,10 +197,11 @@ def attach_deadlines(tasks) -> None:
         first.setdefault(clock.task_id, clock)
     now = timezone.now()
     for task in tasks:
-        task.deadline = first.get(task.pk)
+        deadline = first.get(task.pk)
+        task.deadline = deadline  # type: ignore[attr-defined]  # shown by the inbox row
         # Past due shows as overdue at once, before the next sweep records the breach.
-        task.deadline_overdue = bool(
-            task.deadline and (task.deadline.breached or task.deadline.due_at < now)
+        task.deadline_overdue = bool(  # type: ignore[attr-defined]  # shown by the inbox row
+            deadline and (deadline.breached or deadline.due_at < now)
         )
 
 
@@ -231,7 +233,9 @@ def next_task_on_case(user: User, case: Case) -> Task | None:
 QUEUE_COUNT_CAP = 1000
 
 
-def inbox_counts(user: User, *, process_ids=None, **criteria) -> dict:
+def inbox_counts(
+    user: User, *, process_ids: list[int] | None = None, **criteria: Any
+) -> dict[str, int | bool]:
     """The tab counts under the same filters as the list (see `_filtered`): two index-driven
     queries (one count over the whole table costs seconds at national scale); the queue
     count stops at QUEUE_COUNT_CAP."""
@@ -268,7 +272,7 @@ def _case_tasks_any_status() -> QuerySet[Task]:
 _REVISION_TASK = "task__leading__leading__leading"
 
 
-def returns_for_tasks(task_ids) -> dict[int, Approval]:
+def returns_for_tasks(task_ids: Iterable[int]) -> dict[int, Approval]:
     """{task id: the decision that returned the work to it}, for tasks that are revisions of
     returned work; one query whatever the number of tasks."""
     task_ids = list(task_ids)
@@ -289,12 +293,12 @@ def return_for_revision_of(task: Task) -> Approval | None:
     return returns_for_tasks([task.pk]).get(task.pk)
 
 
-def attach_returns(tasks) -> None:
+def attach_returns(tasks: Iterable[Task]) -> None:
     """Mark each task on a page that came back for revision (`task.returned`), one query."""
     tasks = list(tasks)
     returns = returns_for_tasks(t.pk for t in tasks)
     for task in tasks:
-        task.returned = returns.get(task.pk)
+        task.returned = returns.get(task.pk)  # type: ignore[attr-defined]  # shown by the inbox row
 
 
 def approvals_pending_for(user: User) -> QuerySet[Approval]:
@@ -317,13 +321,13 @@ def approvals_pending_for(user: User) -> QuerySet[Approval]:
     )
 
 
-def attach_cases(approvals) -> None:
+def attach_cases(approvals: Iterable[Approval]) -> list[Approval]:
     """Load the cases behind a page of approvals in one query."""
     approvals = list(approvals)
     cases = Case.objects.select_related("person").in_bulk([a.subject_id for a in approvals])
     for approval in approvals:
-        approval.case = cases.get(approval.subject_id)
-        approval.waited = timezone.now() - approval.requested_at
+        approval.case = cases.get(approval.subject_id)  # type: ignore[attr-defined]  # for the row
+        approval.waited = timezone.now() - approval.requested_at  # type: ignore[attr-defined]
     return approvals
 
 
@@ -346,7 +350,7 @@ def approval_for_user(user: User, approval_id: int) -> Approval | None:
     return approval
 
 
-def approval_record(approval: Approval):
+def approval_record(approval: Approval) -> Assessment | CasePlan | Closure | None:
     """The record submitted for approval: an Assessment, a CasePlan (goals, actions) or Closure."""
     if approval.kind == "plan":
         return (

@@ -1,6 +1,7 @@
 """Approval services: open a request (routed around absence and self-approval), decide it."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -66,7 +67,7 @@ def approval_route(*, office: Office, team: Team | None, requested_by: User) -> 
 def approval_open(
     *,
     task: Task,
-    subject,
+    subject: Model,
     record_id: int,
     kind: str,
     office: Office,
@@ -94,7 +95,13 @@ def approval_open(
 
 
 def approval_record_auto(
-    *, subject, record_id: int, kind: str, office: Office, team: Team | None, requested_by: User
+    *,
+    subject: Model,
+    record_id: int,
+    kind: str,
+    office: Office,
+    team: Team | None,
+    requested_by: User,
 ) -> Approval:
     """The office does not require approval for this step: record that, approved."""
     now = timezone.now()

@@ -21,11 +21,12 @@ import calendar as _stdcal
 import threading
 import time as _time
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import lru_cache
+from typing import Any
 
 import holidays as holidays_lib
 from django.conf import settings
@@ -205,7 +206,7 @@ def calendars_for_offices(office_ids: Iterable[int]) -> dict[int, Calendar]:
         return result
     offices = list(Office.objects.filter(pk__in=missing).values("id", "jurisdiction", "timezone"))
     jurisdictions = {o["jurisdiction"] for o in offices}
-    configs = {}
+    configs: dict[int | str, Mapping[str, Any]] = {}  # by office id, else by jurisdiction
     rows = SlaCalendar.objects.filter(
         Q(jurisdiction__in=jurisdictions, office__isnull=True) | Q(office_id__in=missing)
     ).values()

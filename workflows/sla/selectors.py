@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
 from accounts.scope import scope_q
 
 from .calendar import Calendar, add_months, calendar_for_office
@@ -17,7 +18,7 @@ from .models import SlaClock, SlaEscalation, SlaPause
 from .units import ClockStatus, TargetUnit
 
 
-def clocks_for_subject(subject, *, user=None) -> list[SlaClock]:
+def clocks_for_subject(subject: Model, *, user: User | None = None) -> list[SlaClock]:
     """The subject's clocks, newest first, with policy, pauses and escalations loaded.
 
     With `user`, only clocks inside that user's access scope (office, team or owner).
@@ -39,7 +40,7 @@ def clocks_for_subject(subject, *, user=None) -> list[SlaClock]:
     return list(qs)
 
 
-def visible_clocks(user) -> QuerySet[SlaClock]:
+def visible_clocks(user: User) -> QuerySet[SlaClock]:
     """Clocks the user may act on (the subject's own scope is the caller's concern)."""
     return SlaClock.objects.filter(scope_q(user)).select_related("policy", "office")
 

@@ -13,9 +13,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
+
+from accounts.models import Office, Team, User
 
 from .calendar import Calendar, calendar_for_office, clear_calendar_cache
 from .models import SlaClock, SlaPause, SlaPolicy
@@ -39,7 +42,7 @@ UNSET = _Unset()
 
 # --- policies ------------------------------------------------------------------------
 def policy_match(
-    *, office, category: str, risk: str, kind: str, name: str, on: date | None = None
+    *, office: Office, category: str, risk: str, kind: str, name: str, on: date | None = None
 ) -> SlaPolicy | None:
     """The first current policy (by `order`) whose scope covers this clock, or None.
 
@@ -69,7 +72,7 @@ def policy_match(
 
 
 @transaction.atomic
-def sla_policy_revise(*, policy: SlaPolicy, changes: dict, actor=None) -> SlaPolicy:
+def sla_policy_revise(*, policy: SlaPolicy, changes: dict, actor: User | None = None) -> SlaPolicy:
     """Apply `changes` to a policy; a version some clock uses is copied, never edited.
 
     Returns the row that now carries the changes (the same row, or the new version).
@@ -108,7 +111,7 @@ def _attname(field: str) -> str:
 
 
 @transaction.atomic
-def sla_policies_confirm(*, policies: Iterable[SlaPolicy], actor) -> int:
+def sla_policies_confirm(*, policies: Iterable[SlaPolicy], actor: User) -> int:
     """An administrator confirms draft (unverified) policies."""
     ids = [p.pk for p in policies]
     return SlaPolicy.objects.filter(pk__in=ids, status=PolicyStatus.DRAFT).update(
@@ -151,27 +154,26 @@ def _schedule(clock: SlaClock, calendar: Calendar, pauses) -> None:
 
 
 def _closed_pauses(clock: SlaClock) -> list[tuple[datetime, datetime]]:
-    return list(
-        SlaPause.objects.filter(clock=clock, ended_at__isnull=False).values_list(
-            "started_at", "ended_at"
-        )
+    pauses = SlaPause.objects.filter(clock=clock, ended_at__isnull=False).values_list(
+        "started_at", "ended_at"
     )
+    return [(started, ended) for started, ended in pauses if ended is not None]
 
 
 @transaction.atomic
 def sla_clock_open(
     *,
-    subject,
-    office,
-    team,
-    owner,
+    subject: Model,
+    office: Office,
+    team: Team | None,
+    owner: User | None,
     risk: str,
     category: str,
     kind: str,
     name: str,
-    task=None,
+    task: Task | None = None,
     started_at: datetime | None = None,
-    actor=None,
+    actor: User | None = None,
 ) -> SlaClock | None:
     """Start timing `kind`/`name` for `subject` under the first matching policy.
 
@@ -253,13 +255,13 @@ def _open_clocks(*, clock=None, task=None, subject=None, kind=None, name=None) -
 @transaction.atomic
 def sla_clock_stop(
     *,
-    clock=None,
-    task=None,
-    subject=None,
+    clock: SlaClock | None = None,
+    task: Task | None = None,
+    subject: Model | None = None,
     kind: str | None = None,
     name: str | None = None,
     outcome: str = "met",
-    actor=None,
+    actor: User | None = None,
 ) -> int:
     """Stop the matching open clocks as met or cancelled; returns how many stopped.
 
@@ -303,7 +305,7 @@ def _locked(clock: SlaClock) -> SlaClock:
 
 
 @transaction.atomic
-def sla_clock_pause(*, clock: SlaClock, reason: str, actor, comment: str = "") -> SlaClock:
+def sla_clock_pause(*, clock: SlaClock, reason: str, actor: User, comment: str = "") -> SlaClock:
     """Pause a running clock for an allowed reason; the deadline moves on resume."""
     clock = _locked(clock)
     policy = clock.policy
@@ -328,7 +330,7 @@ def sla_clock_pause(*, clock: SlaClock, reason: str, actor, comment: str = "") -
 
 
 @transaction.atomic
-def sla_clock_resume(*, clock: SlaClock, actor) -> SlaClock:
+def sla_clock_resume(*, clock: SlaClock, actor: User) -> SlaClock:
     """Resume a paused clock: the deadline moves by the time (or days) the pause excluded."""
     clock = _locked(clock)
     if clock.status != ClockStatus.PAUSED:
@@ -354,7 +356,7 @@ def sla_clock_resume(*, clock: SlaClock, actor) -> SlaClock:
 
 
 @transaction.atomic
-def sla_clocks_retarget(*, subject, risk: str, actor=None) -> int:
+def sla_clocks_retarget(*, subject: Model, risk: str, actor: User | None = None) -> int:
     """Re-target the subject's open clocks after its risk level changed.
 
     Time already spent counts: the deadline is recomputed from the original start and
@@ -386,17 +388,23 @@ def sla_clocks_retarget(*, subject, risk: str, actor=None) -> int:
 
 @transaction.atomic
 def sla_clocks_reassign(
-    *, subject=None, task=None, owner=UNSET, team=UNSET, office=UNSET, actor=None
+    *,
+    subject: Model | None = None,
+    task: Task | None = None,
+    owner: User | None | _Unset = UNSET,
+    team: Team | None | _Unset = UNSET,
+    office: Office | _Unset = UNSET,
+    actor: User | None = None,
 ) -> int:
     """Keep the denormalised owner/team/office of open clocks current; returns how many
     changed. A new office (a transferred case) changes who is escalated to; the deadline
     itself keeps the calendar it was computed on."""
-    values = {}
-    if office is not UNSET:
+    values: dict[str, Model | None] = {}
+    if not isinstance(office, _Unset):
         values["office"] = office
-    if owner is not UNSET:
+    if not isinstance(owner, _Unset):
         values["owner"] = owner
-    if team is not UNSET:
+    if not isinstance(team, _Unset):
         values["team"] = team
     if not values:
         return 0

@@ -199,7 +199,7 @@ def _insert_new_escalations(
         "breach bool, roles jsonb, recipients jsonb, scheduled_at timestamptz) "
         "ON CONFLICT (clock_id, step) DO NOTHING RETURNING id, clock_id, step"
     )
-    params = [
+    params: list[datetime | uuid.UUID | str] = [
         rows[0].created_at,
         batch,
         json.dumps(

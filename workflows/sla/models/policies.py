@@ -249,4 +249,4 @@ class SlaPolicy(models.Model):
         if not self.pausable:
             return []
         allowed = set(self.pause_reasons or [])
-        return [(value, label) for value, label in PauseReason.choices if value in allowed]
+        return [(value, str(label)) for value, label in PauseReason.choices if value in allowed]
