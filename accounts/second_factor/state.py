@@ -4,6 +4,8 @@ Decided once at sign-in (so a page costs no query for it) and changed only by th
 pages. Sessions are stored on the server: a visitor cannot set these keys.
 """
 
+from typing import cast
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -43,7 +45,7 @@ def session_state(request: HttpRequest) -> str:
         return DONE
     state = request.session.get(SESSION_KEY)
     if state not in (DONE, VERIFY, ENROL):
-        state = state_for_user(request.user)
+        state = state_for_user(cast(User, request.user))  # only asked for a signed-in request
         request.session[SESSION_KEY] = state
     return state
 

@@ -14,15 +14,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from ..models import User
 from . import services, state
 from .forms import CodeForm
 from .qr import qr_svg, secret_for_typing
 from .rules import may_reset_second_factors, resettable_users, second_factor_required
 
+
+class SignedInRequest(HttpRequest):
+    """A request behind login_required: its user is a User (for the type checker)."""
+
+    user: User
+
+
 TEMPLATES = "accounts/second_factor/"
 
 
-def _safe_next(request: HttpRequest, candidate: str | None = None) -> str:
+def _safe_next(request: SignedInRequest, candidate: str | None = None) -> str:
     """Where to go after a step: `next` if it is a page of this site, else the start page."""
     target = (
         candidate
@@ -44,7 +52,7 @@ def _with_next(url_name: str, next_url: str) -> str:
 
 
 @login_required
-def second_factor_page(request: HttpRequest) -> HttpResponse:
+def second_factor_page(request: SignedInRequest) -> HttpResponse:
     """The person's own two-step sign-in: enrolment while it is off, the status once on."""
     device = services.second_factor_device(request.user)
     if device is None:
@@ -52,7 +60,7 @@ def second_factor_page(request: HttpRequest) -> HttpResponse:
     return _status(request, device)
 
 
-def _enrolment_form(request: HttpRequest) -> CodeForm:
+def _enrolment_form(request: SignedInRequest) -> CodeForm:
     return CodeForm(
         request.POST if request.method == "POST" else None,
         label=_("Code from your authenticator app"),
@@ -62,7 +70,7 @@ def _enrolment_form(request: HttpRequest) -> CodeForm:
     )
 
 
-def _enrolment(request: HttpRequest) -> HttpResponse:
+def _enrolment(request: SignedInRequest) -> HttpResponse:
     form = _enrolment_form(request)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,7 +97,7 @@ def _enrolment(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATES + "enrol.html", context, status=400 if form.errors else 200)
 
 
-def _status(request: HttpRequest, device, disable_form: CodeForm | None = None) -> HttpResponse:
+def _status(request: SignedInRequest, device, disable_form: CodeForm | None = None) -> HttpResponse:
     required = second_factor_required(request.user)
     context = {
         "device": device,
@@ -112,7 +120,7 @@ def _disable_form(data) -> CodeForm:
 
 @login_required
 @require_POST
-def second_factor_disable(request: HttpRequest) -> HttpResponse:
+def second_factor_disable(request: SignedInRequest) -> HttpResponse:
     device = services.second_factor_device(request.user)
     if device is None:
         messages.info(request, _("Two-step sign-in is already off."))
@@ -132,7 +140,7 @@ def second_factor_disable(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def second_factor_backup_codes(request: HttpRequest) -> HttpResponse:
+def second_factor_backup_codes(request: SignedInRequest) -> HttpResponse:
     """POST: new backup codes (the old ones stop working). GET: the new codes, shown once."""
     if request.method == "POST":
         try:
@@ -157,7 +165,7 @@ def second_factor_backup_codes(request: HttpRequest) -> HttpResponse:
 # --- the second step of signing in -----------------------------------------------------------
 
 
-def _verify_form(request: HttpRequest) -> CodeForm:
+def _verify_form(request: SignedInRequest) -> CodeForm:
     return CodeForm(
         request.POST if request.method == "POST" else None,
         label=_("Code from your authenticator app, or a backup code"),
@@ -167,7 +175,7 @@ def _verify_form(request: HttpRequest) -> CodeForm:
 
 
 @login_required
-def second_factor_verify(request: HttpRequest) -> HttpResponse:
+def second_factor_verify(request: SignedInRequest) -> HttpResponse:
     owed = state.session_state(request)
     if owed == state.VERIFY and services.second_factor_device(request.user) is None:
         owed = state.state_for_user(request.user)  # reset meanwhile by an administrator
@@ -189,7 +197,7 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATES + "verify.html", context, status=400 if form.errors else 200)
 
 
-def _verify_code(request: HttpRequest, form: CodeForm) -> HttpResponse | None:
+def _verify_code(request: SignedInRequest, form: CodeForm) -> HttpResponse | None:
     """A redirect when the code is right or the tries are used up; None to show the form
     again with the error."""
     try:
@@ -222,7 +230,7 @@ def _verify_code(request: HttpRequest, form: CodeForm) -> HttpResponse | None:
 
 @login_required
 @require_POST
-def second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def second_factor_reset(request: SignedInRequest, user_id: int) -> HttpResponse:
     if not may_reset_second_factors(request.user):
         raise PermissionDenied(
             _("Only an administrator or the manager of the person's office can reset it.")
