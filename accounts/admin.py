@@ -1,8 +1,12 @@
-from django.contrib import admin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import AccountEvent, Office, Region, Team, User
+from .audit import account_event_record
+from .lockout import account_unlock, attempts_unlock, is_administrator, unlock_allowed
+from .models import AccountAction, AccountEvent, Office, Region, Team, User
 
 
 @admin.register(Region)
@@ -44,6 +48,42 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("home_office", "is_national", "preferred_language", "phone")},
         ),
     )
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in of the selected users"))
+    def unlock_sign_in(self, request, queryset):
+        allowed = [user for user in queryset if unlock_allowed(request.user, user)]
+        for user in allowed:
+            account_unlock(subject=user, actor=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d user can sign in again.",
+                "%(count)d users can sign in again.",
+                len(allowed),
+            )
+            % {"count": len(allowed)},
+            messages.SUCCESS,
+        )
+        if len(allowed) < len(queryset):
+            self.message_user(
+                request,
+                _("You may unlock only the staff of your own office; the others were left."),
+                messages.WARNING,
+            )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page to set a user's password, recorded in the audit trail."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            account_event_record(
+                action=AccountAction.PASSWORD_CHANGED,
+                actor=request.user,
+                subject=self.get_object(request, id),
+                request=request,
+                details={"by": "admin"},
+            )
+        return response
 
 
 @admin.register(AccountEvent)
@@ -64,3 +104,45 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(admin.ModelAdmin):
+    """Axes' failed sign-in counters, read-only, for administrators. The only change is the
+    unlock action (which records who unlocked what); the request data axes keeps is left out."""
+
+    list_display = ["attempt_time", "username", "ip_address", "failures_since_start", "user_agent"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"
+    fields = ["attempt_time", "username", "ip_address", "failures_since_start", "user_agent"]
+    readonly_fields = fields
+    actions = ["unlock"]
+
+    def has_module_permission(self, request):
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock: forget the selected failed sign-ins"))
+    def unlock(self, request, queryset):
+        count = attempts_unlock(attempts=queryset, actor=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d counter cleared: its username and address are unlocked.",
+                "%(count)d counters cleared: their usernames and addresses are unlocked.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

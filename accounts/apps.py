@@ -30,6 +30,14 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self):
-        from . import roles
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
+        from . import roles, signin_audit
 
         post_migrate.connect(roles.grant_declared_permissions, dispatch_uid="accounts-roles")
+        # Recording only (the audit trail); axes does the counting and locking.
+        user_login_failed.connect(
+            signin_audit.record_failed_sign_in, dispatch_uid="accounts-sign-in-failed"
+        )
+        user_locked_out.connect(signin_audit.record_lockout, dispatch_uid="accounts-locked-out")

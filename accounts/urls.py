@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_lockout, views_passwords
 from .forms import LoginForm
 
 urlpatterns = [
@@ -16,4 +16,23 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
+    # --- signin: passwords and unlocking ---
+    path("password/", views_passwords.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", views_passwords.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        views_passwords.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/done/",
+        views_passwords.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "password/reset/<str:uidb64>/<str:token>/",
+        views_passwords.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("users/<int:user_id>/unlock/", views_lockout.account_unlock_view, name="account_unlock"),
 ]
