@@ -66,44 +66,71 @@ def _stem(word: str) -> str:
     return word[: max(_MIN_WORD, len(word) - 2)]
 
 
-def _office_words(office: Office) -> list[tuple[str, str]]:
-    """(what to look for, what to name in the message) for the office's name and code."""
-    words = []
-    for word in re.split(r"\W+", office.name):
-        letters = _letters(_fold(word))
-        if len(letters) >= _MIN_WORD:
-            words.append((_stem(letters), word))
-    return words
+def _name_stems(*texts: str) -> list[tuple[str, str]]:
+    """(what to look for, the word as written) for each word of a name long enough to count."""
+    stems = []
+    for text in texts:
+        for word in re.split(r"[\W_]+", text or ""):
+            letters = _letters(_fold(word))
+            if len(letters) >= _MIN_WORD:
+                stems.append((_stem(letters), word))
+    return stems
+
+
+def _first_found(readings: set[str], stems: list[tuple[str, str]]) -> str | None:
+    for stem, word in stems:
+        if any(stem in reading for reading in readings):
+            return word
+    return None
 
 
 def _contains_code(password: str, code: str) -> bool:
     code = _fold(code)
     if len(code) < _MIN_CODE:
         return False
-    folded = _fold(password)
     if len(code) >= _MIN_WORD and any(code in reading for reading in _readings(password)):
         return True
-    return re.search(rf"(?<![a-z]){re.escape(code)}(?![a-z])", folded) is not None
+    return re.search(rf"(?<![a-z]){re.escape(code)}(?![a-z])", _fold(password)) is not None
 
 
-class ProductAndOfficeNameValidator:
-    """Refuses a password that contains the product's name (PASSWORD_FORBIDDEN_WORDS, e.g.
-    "Caseflow2026!" or "C4sefl0w-2026") or the name or code of the user's office: the first
-    words an attacker who knows where a person works would try."""
+def _office_word_in(password: str, readings: set[str], office: Office) -> str | None:
+    if office.code and _contains_code(password, office.code):
+        return office.code
+    return _first_found(readings, _name_stems(office.name))
+
+
+class NamesInPasswordValidator:
+    """Refuses a password that contains the product's name (PASSWORD_FORBIDDEN_WORDS: e.g.
+    "Caseflow2026!" or "C4sefl0w-2026"), the person's own names, username or e-mail name, or
+    the name or code of their office: the first words an attacker who knows where someone
+    works would try. Look-alike digits count as letters, accents and case do not matter, and
+    a name's other grammatical forms are caught by its stem ("Sochaczewie" -> "Sochaczew").
+    Django's UserAttributeSimilarityValidator, before it, refuses passwords *like* the names."""
 
     def validate(self, password: str, user: User | None = None) -> None:
         readings = _readings(password)
         for word in settings.PASSWORD_FORBIDDEN_WORDS:
-            if _letters(_fold(word)) and any(_letters(_fold(word)) in r for r in readings):
+            letters = _letters(_fold(word))
+            if letters and any(letters in reading for reading in readings):
                 raise ValidationError(
                     _("The password contains the name of this system (“%(word)s”)."),
                     code="password_contains_product_name",
                     params={"word": word},
                 )
-        office = getattr(user, "home_office", None) if user is not None else None
-        if office is None:
+        if user is None:
             return
-        found = self._office_word_in(password, readings, office)
+        email_name = (user.email or "").partition("@")[0]
+        found = _first_found(
+            readings, _name_stems(user.username, user.first_name, user.last_name, email_name)
+        )
+        if found:
+            raise ValidationError(
+                _("The password contains your name, username or e-mail address (“%(word)s”)."),
+                code="password_contains_personal_name",
+                params={"word": found},
+            )
+        office = user.home_office
+        found = _office_word_in(password, readings, office) if office is not None else None
         if found:
             raise ValidationError(
                 _("The password contains the name or code of your office (“%(word)s”)."),
@@ -111,19 +138,10 @@ class ProductAndOfficeNameValidator:
                 params={"word": found},
             )
 
-    @staticmethod
-    def _office_word_in(password: str, readings: set[str], office: Office) -> str | None:
-        if office.code and _contains_code(password, office.code):
-            return office.code
-        for stem, word in _office_words(office):
-            if any(stem in reading for reading in readings):
-                return word
-        return None
-
     def get_help_text(self) -> str:
         return _(
-            "Your password can’t contain the name of this system or the name or code of your "
-            "office."
+            "Your password can’t contain your name or username, the name of this system, or "
+            "the name or code of your office."
         )
 
 

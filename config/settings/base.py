@@ -291,7 +291,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "accounts.passwords.ProductAndOfficeNameValidator"},
+    {"NAME": "accounts.passwords.NamesInPasswordValidator"},
 ]
 # A reset link works once, for this many hours.
 PASSWORD_RESET_HOURS = env_int("PASSWORD_RESET_HOURS", 2)
