@@ -283,6 +283,7 @@ def test_the_request_page_answers_the_same_for_an_unknown_or_inactive_address(
 ):
     known = ask_for_link(client, django_capture_on_commit_callbacks, akosua.email)
     unknown = ask_for_link(client, django_capture_on_commit_callbacks, "nobody@example.org")
+
     def main(page):
         body = page.content.decode()
         return body[body.index("<main") : body.index("</main>")]
