@@ -18,7 +18,7 @@ from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -111,6 +111,25 @@ class CaseflowAxesHandler(AxesDatabaseHandler):
             return 0
         count, _deleted = AccessAttempt.objects.filter(username=username).delete()
         return count
+
+
+# Key space of the advisory locks taken here (pg_advisory_xact_lock(space, key)), apart from
+# any other advisory lock the application may take.
+SIGN_IN_LOCK_SPACE = 0x5349  # "SI"
+
+
+def sign_in_serialise(username: str) -> None:
+    """Inside a transaction: wait until any other sign-in to this username has been checked
+    and counted. Axes checks the lock before the password and counts the failure after it, so
+    guesses sent at the same moment to several server processes would all pass the check (8
+    guesses were tried of 20 sent at once to 4 workers); one after another, the lock comes at
+    the fifth. PostgreSQL only (SQLite, the embedded default, runs one writer at a time)."""
+    if not username or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [SIGN_IN_LOCK_SPACE, username]
+        )
 
 
 # --- what the locked-out person sees ------------------------------------------------------------

@@ -135,3 +135,105 @@ def test_password_spraying_from_one_address_is_stopped_at_its_limit(live_server,
     assert status == 429 and "from your network" in message_of(body)
     locked = AccountEvent.objects.get(action=AccountAction.LOCKED_OUT)
     assert locked.details["locked_by"] == ["address"]
+
+
+@pytest.fixture
+def server_processes(transactional_db):
+    """The application under gunicorn with 4 worker processes, on the test database: guesses
+    that arrive together are checked in parallel, as in production (the threaded live server
+    of the other tests runs one Python process)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": database_url,
+        "DATABASE_CONN_MAX_AGE": "0",
+        "DEBUG": "false",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "4", "-b", f"127.0.0.1:{port}"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if Browser(url).request("GET", "/accounts/login/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit(
+    server_processes, office, settings
+):
+    """Twenty guesses sent at the same moment, on their own connections, to four server
+    processes: the password is checked for the first five only (sign-ins to one username are
+    checked one at a time), every other one is refused by the lock."""
+    import threading
+
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    make_user(Role.CASEWORKER, office, username="target")
+    attackers = [Browser(server_processes) for _ in range(20)]
+    for attacker in attackers:
+        attacker.request("GET", "/accounts/login/")  # each has its CSRF cookie
+    start = threading.Barrier(len(attackers))
+    statuses: list[int] = []
+
+    def guess(attacker, n):
+        start.wait()
+        statuses.append(attacker.sign_in("target", f"parallel-{n}")[0])
+
+    threads = [
+        threading.Thread(target=guess, args=(attacker, n)) for n, attacker in enumerate(attackers)
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    elapsed = time.monotonic() - started
+    checked = AccessAttempt.objects.filter(username="target").aggregate(
+        n=Sum("failures_since_start")
+    )["n"]
+    failed = AccountEvent.objects.filter(action=AccountAction.SIGN_IN_FAILED, username="target")
+    print(
+        f"\n{len(attackers)} guesses at once to 4 server processes ({elapsed:.1f} s): "
+        f"{checked} checked against the password, "
+        f"{failed.filter(details__refused_while_locked=True).count()} refused by the lock; "
+        f"answers {sorted(statuses)}"
+    )
+    assert len(statuses) == len(attackers)
+    assert checked == settings.LOCKOUT_FAILURES
+    assert failed.count() == len(attackers)
+    refused = failed.filter(details__refused_while_locked=True).count()
+    assert refused == len(attackers) - settings.LOCKOUT_FAILURES
+    assert statuses.count(200) == settings.LOCKOUT_FAILURES - 1
+    assert Browser(server_processes).sign_in("target", PASSWORD)[0] == 429
