@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -6,7 +7,9 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AccountEvent, Office, Region, Team, User
+from .audit import account_event_record
+from .lockout import account_unlock, attempts_unlock, is_administrator, unlock_allowed
+from .models import AccountAction, AccountEvent, Office, Region, Team, User
 from .second_factor.services import SecondFactorError, second_factor_reset
 
 
@@ -50,7 +53,7 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("home_office", "is_national", "preferred_language", "phone")},
         ),
     )
-    actions = ["reset_second_factor"]
+    actions = ["reset_second_factor", "unlock_sign_in"]
 
     @admin.action(description=_("Reset two-step sign-in of the selected users"))
     def reset_second_factor(self, request, queryset):
@@ -75,6 +78,41 @@ class UserAdmin(DjangoUserAdmin):
             )
         for line in refused:
             self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description=_("Unlock sign-in of the selected users"))
+    def unlock_sign_in(self, request, queryset):
+        allowed = [user for user in queryset if unlock_allowed(request.user, user)]
+        for user in allowed:
+            account_unlock(subject=user, actor=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d user can sign in again.",
+                "%(count)d users can sign in again.",
+                len(allowed),
+            )
+            % {"count": len(allowed)},
+            messages.SUCCESS,
+        )
+        if len(allowed) < len(queryset):
+            self.message_user(
+                request,
+                _("You may unlock only the staff of your own office; the others were left."),
+                messages.WARNING,
+            )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page to set a user's password, recorded in the audit trail."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            account_event_record(
+                action=AccountAction.PASSWORD_CHANGED,
+                actor=request.user,
+                subject=self.get_object(request, id),
+                request=request,
+                details={"by": "admin"},
+            )
+        return response
 
 
 @admin.register(AccountEvent)
@@ -108,6 +146,25 @@ class SecondFactorDeviceAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
 
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(admin.ModelAdmin):
+    """Axes' failed sign-in counters, read-only, for administrators. The only change is the
+    unlock action (which records who unlocked what); the request data axes keeps is left out."""
+
+    list_display = ["attempt_time", "username", "ip_address", "failures_since_start", "user_agent"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"
+    fields = ["attempt_time", "username", "ip_address", "failures_since_start", "user_agent"]
+    readonly_fields = fields
+    actions = ["unlock"]
+
+    def has_module_permission(self, request):
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
     def has_add_permission(self, request):
         return False
 
@@ -123,3 +180,17 @@ for _device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device_model):
         admin.site.unregister(_device_model)
     admin.site.register(_device_model, SecondFactorDeviceAdmin)
+
+    @admin.action(description=_("Unlock: forget the selected failed sign-ins"))
+    def unlock(self, request, queryset):
+        count = attempts_unlock(attempts=queryset, actor=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d counter cleared: its username and address are unlocked.",
+                "%(count)d counters cleared: their usernames and addresses are unlocked.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

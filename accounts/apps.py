@@ -30,11 +30,12 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
         from django.core import checks
 
         # sessions: its sign-in receiver starts each session's lifetime.
-        from . import roles, sessions, sso  # noqa: F401
+        from . import roles, sessions, signin_audit, sso  # noqa: F401
         from .second_factor import signals as second_factor_signals
 
         checks.register(sso.sso_settings_check, checks.Tags.security)
@@ -44,3 +45,8 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(
             second_factor_signals.second_factor_on_sign_in, dispatch_uid="accounts-second-factor"
         )
+        # Recording only (the audit trail); axes does the counting and locking.
+        user_login_failed.connect(
+            signin_audit.record_failed_sign_in, dispatch_uid="accounts-sign-in-failed"
+        )
+        user_locked_out.connect(signin_audit.record_lockout, dispatch_uid="accounts-locked-out")

@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything deployment-specific comes from os.environ."""
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -115,12 +116,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.CaseflowModelBackend"]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# AUTH_PASSWORD_VALIDATORS and the lockout backend: the "signin" block below.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -360,3 +356,64 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # --- end session ---
+# --- signin ---
+# Lockout after failed sign-ins (django-axes) and the password policy: docs/security.md,
+# "Sign-in: lockout and passwords".
+LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5)
+# An office behind one NAT shares one address: its limit is higher than one username's.
+LOCKOUT_FAILURES_PER_ADDRESS = env_int("LOCKOUT_FAILURES_PER_ADDRESS", 20)
+# How long a lock lasts after the last counted failure; 0 = until an administrator unlocks it.
+LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 30)
+if LOCKOUT_FAILURES < 1 or LOCKOUT_FAILURES_PER_ADDRESS < 1 or LOCKOUT_MINUTES < 0:
+    raise ImproperlyConfigured(
+        "LOCKOUT_FAILURES and LOCKOUT_FAILURES_PER_ADDRESS must be at least 1, "
+        "LOCKOUT_MINUTES at least 0."
+    )
+INSTALLED_APPS += ["axes"]
+# Axes' backend goes first: it refuses a locked username or address before any password is
+# checked (it authenticates no one itself).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+# Last, so that it sees the flag the sign-in left on the request and answers with our page.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_HANDLER = "accounts.lockout.CaseflowAxesHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The username limit; the address limit is applied by the handler above.
+AXES_FAILURE_LIMIT = LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_MINUTES) if LOCKOUT_MINUTES else None
+AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lock are recorded (AccountEvent) but do not extend it: the period
+# the person is told is the period it lasts.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful sign-ins and unlocks are in the AccountEvent trail; axes' own admin pages are
+# replaced by a read-only one in accounts.admin.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# Axes logs each failure at WARNING (usernames masked); its INFO lines repeat the same.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+
+# Passwords: at least 12 characters, not common, not like the user's names, not the
+# product's or the office's name (accounts.passwords), not only digits.
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_FORBIDDEN_WORDS = ["caseflow"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.NamesInPasswordValidator"},
+]
+# A reset link works once, for this many hours.
+PASSWORD_RESET_HOURS = env_int("PASSWORD_RESET_HOURS", 2)
+if PASSWORD_RESET_HOURS < 1:
+    raise ImproperlyConfigured("PASSWORD_RESET_HOURS must be at least 1.")
+PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_HOURS * 3600
+# More reset e-mails than this for one account within an hour are not sent (the page answers
+# the same): nobody can flood a colleague's mailbox.
+PASSWORD_RESET_EMAILS_PER_HOUR = env_int("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
+# --- end signin ---

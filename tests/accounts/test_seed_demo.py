@@ -1,6 +1,7 @@
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import Count
+from django.http import HttpRequest
 
 from accounts.models import Office, Role, Team, User
 
@@ -44,7 +45,8 @@ def test_seed_demo_users_offices_and_roles(db, client):
         assert user.home_office == soc and user.preferred_language == "pl"
     assert User.objects.get(username="koordynator").has_role(Role.SUPERVISOR)
     assert User.objects.get(username="admin").is_superuser
-    assert client.login(username="pracownik", password="demo")
+    # Axes checks every sign-in against its lockout, which needs the request.
+    assert client.login(request=HttpRequest(), username="pracownik", password="demo")
 
 
 def test_role_groups_exist_with_permissions(db):
