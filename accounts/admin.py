@@ -146,6 +146,22 @@ class SecondFactorDeviceAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Whichever app's admin module loads first, ours replaces django-otp's registrations.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+    admin.site.register(_device_model, SecondFactorDeviceAdmin)
+
 
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(admin.ModelAdmin):
@@ -173,13 +189,6 @@ class AccessAttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-# Whichever app's admin module loads first, ours replaces django-otp's registrations.
-for _device_model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(_device_model):
-        admin.site.unregister(_device_model)
-    admin.site.register(_device_model, SecondFactorDeviceAdmin)
 
     @admin.action(description=_("Unlock: forget the selected failed sign-ins"))
     def unlock(self, request, queryset):
