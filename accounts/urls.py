@@ -16,4 +16,9 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
+    path(
+        "invitation/<str:token>/",
+        views.staff_invitation_accept,
+        name="staff_invitation_accept",
+    ),
 ]
