@@ -35,8 +35,8 @@ class PersonField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        if value in ("", None) or value == QUEUE:
-            return value or None
+        if value in ("", None, QUEUE):
+            return None
         if not str(value).isdigit():
             raise forms.ValidationError(_("Choose a person from the list."))
         person = User.objects.filter(pk=int(value)).first()
