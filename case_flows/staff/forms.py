@@ -125,8 +125,8 @@ class PersonForm(_PersonDetails):
 
 
 class AbsenceForm(forms.Form):
-    starts_on = forms.DateField(label=_("Away from"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Back after (the last day away)"), widget=DateInput())
+    starts_on = forms.DateField(label=_("First day away"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Last day away"), widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, person: User, **kwargs):
@@ -175,8 +175,8 @@ AUDIT_ACTIONS = [("", _("All actions")), *AccountAction.choices]
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=AUDIT_ACTIONS, required=False)
-    date_from = forms.DateField(label=_("From"), widget=DateInput(), required=False)
-    date_to = forms.DateField(label=_("To"), widget=DateInput(), required=False)
+    date_from = forms.DateField(label=_("First day"), widget=DateInput(), required=False)
+    date_to = forms.DateField(label=_("Last day"), widget=DateInput(), required=False)
 
     def __init__(self, *args, office: Office, **kwargs):
         super().__init__(*args, **kwargs)
