@@ -128,10 +128,15 @@ def staff_may_view(actor: User, person: User) -> bool:
 
 def staff_may_manage(actor: User, person: User) -> bool:
     """May change the account: viewable, and every role it holds is one the actor may grant
-    (a manager never changes an administrator's account); a superuser's only by another."""
+    (a manager never changes an administrator's account, nor one with access to Django's
+    administration); a superuser's only by another."""
     if not staff_may_view(actor, person):
         return False
     if person.is_superuser and not actor.is_superuser:
+        return False
+    if person.is_staff and not (actor.is_superuser or Role.ADMINISTRATOR in actor.role_names):
+        # An account that opens Django's administration: a manager changing its e-mail could
+        # take it over through a password reset.
         return False
     return set(person.role_names) <= set(roles_grantable_by(actor))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -57,6 +58,20 @@ STATUS_LABELS = {
 # --- who may ----------------------------------------------------------------------------------
 
 
+def _refusals_as_403(view):
+    """A service's own refusal (PermissionError: the account changed between the page's
+    check and the service's, say a role was granted meanwhile) is a 403 page, not a 500."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    return wrapped
+
+
 def _require_staff_manager(user: User) -> None:
     if not accounts_staff.may_manage_staff(user):
         raise PermissionDenied(_("Only the office's managers and administrators manage staff."))
@@ -93,6 +108,7 @@ def _office_query(office: Office, user: User) -> str:
 
 
 @login_required
+@_refusals_as_403
 def staff_list(request):
     office = _office_or_404(request)
     role = request.GET.get("role", "")
@@ -130,6 +146,7 @@ def _put_on_form(form, exc: accounts_staff.StaffError) -> None:
 
 
 @login_required
+@_refusals_as_403
 def staff_invite(request):
     office = _office_or_404(request)
     form = InviteForm(request.POST or None, actor=request.user, office=office)
@@ -233,6 +250,7 @@ def _render_person(request, person: User, status: int = 200, **forms):
 
 
 @login_required
+@_refusals_as_403
 def staff_person(request, person_id: int):
     person = _person_or_404(request, person_id)
     if request.method != "POST":
@@ -279,6 +297,7 @@ def _managed_person(request, person_id: int) -> User:
 
 
 @login_required
+@_refusals_as_403
 @require_POST
 def staff_absence(request, person_id: int):
     person = _managed_person(request, person_id)
@@ -295,15 +314,17 @@ def staff_absence(request, person_id: int):
                 note=data["note"],
                 request=request,
             )
-        except AbsenceError as exc:
-            form.add_error(exc.field or None, exc.message)
-        else:
-            messages.success(request, _("The absence was recorded."))
-            return redirect("staff_person", person_id=person.pk)
+        except WorkflowError as exc:
+            form.add_error(getattr(exc, "field", "") or None, exc.message)
+            status = 400 if isinstance(exc, AbsenceError) else exc.status_code
+            return _render_person(request, person, status=status, absence_form=form)
+        messages.success(request, _("The absence was recorded."))
+        return redirect("staff_person", person_id=person.pk)
     return _render_person(request, person, status=400, absence_form=form)
 
 
 @login_required
+@_refusals_as_403
 @require_POST
 def staff_absence_cancel(request, person_id: int, absence_id: int):
     person = _managed_person(request, person_id)
@@ -375,6 +396,7 @@ def _work_action(request, person_id: int, *, prefix: str, service):
 
 
 @login_required
+@_refusals_as_403
 @require_POST
 def staff_handover(request, person_id: int):
     result = _work_action(request, person_id, prefix="handover", service=services.staff_hand_over)
@@ -391,6 +413,7 @@ def staff_handover(request, person_id: int):
 
 
 @login_required
+@_refusals_as_403
 @require_POST
 def staff_deactivate(request, person_id: int):
     result = _work_action(request, person_id, prefix="leave", service=services.staff_leave)
@@ -407,6 +430,7 @@ def staff_deactivate(request, person_id: int):
 
 
 @login_required
+@_refusals_as_403
 @require_POST
 def staff_reactivate(request, person_id: int):
     person = _managed_person(request, person_id)
@@ -420,6 +444,7 @@ def staff_reactivate(request, person_id: int):
 
 
 @login_required
+@_refusals_as_403
 @require_POST
 def staff_invitation_resend(request, person_id: int):
     person = _managed_person(request, person_id)
@@ -453,6 +478,7 @@ def _audit_filters(request, office: Office) -> tuple[AuditFilterForm, AuditFilte
 
 
 @login_required
+@_refusals_as_403
 def staff_audit(request):
     office = _office_or_404(request)
     form, filters = _audit_filters(request, office)
@@ -525,6 +551,7 @@ def _audit_csv(events, office: Office):
 
 
 @login_required
+@_refusals_as_403
 def staff_audit_export(request):
     """The filtered list as CSV, streamed; the export itself is an audit row of the office."""
     office = _office_or_404(request)

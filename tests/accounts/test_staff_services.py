@@ -83,6 +83,18 @@ def test_a_manager_never_touches_an_administrators_account(office, kierownik, ad
     assert Role.ADMINISTRATOR in staff.roles_grantable_by(administrator)
 
 
+def test_an_account_that_opens_the_administration_is_an_administrators_to_change(
+    office, kierownik, administrator
+):
+    """A manager who could change its e-mail could take it over by a password reset."""
+    clerk = make_user(None, office, username="clerk", is_staff=True)
+    assert staff.staff_may_view(kierownik, clerk)
+    assert not staff.staff_may_manage(kierownik, clerk)
+    assert staff.staff_may_manage(administrator, clerk)
+    root = make_user(None, office, username="root", is_superuser=True, is_staff=True)
+    assert not staff.staff_may_manage(administrator, root)
+
+
 # --- invitations ----------------------------------------------------------------------------
 
 

@@ -583,3 +583,33 @@ def test_the_export_is_csv_and_is_recorded(office, people):
     assert export.details["rows"] == 1 and export.details["action"] == "deactivated"
     page = client_for(manager).get(reverse("staff_audit")).content.decode()
     assert "Account audit exported" in page  # the export is on the office's list too
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_locked_by_someone_else_is_a_409_and_nothing_moves(office, people, settings):
+    """Someone holds a case's flow lock longer than WORKFLOW_LOCK_TIMEOUT_MS: the page says
+    so (409) and no task moved, the account stays active."""
+    import psycopg
+    from django.db import connection as db
+
+    _give_tasks(people, office, n=2)
+    process_id = open_tasks_of(people["target"]).values_list("process_id", flat=True)[0]
+    settings.WORKFLOW_LOCK_TIMEOUT_MS = 300
+    params = db.get_connection_params()
+    holder = psycopg.connect(
+        **{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port", "password")}
+    )
+    try:
+        holder.execute("SELECT 1 FROM viewflow_process WHERE id = %s FOR UPDATE", [process_id])
+        response = client_for(people["manager"]).post(
+            reverse("staff_deactivate", args=[people["target"].pk]),
+            {"leave-to_user": people["colleague"].pk},
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 409
+    assert "Someone else is working on this case right now" in response.content.decode()
+    assert open_tasks_of(people["target"]).count() == 2
+    people["target"].refresh_from_db()
+    assert people["target"].is_active
