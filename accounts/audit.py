@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .models import AccountAction, AccountEvent, User
+from .models import AccountAction, AccountEvent, Office, User
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -23,9 +23,11 @@ def account_event_record(
     username: str = "",
     request: HttpRequest | None = None,
     details: dict[str, Any] | None = None,
+    office: Office | None = None,
 ) -> AccountEvent:
     """Write one audit row. `actor` None is the system or an anonymous visitor; the row keeps
-    the subject's office at the time so that the office's list shows it after a move."""
+    the subject's office at the time so that the office's list shows it after a move.
+    `office` names the office for a row with no subject (an export of the office's list)."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     user_agent = ""
@@ -36,7 +38,9 @@ def account_event_record(
         actor=actor,
         subject=subject,
         username=(username or (subject.username if subject is not None else ""))[:150],
-        office_id=subject.home_office_id if subject is not None else None,
+        office_id=office.pk
+        if office is not None
+        else (subject.home_office_id if subject is not None else None),
         address=client_address(request),
         user_agent=user_agent,
         details=details or {},

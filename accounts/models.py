@@ -1,12 +1,14 @@
 """Offices, regions, teams and the custom user."""
 
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -198,9 +200,11 @@ class AccountAction(models.TextChoices):
     TEAMS_CHANGED = "teams_changed", _("Teams changed")
     DETAILS_CHANGED = "details_changed", _("Details changed")
     ABSENCE_SET = "absence_set", _("Absence recorded")
+    ABSENCE_CANCELLED = "absence_cancelled", _("Absence cancelled")
     DEACTIVATED = "deactivated", _("Deactivated")
     REACTIVATED = "reactivated", _("Reactivated")
     TASKS_HANDED_OVER = "tasks_handed_over", _("Open tasks handed over")
+    AUDIT_EXPORTED = "audit_exported", _("Account audit exported")
 
 
 class AccountEvent(models.Model):
@@ -250,3 +254,54 @@ class AccountEvent(models.Model):
     def __str__(self):
         who = self.username or self.subject_id
         return f"{self.get_action_display()}: {who} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class StaffInvitation(models.Model):
+    """One e-mailed invitation to set a password and join (accounts.staff). The invited account
+    stays inactive until it is accepted; a newer invitation or a deactivation revokes it."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        User,
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    # Random, carried in the signed link: a link signed for an older row never matches.
+    nonce = models.CharField(max_length=32, editable=False)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    email_error = models.CharField(_("e-mail error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="staffinvitation_one_open_per_user",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def expires_at(self):
+        return self.created_at + timedelta(days=settings.STAFF_INVITATION_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at

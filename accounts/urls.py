@@ -39,4 +39,9 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("users/<int:user_id>/unlock/", views_lockout.account_unlock_view, name="account_unlock"),
+    path(
+        "invitation/<str:token>/",
+        views.staff_invitation_accept,
+        name="staff_invitation_accept",
+    ),
 ]

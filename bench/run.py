@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from bench.scenarios.common import _log, _proc_status_mb
 from bench.scenarios.dashboard import dashboard_scenarios
+from bench.scenarios.handover import handover_scenario
 from bench.scenarios.pages import page_scenarios, pick_subjects
 from bench.scenarios.sweep import sla_scenario
 from bench.scenarios.transitions import pgbench_scenario, transitions_scenario
@@ -43,6 +44,7 @@ BUDGETS = [
     ("transitions_per_s", 150, "min", "stage transitions, full service path, 4 workers: >= 150/s"),
     ("generate_cases_per_s", 1_000_000 / 600, "min", "1,000,000 cases generated in <= 10 min"),
     ("web_rss_mb", 200, "max", "web worker resident memory <= 200 MB"),
+    ("handover_500_s", 10, "max", "a leaver's 500 open tasks handed over in one action <= 10 s"),
 ]
 
 
@@ -211,6 +213,8 @@ def main(argv=None) -> dict:
     sla = sla_scenario(url, scale=args.scale)
     _log("web worker memory (gunicorn)")
     web = web_rss_scenario(url, subjects, requests=args.web_requests)
+    _log("hand-over of 500 open tasks (bench/scenarios/handover.py)")
+    handover = handover_scenario(tasks=500, runs=3)
 
     def p95(key):
         return (pages.get(key) or {}).get("p95_ms")
@@ -251,6 +255,8 @@ def main(argv=None) -> dict:
         "generate_seconds": dataset.get("seconds"),
         "web_rss_mb": web.get("web_rss_mb"),
         "web_peak_rss_mb": web.get("web_peak_rss_mb"),
+        "handover_500_s": handover["handover_500_s"],
+        "handover_500_s_median": handover["handover_500_s_median"],
         "bench_process_peak_rss_mb": in_process_peak.get("VmHWM"),
         "bench_process_max_rss_mb": round(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
@@ -277,6 +283,7 @@ def main(argv=None) -> dict:
             "pgbench": pgbench,
             "sla_sweep": sla,
             "web": web,
+            "handover": handover,
             "generate": {k: v for k, v in dataset.items() if k != "counts"},
         },
         "notes": notes,

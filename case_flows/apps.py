@@ -66,6 +66,12 @@ class CaseFlowsConfig(AppConfig):
 
         register_escalation_handler(referral_escalations)
 
+        from workflows.handover import register_handover_listener
+
+        from .handover import case_handover
+
+        register_handover_listener(case_handover)
+
         from notifications.digest import register_digest_section
 
         from . import digest

@@ -188,4 +188,7 @@ class CaseFlow(flow.Flow):
         return flow_steps.start_episode(activation, case=case, actor=actor)
 
     def case_owner(self, activation):
-        return activation.process.case.owner
+        # A deactivated caseworker's cases: their next tasks wait in the team queue, not in
+        # an inbox nobody reads.
+        owner = activation.process.case.owner
+        return owner if owner is not None and owner.is_active else None

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from workflows.sla.models import SlaClock
@@ -230,6 +230,46 @@ def referrals_arranged(case: Case, *, actor, count: int) -> CaseEvent:
     return _work_done(case, actor=actor, work="referrals_arranged", count=count)
 
 
+def work_handed_over(
+    cases: list[Case],
+    *,
+    actor,
+    from_user,
+    to_user,
+    moved: dict[int, int],
+    queued: dict[int, int],
+    owner_moved: set[int],
+    reason: str = "",
+    at=None,
+) -> list[CaseEvent]:
+    """One event per case when a person's open work is handed over at once (a colleague
+    left or went on leave): how many of its tasks went to whom or back to the queue, and
+    whether the case itself now belongs to the colleague. One INSERT for all the cases."""
+    at = at or timezone.now()
+    return CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=case,
+                kind=EventKind.TRANSFER,
+                actor=actor,
+                from_stage=case.stage,
+                to_stage=case.stage,
+                transition="tasks_handed_over",
+                comment=reason,
+                created_at=at,
+                data={
+                    "from_user": from_user.pk,
+                    "to_user": to_user.pk if to_user is not None else None,
+                    "moved": moved.get(case.pk, 0),
+                    "queued": queued.get(case.pk, 0),
+                    "owner_moved": case.pk in owner_moved,
+                },
+            )
+            for case in cases
+        ]
+    )
+
+
 # --- reading: what each row says ---------------------------------------------------------
 
 WORK_TITLES = {
@@ -272,6 +312,7 @@ TRANSFER_TITLES = {
     "transfer_accepted": gettext_lazy("Transferred"),
     "transfer_declined": gettext_lazy("Transfer declined"),
     "transfer_cancelled": gettext_lazy("Transfer cancelled"),
+    "tasks_handed_over": gettext_lazy("Work handed over"),
 }
 
 
@@ -408,6 +449,38 @@ def _transfer(event: CaseEvent) -> tuple[str, str]:
     return str(TRANSFER_TITLES.get(event.transition, event.get_kind_display())), ""
 
 
+def _handover(event: CaseEvent, users: dict) -> tuple[str, str]:
+    data = event.data or {}
+    values = {
+        "from": _names(users, [data.get("from_user")]) or "—",
+        "to": _names(users, [data.get("to_user")]) or "—",
+        "moved": data.get("moved", 0),
+        "queued": data.get("queued", 0),
+    }
+    parts = []
+    if values["moved"]:
+        parts.append(
+            ngettext(
+                "%(moved)s open task of %(from)s was handed over to %(to)s.",
+                "%(moved)s open tasks of %(from)s were handed over to %(to)s.",
+                values["moved"],
+            )
+            % values
+        )
+    if values["queued"]:
+        parts.append(
+            ngettext(
+                "%(queued)s open task of %(from)s went back to the queue.",
+                "%(queued)s open tasks of %(from)s went back to the queue.",
+                values["queued"],
+            )
+            % values
+        )
+    if data.get("owner_moved"):
+        parts.append(_("The case passed from %(from)s to %(to)s.") % values)
+    return str(TRANSFER_TITLES["tasks_handed_over"]), " ".join(parts)
+
+
 def _note(event: CaseEvent) -> tuple[str, str]:
     data = event.data or {}
     if data.get("overdue_review"):
@@ -437,20 +510,31 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
 }
 
 
+def _is_handover(event: CaseEvent) -> bool:
+    return event.kind == EventKind.TRANSFER and event.transition == "tasks_handed_over"
+
+
 def describe(events: list[CaseEvent]) -> list[CaseEvent]:
     """Give each row `what` (a short title) and `detail` (a sentence), in the active
     language. Two queries at most (the deadlines' clocks, the people told), whatever the
     number of rows."""
     sla = [e for e in events if e.kind == EventKind.SLA]
+    handovers = [e for e in events if _is_handover(e)]
     clocks, users = {}, {}
     if sla:
         clock_ids = {e.data.get("clock") for e in sla if (e.data or {}).get("clock")}
         clocks = SlaClock.objects.select_related("policy", "task").in_bulk(clock_ids)
-        user_ids = {i for e in sla for i in (e.data or {}).get("recipients", [])}
+    user_ids = {i for e in sla for i in (e.data or {}).get("recipients", [])}
+    user_ids |= {(e.data or {}).get(key) for e in handovers for key in ("from_user", "to_user")} - {
+        None
+    }
+    if user_ids:
         users = User.objects.in_bulk(user_ids)
     for event in events:
         if event.kind == EventKind.SLA:
             what, detail = _sla(event, clocks, users)
+        elif _is_handover(event):
+            what, detail = _handover(event, users)
         elif event.kind in DESCRIBERS:
             what, detail = DESCRIBERS[event.kind](event)
         else:

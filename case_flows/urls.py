@@ -1,6 +1,6 @@
 """URLs of the case pages, included at the site root."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .cases import views
 from .monitoring import views as monitoring_views
@@ -42,4 +42,5 @@ urlpatterns = [
     path("dashboard/", monitoring_views.dashboard_page, name="dashboard"),
     path("dashboard/cases/", monitoring_views.dashboard_cases, name="dashboard_cases"),
     path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
+    path("staff/", include("case_flows.staff.urls")),
 ]

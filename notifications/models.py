@@ -22,6 +22,7 @@ class Event(models.TextChoices):
     CASE_TRANSFERRED = "case_transferred", _("Case transferred to you")
     TRANSFER_REQUESTED = "transfer_requested", _("Transfer to your office requested")
     TRANSFER_DECLINED = "transfer_declined", _("Your transfer request declined")
+    TASKS_HANDED_OVER = "tasks_handed_over", _("A colleague's open tasks handed over to you")
     DAILY_DIGEST = "daily_digest", _("Daily digest")
 
 

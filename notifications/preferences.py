@@ -38,6 +38,7 @@ _CASEWORKER: dict[str, ChannelChoice] = {
     Event.CASE_TRANSFERRED: IMMEDIATE_EMAIL_SMS,
     Event.TRANSFER_REQUESTED: IMMEDIATE_EMAIL,
     Event.TRANSFER_DECLINED: IMMEDIATE_EMAIL,
+    Event.TASKS_HANDED_OVER: IMMEDIATE_EMAIL,
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
 }
 # Supervisors act on approvals and escalations; routine news waits for the digest.
@@ -51,6 +52,7 @@ _MANAGER: dict[str, ChannelChoice] = {
     **{event: DIGEST_EMAIL for event in Event.values},
     Event.APPROVAL_REQUESTED: IMMEDIATE_EMAIL,
     Event.SLA_ESCALATION: IMMEDIATE_EMAIL_SMS,
+    Event.TASKS_HANDED_OVER: IMMEDIATE_EMAIL,
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
 }
 

@@ -86,6 +86,12 @@ GROUPED_TEXT: dict[tuple[str, str], Promise] = {
         "%(count)s overdue tasks were escalated to you.",
         "count",
     ),
+    # A colleague left or went on leave: all their open work at once (workflows.handover).
+    (Event.TASKS_HANDED_OVER, "handover"): ngettext_lazy(
+        "%(count)s open task of %(person)s was handed over to you.",
+        "%(count)s open tasks of %(person)s were handed over to you.",
+        "count",
+    ),
 }
 SLA_EVENTS = {Event.SLA_WARNING, Event.SLA_BREACH, Event.SLA_ESCALATION}
 
@@ -144,7 +150,7 @@ def in_app_text(notification: Notification) -> str:
         if grouped is None:
             grouped = GROUPED_TEXT.get((notification.event, "team"))
         if grouped is not None:
-            return grouped % {"count": params["count"]}
+            return grouped % {"count": params["count"], "person": params.get("person") or "—"}
     template = IN_APP_TEXT.get(notification.event)
     if template is None:
         return str(notification)

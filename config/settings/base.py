@@ -239,6 +239,11 @@ SLA_CALENDAR_CACHE_SECONDS = env_int("SLA_CALENDAR_CACHE_SECONDS", 300)
 SLA_ESCALATION_HANDLERS = env_list("SLA_ESCALATION_HANDLERS", [])
 # --- end sla ---
 
+# --- staff ---
+# Days an e-mailed staff invitation link works (accounts.staff); a new one can be sent.
+STAFF_INVITATION_DAYS = env_int("STAFF_INVITATION_DAYS", 7)
+# --- end staff ---
+
 # How long a user waits for a case another user is changing before being told (409).
 WORKFLOW_LOCK_TIMEOUT_MS = env_int("WORKFLOW_LOCK_TIMEOUT_MS", 10000)
 # Whether a sending office keeps read access to its history of a case transferred away.

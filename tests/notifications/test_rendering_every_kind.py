@@ -70,6 +70,8 @@ SAMPLES = {
 # The grouped variants: one notification standing for many deadlines of one sweep.
 for (event, scope), _text in GROUPED_TEXT.items():
     SAMPLES[f"{event}_grouped_{scope}"] = (event, {"count": 12, "scope": scope, "step": "x"})
+# A colleague's open work handed over at once (workflows.handover) names whose it was.
+SAMPLES["tasks_handed_over_grouped_handover"][1]["person"] = "Anna Nowak"
 
 # The returned-for-revision notification names who returned it (the notification's actor).
 SAMPLES["task_returned"] = (Event.TASK_RETURNED, {"task": _TASK})

@@ -1,13 +1,19 @@
 """Approval services: open a request (routed around absence and self-approval), decide it."""
 
+import datetime
+
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import Model
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from accounts.models import Office, Role, Team, User
+from accounts.audit import account_event_record
+from accounts.models import AccountAction, Office, Role, Team, User
+from accounts.staff import staff_may_manage
 
 from ..errors import Conflict, NotPermitted, WorkflowError
 from ..queue import task_complete
@@ -190,3 +196,132 @@ def approval_withdraw(*, approval: Approval, actor: User, comment: str = "") -> 
         raise
     approval.refresh_from_db()
     return approval
+
+
+# --- absences (set by the office's manager on the staff pages) --------------------------------
+
+
+class AbsenceError(WorkflowError):
+    """A refused absence; `field` names the form field it belongs to."""
+
+    def __init__(self, message, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def _office_today(person: User) -> datetime.date:
+    office = person.home_office
+    return timezone.localtime(timezone.now(), office.tzinfo if office else None).date()
+
+
+def _check_deputy(person: User, deputy: User | None) -> None:
+    if deputy is None:
+        return
+    if deputy.pk == person.pk:
+        raise AbsenceError(_("Someone cannot be their own deputy."), field="deputy")
+    if not deputy.is_active:
+        raise AbsenceError(
+            _("%(who)s is deactivated: choose an active supervisor.") % {"who": deputy},
+            field="deputy",
+        )
+    if deputy.home_office_id != person.home_office_id:
+        raise AbsenceError(
+            _("%(who)s works in another office: the deputy must be a supervisor of this office.")
+            % {"who": deputy},
+            field="deputy",
+        )
+    if Role.SUPERVISOR not in deputy.role_names:
+        raise AbsenceError(
+            _("%(who)s is not a supervisor: the deputy decides approvals.") % {"who": deputy},
+            field="deputy",
+        )
+
+
+def _check_dates(person: User, starts_on: datetime.date, ends_on: datetime.date) -> None:
+    if ends_on < starts_on:
+        raise AbsenceError(_("The absence cannot end before it starts."), field="ends_on")
+    if ends_on < _office_today(person):
+        raise AbsenceError(_("The absence has already ended: nothing to record."), field="ends_on")
+    overlapping = (
+        SupervisorAbsence.objects.filter(
+            supervisor=person, starts_on__lte=ends_on, ends_on__gte=starts_on
+        )
+        .order_by("starts_on")
+        .first()
+    )
+    if overlapping is not None:
+        raise AbsenceError(
+            _(
+                "This overlaps the absence from %(start)s to %(end)s: cancel that one first,"
+                " or choose other dates."
+            )
+            % {"start": overlapping.starts_on, "end": overlapping.ends_on},
+            field="starts_on",
+        )
+
+
+@transaction.atomic
+def supervisor_absence_set(
+    *,
+    actor: User,
+    person: User,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    deputy: User | None = None,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> SupervisorAbsence:
+    """Record an absence (inclusive dates); while it lasts, approvals routed to the person go
+    to the deputy (a supervisor of the same office), else another supervisor or the manager."""
+    if not staff_may_manage(actor, person):
+        raise NotPermitted(_("You may not change this account."))
+    User.objects.select_for_update().filter(pk=person.pk).exists()  # one change at a time
+    _check_dates(person, starts_on, ends_on)
+    _check_deputy(person, deputy)
+    absence = SupervisorAbsence.objects.create(
+        supervisor=person, starts_on=starts_on, ends_on=ends_on, deputy=deputy, note=note.strip()
+    )
+    account_event_record(
+        action=AccountAction.ABSENCE_SET,
+        actor=actor,
+        subject=person,
+        request=request,
+        details={
+            "from": starts_on.isoformat(),
+            "until": ends_on.isoformat(),
+            "deputy": deputy.username if deputy else None,
+        },
+    )
+    return absence
+
+
+@transaction.atomic
+def supervisor_absence_cancel(
+    *, actor: User, absence: SupervisorAbsence, request: HttpRequest | None = None
+) -> SupervisorAbsence | None:
+    """The person is back (or will not be away): an absence not started yet is removed; one
+    under way ends yesterday. Returns the shortened absence, or None when it was removed."""
+    person = absence.supervisor
+    if not staff_may_manage(actor, person):
+        raise NotPermitted(_("You may not change this account."))
+    absence = SupervisorAbsence.objects.select_for_update().filter(pk=absence.pk).first()
+    today = _office_today(person)
+    if absence is None or absence.ends_on < today:
+        raise AbsenceError(_("This absence is already over."))
+    details = {"from": absence.starts_on.isoformat(), "until": absence.ends_on.isoformat()}
+    if absence.starts_on >= today:
+        absence.delete()
+        result = None
+    else:
+        absence.ends_on = today - datetime.timedelta(days=1)
+        absence.save(update_fields=["ends_on"])
+        details["ended"] = absence.ends_on.isoformat()
+        result = absence
+    account_event_record(
+        action=AccountAction.ABSENCE_CANCELLED,
+        actor=actor,
+        subject=person,
+        request=request,
+        details=details,
+    )
+    return result
