@@ -1,7 +1,7 @@
 """Bench scenario handover_500: a caseworker leaves holding 500 open tasks (and their cases);
 the office's manager hands all of it to a colleague in one action (workflows.handover).
 
-    python -m bench.scenarios.handover --tasks 500 --runs 3      (on the bench database; run.py calls it)
+    python -m bench.scenarios.handover --tasks 500 --runs 3   (bench database; run.py calls it)
 
 Each run happens inside a transaction that is rolled back, so the dataset stays as
 generated: the set-up (500 open work tasks of the generated data given to the leaver, their

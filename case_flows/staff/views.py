@@ -28,7 +28,10 @@ from django.views.decorators.http import require_POST
 
 from accounts import staff as accounts_staff
 from accounts.audit import account_event_record
+from accounts.lockout import unlock_allowed, username_lock
 from accounts.models import AccountAction, Office, Role, User
+from accounts.second_factor.rules import may_reset_second_factors, reset_refusal
+from accounts.second_factor.services import second_factor_device
 from accounts.selectors import (
     AuditFilters,
     account_events_for_office,
@@ -237,6 +240,23 @@ def _person_context(request, person: User, **forms) -> dict:
         or HandoverForm(person=person, prefix="handover"),
         "leave_form": forms.get("leave_form") or HandoverForm(person=person, prefix="leave"),
         "office_query": _office_query(person.home_office, actor),
+        **_sign_in_security(actor, person),
+    }
+
+
+def _sign_in_security(actor: User, person: User) -> dict:
+    """The account's sign-in state and the two actions on it (unlock, reset the second
+    factor), each offered only to whom accounts allows it."""
+    is_self = actor.pk == person.pk
+    may_unlock = not is_self and unlock_allowed(actor, person)
+    may_reset = (
+        not is_self and may_reset_second_factors(actor) and reset_refusal(actor, person) is None
+    )
+    return {
+        "sign_in_lock": username_lock(person.username) if may_unlock else None,
+        "may_unlock": may_unlock,
+        "second_factor": second_factor_device(person) if may_reset else None,
+        "may_reset_second_factor": may_reset,
     }
 
 

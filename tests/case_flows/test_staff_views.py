@@ -612,3 +612,51 @@ def test_a_case_locked_by_someone_else_is_a_409_and_nothing_moves(office, people
     assert open_tasks_of(people["target"]).count() == 2
     people["target"].refresh_from_db()
     assert people["target"].is_active
+
+
+def test_the_persons_page_unlocks_a_locked_account_and_resets_two_step_sign_in(office, people):
+    """The sign-in section of a person's page: a locked-out caseworker is unlocked from it, and
+    a supervisor's lost phone is reset from it; both come back to the page, both recorded."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import AccountAction, AccountEvent
+
+    target, manager, supervisor = people["target"], people["manager"], people["supervisor"]
+    stranger = Client()
+    for _ in range(5):
+        stranger.post(
+            reverse("login"),
+            {"username": target.username, "password": "wrong-password"},
+            REMOTE_ADDR="203.0.113.9",
+        )
+    TOTPDevice.objects.create(user=supervisor, name="phone", confirmed=True)
+    client = client_for(manager)
+
+    page = client.get(reverse("staff_person", args=[target.pk])).content.decode()
+    assert "Locked out" in page and "Unlock the account" in page
+    response = client.post(
+        reverse("account_unlock", args=[target.pk]),
+        {"next": reverse("staff_person", args=[target.pk])},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("staff_person", args=[target.pk])
+    assert "can sign in again" in body and "Not locked out." in body
+    assert AccountEvent.objects.filter(
+        action=AccountAction.UNLOCKED, subject=target, actor=manager
+    ).exists()
+
+    page = client.get(reverse("staff_person", args=[supervisor.pk])).content.decode()
+    assert "Two-step sign-in is on" in page and "Reset two-step sign-in" in page
+    response = client.post(
+        reverse("second_factor_reset", args=[supervisor.pk]),
+        {"next": reverse("staff_person", args=[supervisor.pk])},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("staff_person", args=[supervisor.pk])
+    assert "Two-step sign-in is not set up." in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=supervisor).exists()
+
+    # Nobody is offered these on their own page, nor a caseworker on anyone's.
+    own = client.get(reverse("staff_person", args=[manager.pk])).content.decode()
+    assert "Unlock the account" not in own and "Reset two-step sign-in" not in own
