@@ -172,7 +172,13 @@ class AccessAttemptAdmin(admin.ModelAdmin):
     search_fields = ["username", "ip_address"]
     date_hierarchy = "attempt_time"
     fields = ["attempt_time", "username", "ip_address", "failures_since_start", "user_agent"]
-    readonly_fields = fields
+    readonly_fields = (
+        "attempt_time",
+        "username",
+        "ip_address",
+        "failures_since_start",
+        "user_agent",
+    )
     actions = ["unlock"]
 
     def has_module_permission(self, request):

@@ -132,7 +132,9 @@ SUMMARIES = {
 
 def event_summary(event: AccountEvent) -> str:
     """A short account of the row's details in the active language ("" when none)."""
-    summary = SUMMARIES.get(event.action)
+    summary = (
+        SUMMARIES.get(AccountAction(event.action)) if event.action in AccountAction.values else None
+    )
     details = event.details if isinstance(event.details, dict) else {}
     if summary is None or not details:
         return ""

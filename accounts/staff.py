@@ -93,7 +93,7 @@ def staff_offices(actor: User) -> QuerySet[Office]:
     """The offices whose staff this person manages."""
     if manages_every_office(actor):
         return Office.objects.filter(is_active=True)
-    if may_manage_staff(actor):
+    if may_manage_staff(actor) and actor.home_office_id is not None:
         return Office.objects.filter(pk=actor.home_office_id)
     return Office.objects.none()
 
@@ -278,7 +278,7 @@ def invitation_from_token(token: str) -> StaffInvitation:
     if isinstance(data, dict):
         invitation = (
             StaffInvitation.objects.select_related("user", "user__home_office")
-            .filter(pk=data.get("i"), nonce=str(data.get("n", "")))
+            .filter(pk=data.get("i") or 0, nonce=str(data.get("n", "")))
             .first()
         )
     if invitation is None:
@@ -503,7 +503,7 @@ def staff_update(
         "phone": (phone or "").strip()[:32],
         "preferred_language": _clean_language(language),
     }
-    chosen_teams = _clean_teams(person.home_office_id, teams)
+    chosen_teams = _clean_teams(person.home_office_id or 0, teams)
     changed: list[str] = []
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person.pk)
@@ -534,7 +534,7 @@ def staff_update(
 
 
 def _teams_set(person: User, teams: Sequence[Team], *, actor: User, request) -> bool:
-    office_teams = person.teams.filter(office_id=person.home_office_id)
+    office_teams = person.teams.filter(office_id=person.home_office_id or 0)
     before = {team.pk: team.name for team in office_teams}
     after = {team.pk: team.name for team in teams}
     if set(before) == set(after):

@@ -304,19 +304,20 @@ def supervisor_absence_cancel(
     person = absence.supervisor
     if not staff_may_manage(actor, person):
         raise NotPermitted(_("You may not change this account."))
-    absence = SupervisorAbsence.objects.select_for_update().filter(pk=absence.pk).first()
+    locked = SupervisorAbsence.objects.select_for_update().filter(pk=absence.pk).first()
     today = _office_today(person)
-    if absence is None or absence.ends_on < today:
+    if locked is None or locked.ends_on < today:
         raise AbsenceError(_("This absence is already over."))
-    details = {"from": absence.starts_on.isoformat(), "until": absence.ends_on.isoformat()}
-    if absence.starts_on >= today:
-        absence.delete()
+    details = {"from": locked.starts_on.isoformat(), "until": locked.ends_on.isoformat()}
+    result: SupervisorAbsence | None
+    if locked.starts_on >= today:
+        locked.delete()
         result = None
     else:
-        absence.ends_on = today - datetime.timedelta(days=1)
-        absence.save(update_fields=["ends_on"])
-        details["ended"] = absence.ends_on.isoformat()
-        result = absence
+        locked.ends_on = today - datetime.timedelta(days=1)
+        locked.save(update_fields=["ends_on"])
+        details["ended"] = locked.ends_on.isoformat()
+        result = locked
     account_event_record(
         action=AccountAction.ABSENCE_CANCELLED,
         actor=actor,
