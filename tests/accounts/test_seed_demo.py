@@ -1,3 +1,7 @@
+"""seed_demo: the demo offices, users and cases, and running it again duplicates nothing.
+The demo is loaded once for the module (`demo`, tests/conftest.py); a test running it again
+does so in its own transaction, rolled back after it."""
+
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import Count
@@ -6,18 +10,16 @@ from django.http import HttpRequest
 from accounts.models import Office, Role, Team, User
 
 
-def test_seed_demo_is_idempotent(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+def test_seed_demo_is_idempotent(db, demo):
     counts = (Office.objects.count(), Team.objects.count(), User.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert (Office.objects.count(), Team.objects.count(), User.objects.count()) == counts
     assert counts[0] == 2 and counts[1] == 2
 
 
-def test_seed_demo_cases_spread_and_idempotent(db, settings):
+def test_seed_demo_cases_spread_and_idempotent(db, demo, settings):
     from case_flows.models import Case
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
     per_office = dict(Case.objects.values_list("office__code").annotate(n=Count("pk")))
     assert per_office == {
         "BEK": settings.DEMO_CASES_PER_OFFICE,
@@ -33,8 +35,7 @@ def test_seed_demo_cases_spread_and_idempotent(db, settings):
     ).exists()
 
 
-def test_seed_demo_users_offices_and_roles(db, client):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+def test_seed_demo_users_offices_and_roles(db, demo, client):
     bek = Office.objects.get(code="BEK")
     soc = Office.objects.get(code="SOC")
     assert bek.timezone == "Africa/Accra" and soc.timezone == "Europe/Warsaw"

@@ -18,19 +18,27 @@ from workflows.sla.models import SlaClock
 CASES = 200
 
 
+@pytest.fixture(scope="module")
+def module_dataset(module_db, django_db_blocker):
+    """Generated once for the module (tests/conftest.py, module_db): each test's writes are
+    rolled back after it, the dataset at the module's end."""
+    with django_db_blocker.unblock():
+        return generate(
+            cases=CASES,
+            offices=3,
+            staff=60,
+            seed=7,
+            batch=64,
+            force=True,
+            verbose=False,
+            vacuum=False,
+            workers=1,
+        )
+
+
 @pytest.fixture
-def dataset(db):
-    return generate(
-        cases=CASES,
-        offices=3,
-        staff=60,
-        seed=7,
-        batch=64,
-        force=True,
-        verbose=False,
-        vacuum=False,
-        workers=1,
-    )
+def dataset(module_dataset, module_copy):
+    return module_copy(module_dataset)
 
 
 def _open_tasks():

@@ -1,15 +1,13 @@
 """The demo data as a newcomer meets it: each office writes in its own language and both
-provider logins find referrals waiting for them (issue #13)."""
-
-from django.core.management import call_command
+provider logins find referrals waiting for them (issue #13). The demo is loaded once for the
+module (`demo`, tests/conftest.py)."""
 
 from accounts.models import User
 from case_flows.models import Case, CaseEvent, PlanGoal, ReferralStatus
 from case_flows.referrals import selectors as referrals
 
 
-def test_demo_texts_are_in_each_offices_language_and_providers_have_work(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+def test_demo_texts_are_in_each_offices_language_and_providers_have_work(db, demo):
     soc_goals = set(
         PlanGoal.objects.filter(plan__case__office__code="SOC").values_list(
             "description", flat=True
@@ -41,13 +39,10 @@ def test_demo_texts_are_in_each_offices_language_and_providers_have_work(db):
         assert waiting.exists(), f"{username} has no referral waiting"
 
 
-def test_the_demos_past_is_on_record_but_not_emailed(db):
+def test_the_demos_past_is_on_record_but_not_emailed(db, demo):
     """Loading the demo writes its history's notifications (read) but sends no e-mail or
     SMS about events weeks old: the mailbox is not flooded."""
-    from django.core.management import call_command
-
     from notifications.models import Delivery, Notification
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert Notification.objects.exists()
     assert not Delivery.objects.exists()

@@ -1,5 +1,7 @@
 """The manager dashboard: exact figures on a hand-built world, access scope, drill-down
-lists, filters and query counts (see dashboard_fixtures for the world)."""
+lists, filters and query counts (see dashboard_fixtures for the world, built once for the
+module: conftest.py; the age groups' boundaries, on a database without it:
+test_dashboard_ages)."""
 
 import datetime
 
@@ -12,15 +14,10 @@ from case_flows.monitoring.drilldown import figure_cases
 from case_flows.monitoring.filters import DashboardFilters
 from case_flows.monitoring.selectors import dashboard_figures
 
-from .dashboard_fixtures import NOW, at, build_world, extra_cases, open_case
+from .dashboard_fixtures import NOW, at, extra_cases, open_case
 
 DAY = datetime.timedelta(days=1)
 RANGE = {"date_from": datetime.date(2026, 1, 1), "date_to": datetime.date(2026, 6, 15)}
-
-
-@pytest.fixture
-def world(time_machine, office, other_office, team, supervisor, caseworker, manager):
-    return build_world(time_machine, office, other_office, team, supervisor, caseworker, manager)
 
 
 def client_for(user) -> Client:
@@ -153,31 +150,6 @@ def test_default_date_range_is_the_last_six_months(world):
     filters = dashboard_figures(world.manager)["filters"]
     assert filters.date_from == datetime.date(2026, 1, 1)
     assert filters.date_to == datetime.date(2026, 6, 15)
-
-
-def test_age_groups_have_exact_boundaries(time_machine, office, team, caseworker, manager):
-    thirty = open_case(
-        time_machine,
-        NOW - 31 * DAY + datetime.timedelta(seconds=1),
-        office=office,
-        actor=caseworker,
-    )
-    thirty_one = open_case(time_machine, NOW - 31 * DAY, office=office, actor=caseworker)
-    hundred_eighty = open_case(
-        time_machine,
-        NOW - 181 * DAY + datetime.timedelta(seconds=1),
-        office=office,
-        actor=caseworker,
-    )
-    older = open_case(time_machine, NOW - 181 * DAY, office=office, actor=caseworker)
-    time_machine.move_to(NOW, tick=False)
-    ages = dashboard_figures(manager)["open_cases"]["ages"]
-    assert [r["count"] for r in ages] == [1, 1, 1, 1]
-    f = DashboardFilters()
-    assert refs(figure_cases(manager, f, "age", {"bucket": "0-30"})) == [thirty.reference]
-    assert refs(figure_cases(manager, f, "age", {"bucket": "31-90"})) == [thirty_one.reference]
-    assert refs(figure_cases(manager, f, "age", {"bucket": "91-180"})) == [hundred_eighty.reference]
-    assert refs(figure_cases(manager, f, "age", {"bucket": "181+"})) == [older.reference]
 
 
 # --- the cases behind each figure ----------------------------------------------------------

@@ -17,20 +17,22 @@ from openpyxl import load_workbook
 from case_flows.monitoring import figures as views_dashboard
 from workflows.sla.models import SlaClock
 
-from .dashboard_fixtures import NOW, build_world
+from .dashboard_fixtures import NOW
 
 DAY = datetime.timedelta(days=1)
 
 
-@pytest.fixture
-def world(time_machine, office, other_office, team, supervisor, caseworker, manager):
-    world = build_world(time_machine, office, other_office, team, supervisor, caseworker, manager)
-    # c2's plan task is 20 days late, c4's allocation 1 day: c4 was opened first, so an
-    # "oldest first" list would put it first.
-    SlaClock.objects.filter(subject_id=world.c2.pk, breached=True).update(due_at=NOW - 20 * DAY)
-    SlaClock.objects.filter(subject_id=world.c4.pk, breached=True, status="running").update(
-        due_at=NOW - DAY - datetime.timedelta(hours=3)
-    )
+@pytest.fixture(scope="module")
+def module_world(module_world, django_db_blocker):
+    """The world (conftest.py), once for the module, with the lateness these tests read."""
+    world = module_world
+    with django_db_blocker.unblock():
+        # c2's plan task is 20 days late, c4's allocation 1 day: c4 was opened first, so an
+        # "oldest first" list would put it first.
+        SlaClock.objects.filter(subject_id=world.c2.pk, breached=True).update(due_at=NOW - 20 * DAY)
+        SlaClock.objects.filter(subject_id=world.c4.pk, breached=True, status="running").update(
+            due_at=NOW - DAY - datetime.timedelta(hours=3)
+        )
     return world
 
 

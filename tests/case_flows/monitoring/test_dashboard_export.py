@@ -14,12 +14,7 @@ from openpyxl import load_workbook
 from case_flows.models import ExportLog
 from case_flows.monitoring.export import late_days
 
-from .dashboard_fixtures import NOW, at, build_world, open_case
-
-
-@pytest.fixture
-def world(time_machine, office, other_office, team, supervisor, caseworker, manager):
-    return build_world(time_machine, office, other_office, team, supervisor, caseworker, manager)
+from .dashboard_fixtures import NOW, at, open_case
 
 
 def client_for(user) -> Client:

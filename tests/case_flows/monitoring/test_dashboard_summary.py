@@ -1,5 +1,7 @@
 """The dashboard's monthly sums (case_flows/monitoring/history.py): which months are summed,
-that reading them gives exactly the live figures, and that the page really reads them."""
+that reading them gives exactly the live figures, and that the page really reads them (on
+the dashboard's world, built once for the module: conftest.py; the hourly beat, on a database
+without it: test_dashboard_beat)."""
 
 import datetime
 
@@ -10,26 +12,19 @@ from django.utils import timezone
 
 from case_flows.models import DashboardMonth, DashboardMonthRow, SummaryFigure
 from case_flows.monitoring.history import (
-    SUMMARY_MONTHS,
     dashboard_months_summarise,
     dashboard_summaries_clear,
-    month_to_date,
     months_to_summarise,
     summarise_month,
 )
 from case_flows.monitoring.selectors import dashboard_figures
 
-from .dashboard_fixtures import NOW, build_world
+from .dashboard_fixtures import NOW
 
 UTC = datetime.UTC
 RANGE = {"date_from": datetime.date(2026, 1, 1), "date_to": datetime.date(2026, 6, 15)}
 # Starts and ends inside months: only the whole months between come from the sums.
 RAGGED = {"date_from": datetime.date(2026, 3, 20), "date_to": datetime.date(2026, 6, 15)}
-
-
-@pytest.fixture
-def world(time_machine, office, other_office, team, supervisor, caseworker, manager):
-    return build_world(time_machine, office, other_office, team, supervisor, caseworker, manager)
 
 
 def history(figures):
@@ -178,19 +173,3 @@ def test_query_counts_with_the_sums(world, django_assert_num_queries):
     client.force_login(world.national)
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200
-
-
-def test_beat_runs_the_summary_hourly_on_the_sweeps_queue(db):
-    from case_flows.tasks import summarise_dashboard_months
-    from config.celery import app
-
-    entry = app.conf.beat_schedule["case-flows-summarise-dashboard-months"]
-    assert entry["task"] == "case_flows.tasks.summarise_dashboard_months"
-    assert entry["options"]["expires"] < 3600
-    assert app.conf.task_routes[entry["task"]] == {"queue": "sweeps"}
-    assert summarise_dashboard_months.name == entry["task"]
-    # no offices yet: settings.TIME_ZONE only, every month of the longest range and this
-    # month to today, once
-    to_date = 1 if month_to_date(timezone.now(), "UTC") else 0
-    assert summarise_dashboard_months() == SUMMARY_MONTHS + to_date
-    assert summarise_dashboard_months() == 0
