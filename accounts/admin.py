@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountEvent, Office, Region, Team, User
+from .models import AccountEvent, Office, Region, StaffInvitation, Team, User
 
 
 @admin.register(Region)
@@ -55,6 +55,25 @@ class AccountEventAdmin(admin.ModelAdmin):
     search_fields = ["username", "subject__username", "actor__username", "address"]
     list_select_related = ["actor", "office"]
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent and accepted through the staff pages (accounts.staff)."""
+
+    list_display = ["user", "invited_by", "created_at", "emailed_at", "accepted_at", "revoked_at"]
+    list_select_related = ["user", "invited_by"]
+    search_fields = ["user__username", "user__email"]
+    exclude = ["nonce"]
 
     def has_add_permission(self, request):
         return False
