@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import account_event_record
 from .lockout import account_unlock, attempts_unlock, is_administrator, unlock_allowed
-from .models import AccountAction, AccountEvent, Office, Region, Team, User
+from .models import AccountAction, AccountEvent, Office, Region, StaffInvitation, Team, User
 from .second_factor.services import SecondFactorError, second_factor_reset
 
 
@@ -124,6 +124,25 @@ class AccountEventAdmin(admin.ModelAdmin):
     search_fields = ["username", "subject__username", "actor__username", "address"]
     list_select_related = ["actor", "office"]
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent and accepted through the staff pages (accounts.staff)."""
+
+    list_display = ["user", "invited_by", "created_at", "emailed_at", "accepted_at", "revoked_at"]
+    list_select_related = ["user", "invited_by"]
+    search_fields = ["user__username", "user__email"]
+    exclude = ["nonce"]
 
     def has_add_permission(self, request):
         return False
