@@ -202,3 +202,14 @@ def demo(module_db, django_db_blocker):
     for it and `db`. A test changing the demo's settings first seeds its own instead."""
     with django_db_blocker.unblock():
         call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A view that activated a person's language leaves it active in the test's thread; the
+    next test starts in the default language whatever ran before it."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
