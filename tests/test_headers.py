@@ -19,7 +19,7 @@ from django.urls import reverse
 import case_flows.cases.services as case_services
 from accounts.models import Role
 from case_flows.models import ProviderKind, ServiceProvider
-from tests.case_flows.test_views_tasks import register_data
+from tests.case_flows.work.test_views_tasks import register_data
 from tests.factories import category, make_person, make_user
 from tests.steps import allocate, complete_intake, open_task, submit_assessment
 

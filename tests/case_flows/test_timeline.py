@@ -14,6 +14,7 @@ import case_flows.referrals.services as referral_services
 import case_flows.work.services as work_services
 from case_flows.models import CaseEvent, EventKind
 from case_flows.referrals import services as referrals
+from tests.case_flows.work.test_views_tasks import client_for
 from tests.steps import allocate, complete_intake, open_task
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
@@ -21,7 +22,6 @@ from workflows.sla.sweep import sla_sweep
 
 from .referrals import test_referrals
 from .referrals.test_referrals import send, to_referral_stage
-from .test_views_tasks import client_for
 
 # The referral tests' providers and provider staff.
 clinic, ngo, provider_user = test_referrals.clinic, test_referrals.ngo, test_referrals.provider_user

@@ -9,10 +9,9 @@ from django.utils import timezone
 import case_flows.cases.services as case_services
 from accounts.models import Role
 from case_flows.models import Case, CaseEvent, EventKind, Stage
+from tests.case_flows.work.test_views_tasks import client_for, register_data
 from tests.factories import category, make_office, make_person, make_team, make_user
 from tests.steps import allocate, close_case, complete_intake, open_task, submit_assessment
-
-from .test_views_tasks import client_for, register_data
 
 # Fixed queries of the case page: session, user, office, permissions (user, groups), role
 # groups, scope teams, the case, open tasks, the stage records (assessment, plan + goals +

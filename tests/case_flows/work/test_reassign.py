@@ -5,12 +5,12 @@ from django.urls import reverse
 
 from accounts.models import Role
 from case_flows.cases.forms import ReassignForm
+from tests.case_flows.cases.test_views_case import CASE_PAGE_QUERIES
 from tests.factories import make_office, make_team, make_user
 from tests.steps import allocate, complete_intake, open_task, submit_assessment
 from workflows.errors import NotPermitted
 from workflows.queue import assignable_users, task_reassign
 
-from .test_views_case import CASE_PAGE_QUERIES
 from .test_views_tasks import client_for
 
 

@@ -25,13 +25,12 @@ from case_flows.models import (
 )
 from case_flows.referrals import selectors as referrals
 from case_flows.referrals.forms import ReferralAnswerForm
+from tests.case_flows.referrals.test_referrals import send, to_referral_stage
+from tests.factories import make_office, make_person, make_team, make_user
 from tests.steps import open_task
 from workflows.sla.models import SlaPolicy
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.units import TargetUnit, policy_display_name, target_text
-
-from ..factories import make_office, make_person, make_team, make_user
-from .referrals.test_referrals import send, to_referral_stage
 
 
 def polish(msgid: str) -> str:

@@ -11,11 +11,10 @@ from django.urls import reverse
 
 from case_flows.cases.forms import CaseRegisterForm
 from case_flows.models import Case, Person, PersonRelation
+from tests.case_flows.work.test_views_tasks import client_for, register_data
 from tests.factories import make_office
 from tests.html_tree import parse
 from tests.steps import allocate
-
-from .test_views_tasks import client_for, register_data
 
 REQUIRED = ["given_name", "family_name", "category", "risk", "source", "presenting_concerns"]
 

@@ -8,12 +8,12 @@ import case_flows.cases.selectors as case_selectors
 from accounts.models import Role
 from accounts.scope import can_see
 from case_flows.models import Case, CaseEvent, EventKind
+from tests.case_flows.work.test_views_tasks import client_for, register_data
 from tests.factories import make_office, make_team, make_user
 from tests.html_tree import parse
 from tests.steps import allocate
 
 from .test_views_case import CASE_LIST_QUERIES
-from .test_views_tasks import client_for, register_data
 
 
 def register(user, **overrides) -> Case:
