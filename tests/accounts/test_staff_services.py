@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -360,13 +361,13 @@ def test_a_deactivated_person_is_signed_out_everywhere_and_can_come_back(
     # refuses an inactive user's session.
     response = client.get(reverse("inbox"))
     assert response.status_code == 302 and reverse("login") in response.url
-    assert not client.login(username="cw", password="pass-Word-123")
+    assert not client.login(request=HttpRequest(), username="cw", password="pass-Word-123")
     assert AccountEvent.objects.filter(
         action=AccountAction.DEACTIVATED, subject=caseworker
     ).exists()
 
     staff.staff_reactivate(actor=kierownik, person=caseworker)
-    assert client.login(username="cw", password="pass-Word-123")
+    assert client.login(request=HttpRequest(), username="cw", password="pass-Word-123")
     assert AccountEvent.objects.filter(action=AccountAction.REACTIVATED).count() == 1
 
 
