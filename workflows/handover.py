@@ -25,7 +25,7 @@ from viewflow.workflow.status import STATUS
 
 from accounts.audit import account_event_record
 from accounts.models import AccountAction, Role, User
-from accounts.staff import staff_may_manage
+from accounts.staff_rules import staff_may_manage
 from notifications.models import Event
 from notifications.outbox import notify
 

@@ -14,7 +14,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import Role, User
 from accounts.scope import can_see, registered_awaiting_allocation_q, scope_for, scope_q
 
-from .. import timeline
+from .. import timeline_text
 from ..flows import CaseFlow
 from ..models import (
     Assessment,
@@ -136,7 +136,7 @@ def case_history_for_user(user: User, case_id: int) -> tuple[Case, CaseTransfer]
 
 
 def case_history_until(case: Case, until: datetime.datetime, limit: int = 100) -> list[CaseEvent]:
-    return timeline.describe(
+    return timeline_text.describe(
         list(
             CaseEvent.objects.filter(case=case, created_at__lte=until)
             .select_related("actor")
@@ -147,7 +147,7 @@ def case_history_until(case: Case, until: datetime.datetime, limit: int = 100) -
 
 def case_timeline(case: Case, limit: int = 100) -> list[CaseEvent]:
     """The newest events, each with its words (`what`, `detail`) in the reader's language."""
-    return timeline.describe(
+    return timeline_text.describe(
         list(
             CaseEvent.objects.filter(case=case)
             .select_related("actor")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountAction, Office, Role, Team, User
-from accounts.staff import roles_grantable_by
+from accounts.staff_rules import roles_grantable_by
 
 from ..cases.forms import CHOOSE, DateInput
 from . import selectors

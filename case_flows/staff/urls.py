@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import audit, views
 
 urlpatterns = [
     path("", views.staff_list, name="staff_list"),
     path("invite/", views.staff_invite, name="staff_invite"),
-    path("audit/", views.staff_audit, name="staff_audit"),
-    path("audit/export/", views.staff_audit_export, name="staff_audit_export"),
+    path("audit/", audit.staff_audit, name="staff_audit"),
+    path("audit/export/", audit.staff_audit_export, name="staff_audit_export"),
     path("<int:person_id>/", views.staff_person, name="staff_person"),
     path("<int:person_id>/absence/", views.staff_absence, name="staff_absence"),
     path(

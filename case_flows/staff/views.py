@@ -1,5 +1,5 @@
-"""The staff pages of an office: list, invite, one person's page and its actions, the account
-audit trail and its CSV export.
+"""The staff pages of an office: list, invite, one person's page and its actions (the account
+audit trail and its export: audit.py).
 
 Who: the office's managers and administrators (a superuser or national administrator chooses
 any office). Anyone else gets 403; a person or an office outside the actor's is 404. Thin like
@@ -9,7 +9,6 @@ the page again (400, or 409 for a lost race), nothing changed.
 
 from __future__ import annotations
 
-import csv
 import logging
 from functools import wraps
 
@@ -18,23 +17,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import staff as accounts_staff
-from accounts.audit import account_event_record
+from accounts import staff_rules
 from accounts.lockout import unlock_allowed, username_lock
-from accounts.models import AccountAction, Office, Role, User
+from accounts.models import Office, Role, User
 from accounts.second_factor.rules import may_reset_second_factors, reset_refusal
 from accounts.second_factor.services import second_factor_device
 from accounts.selectors import (
-    AuditFilters,
-    account_events_for_office,
     account_events_of,
     event_summary,
 )
@@ -47,10 +42,9 @@ from workflows.approvals.services import (
 from workflows.errors import WorkflowError
 
 from . import selectors, services
-from .forms import AbsenceForm, AuditFilterForm, HandoverForm, InviteForm, PersonForm
+from .forms import AbsenceForm, HandoverForm, InviteForm, PersonForm
 
 logger = logging.getLogger(__name__)
-AUDIT_PAGE_SIZE = 50
 STATUS_LABELS = {
     "active": lambda: _("Active"),
     "invited": lambda: _("Invited"),
@@ -61,7 +55,7 @@ STATUS_LABELS = {
 # --- who may ----------------------------------------------------------------------------------
 
 
-def _refusals_as_403(view):
+def refusals_as_403(view):
     """A service's own refusal (PermissionError: the account changed between the page's
     check and the service's, say a role was granted meanwhile) is a 403 page, not a 500."""
 
@@ -75,45 +69,45 @@ def _refusals_as_403(view):
     return wrapped
 
 
-def _require_staff_manager(user: User) -> None:
-    if not accounts_staff.may_manage_staff(user):
+def require_staff_manager(user: User) -> None:
+    if not staff_rules.may_manage_staff(user):
         raise PermissionDenied(_("Only the office's managers and administrators manage staff."))
 
 
-def _office_or_404(request) -> Office:
-    _require_staff_manager(request.user)
-    office = accounts_staff.staff_office_for(request.user, request.GET.get("office"))
+def office_or_404(request) -> Office:
+    require_staff_manager(request.user)
+    office = staff_rules.staff_office_for(request.user, request.GET.get("office"))
     if office is None:
         raise Http404(_("No such office, or not one whose staff you manage."))
     return office
 
 
 def _person_or_404(request, person_id: int) -> User:
-    _require_staff_manager(request.user)
+    require_staff_manager(request.user)
     person = User.objects.select_related("home_office").filter(pk=person_id).first()
-    if person is None or not accounts_staff.staff_may_view(request.user, person):
+    if person is None or not staff_rules.staff_may_view(request.user, person):
         raise Http404(_("No such person in an office whose staff you manage."))
     return person
 
 
-def _offices_choice(user: User) -> list[Office]:
+def offices_choice(user: User) -> list[Office]:
     """The office chooser, for those who manage more than one office."""
-    if not accounts_staff.manages_every_office(user):
+    if not staff_rules.manages_every_office(user):
         return []
-    return list(accounts_staff.staff_offices(user).order_by("name"))
+    return list(staff_rules.staff_offices(user).order_by("name"))
 
 
-def _office_query(office: Office, user: User) -> str:
-    return f"?office={office.pk}" if accounts_staff.manages_every_office(user) else ""
+def office_query(office: Office, user: User) -> str:
+    return f"?office={office.pk}" if staff_rules.manages_every_office(user) else ""
 
 
 # --- the list ------------------------------------------------------------------------------------
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 def staff_list(request):
-    office = _office_or_404(request)
+    office = office_or_404(request)
     role = request.GET.get("role", "")
     status = request.GET.get("status", "")
     query = request.GET.get("q", "").strip()[:100]
@@ -127,7 +121,7 @@ def staff_list(request):
         "case_flows/staff/list.html",
         {
             "office": office,
-            "offices": _offices_choice(request.user),
+            "offices": offices_choice(request.user),
             "page": page,
             "rows": rows,
             "role": role if role in Role.values else "",
@@ -135,7 +129,7 @@ def staff_list(request):
             "query": query,
             "roles": Role.choices,
             "statuses": [(key, STATUS_LABELS[key]()) for key in selectors.STATUSES],
-            "office_query": _office_query(office, request.user),
+            "office_query": office_query(office, request.user),
         },
     )
 
@@ -149,9 +143,9 @@ def _put_on_form(form, exc: accounts_staff.StaffError) -> None:
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 def staff_invite(request):
-    office = _office_or_404(request)
+    office = office_or_404(request)
     form = InviteForm(request.POST or None, actor=request.user, office=office)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -180,7 +174,7 @@ def staff_invite(request):
         {
             "form": form,
             "office": office,
-            "office_query": _office_query(office, request.user),
+            "office_query": office_query(office, request.user),
             "invitation_days": settings.STAFF_INVITATION_DAYS,
         },
         status=400 if request.method == "POST" else 200,
@@ -212,7 +206,7 @@ def _say_how_the_invitation_went(request, invitation) -> None:
 
 def _person_context(request, person: User, **forms) -> dict:
     actor = request.user
-    may_manage = accounts_staff.staff_may_manage(actor, person)
+    may_manage = staff_rules.staff_may_manage(actor, person)
     invitation = accounts_staff.open_invitation_of(person)
     events = account_events_of(person)
     for event in events:
@@ -239,7 +233,7 @@ def _person_context(request, person: User, **forms) -> dict:
         "handover_form": forms.get("handover_form")
         or HandoverForm(person=person, prefix="handover"),
         "leave_form": forms.get("leave_form") or HandoverForm(person=person, prefix="leave"),
-        "office_query": _office_query(person.home_office, actor),
+        "office_query": office_query(person.home_office, actor),
         **_sign_in_security(actor, person),
     }
 
@@ -270,7 +264,7 @@ def _render_person(request, person: User, status: int = 200, **forms):
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 def staff_person(request, person_id: int):
     person = _person_or_404(request, person_id)
     if request.method != "POST":
@@ -304,7 +298,7 @@ def staff_person(request, person_id: int):
 
 
 def _require_may_manage(actor: User, person: User) -> None:
-    if not accounts_staff.staff_may_manage(actor, person):
+    if not staff_rules.staff_may_manage(actor, person):
         raise PermissionDenied(
             _("Only an administrator may change this account: it holds a role you cannot grant.")
         )
@@ -317,7 +311,7 @@ def _managed_person(request, person_id: int) -> User:
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 @require_POST
 def staff_absence(request, person_id: int):
     person = _managed_person(request, person_id)
@@ -344,7 +338,7 @@ def staff_absence(request, person_id: int):
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 @require_POST
 def staff_absence_cancel(request, person_id: int, absence_id: int):
     person = _managed_person(request, person_id)
@@ -416,7 +410,7 @@ def _work_action(request, person_id: int, *, prefix: str, service):
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 @require_POST
 def staff_handover(request, person_id: int):
     result = _work_action(request, person_id, prefix="handover", service=services.staff_hand_over)
@@ -433,7 +427,7 @@ def staff_handover(request, person_id: int):
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 @require_POST
 def staff_deactivate(request, person_id: int):
     result = _work_action(request, person_id, prefix="leave", service=services.staff_leave)
@@ -450,7 +444,7 @@ def staff_deactivate(request, person_id: int):
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 @require_POST
 def staff_reactivate(request, person_id: int):
     person = _managed_person(request, person_id)
@@ -464,7 +458,7 @@ def staff_reactivate(request, person_id: int):
 
 
 @login_required
-@_refusals_as_403
+@refusals_as_403
 @require_POST
 def staff_invitation_resend(request, person_id: int):
     person = _managed_person(request, person_id)
@@ -480,128 +474,3 @@ def staff_invitation_resend(request, person_id: int):
 
 
 # --- the audit trail ---------------------------------------------------------------------------
-
-
-def _audit_filters(request, office: Office) -> tuple[AuditFilterForm, AuditFilters | None]:
-    form = AuditFilterForm(request.GET or None, office=office)
-    if not form.is_bound:
-        return form, AuditFilters()
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    return form, AuditFilters(
-        action=data["action"],
-        person=data["person"],
-        date_from=data["date_from"],
-        date_to=data["date_to"],
-    )
-
-
-@login_required
-@_refusals_as_403
-def staff_audit(request):
-    office = _office_or_404(request)
-    form, filters = _audit_filters(request, office)
-    if filters is None:
-        page, rows = None, []
-    else:
-        page = Paginator(account_events_for_office(office, filters), AUDIT_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        rows = list(page.object_list)
-        for event in rows:
-            event.summary = event_summary(event)
-    export_query = request.GET.copy()
-    export_query.pop("page", None)
-    return render(
-        request,
-        "case_flows/staff/audit.html",
-        {
-            "office": office,
-            "offices": _offices_choice(request.user),
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "export_url": f"{reverse('staff_audit_export')}?{export_query.urlencode()}",
-            "office_query": _office_query(office, request.user),
-        },
-        status=400 if filters is None else 200,
-    )
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value) -> str:
-    """Keep a spreadsheet program from running a name or username as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _who(user: User | None) -> str:
-    return f"{user} ({user.username})" if user is not None else ""
-
-
-def _audit_csv(events, office: Office):
-    writer = csv.writer(_Echo())
-    header = [
-        _("Time"),
-        _("Action"),
-        _("Account"),
-        _("By"),
-        _("Address"),
-        _("Browser"),
-        _("Details"),
-    ]
-    yield "\ufeff" + writer.writerow(header)
-    for event in events.iterator(chunk_size=1000):
-        yield writer.writerow(
-            [
-                timezone.localtime(event.at, office.tzinfo).isoformat(timespec="seconds"),
-                event.get_action_display(),
-                _safe_cell(_who(event.subject) or event.username),
-                _safe_cell(_who(event.actor)),
-                event.address or "",
-                _safe_cell(event.user_agent),
-                _safe_cell(event_summary(event)),
-            ]
-        )
-
-
-@login_required
-@_refusals_as_403
-def staff_audit_export(request):
-    """The filtered list as CSV, streamed; the export itself is an audit row of the office."""
-    office = _office_or_404(request)
-    form, filters = _audit_filters(request, office)
-    if filters is None:
-        messages.error(request, _("Correct the filters first: nothing was exported."))
-        return redirect(f"{reverse('staff_audit')}{_office_query(office, request.user)}")
-    events = account_events_for_office(office, filters)
-    rows = events.count()
-    account_event_record(
-        action=AccountAction.AUDIT_EXPORTED,
-        actor=request.user,
-        request=request,
-        office=office,
-        details={
-            "rows": rows,
-            "action": filters.action,
-            "person": filters.person.username if filters.person else "",
-            "from": filters.date_from.isoformat() if filters.date_from else "",
-            "to": filters.date_to.isoformat() if filters.date_to else "",
-        },
-    )
-    logger.info(
-        "Account audit of office %s exported by %s: %s rows", office.pk, request.user.pk, rows
-    )
-    response = StreamingHttpResponse(
-        _audit_csv(events, office), content_type="text/csv; charset=utf-8"
-    )
-    stamp = timezone.localtime(timezone.now(), office.tzinfo).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = (
-        f'attachment; filename="account-audit-{office.code}-{stamp}.csv"'
-    )
-    return response

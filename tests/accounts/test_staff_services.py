@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import staff
+from accounts import staff, staff_rules
 from accounts.models import AccountAction, AccountEvent, Role, StaffInvitation, User
 from tests.factories import make_office, make_team, make_user
 
@@ -57,31 +57,31 @@ def path_of(url: str) -> str:
 
 
 def test_who_manages_which_office(office, other_office, kierownik, administrator, supervisor):
-    assert staff.staff_offices(kierownik).get() == office
-    assert staff.staff_offices(administrator).get() == office
+    assert staff_rules.staff_offices(kierownik).get() == office
+    assert staff_rules.staff_offices(administrator).get() == office
     national = make_user(Role.ADMINISTRATOR, office, username="national", is_national=True)
     root = make_user(None, None, username="root", is_superuser=True)
-    assert set(staff.staff_offices(national)) == {office, other_office}
-    assert set(staff.staff_offices(root)) == {office, other_office}
+    assert set(staff_rules.staff_offices(national)) == {office, other_office}
+    assert set(staff_rules.staff_offices(root)) == {office, other_office}
     for nobody in (
         supervisor,
         make_user(Role.CASEWORKER, office),
         make_user(Role.PROVIDER, office),
     ):
-        assert not staff.may_manage_staff(nobody)
-        assert not staff.staff_offices(nobody).exists()
+        assert not staff_rules.may_manage_staff(nobody)
+        assert not staff_rules.staff_offices(nobody).exists()
     national_manager = make_user(Role.MANAGER, office, username="nm", is_national=True)
-    assert staff.staff_offices(national_manager).get() == office  # their office's staff only
+    assert staff_rules.staff_offices(national_manager).get() == office  # their office's staff only
 
 
 def test_a_manager_never_touches_an_administrators_account(office, kierownik, administrator):
-    assert staff.staff_may_view(kierownik, administrator)
-    assert not staff.staff_may_manage(kierownik, administrator)
-    assert staff.staff_may_manage(administrator, kierownik)
+    assert staff_rules.staff_may_view(kierownik, administrator)
+    assert not staff_rules.staff_may_manage(kierownik, administrator)
+    assert staff_rules.staff_may_manage(administrator, kierownik)
     elsewhere = make_user(Role.CASEWORKER, make_office("KUM"), username="kum")
-    assert not staff.staff_may_view(kierownik, elsewhere)
-    assert Role.ADMINISTRATOR not in staff.roles_grantable_by(kierownik)
-    assert Role.ADMINISTRATOR in staff.roles_grantable_by(administrator)
+    assert not staff_rules.staff_may_view(kierownik, elsewhere)
+    assert Role.ADMINISTRATOR not in staff_rules.roles_grantable_by(kierownik)
+    assert Role.ADMINISTRATOR in staff_rules.roles_grantable_by(administrator)
 
 
 def test_an_account_that_opens_the_administration_is_an_administrators_to_change(
@@ -89,11 +89,11 @@ def test_an_account_that_opens_the_administration_is_an_administrators_to_change
 ):
     """A manager who could change its e-mail could take it over by a password reset."""
     clerk = make_user(None, office, username="clerk", is_staff=True)
-    assert staff.staff_may_view(kierownik, clerk)
-    assert not staff.staff_may_manage(kierownik, clerk)
-    assert staff.staff_may_manage(administrator, clerk)
+    assert staff_rules.staff_may_view(kierownik, clerk)
+    assert not staff_rules.staff_may_manage(kierownik, clerk)
+    assert staff_rules.staff_may_manage(administrator, clerk)
     root = make_user(None, office, username="root", is_superuser=True, is_staff=True)
-    assert not staff.staff_may_manage(administrator, root)
+    assert not staff_rules.staff_may_manage(administrator, root)
 
 
 # --- invitations ----------------------------------------------------------------------------
@@ -281,8 +281,8 @@ def test_a_manager_may_not_invite_into_another_office(office, kierownik):
 
 
 def test_usernames_from_polish_addresses():
-    assert staff.username_from_email("Łucja.Wiśniewska@mops.pl") == "lucja.wisniewska"
-    assert staff.username_from_email("żółć+1@x.pl") == "zolc1"
+    assert staff_rules.username_from_email("Łucja.Wiśniewska@mops.pl") == "lucja.wisniewska"
+    assert staff_rules.username_from_email("żółć+1@x.pl") == "zolc1"
 
 
 # --- details, roles, teams ---------------------------------------------------------------------

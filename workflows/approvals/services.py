@@ -13,7 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from accounts.audit import account_event_record
 from accounts.models import AccountAction, Office, Role, Team, User
-from accounts.staff import staff_may_manage
+from accounts.staff_rules import staff_may_manage
 
 from ..errors import Conflict, NotPermitted, WorkflowError
 from ..queue import task_complete

@@ -1,0 +1,301 @@
+"""The words each timeline row shows, in the reader's language: `describe` turns a page of
+rows (stored with keys and ids, never sentences) into a title and a sentence each, with a fixed
+number of queries whatever the number of rows. The rows are written by timeline.py."""
+
+from collections.abc import Callable
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.models import User
+from workflows.sla.models import SlaClock
+from workflows.sla.units import policy_display_name
+
+from .models import CaseEvent, ContactMode, EventKind, ReviewOutcome, Risk, Stage
+
+# --- writers: every CaseEvent is written here, one function per kind of event -------------
+
+
+WORK_TITLES = {
+    "intake_completed": gettext_lazy("Intake completed"),
+    "follow_up_recorded": gettext_lazy("Follow-up recorded"),
+    "referrals_arranged": gettext_lazy("Referrals arranged"),
+}
+
+
+NEXT_STEPS = {
+    "continue": gettext_lazy("continue following up"),
+    "close": gettext_lazy("prepare the closure"),
+    "reassess": gettext_lazy("reassess the case"),
+    "revise_plan": gettext_lazy("revise the case plan"),
+    "new_referral": gettext_lazy("make a new referral"),
+}
+
+
+RECORD_KINDS = {
+    "assessment": gettext_lazy("Assessment"),
+    "plan": gettext_lazy("Case plan"),
+    "closure": gettext_lazy("Closure"),
+}
+
+
+RECORD_KIND_BY_STAGE: dict[str, str] = {
+    Stage.ASSESSMENT: "assessment",
+    Stage.PLANNING: "plan",
+    Stage.CLOSING: "closure",
+}
+
+
+SLA_TITLES = {
+    "warning": gettext_lazy("Deadline approaching"),
+    "breach": gettext_lazy("Deadline missed"),
+}
+
+
+REFERRAL_TITLES = {
+    "referral_sent": gettext_lazy("Referral sent"),
+    "referral_accepted": gettext_lazy("Referral accepted"),
+    "referral_declined": gettext_lazy("Referral declined"),
+    "referral_completed": gettext_lazy("Referral completed"),
+    "referral_withdrawn": gettext_lazy("Referral withdrawn"),
+    "referral_consent_override": gettext_lazy("Consent refusal overridden"),
+}
+
+
+TRANSFER_TITLES = {
+    "transfer_within_office": gettext_lazy("Moved to another team"),
+    "transfer_requested": gettext_lazy("Transfer requested"),
+    "transfer_accepted": gettext_lazy("Transferred"),
+    "transfer_declined": gettext_lazy("Transfer declined"),
+    "transfer_cancelled": gettext_lazy("Transfer cancelled"),
+    "tasks_handed_over": gettext_lazy("Work handed over"),
+}
+
+
+def _names(users: dict, ids) -> str:
+    return ", ".join(str(users[i]) for i in ids if i in users)
+
+
+def _when(value) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def _deadline_subject(clock, data: dict) -> str:
+    """What the deadline times: a task, claiming it, a stage, the decision, an answer."""
+    if data.get("referral"):
+        return _("the answer of %(provider)s to the referral") % {
+            "provider": data.get("provider") or "—"
+        }
+    if clock is not None and clock.task_id and clock.task.flow_task is not None:
+        title = clock.task.flow_task.task_title
+        if clock.kind == "unclaimed":
+            return _("claiming the task “%(task)s”") % {"task": title}
+        return _("the task “%(task)s”") % {"task": title}
+    name = clock.name if clock is not None else data.get("deadline", "")
+    if name == "decision":
+        return _("the decision on the case")
+    if name in Stage.values:
+        return _("the stage “%(stage)s”") % {"stage": Stage(name).label}
+    return _("the case")
+
+
+def _sla(event: CaseEvent, clocks: dict, users: dict) -> tuple[str, str]:
+    data = event.data or {}
+    clock = clocks.get(data.get("clock"))
+    step = data.get("step", "")
+    values = {
+        "deadline": clock.policy.display_name
+        if clock is not None
+        else policy_display_name(data.get("deadline") or "") or _("a deadline"),
+        "subject": _deadline_subject(clock, data),
+        "due": _when(clock.due_at) if clock is not None else "—",
+        "who": _names(users, data.get("recipients", [])),
+    }
+    nobody = not values["who"]
+    if step == "warning":
+        text = (
+            _("“%(deadline)s” for %(subject)s is due %(due)s.")
+            if nobody
+            else _("“%(deadline)s” for %(subject)s is due %(due)s; %(who)s warned.")
+        )
+    elif step == "breach":
+        text = (
+            _("“%(deadline)s” for %(subject)s was missed (due %(due)s).")
+            if nobody
+            else _("“%(deadline)s” for %(subject)s was missed (due %(due)s); %(who)s told.")
+        )
+    else:
+        text = (
+            _("Escalated: “%(deadline)s” for %(subject)s is overdue (due %(due)s).")
+            if nobody
+            else _("Escalated to %(who)s: “%(deadline)s” for %(subject)s is overdue (due %(due)s).")
+        )
+    title = SLA_TITLES.get(step) or _("Deadline escalated")
+    return str(title), text % values
+
+
+def _referral(event: CaseEvent) -> tuple[str, str]:
+    data = event.data or {}
+    values = {"provider": data.get("provider") or "—", "service": data.get("service_type") or "—"}
+    texts = {
+        "referral_sent": _("Referred to %(provider)s for %(service)s."),
+        "referral_accepted": _("%(provider)s accepted the referral for %(service)s."),
+        "referral_declined": _("%(provider)s declined the referral for %(service)s."),
+        "referral_completed": _("%(provider)s completed the service: %(service)s."),
+        "referral_withdrawn": _("The referral to %(provider)s for %(service)s was withdrawn."),
+        "referral_consent_override": _(
+            "Sent to %(provider)s for %(service)s although the client did not consent."
+        ),
+    }
+    title = REFERRAL_TITLES.get(event.transition, event.get_kind_display())
+    text = texts.get(event.transition)
+    return str(title), (text % values if text else "")
+
+
+def _work(event: CaseEvent) -> tuple[str, str]:
+    data = event.data or {}
+    work = data.get("work", "")
+    title = str(WORK_TITLES.get(work, event.get_kind_display()))
+    if work == "follow_up_recorded":
+        mode = dict(ContactMode.choices).get(data.get("mode", ""), "—")
+        step = NEXT_STEPS.get(data.get("next_step", ""), "—")
+        return title, _("%(mode)s; next: %(step)s.") % {"mode": mode, "step": step}
+    if work == "referrals_arranged":
+        count = data.get("count", 0)
+        if not count:
+            return title, _("No referral needed.")
+        return title, ""  # each referral sent has its own row
+    return title, ""
+
+
+def _decision(event: CaseEvent) -> tuple[str, str]:
+    data = event.data or {}
+    if event.kind == EventKind.SUBMITTED:
+        record = RECORD_KINDS.get(data.get("approval_kind", ""))
+        if record is None:
+            return event.get_kind_display(), ""
+        return event.get_kind_display(), _("%(record)s submitted for approval.") % {
+            "record": record
+        }
+    if event.kind == EventKind.APPROVED:
+        record = RECORD_KINDS.get(event.transition.removeprefix("approve_"))
+        return event.get_kind_display(), (
+            _("%(record)s approved.") % {"record": record} if record else ""
+        )
+    record = RECORD_KINDS.get(RECORD_KIND_BY_STAGE.get(event.from_stage, ""))
+    if event.transition == "withdraw_submission":
+        title, text = _("Submission withdrawn"), _("%(record)s taken back for revision.")
+    else:
+        title, text = event.get_kind_display(), _("%(record)s returned for revision.")
+    return title, (text % {"record": record} if record else "")
+
+
+def _risk(event: CaseEvent) -> str:
+    data = event.data or {}
+    labels = dict(Risk.choices)
+    if data.get("from") in labels and data.get("to") in labels:
+        return _("From %(from)s to %(to)s.") % {
+            "from": labels[data["from"]],
+            "to": labels[data["to"]],
+        }
+    return ""
+
+
+def _transfer(event: CaseEvent) -> tuple[str, str]:
+    return str(TRANSFER_TITLES.get(event.transition, event.get_kind_display())), ""
+
+
+def _handover(event: CaseEvent, users: dict) -> tuple[str, str]:
+    data = event.data or {}
+    values = {
+        "from": _names(users, [data.get("from_user")]) or "—",
+        "to": _names(users, [data.get("to_user")]) or "—",
+        "moved": data.get("moved", 0),
+        "queued": data.get("queued", 0),
+    }
+    parts = []
+    if values["moved"]:
+        parts.append(
+            ngettext(
+                "%(moved)s open task of %(from)s was handed over to %(to)s.",
+                "%(moved)s open tasks of %(from)s were handed over to %(to)s.",
+                values["moved"],
+            )
+            % values
+        )
+    if values["queued"]:
+        parts.append(
+            ngettext(
+                "%(queued)s open task of %(from)s went back to the queue.",
+                "%(queued)s open tasks of %(from)s went back to the queue.",
+                values["queued"],
+            )
+            % values
+        )
+    if data.get("owner_moved"):
+        parts.append(_("The case passed from %(from)s to %(to)s.") % values)
+    return str(TRANSFER_TITLES["tasks_handed_over"]), " ".join(parts)
+
+
+def _note(event: CaseEvent) -> tuple[str, str]:
+    data = event.data or {}
+    if data.get("overdue_review"):
+        return _("Overdue case reviewed"), ""
+    if data.get("reassessment_requested"):
+        return _("Reassessment requested"), ""
+    return event.get_kind_display(), ""
+
+
+def _review(event: CaseEvent) -> tuple[str, str]:
+    outcome = dict(ReviewOutcome.choices).get((event.data or {}).get("outcome", ""))
+    detail = _("Outcome: %(outcome)s.") % {"outcome": outcome} if outcome else ""
+    return event.get_kind_display(), detail
+
+
+# How each kind of event is told (kinds not here: their label and no sentence).
+DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
+    EventKind.REFERRAL: _referral,
+    EventKind.TASK: _work,
+    EventKind.SUBMITTED: _decision,
+    EventKind.APPROVED: _decision,
+    EventKind.RETURNED: _decision,
+    EventKind.RISK_CHANGED: lambda event: (event.get_kind_display(), _risk(event)),
+    EventKind.TRANSFER: _transfer,
+    EventKind.NOTE: _note,
+    EventKind.REVIEW: _review,
+}
+
+
+def _is_handover(event: CaseEvent) -> bool:
+    return event.kind == EventKind.TRANSFER and event.transition == "tasks_handed_over"
+
+
+def describe(events: list[CaseEvent]) -> list[CaseEvent]:
+    """Give each row `what` (a short title) and `detail` (a sentence), in the active
+    language. Two queries at most (the deadlines' clocks, the people told), whatever the
+    number of rows."""
+    sla = [e for e in events if e.kind == EventKind.SLA]
+    handovers = [e for e in events if _is_handover(e)]
+    clocks, users = {}, {}
+    if sla:
+        clock_ids = {e.data.get("clock") for e in sla if (e.data or {}).get("clock")}
+        clocks = SlaClock.objects.select_related("policy", "task").in_bulk(clock_ids)
+    user_ids = {i for e in sla for i in (e.data or {}).get("recipients", [])}
+    user_ids |= {(e.data or {}).get(key) for e in handovers for key in ("from_user", "to_user")} - {
+        None
+    }
+    if user_ids:
+        users = User.objects.in_bulk(user_ids)
+    for event in events:
+        if event.kind == EventKind.SLA:
+            what, detail = _sla(event, clocks, users)
+        elif _is_handover(event):
+            what, detail = _handover(event, users)
+        elif event.kind in DESCRIBERS:
+            what, detail = DESCRIBERS[event.kind](event)
+        else:
+            what, detail = event.get_kind_display(), ""
+        # display attributes for the template, set on the row itself
+        event.what, event.detail = str(what), str(detail)  # type: ignore[attr-defined]
+    return events
