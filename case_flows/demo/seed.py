@@ -6,10 +6,11 @@ Deterministic (seeded by office code) and idempotent: it only tops an office up 
 
 import datetime
 import random
+import time
 
 import time_machine
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -24,6 +25,9 @@ from ..monitoring.history import dashboard_months_summarise, dashboard_summaries
 from .names import texts_for
 from .providers import seed_providers
 from .replay import CATEGORY_WEIGHTS, STAGE_WEIGHTS, STEPS, demo_person, drive
+
+# Seconds the loader pauses after each case on SQLite (_let_others_write).
+DEMO_SQLITE_PAUSE_SECONDS = 0.1
 
 
 def seed_office_cases(office: Office, target: int | None = None) -> int:
@@ -83,7 +87,16 @@ def seed_office_cases(office: Office, target: int | None = None) -> int:
                 texts=texts_for(office),
             )
         created += 1
+        _let_others_write()
     return created
+
+
+def _let_others_write() -> None:
+    """On the embedded SQLite (one writer at a time) a loader that takes the write lock again
+    at once starves the web server's sign-ins and the worker's sweep (seen: 20-30 s sign-ins,
+    some refused, while the demo loaded). A short pause after each case lets them in."""
+    if connection.vendor == "sqlite":
+        time.sleep(DEMO_SQLITE_PAUSE_SECONDS)
 
 
 def seed_cases() -> str:
