@@ -13,6 +13,20 @@ from .models import AccountAction, AccountEvent, Office, Region, StaffInvitation
 from .second_factor.services import SecondFactorError, second_factor_reset
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """A record kept by the services (an audit trail, a counter, a device): listed and read in
+    the admin, never added, edited or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "jurisdiction", "parent"]
@@ -116,7 +130,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ReadOnlyModelAdmin):
     """Read-only: the audit trail is written by the services, never edited."""
 
     list_display = ["at", "action", "username", "actor", "office", "address"]
@@ -125,18 +139,9 @@ class AccountEventAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "office"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(StaffInvitation)
-class StaffInvitationAdmin(admin.ModelAdmin):
+class StaffInvitationAdmin(ReadOnlyModelAdmin):
     """Read-only: invitations are sent and accepted through the staff pages (accounts.staff)."""
 
     list_display = ["user", "invited_by", "created_at", "emailed_at", "accepted_at", "revoked_at"]
@@ -144,17 +149,8 @@ class StaffInvitationAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email"]
     exclude = ["nonce"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class SecondFactorDeviceAdmin(admin.ModelAdmin):
+class SecondFactorDeviceAdmin(ReadOnlyModelAdmin):
     """Who has two-step sign-in, read-only and without the secrets: django-otp's own admin
     shows a device's key and QR code, which would let an administrator copy anyone's second
     factor. A device is removed only by the reset (the action on users), which is audited."""
@@ -165,15 +161,6 @@ class SecondFactorDeviceAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # Whichever app's admin module loads first, ours replaces django-otp's registrations.
 for _device_model in (TOTPDevice, StaticDevice):
@@ -183,7 +170,7 @@ for _device_model in (TOTPDevice, StaticDevice):
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(admin.ModelAdmin):
+class AccessAttemptAdmin(ReadOnlyModelAdmin):
     """Axes' failed sign-in counters, read-only, for administrators. The only change is the
     unlock action (which records who unlocked what); the request data axes keeps is left out."""
 
@@ -205,15 +192,6 @@ class AccessAttemptAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return is_administrator(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Unlock: forget the selected failed sign-ins"))
     def unlock(self, request, queryset):

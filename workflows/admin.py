@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import ReadOnlyModelAdmin
+
 from .sla.models import SlaCalendar, SlaClock, SlaClosureDay, SlaEscalation, SlaPause, SlaPolicy
 from .sla.services import sla_calendar_changed, sla_policies_confirm, sla_policy_revise
 from .sla.units import PolicyStatus
@@ -158,7 +160,7 @@ class SlaEscalationInline(_ReadOnlyInline):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(admin.ModelAdmin):
+class SlaClockAdmin(ReadOnlyModelAdmin):
     """Clocks are written by the services and the sweep only: read-only here."""
 
     list_display = [
@@ -175,15 +177,6 @@ class SlaClockAdmin(admin.ModelAdmin):
     list_select_related = ["office", "owner"]
     inlines = [SlaPauseInline, SlaEscalationInline]
     raw_id_fields = ["task", "owner", "team", "policy"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- approvals ----------------------------------------------------------------------------
@@ -206,18 +199,9 @@ class SupervisorAbsenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Approval)
-class ApprovalAdmin(admin.ModelAdmin):
+class ApprovalAdmin(ReadOnlyModelAdmin):
     """Read-only: decisions are made on the approvals page, through approval_decide."""
 
     list_display = ["pk", "kind", "office", "requested_by", "requested_at", "status", "decided_by"]
     list_filter = ["status", "kind", "office"]
     list_select_related = ["office", "requested_by", "decided_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
