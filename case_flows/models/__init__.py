@@ -5,6 +5,10 @@ records and referrals name the case by string ("case_flows.Case"): the case's st
 conditions read their records, so cases imports them and not the other way round.
 """
 
+from .access import (
+    AccessAction,
+    AccessEvent,
+)
 from .cases import (
     STAGE_CHANGE,
     Case,
@@ -71,6 +75,8 @@ from .transfers import (
 )
 
 __all__ = [
+    "AccessAction",
+    "AccessEvent",
     "Stage",
     "OPEN_STAGES",
     "Risk",

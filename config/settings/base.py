@@ -60,6 +60,9 @@ MIDDLEWARE = [
     # (or must enrol) reaches only the two-step pages, sign-out and the language switch.
     "accounts.second_factor.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Writes the access-log rows a view noted (case_flows/access_log), in one INSERT once
+    # the view has answered; inside the 409/503 page below, outside nothing that could lose them.
+    "case_flows.access_log.recording.AccessLogMiddleware",
     # Innermost: turns a view's lost race (409) or lost database (503) into a page that
     # offers to send the same input again.
     "workflows.middleware.DatabaseTroubleMiddleware",

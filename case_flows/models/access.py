@@ -1,0 +1,84 @@
+"""The access log: one row per read of personal data (RODO art. 5(2), 30, 32; Act 843).
+
+Append-only like the timeline: a PostgreSQL trigger refuses UPDATE, and DELETE except by the
+retention purge (`case_flows.access_log.purge`), which sets `caseflow.access_purge` for its
+own transaction.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Office
+
+
+class AccessAction(models.TextChoices):
+    VIEW_CASE = "view_case", _("Opened a case")
+    VIEW_RECORD = "view_record", _("Opened a case record")
+    VIEW_PERSON = "view_person", _("Opened a person")
+    VIEW_ATTACHMENT = "view_attachment", _("Opened an attachment")
+    EXPORT = "export", _("Exported a list")
+    SEARCH = "search", _("Searched")
+    SUBJECT_ACCESS = "subject_access", _("Produced a subject-access file")
+    EMERGENCY = "emergency", _("Emergency access (break the glass)")
+
+
+class AccessEvent(models.Model):
+    """Who read what, when, from where, and why when a reason was given."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The reader's office at the time (the data protection officer's page is per office).
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AccessAction.choices)
+    case = models.ForeignKey(
+        "case_flows.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "case_flows.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # What was read, when it is not the case or person itself ("assessment", an export's
+    # figure, a page of the inbox).
+    target = models.CharField(_("what"), max_length=120, blank=True)
+    # A search's terms or an export's filters.
+    query = models.CharField(_("search terms"), max_length=255, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-at"], name="accessevent_user_time"),
+            models.Index(fields=["case", "-at"], name="accessevent_case_time"),
+            models.Index(fields=["person", "-at"], name="accessevent_person_time"),
+            models.Index(fields=["office", "-at"], name="accessevent_office_time"),
+            models.Index(fields=["at"], name="accessevent_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} #{self.pk} by {self.user_id}"
