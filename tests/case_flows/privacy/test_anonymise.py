@@ -68,9 +68,7 @@ def test_anonymise_removes_personal_data_and_keeps_the_skeleton(world):
     assert Assessment.objects.get(case=case).strengths == R
     assert FollowUp.objects.get(case=case).notes == R
     assert Closure.objects.get(case=case).summary == R
-    comments = set(
-        Approval.objects.filter(subject_id=case.pk).values_list("comment", flat=True)
-    )
+    comments = set(Approval.objects.filter(subject_id=case.pk).values_list("comment", flat=True))
     assert comments == {R}
     texts = " ".join(CaseEvent.objects.filter(case=case).values_list("comment", flat=True))
     assert "Kwame" not in texts and "Abena" not in texts
@@ -125,7 +123,10 @@ def test_inside_the_path_only_comment_and_data_may_change(world):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL caseflow.redaction = 'on'")
         CaseEvent.objects.filter(pk=event.pk).update(comment=R, data={})
-        for change in ({"kind": EventKind.NOTE}, {"created_at": event.created_at.replace(year=2000)}):
+        for change in (
+            {"kind": EventKind.NOTE},
+            {"created_at": event.created_at.replace(year=2000)},
+        ):
             with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
                 CaseEvent.objects.filter(pk=event.pk).update(**change)
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
