@@ -7,7 +7,7 @@ import datetime
 import logging
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Case as Choose
 from django.db.models import Q, QuerySet, Value, When
 from django.utils import timezone
@@ -45,7 +45,7 @@ BATCH_SIZE = 100
 
 # The free-text fields of a case's records, by model: each becomes "[redacted]" (an empty
 # one stays empty). The coded fields beside them (risk, needs levels, reasons, dates) stay.
-FREE_TEXT: list[tuple[type, str, tuple[str, ...]]] = [
+FREE_TEXT: list[tuple[type[models.Model], str, tuple[str, ...]]] = [
     (Intake, "case", ("presenting_concerns",)),
     (Assessment, "case", ("needs_notes", "strengths")),
     (CasePlan, "case", ("summary",)),
@@ -72,11 +72,11 @@ def _records_redact(case: Case) -> dict[str, int]:
     """One UPDATE per model; returns rows changed by model name."""
     counts: dict[str, int] = {}
     for model, path, fields in FREE_TEXT:
-        rows = model.objects.filter(**{path: case}).update(  # type: ignore[attr-defined]
+        rows = model._default_manager.filter(**{path: case}).update(
             **{field: _redacted(field) for field in fields}
         )
         if rows:
-            counts[model._meta.model_name] = rows
+            counts[model.__name__.lower()] = rows
     # The supervisors' comments on the case's approvals (workflows keeps them).
     rows = Approval.objects.filter(
         subject_type=ContentType.objects.get_for_model(Case), subject_id=case.pk
