@@ -12,9 +12,11 @@ from .models import (
     CaseEvent,
     CaseloadThreshold,
     Category,
+    ErasureRequest,
     ExportLog,
     FollowUpSchedulePolicy,
     Person,
+    RetentionPolicy,
     ServiceProvider,
 )
 from .reviews.services import follow_up_schedule_update
@@ -107,3 +109,31 @@ class ExportLogAdmin(ReadOnlyAdmin):
     list_filter = ("format", "figure")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
+
+
+# --- retention and erasure (case_flows/privacy; docs/data-protection-retention.md) ----------
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """Editable: a lawyer confirms or changes a period, its citation and whether the law
+    requires keeping the records (then erasure requests are refused within the period)."""
+
+    list_display = (
+        "jurisdiction",
+        "category",
+        "years_after_closure",
+        "confirmed",
+        "erasure_blocked_during_retention",
+    )
+    list_filter = ("jurisdiction", "confirmed", "erasure_blocked_during_retention")
+    list_select_related = ("category",)
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ReadOnlyAdmin):
+    """Read-only: requests are made and decided on the case and approvals pages."""
+
+    list_display = ("case", "grounds", "status", "requested_by", "requested_at", "decided_by")
+    list_filter = ("status", "grounds")
+    list_select_related = ("case", "requested_by", "decided_by")

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .monitoring.history import dashboard_months_summarise
+from .privacy.services import anonymise_due_cases
 from .reviews.services import case_reviews_start_due
 
 
@@ -16,3 +17,9 @@ def start_due_case_reviews() -> int:
 def summarise_dashboard_months() -> int:
     """Hourly: sum the dashboard's history figures for each month that has ended."""
     return dashboard_months_summarise()
+
+
+@shared_task(name="case_flows.tasks.anonymise_past_retention", acks_late=True, ignore_result=True)
+def anonymise_past_retention() -> dict[str, int]:
+    """Daily: anonymise the closed cases whose retention period has ended."""
+    return anonymise_due_cases()

@@ -3,6 +3,7 @@ event. Rows are stored with keys and ids (the step "breach", the clock, the prov
 never with sentences in the writer's language; timeline_text.py tells them in the reader's.
 """
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -258,4 +259,76 @@ def work_handed_over(
             )
             for case in cases
         ]
+    )
+
+
+# --- erasure and retention (case_flows/privacy) --------------------------------------------
+
+
+def erasure_changed(case: Case, *, actor, request, action: str, comment: str = "") -> CaseEvent:
+    """One row per step of an erasure request: requested, approved, refused (by a supervisor
+    or, when the law requires keeping the records, by the system). The request's details
+    stay on the request: the timeline names its grounds only."""
+    return _event(
+        case,
+        kind=EventKind.ERASURE,
+        actor=actor,
+        transition=f"erasure_{action}",
+        comment=comment,
+        data={"erasure_request": request.pk, "grounds": request.grounds},
+    )
+
+
+REDACTED = "[redacted]"
+# `data` values kept on redaction: ids, counts, flags (any non-string), and the strings under
+# these keys, which are codes, dates or directory names, never a person's words or details.
+DATA_KEYS_KEPT = frozenset(
+    {
+        "approval_kind", "work", "source", "immediate_safety", "date", "mode", "next_step",
+        "outcome", "period", "provider", "service_type", "status", "urgency", "deadline",
+        "kind", "step", "from", "to", "grounds", "cause",
+    }
+)  # fmt: skip
+
+
+def _redacted_data(data: dict) -> dict:
+    return {
+        key: value if not isinstance(value, str) or key in DATA_KEYS_KEPT else REDACTED
+        for key, value in data.items()
+    }
+
+
+def events_redact(case: Case) -> int:
+    """The timeline's one controlled redaction path: every comment of the case and the
+    free-text values of its data become "[redacted]"; kinds, stages, times and ids stay.
+    Runs inside the caller's transaction: `SET LOCAL caseflow.redaction` lets the append-only
+    trigger pass UPDATEs that change `comment` and `data` only, until the transaction ends.
+    Returns how many rows were redacted."""
+    assert connection.in_atomic_block, "events_redact() needs an outer transaction"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL caseflow.redaction = 'on'")
+    changed = []
+    for event in CaseEvent.objects.filter(case=case).only("pk", "comment", "data"):
+        data = _redacted_data(event.data or {})
+        comment = REDACTED if event.comment else ""
+        if comment != event.comment or data != (event.data or {}):
+            event.comment, event.data = comment, data
+            changed.append(event)
+    CaseEvent.objects.bulk_update(changed, ["comment", "data"], batch_size=500)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL caseflow.redaction = 'off'")
+    return len(changed)
+
+
+def personal_data_redacted(case: Case, *, actor, cause: str, counts: dict[str, int]) -> CaseEvent:
+    """Records a redaction: why (retention or erasure) and how many of each kind of row
+    were redacted, never what they said."""
+    return _event(
+        case,
+        kind=EventKind.REDACTED,
+        actor=actor,
+        transition=f"redacted_{cause}",
+        data={"cause": cause, "counts": counts},
     )

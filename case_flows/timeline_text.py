@@ -238,6 +238,37 @@ def _handover(event: CaseEvent, users: dict) -> tuple[str, str]:
     return str(TRANSFER_TITLES["tasks_handed_over"]), " ".join(parts)
 
 
+ERASURE_TITLES = {
+    "erasure_requested": gettext_lazy("Erasure requested"),
+    "erasure_approved": gettext_lazy("Erasure approved"),
+    "erasure_refused": gettext_lazy("Erasure refused"),
+}
+REDACTION_CAUSES = {
+    "retention": gettext_lazy("Personal data redacted: the retention period ended."),
+    "erasure": gettext_lazy("Personal data redacted: an erasure request was approved."),
+}
+
+
+def _erasure(event: CaseEvent) -> tuple[str, str]:
+    title = ERASURE_TITLES.get(event.transition, event.get_kind_display())
+    if event.transition == "erasure_refused" and event.actor_id is None:
+        return str(title), _("Refused by the system: the law requires keeping the records.")
+    return str(title), ""
+
+
+def _redaction(event: CaseEvent) -> tuple[str, str]:
+    data = event.data or {}
+    counts = data.get("counts") or {}
+    rows = sum(v for k, v in counts.items() if k not in ("people", "attachments"))
+    cause = REDACTION_CAUSES.get(data.get("cause", ""), "")
+    detail = ngettext(
+        "%(rows)s record or timeline entry redacted.",
+        "%(rows)s records or timeline entries redacted.",
+        rows,
+    ) % {"rows": rows}
+    return event.get_kind_display(), f"{cause} {detail}".strip()
+
+
 def _note(event: CaseEvent) -> tuple[str, str]:
     data = event.data or {}
     if data.get("overdue_review"):
@@ -264,6 +295,8 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.TRANSFER: _transfer,
     EventKind.NOTE: _note,
     EventKind.REVIEW: _review,
+    EventKind.ERASURE: _erasure,
+    EventKind.REDACTED: _redaction,
 }
 
 

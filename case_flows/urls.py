@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .cases import views
 from .monitoring import views as monitoring_views
+from .privacy import views as privacy_views
 from .referrals import views as referral_views
 from .transfers import views as transfer_views
 from .work import approvals as approval_views
@@ -39,6 +40,8 @@ urlpatterns = [
     path("cases/<int:case_id>/transfer/", transfer_views.case_transfer, name="case_transfer"),
     path("transfers/incoming/", transfer_views.transfers_incoming, name="transfers_incoming"),
     path("transfers/<int:transfer_id>/", transfer_views.transfer_decide, name="transfer_decide"),
+    path("cases/<int:case_id>/erasure/", privacy_views.case_erasure, name="case_erasure"),
+    path("erasure-requests/<int:request_id>/", privacy_views.erasure_decide, name="erasure_decide"),
     path("dashboard/", monitoring_views.dashboard_page, name="dashboard"),
     path("dashboard/cases/", monitoring_views.dashboard_cases, name="dashboard_cases"),
     path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),

@@ -23,6 +23,7 @@ app.conf.task_routes = {
     "notifications.tasks.send_daily_digests": {"queue": "sweeps"},
     "case_flows.tasks.start_due_case_reviews": {"queue": "sweeps"},
     "case_flows.tasks.summarise_dashboard_months": {"queue": "sweeps"},
+    "case_flows.tasks.anonymise_past_retention": {"queue": "sweeps"},
 }
 
 # Every entry has `expires` so a backlog after an outage does not replay stale runs.
@@ -57,6 +58,13 @@ app.conf.beat_schedule = {
         "task": "case_flows.tasks.summarise_dashboard_months",
         "schedule": crontab(minute=25),
         "options": {"expires": 3000},
+    },
+    # Retention (case_flows/privacy/): anonymise closed cases past their retention period;
+    # each case in its own transaction, an anonymised case is skipped, so a rerun is safe.
+    "case-flows-anonymise-past-retention": {
+        "task": "case_flows.tasks.anonymise_past_retention",
+        "schedule": crontab(hour=1, minute=50),
+        "options": {"expires": 6 * 3600},
     },
     # SLA escalation sweep (workflows/sla/sweep.py): every minute by default; a run that
     # could not start within one interval is dropped, the next one catches up.

@@ -52,6 +52,12 @@ from .people import (
     Person,
     PersonRelation,
 )
+from .privacy import (
+    ErasureGrounds,
+    ErasureRequest,
+    ErasureStatus,
+    RetentionPolicy,
+)
 from .records import (
     Assessment,
     CasePlan,
@@ -118,6 +124,10 @@ __all__ = [
     "CaseEvent",
     "CaseProcess",
     "CaseTransfer",
+    "RetentionPolicy",
+    "ErasureGrounds",
+    "ErasureStatus",
+    "ErasureRequest",
     "FollowUpSchedulePolicy",
     "CaseReview",
     "DEFAULT_CASELOAD_THRESHOLD",

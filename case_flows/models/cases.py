@@ -103,6 +103,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     episode = models.PositiveSmallIntegerField(_("episode"), default=1)
+    # Set when the retention job (or an approved erasure) anonymised the case: its personal
+    # data and free text are gone, its statistical skeleton stays (case_flows/privacy).
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

@@ -55,6 +55,8 @@ class EventKind(models.TextChoices):
     REFERRAL = "referral", _("Referral")
     TRANSFER = "transfer", _("Transfer")
     REVIEW = "review", _("Case review")
+    ERASURE = "erasure", _("Erasure request")
+    REDACTED = "redacted", _("Personal data redacted")
 
 
 class IntakeSource(models.TextChoices):

@@ -25,6 +25,7 @@ from ..cases.forms import (
 from ..cases.views import error_page
 from ..models import NEED_DOMAINS, NeedLevel
 from ..permissions import CasePerm, supervises
+from ..privacy.selectors import erasure_requests_pending_for
 from . import selectors as work_selectors
 from .forms import DecisionForm, WithdrawForm
 
@@ -36,7 +37,12 @@ def approvals(request):
     pending = work_selectors.approvals_pending_for(request.user)
     page = Paginator(pending, case_selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = work_selectors.attach_cases(page.object_list)
-    return render(request, "case_flows/approvals.html", {"page": page})
+    erasure_requests = list(erasure_requests_pending_for(request.user)[: case_selectors.PAGE_SIZE])
+    return render(
+        request,
+        "case_flows/approvals.html",
+        {"page": page, "erasure_requests": erasure_requests},
+    )
 
 
 def _render_approval(request, approval, decision_form=None, withdraw_form=None, status=200):

@@ -13,8 +13,9 @@ from workflows.approvals.models import Approval, ApprovalStatus
 from .test_views_tasks import client_for
 
 # Session, user, office, permissions (user, groups), role groups, scope teams, the page
-# count, the approvals (with requester and task owner), the cases behind them (one query).
-APPROVALS_PAGE_QUERIES = 11
+# count, the approvals (with requester and task owner), the cases behind them (one query),
+# the pending erasure requests (with case, person and requester: one query).
+APPROVALS_PAGE_QUERIES = 12
 
 
 def pending_assessment(office, supervisor, caseworker, family="Mensah"):

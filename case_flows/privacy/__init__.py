@@ -1,0 +1,1 @@
+"""Retention and erasure: policies, the anonymiser, its daily job, erasure requests."""

@@ -1,0 +1,43 @@
+"""Forms of the erasure pages: the request (grounds, details) and the supervisor's decision."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import ErasureGrounds
+
+
+class ErasureRequestForm(forms.Form):
+    grounds = forms.ChoiceField(label=_("Grounds"), choices=ErasureGrounds.choices)
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the person asked, and when. Do not copy documents here."),
+    )
+
+
+class ErasureDecisionForm(forms.Form):
+    """Approve, or refuse: refusing needs a reason (it is what the person is told)."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you refuse the request."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the request is refused."))
+        return data
+
+    @property
+    def approve(self) -> bool:
+        return self.cleaned_data["decision"] == "approve"

@@ -1,0 +1,154 @@
+"""Erasure requests: recorded on the case, decided by another supervisor (maker-checker),
+refused by the system while the law requires keeping the records, 409 once decided."""
+
+import pytest
+from django.urls import reverse
+
+from case_flows.models import CaseEvent, ErasureRequest, ErasureStatus, EventKind, Person
+from case_flows.privacy import erasure
+from notifications.models import Event, Notification
+from workflows.errors import Conflict, NotPermitted, WorkflowError
+
+
+def _request(world, case=None, actor=None):
+    return erasure.erasure_request(
+        case=case or world.recent,
+        actor=actor or world.cw,
+        grounds="consent_withdrawn",
+        details="Asked in person on Monday",
+    )
+
+
+def test_request_waits_for_a_supervisor_who_is_told(world):
+    made = _request(world)
+    assert made.status == ErasureStatus.PENDING
+    event = CaseEvent.objects.filter(case=world.recent, kind=EventKind.ERASURE).get()
+    assert event.transition == "erasure_requested" and "Monday" not in str(event.data)
+    told = set(
+        Notification.objects.filter(
+            event=Event.APPROVAL_REQUESTED, params__task="Erasure request"
+        ).values_list("recipient__username", flat=True)
+    )
+    assert told == {"sup", "sup2"}
+
+
+def test_approval_anonymises_the_person_and_tells_the_requester(world):
+    made = _request(world)
+    decided = erasure.erasure_decide(request=made, actor=world.sup, approve=True, reason="")
+    assert decided.status == ErasureStatus.DONE and decided.decided_by == world.sup
+    person = Person.objects.get(pk=world.recent.person_id)
+    assert person.given_name == "Anonymised" and person.anonymised_at is not None
+    world.recent.refresh_from_db()
+    assert world.recent.anonymised_at is not None
+    transitions = list(
+        CaseEvent.objects.filter(
+            case=world.recent, kind__in=[EventKind.ERASURE, EventKind.REDACTED]
+        )
+        .order_by("pk")
+        .values_list("transition", flat=True)
+    )
+    assert transitions == ["erasure_requested", "erasure_approved", "redacted_erasure"]
+    note = Notification.objects.get(
+        recipient=world.cw, event=Event.APPROVAL_DECIDED, params__kind="erasure"
+    )
+    assert note.params["decision"] == "approved" and note.params["kind"] == "erasure"
+    assert ErasureRequest.objects.get(pk=made.pk).details == "[redacted]"
+
+
+def test_refusal_needs_a_reason_and_is_recorded(world):
+    made = _request(world)
+    with pytest.raises(WorkflowError):
+        erasure.erasure_decide(request=made, actor=world.sup, approve=False, reason=" ")
+    decided = erasure.erasure_decide(
+        request=made, actor=world.sup, approve=False, reason="Court proceedings pending"
+    )
+    assert decided.status == ErasureStatus.REFUSED
+    assert Person.objects.get(pk=world.recent.person_id).given_name == "Esi"
+    note = Notification.objects.get(
+        recipient=world.cw, event=Event.APPROVAL_DECIDED, params__kind="erasure"
+    )
+    assert note.params["decision"] == "rejected"
+    with pytest.raises(Conflict):
+        erasure.erasure_decide(request=made, actor=world.sup2, approve=True, reason="")
+
+
+def test_the_requester_may_not_decide(world):
+    made = _request(world, actor=world.sup)
+    with pytest.raises(NotPermitted, match="another supervisor"):
+        erasure.erasure_decide(request=made, actor=world.sup, approve=True, reason="")
+    assert ErasureRequest.objects.get(pk=made.pk).status == ErasureStatus.PENDING
+
+
+def test_the_law_keeps_statutory_records(world):
+    made = _request(world, case=world.polish, actor=world.pl_cw)
+    assert made.status == ErasureStatus.REFUSED and made.decided_by is None
+    assert (
+        "Niebieskie Karty" in made.decision_reason
+        and world.polish.reference in made.decision_reason
+    )
+    refused = CaseEvent.objects.get(case=world.polish, transition="erasure_refused")
+    assert refused.actor is None
+
+
+def test_open_cases_must_be_closed_first(world):
+    with pytest.raises(WorkflowError, match="closed"):
+        _request(world, case=world.yaw_old)
+    assert not ErasureRequest.objects.exists()
+
+
+def test_one_pending_request_per_person(world):
+    _request(world)
+    with pytest.raises(Conflict):
+        _request(world)
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_case_page_form_records_a_request(client, world):
+    client.force_login(world.cw)
+    page = client.get(reverse("case_erasure", args=[world.recent.pk]))
+    assert page.status_code == 200 and b"Request erasure" in page.content
+    response = client.post(
+        reverse("case_erasure", args=[world.recent.pk]),
+        {"grounds": "objection", "details": "By letter"},
+    )
+    assert response.status_code == 302
+    assert ErasureRequest.objects.get().grounds == "objection"
+    detail = client.get(reverse("case_detail", args=[world.recent.pk]))
+    assert reverse("case_erasure", args=[world.recent.pk]).encode() in detail.content
+
+
+def test_case_page_says_open_cases_come_first(client, world):
+    client.force_login(world.cw)
+    page = client.get(reverse("case_erasure", args=[world.yaw_old.pk]))
+    assert b"must be closed" in page.content and b'name="grounds"' not in page.content
+
+
+def test_supervisor_decides_from_the_approvals_page(client, world, django_assert_max_num_queries):
+    made = _request(world)
+    client.force_login(world.sup)
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("approvals"))
+    assert page.status_code == 200
+    link = reverse("erasure_decide", args=[made.pk])
+    assert link.encode() in page.content
+    assert client.get(link).status_code == 200
+    response = client.post(link, {"decision": "refuse", "reason": ""})
+    assert response.status_code == 400
+    assert ErasureRequest.objects.get(pk=made.pk).status == ErasureStatus.PENDING
+    response = client.post(link, {"decision": "approve", "reason": ""})
+    assert response.status_code == 302
+    assert ErasureRequest.objects.get(pk=made.pk).status == ErasureStatus.DONE
+    again = client.post(link, {"decision": "approve", "reason": ""})
+    assert again.status_code == 409
+
+
+def test_own_request_is_refused_with_a_message(client, world):
+    made = _request(world, actor=world.sup)
+    client.force_login(world.sup)
+    link = reverse("erasure_decide", args=[made.pk])
+    assert link.encode() not in client.get(reverse("approvals")).content
+    response = client.post(link, {"decision": "approve", "reason": ""})
+    assert response.status_code == 403
+    assert b"another supervisor" in response.content
