@@ -55,6 +55,8 @@ class EventKind(models.TextChoices):
     REFERRAL = "referral", _("Referral")
     TRANSFER = "transfer", _("Transfer")
     REVIEW = "review", _("Case review")
+    PERSON_CHANGED = "person_changed", _("Client details changed")
+    SUBJECT_ACCESS = "subject_access", _("Subject access file produced")
 
 
 class IntakeSource(models.TextChoices):
