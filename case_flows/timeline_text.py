@@ -293,7 +293,7 @@ def _person_changed(event: CaseEvent) -> tuple[str, str]:
 
 
 def _subject_access(event: CaseEvent) -> tuple[str, str]:
-    file_format = (event.data or {}).get("format")
+    file_format = (event.data or {}).get("format") or ""
     detail = {
         "json": _("Machine-readable file (JSON)."),
         "html": _("Readable document."),

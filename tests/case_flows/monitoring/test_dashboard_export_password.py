@@ -4,8 +4,8 @@ never stored."""
 
 import io
 
-import pyzipper
 import pytest
+import pyzipper
 from django.urls import reverse
 
 from case_flows.models import ExportLog
