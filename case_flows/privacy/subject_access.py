@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from notifications.models import Notification
@@ -269,6 +270,9 @@ def _text(field: models.Field | None, value) -> str:
     return str(value)
 
 
+PLAN_PARTS = {"goals": gettext_lazy("Goals"), "actions": gettext_lazy("Actions")}
+
+
 def labelled(model: type[models.Model], item: dict | None) -> list[tuple[str, str]]:
     """(label, text) pairs of one row for the readable document, in the reader's language."""
     if not item:
@@ -279,10 +283,10 @@ def labelled(model: type[models.Model], item: dict | None) -> list[tuple[str, st
             continue
         value = item.get(f"{field.name}_display", item[field.name])
         pairs.append((capfirst(field.verbose_name), _text(field, value)))
-    for extra in ("goals", "actions"):
+    for extra, label in PLAN_PARTS.items():
         if extra in item:
             values = [a["description"] if isinstance(a, dict) else a for a in item[extra]]
-            pairs.append((capfirst(_(extra.replace("_", " "))), "; ".join(values) or "—"))
+            pairs.append((str(label), "; ".join(values) or "—"))
     return pairs
 
 

@@ -32,6 +32,7 @@ def test_an_edit_records_old_and_new_values(client, case, caseworker):
     person = case.person
     client.force_login(caseworker)
     url = reverse("person_edit", args=[case.pk])
+    assert f'href="{url}"' in client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert 'value="Mensah"' in client.get(url).content.decode()
     response = client.post(
         url, form_data(person, family_name="Mensa", phone="+233 20 999 0000"), follow=True
