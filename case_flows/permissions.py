@@ -98,3 +98,9 @@ def has_lead_role(user: User) -> bool:
 def supervises(user: User) -> bool:
     """A supervisor or manager (or a superuser): hands open work to someone else."""
     return has_lead_role(user) or user.is_superuser
+
+
+def may_produce_subject_access(user: User, case: ScopedCase) -> bool:
+    """Supervisors and managers (and superusers) who see the case produce the subject-access
+    file on its client: it holds every case of the person, beyond one caseworker's work."""
+    return (has_lead_role(user) or user.is_superuser) and can_see_case(user, case)

@@ -332,3 +332,12 @@ def personal_data_redacted(case: Case, *, actor, cause: str, counts: dict[str, i
         transition=f"redacted_{cause}",
         data={"cause": cause, "counts": counts},
     )
+def person_changed(case: Case, *, actor, changes: dict) -> CaseEvent:
+    """The client's details were corrected (rectification): {field: [old, new]}, changed
+    fields only, values as stored (dates in ISO)."""
+    return _event(case, kind=EventKind.PERSON_CHANGED, actor=actor, data={"changes": changes})
+
+
+def subject_access_produced(case: Case, *, actor, file_format: str) -> CaseEvent:
+    """A subject-access file on the client was produced from this case ("json" or "html")."""
+    return _event(case, kind=EventKind.SUBJECT_ACCESS, actor=actor, data={"format": file_format})

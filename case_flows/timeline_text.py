@@ -2,9 +2,11 @@
 rows (stored with keys and ids, never sentences) into a title and a sentence each, with a fixed
 number of queries whatever the number of rows. The rows are written by timeline.py."""
 
+import datetime
 from collections.abc import Callable
 
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -12,7 +14,7 @@ from accounts.models import User
 from workflows.sla.models import SlaClock
 from workflows.sla.units import policy_display_name
 
-from .models import CaseEvent, ContactMode, EventKind, ReviewOutcome, Risk, Stage
+from .models import CaseEvent, ContactMode, EventKind, Person, ReviewOutcome, Risk, Sex, Stage
 
 # --- writers: every CaseEvent is written here, one function per kind of event -------------
 
@@ -284,6 +286,52 @@ def _review(event: CaseEvent) -> tuple[str, str]:
     return event.get_kind_display(), detail
 
 
+def _person_value(name: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if name == "sex":
+        return str(dict(Sex.choices).get(value, value))
+    if name == "date_of_birth":
+        try:
+            return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
+def person_change_lines(changes: dict) -> list[str]:
+    """ "Family name: Kowalski → Kowalska", one per changed field, in the Person's order."""
+    lines = []
+    for field in Person._meta.concrete_fields:
+        if field.name in changes:
+            old, new = changes[field.name]
+            lines.append(
+                _("%(field)s: %(old)s → %(new)s")
+                % {
+                    "field": capfirst(field.verbose_name),
+                    "old": _person_value(field.name, old),
+                    "new": _person_value(field.name, new),
+                }
+            )
+    return lines
+
+
+def _person_changed(event: CaseEvent) -> tuple[str, str]:
+    lines = person_change_lines((event.data or {}).get("changes") or {})
+    return event.get_kind_display(), "; ".join(lines)
+
+
+def _subject_access(event: CaseEvent) -> tuple[str, str]:
+    file_format = (event.data or {}).get("format") or ""
+    detail = {
+        "json": _("Machine-readable file (JSON)."),
+        "html": _("Readable document."),
+    }.get(file_format, "")
+    return event.get_kind_display(), str(detail)
+
+
 # How each kind of event is told (kinds not here: their label and no sentence).
 DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.REFERRAL: _referral,
@@ -297,6 +345,8 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.REVIEW: _review,
     EventKind.ERASURE: _erasure,
     EventKind.REDACTED: _redaction,
+    EventKind.PERSON_CHANGED: _person_changed,
+    EventKind.SUBJECT_ACCESS: _subject_access,
 }
 
 

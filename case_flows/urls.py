@@ -5,6 +5,7 @@ from django.urls import include, path
 from .cases import views
 from .monitoring import views as monitoring_views
 from .privacy import views as privacy_views
+from .privacy import subject_access_views
 from .referrals import views as referral_views
 from .transfers import views as transfer_views
 from .work import approvals as approval_views
@@ -22,6 +23,12 @@ urlpatterns = [
     path("cases/<int:case_id>/reopen/", views.case_reopen_view, name="case_reopen"),
     path("cases/<int:case_id>/risk/", views.case_risk_view, name="case_risk"),
     path("cases/<int:case_id>/relatives/", views.case_relative_add, name="case_relative_add"),
+    path("cases/<int:case_id>/client/", views.person_edit, name="person_edit"),
+    path(
+        "cases/<int:case_id>/subject-access/<str:file_format>/",
+        subject_access_views.subject_access_download,
+        name="subject_access",
+    ),
     path("approvals/", approval_views.approvals, name="approvals"),
     path("approvals/<int:approval_id>/", approval_views.approval_detail, name="approval_detail"),
     path("providers/", referral_views.provider_directory, name="provider_directory"),

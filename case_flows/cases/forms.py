@@ -240,3 +240,35 @@ class RiskForm(forms.Form):
     comment = forms.CharField(
         label=_("Why did the risk level change?"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PersonEditForm(NoFutureDateOfBirth, forms.Form):
+    """Correcting the client's details (rectification); `version` is the row's version when
+    the form was opened (a later save by someone else is a 409)."""
+
+    required_css_class = "required"
+
+    given_name = CaseRegisterForm.base_fields["given_name"]
+    family_name = CaseRegisterForm.base_fields["family_name"]
+    sex = CaseRegisterForm.base_fields["sex"]
+    date_of_birth = CaseRegisterForm.base_fields["date_of_birth"]
+    date_of_birth_estimated = CaseRegisterForm.base_fields["date_of_birth_estimated"]
+    national_id = CaseRegisterForm.base_fields["national_id"]
+    phone = CaseRegisterForm.base_fields["phone"]
+    address = CaseRegisterForm.base_fields["address"]
+    preferred_language = CaseRegisterForm.base_fields["preferred_language"]
+    disability = CaseRegisterForm.base_fields["disability"]
+    disability_notes = CaseRegisterForm.base_fields["disability_notes"]
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, office: Office | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_date_of_birth(office)
+
+    def clean(self):
+        data = super().clean()
+        self._check_date_of_birth(data)
+        return data
+
+    def changes(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}

@@ -257,3 +257,89 @@ def case_change_risk(*, case: Case, actor: User, risk: str, comment: str) -> Cas
     require(locked.stage != Stage.CLOSED, _("A closed case's risk level cannot change."))
     risk_apply(locked, actor=actor, risk=risk, comment=comment.strip())
     return locked
+
+
+# --- rectification: correcting the client's details -----------------------------------------
+
+# The client's details a caseworker corrects, in the form's order.
+PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "sex",
+    "date_of_birth",
+    "date_of_birth_estimated",
+    "national_id",
+    "phone",
+    "address",
+    "preferred_language",
+    "disability",
+    "disability_notes",
+)
+
+
+class PersonChangedMeanwhile(Conflict):
+    """Someone saved the client's details after this form was opened; `person` is the
+    current row."""
+
+    def __init__(self, message, person: Person):
+        super().__init__(message)
+        self.person = person
+
+
+def _stored(value):
+    """As the timeline keeps it (JSON): dates in ISO."""
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+@transaction.atomic
+def person_update(
+    *, actor: User, person: Person, case: Case, version: int | None = None, **changes
+) -> dict[str, list]:
+    """Correct the client's details from one of their cases (rectification, RODO art. 16).
+
+    Changed fields only are written, with search_name and phone_digits recomputed as at
+    registration; one timeline row on `case` keeps {field: [old, new]}. Nothing changed:
+    nothing written, {} returned. `version` is the one the form was opened on: a newer row
+    means someone else saved meanwhile, and the edit is refused (PersonChangedMeanwhile)."""
+    if case.person_id != person.pk or not can_work_on(actor, case):
+        raise NotPermitted(_("You do not have permission to do this."))
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise CaseError(_("These details cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if version is not None and locked.version != version:
+        raise PersonChangedMeanwhile(
+            _(
+                "Someone else saved this client's details while you were editing them. "
+                "Check the current details below and make your change again."
+            ),
+            locked,
+        )
+    changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    require(
+        bool(changes.get("given_name", locked.given_name))
+        and bool(changes.get("family_name", locked.family_name)),
+        _("Given and family names are required."),
+    )
+    if "date_of_birth" in changes:
+        problem = date_of_birth_problem(
+            changes["date_of_birth"], timezone.localdate(timezone=case.office.tzinfo)
+        )
+        if problem:
+            raise CaseError(problem)
+    diff = {
+        name: [_stored(getattr(locked, name)), _stored(value)]
+        for name, value in changes.items()
+        if getattr(locked, name) != value
+    }
+    if not diff:
+        return {}
+    for name in diff:
+        setattr(locked, name, changes[name])
+    locked.search_name = fold(f"{locked.given_name} {locked.family_name}")
+    locked.phone_digits = digits(locked.phone)
+    locked.version += 1
+    locked.save(update_fields=[*diff, "search_name", "phone_digits", "version"])
+    timeline.person_changed(case, actor=actor, changes=diff)
+    person.__dict__.update({name: getattr(locked, name) for name in (*diff, "version")})
+    return diff

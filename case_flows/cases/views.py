@@ -21,12 +21,19 @@ from workflows.queue import user_may_take
 from workflows.sla.selectors import clocks_for_subject
 
 from ..models import NEED_DOMAINS, NeedLevel, Stage
-from ..permissions import CasePerm, may_open_cases, may_work_cases, supervises
+from ..permissions import (
+    CasePerm,
+    may_open_cases,
+    may_produce_subject_access,
+    may_work_cases,
+    supervises,
+)
 from . import selectors as case_selectors
 from . import services as case_services
 from .forms import (
     CaseRegisterForm,
     CaseSearchForm,
+    PersonEditForm,
     ReassignForm,
     RelativeForm,
     ReopenForm,
@@ -166,6 +173,8 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
         "clocks": clocks,
         "clocks_open_count": open_clocks,
         "clocks_closed_count": len(clocks) - open_clocks,
+        "may_edit_person": not read_only and may_work_cases(user),
+        "may_subject_access": not read_only and may_produce_subject_access(user, case),
         "reopen_form": (reopen_form or ReopenForm()) if may_reopen else None,
         "relative_form": (relative_form or RelativeForm()) if may_change_risk else None,
         "risk_form": (risk_form or RiskForm(initial={"risk": case.risk}))
@@ -261,3 +270,50 @@ def case_relative_add(request, case_id: int):
 
 
 # --- approvals -------------------------------------------------------------------------------
+
+
+# --- rectification: the client's details -----------------------------------------------------
+
+
+@login_required
+def person_edit(request, case_id: int):
+    """Correct the client's details from their case; each change is kept on its timeline."""
+    case = case_or_404(request.user, case_id)
+    person = case.person
+
+    def page(form, status=200, current=None):
+        context = {"case": case, "form": form, "current": current}
+        return render(request, "case_flows/person_edit.html", context, status=status)
+
+    if request.method != "POST":
+        initial = {name: getattr(person, name) for name in case_services.PERSON_FIELDS}
+        return page(
+            PersonEditForm(initial={**initial, "version": person.version}, office=case.office)
+        )
+    form = PersonEditForm(request.POST, office=case.office)
+    if not form.is_valid():
+        return page(form, status=400)
+    try:
+        changed = case_services.person_update(
+            actor=request.user,
+            person=person,
+            case=case,
+            version=form.cleaned_data["version"],
+            **form.changes(),
+        )
+    except case_services.PersonChangedMeanwhile as exc:
+        messages.error(request, exc.message)
+        # The user's values stay in the form, now on the current version: saving again is a
+        # deliberate choice made with the current details in view.
+        data = request.POST.copy()
+        data["version"] = str(exc.person.version)
+        retry = PersonEditForm(data, office=case.office)
+        retry.is_valid()
+        return page(retry, status=409, current=exc.person)
+    except WorkflowError as exc:
+        return error_page(request, exc, lambda status: page(form, status=status))
+    if not changed:
+        messages.info(request, _("Nothing changed."))
+    else:
+        messages.success(request, _("The client's details were saved."))
+    return redirect("case_detail", case_id=case.pk)

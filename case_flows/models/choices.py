@@ -57,6 +57,8 @@ class EventKind(models.TextChoices):
     REVIEW = "review", _("Case review")
     ERASURE = "erasure", _("Erasure request")
     REDACTED = "redacted", _("Personal data redacted")
+    PERSON_CHANGED = "person_changed", _("Client details changed")
+    SUBJECT_ACCESS = "subject_access", _("Subject access file produced")
 
 
 class IntakeSource(models.TextChoices):

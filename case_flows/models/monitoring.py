@@ -67,6 +67,8 @@ class ExportLog(models.Model):
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     # Set when the last row has been written; empty if the download was interrupted.
     row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    # Whether the file was an encrypted zip (the password itself is never stored).
+    encrypted = models.BooleanField(_("password-protected"), default=False)
 
     class Meta:
         verbose_name = _("export log entry")

@@ -38,6 +38,9 @@ class Person(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # Raised by each edit (case_flows.cases.services.person_update): an edit made on an older
+    # version is refused (409), so two people never overwrite each other's changes unseen.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("person")

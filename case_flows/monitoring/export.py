@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import ExportFormat, ExportLog, Risk, Stage
+from .export_protect import encrypted_zip_stream
 from .figures import FIGURES
 
 EXPORT_FIELDS = (
@@ -118,14 +119,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_response(
-    *, user, export_format: str, figure: str, filters, params: dict, cases
+    *, user, export_format: str, figure: str, filters, params: dict, cases, password: str = ""
 ) -> StreamingHttpResponse:
-    """Log the export, then stream every case of the list as CSV or XLSX."""
+    """Log the export, then stream every case of the list as CSV or XLSX; with a password,
+    inside an AES-encrypted zip."""
     log = ExportLog.objects.create(
         user=user,
         format=export_format,
         figure=figure,
         filters={**filters.as_dict(), "params": params},
+        encrypted=bool(password),
     )
     late = FIGURES[figure].late
     # Read while the request's language and time zone are active: the stream runs later.
@@ -144,16 +147,14 @@ def export_response(
     rows = _export_rows(
         cases, timezone.get_current_timezone(), log.pk, late=late, now=timezone.now()
     )
-    stamp = timezone.localdate().isoformat()
+    name = f"cases-{figure}-{timezone.localdate().isoformat()}.{export_format}"
     if export_format == ExportFormat.CSV:
-        response = StreamingHttpResponse(
-            _csv_stream(header, rows, yes, no), content_type="text/csv; charset=utf-8"
-        )
+        stream, content_type = _csv_stream(header, rows, yes, no), "text/csv; charset=utf-8"
     else:
-        response = StreamingHttpResponse(
-            _xlsx_stream(header, rows, yes, no), content_type=XLSX_TYPE
-        )
-    response["Content-Disposition"] = (
-        f'attachment; filename="cases-{figure}-{stamp}.{export_format}"'
-    )
+        stream, content_type = _xlsx_stream(header, rows, yes, no), XLSX_TYPE
+    if password:
+        stream = encrypted_zip_stream(stream, inner_name=name, password=password)
+        content_type, name = "application/zip", f"{name}.zip"
+    response = StreamingHttpResponse(stream, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -22,6 +22,7 @@ from ..models import ExportFormat
 from .charts import dashboard_charts
 from .drilldown import figure_request, filter_description, late_text
 from .export import export_response
+from .export_protect import ExportForm, password_required
 from .figures import FIGURES, OfficeLinks, compliance_text, duration_text, page_url, percent_text
 from .filters import request_filters
 from .selectors import dashboard_figures
@@ -81,6 +82,10 @@ def dashboard_page(request):
 @login_required
 def dashboard_cases(request):
     _require_dashboard(request.user)
+    return _cases_page(request)
+
+
+def _cases_page(request, export_form=None, status=200):
     form, filters, figure, params, cases = figure_request(request)
     page = None
     late = figure in FIGURES and FIGURES[figure].late
@@ -106,17 +111,33 @@ def dashboard_cases(request):
             "description": filter_description(form, filters, figure),
             "filters": filters,
             "back_url": page_url("dashboard", filters),
+            "export_url": f"{reverse('dashboard_export')}?{export_query}",
             "export_csv": f"{reverse('dashboard_export')}?{export_query}&format=csv",
             "export_xlsx": f"{reverse('dashboard_export')}?{export_query}&format=xlsx",
+            "export_form": export_form or ExportForm(),
         },
-        status=200 if cases is not None else 400,
+        status=status if cases is not None else 400,
     )
 
 
 @login_required
 def dashboard_export(request):
+    """GET: the plain file (a link), unless exports must carry a password. POST: the export
+    form (format, optional or required password); the filters stay in the query string."""
     _require_dashboard(request.user)
-    export_format = request.GET.get("format", "csv")
+    password = ""
+    if request.method == "POST":
+        export_form = ExportForm(request.POST)
+        if not export_form.is_valid():
+            return _cases_page(request, export_form=export_form, status=400)
+        export_format, password = export_form.cleaned_data["format"], export_form.chosen_password
+    else:
+        export_format = request.GET.get("format", "csv")
+        if password_required():
+            messages.error(
+                request, _("Exports of personal data must be protected with a password here.")
+            )
+            return _cases_page(request, status=400)
     form, filters, figure, params, cases = figure_request(request)
     if export_format not in ExportFormat.values:
         messages.error(request, _("Choose CSV or XLSX."))
@@ -130,6 +151,7 @@ def dashboard_export(request):
         filters=filters,
         params=params,
         cases=cases,
+        password=password,
     )
 
 

@@ -39,6 +39,12 @@ def providers_for_case(case: Case) -> QuerySet[ServiceProvider]:
     )
 
 
+def provider_offered_to(provider: ServiceProvider, case: Case) -> bool:
+    """Whether `providers_for_case(case)` lists the provider: the one rule for who a case may
+    be referred to (the forms list only these; the service refuses any other)."""
+    return provider.is_active and provider.office_id in (None, case.office_id)
+
+
 def case_referrals(case: Case) -> list[Referral]:
     return list(
         Referral.objects.filter(case=case)

@@ -30,6 +30,7 @@ from ..models import (
     Urgency,
 )
 from ..permissions import CasePerm, can_work_on
+from .selectors import provider_offered_to
 
 # Referrals are made while the case is being worked (arranging services or following up).
 REFERRAL_STAGES = (Stage.REFERRAL, Stage.FOLLOW_UP)
@@ -75,6 +76,13 @@ def referral_create(
     if provider is not None:
         if not provider.is_active:
             raise ReferralError(_("This provider is no longer in the directory."))
+        if not provider_offered_to(provider, case):
+            # The one rule for every path that creates a referral (the case page, the
+            # arrange-services task): a provider of another office, or another country, would
+            # see this case through its "Referrals to us" list.
+            raise ReferralError(
+                _("This provider does not serve this case's office; choose one that does.")
+            )
         provider_name = provider.name
     if not (service_type and provider_name.strip()):
         raise ReferralError(_("Each referral needs a service type and a provider."))

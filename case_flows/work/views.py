@@ -170,8 +170,8 @@ def task_page(request, task_id: int):
         return error_page(
             request, exc, lambda status: _render_task(request, task, forms, status=status)
         )
-    if message is None:
-        return _render_task(request, task, forms)
+    if message is None:  # invalid input: nothing changed
+        return _render_task(request, task, forms, status=400)
     return _after_completing(request, case, message)
 
 

@@ -247,6 +247,10 @@ SLA_ESCALATION_HANDLERS = env_list("SLA_ESCALATION_HANDLERS", [])
 STAFF_INVITATION_DAYS = env_int("STAFF_INVITATION_DAYS", 7)
 # --- end staff ---
 
+# Exports of personal data (the dashboard's case lists) must carry a password: the download is
+# then an AES-256 encrypted zip. Off, a user may still choose to set one (docs/subject-rights.md).
+EXPORT_PASSWORD_REQUIRED = env_bool("EXPORT_PASSWORD_REQUIRED", False)
+
 # How long a user waits for a case another user is changing before being told (409).
 WORKFLOW_LOCK_TIMEOUT_MS = env_int("WORKFLOW_LOCK_TIMEOUT_MS", 10000)
 # Whether a sending office keeps read access to its history of a case transferred away.

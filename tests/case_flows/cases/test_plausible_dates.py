@@ -118,7 +118,7 @@ def test_a_follow_up_dated_before_the_case_is_refused(new_case, supervisor, case
         reverse("task", args=[task.pk]),
         {"date": YEAR_ONE, "mode": "home_visit", "notes": "Visited", "next_step": "continue"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["forms"]["form"].errors["date"]
     assert not FollowUp.objects.exists()
 
@@ -163,7 +163,7 @@ def test_a_plan_action_due_in_year_one_is_refused(new_case, supervisor, casework
             "actions-0-target_date": YEAR_ONE,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "check the year" in response.content.decode()
     from case_flows.models import CasePlan
 

@@ -46,7 +46,7 @@ def test_need_fields_stay_in_their_cells_with_errors(new_case, supervisor, casew
     response = assessment_page(
         new_case, supervisor, caseworker, {"need_safety": "bogus", "strengths": ""}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     grid = needs_grid(response.content.decode())
     safety = grid.children[0]
     assert safety.find("select").get("name") == "need_safety"

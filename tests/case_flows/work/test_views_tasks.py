@@ -229,7 +229,7 @@ def test_form_errors_change_nothing(new_case, supervisor, caseworker):
             "consent_to_share": "",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This field is required" in response.content.decode()
     new_case.refresh_from_db()
     assert new_case.stage == Stage.INTAKE
@@ -245,7 +245,7 @@ def test_form_errors_change_nothing(new_case, supervisor, caseworker):
         task_url(new_case, "plan"),
         plan_data(**{"goals": "  \n", "actions-0-target_date": ""}),
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     assert "This field is required." in body
     assert "Each action needs a description, a responsible party and a target date." in body
@@ -280,7 +280,7 @@ def test_referrals_need_one_or_none_needed(new_case, supervisor, caseworker):
     cw = client_for(caseworker)
     empty = referral_data(**{"referrals-0-service_type": "", "referrals-0-provider_name": ""})
     response = cw.post(task_url(new_case, "arrange_referrals"), empty)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Record at least one referral, or confirm that none is needed." in (
         response.content.decode()
     )
@@ -303,7 +303,7 @@ def test_plan_can_request_reassessment(new_case, supervisor, caseworker):
     cw = client_for(caseworker)
     url = task_url(new_case, "plan")
     response = cw.post(url, {"action": "reassess", "reason": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     new_case.refresh_from_db()
     assert new_case.stage == Stage.PLANNING
     response = cw.post(url, {"action": "reassess", "reason": "New facts"})

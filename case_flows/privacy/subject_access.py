@@ -1,0 +1,327 @@
+"""Subject access (RODO art. 15, Ghana's Data Protection Act 843 s. 32): everything held on
+one person, as one dict that becomes a machine-readable JSON file or a readable document.
+
+A fixed number of queries whatever the number of cases or events: each section is read for
+all the person's cases at once (see docs/subject-rights.md for what is in and what is not).
+"""
+
+import datetime
+import json
+from collections import defaultdict
+
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from notifications.models import Notification
+
+from .. import timeline, timeline_text
+from ..models import (
+    AccessEvent,
+    Assessment,
+    Case,
+    CaseEvent,
+    CasePlan,
+    CaseReview,
+    CaseTransfer,
+    Closure,
+    FollowUp,
+    Intake,
+    Person,
+    PersonRelation,
+    Referral,
+)
+
+FORMAT_VERSION = 1
+# Internal columns, not information about the person (search keys, counters).
+SKIPPED = {"search_name", "phone_digits", "version", "case", "person", "write_batch"}
+
+# The records of a case, by the key they have in the file.
+CASE_RECORDS: dict[str, type[models.Model]] = {
+    "assessments": Assessment,
+    "plans": CasePlan,
+    "follow_ups": FollowUp,
+    "closures": Closure,
+    "referrals": Referral,
+    "transfers": CaseTransfer,
+    "reviews": CaseReview,
+}
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.name not in SKIPPED]
+
+
+def _related(model: type[models.Model]) -> list[str]:
+    """Its foreign keys but the case and the person, read in the same query."""
+    return [f.name for f in _fields(model) if f.is_relation]
+
+
+def row(obj: models.Model) -> dict:
+    """Every column of the row, with stable keys: a choice also as `<name>_display`, a
+    foreign key as what it names (the user's, office's or provider's name)."""
+    out: dict = {}
+    for field in _fields(type(obj)):
+        if field.is_relation:
+            related = getattr(obj, field.name)
+            out[field.name] = str(related) if related is not None else None
+            continue
+        value = getattr(obj, field.attname)
+        out[field.name] = _plain(value)
+        if field.choices and value not in (None, ""):
+            out[f"{field.name}_display"] = str(getattr(obj, f"get_{field.name}_display")())
+    return out
+
+
+def _records(model, case_ids) -> dict[int, list]:
+    by_case = defaultdict(list)
+    qs = model.objects.filter(case_id__in=case_ids).select_related(*_related(model))
+    if model is CasePlan:
+        qs = qs.prefetch_related("goals", "actions")
+    for obj in qs.order_by("pk"):
+        item = row(obj)
+        if model is CasePlan:
+            item["goals"] = [goal.description for goal in obj.goals.all()]
+            item["actions"] = [
+                {
+                    "description": a.description,
+                    "responsible": a.responsible,
+                    "target_date": _plain(a.target_date),
+                }
+                for a in obj.actions.all()
+            ]
+        by_case[obj.case_id].append(item)
+    return by_case
+
+
+def _timelines(case_ids) -> dict[int, list]:
+    events = timeline_text.describe(
+        list(
+            CaseEvent.objects.filter(case_id__in=case_ids)
+            .select_related("actor")
+            .order_by("created_at", "pk")
+        )
+    )
+    by_case = defaultdict(list)
+    for event in events:
+        by_case[event.case_id].append(
+            {
+                "at": _plain(event.created_at),
+                "kind": event.kind,
+                "kind_display": str(event.get_kind_display()),
+                "title": event.what,  # type: ignore[attr-defined]
+                "detail": event.detail,  # type: ignore[attr-defined]
+                "actor": str(event.actor) if event.actor else None,
+                "from_stage": event.from_stage,
+                "to_stage": event.to_stage,
+                "transition": event.transition,
+                "comment": event.comment,
+                "data": event.data,
+            }
+        )
+    return by_case
+
+
+def _relatives(person: Person) -> dict:
+    def who(other: Person) -> dict:
+        return {
+            "id": other.pk,
+            "given_name": other.given_name,
+            "family_name": other.family_name,
+            "sex": other.sex,
+            "date_of_birth": _plain(other.date_of_birth),
+            "phone": other.phone,
+        }
+
+    def relation(rel: PersonRelation, other: Person) -> dict:
+        return {
+            "relationship": rel.relationship,
+            "relationship_display": str(rel.get_relationship_display()),
+            "is_primary_caregiver": rel.is_primary_caregiver,
+            "same_household": rel.same_household,
+            "person": who(other),
+        }
+
+    rels = PersonRelation.objects.filter(Q(person=person) | Q(relative=person)).select_related(
+        "person", "relative"
+    )
+    out: dict[str, list] = {"relatives": [], "relative_of": []}
+    for rel in rels.order_by("pk"):
+        if rel.person_id == person.pk:  # rel.relative is the relationship of the client
+            out["relatives"].append(relation(rel, rel.relative))
+        else:  # the client is the relationship of rel.person
+            out["relative_of"].append(relation(rel, rel.person))
+    return out
+
+
+def _notifications(references: list[str]) -> list[dict]:
+    rows = (
+        Notification.objects.filter(case_reference__in=references)
+        .select_related("recipient")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "case_reference": n.case_reference,
+            "event": n.event,
+            "event_display": str(n.get_event_display()),
+            "recipient": str(n.recipient),
+            "created_at": _plain(n.created_at),
+            "read_at": _plain(n.read_at),
+            "params": n.params,
+        }
+        for n in rows
+    ]
+
+
+def _access_rows(person: Person, case_ids) -> list[dict]:
+    """Who read the person's data. The readers' network addresses are their own personal
+    data, not the client's: left out."""
+    rows = (
+        AccessEvent.objects.filter(Q(person=person) | Q(case_id__in=case_ids))
+        .select_related("user", "office", "case")
+        .order_by("at", "pk")
+    )
+    return [
+        {
+            "at": _plain(a.at),
+            "user": str(a.user),
+            "office": str(a.office) if a.office else None,
+            "action": a.action,
+            "action_display": str(a.get_action_display()),
+            "case_reference": a.case.reference if a.case else None,
+            "target": a.target,
+            "query": a.query,
+            "reason": a.reason,
+        }
+        for a in rows
+    ]
+
+
+def person_subject_access(person: Person) -> dict:
+    """Everything held on the person: their details, relatives, every case (its details,
+    records, timeline in words, referrals, transfers, reviews), the notifications sent about
+    those cases and the access log. Texts are in the active language; dates in ISO 8601."""
+    cases = list(
+        Case.objects.filter(person=person)
+        .select_related(*_related(Case))
+        .order_by("opened_at", "pk")
+    )
+    case_ids = [c.pk for c in cases]
+    intakes = {
+        i.case_id: row(i)
+        for i in Intake.objects.filter(case_id__in=case_ids).select_related(*_related(Intake))
+    }
+    records = {key: _records(model, case_ids) for key, model in CASE_RECORDS.items()}
+    timelines = _timelines(case_ids)
+    return {
+        "format_version": FORMAT_VERSION,
+        "generated_at": _plain(timezone.now()),
+        "person": {"id": person.pk, **row(person)},
+        **_relatives(person),
+        "cases": [
+            {
+                "id": case.pk,
+                **row(case),
+                "intake": intakes.get(case.pk),
+                **{key: records[key].get(case.pk, []) for key in CASE_RECORDS},
+                "timeline": timelines.get(case.pk, []),
+            }
+            for case in cases
+        ],
+        "notifications": _notifications([c.reference for c in cases]),
+        "access_log": _access_rows(person, case_ids),
+    }
+
+
+@transaction.atomic
+def subject_access_file(*, case: Case, actor: User, file_format: str) -> dict:
+    """Produce the file on the case's client from this case: the contents, and a timeline row
+    on the case saying who produced it and in which form (the view writes the access row)."""
+    timeline.subject_access_produced(case, actor=actor, file_format=file_format)
+    return person_subject_access(case.person)
+
+
+# --- the readable document -------------------------------------------------------------------
+
+
+def _text(field: models.Field | None, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(field, models.DateTimeField):
+        moment = timezone.localtime(datetime.datetime.fromisoformat(value))
+        return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    if isinstance(field, models.DateField):
+        return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+PLAN_PARTS = {"goals": gettext_lazy("Goals"), "actions": gettext_lazy("Actions")}
+
+
+def labelled(model: type[models.Model], item: dict | None) -> list[tuple[str, str]]:
+    """(label, text) pairs of one row for the readable document, in the reader's language."""
+    if not item:
+        return []
+    pairs = []
+    for field in _fields(model):
+        if field.name not in item:
+            continue
+        value = item.get(f"{field.name}_display", item[field.name])
+        pairs.append((capfirst(field.verbose_name), _text(field, value)))
+    for extra, label in PLAN_PARTS.items():
+        if extra in item:
+            values = [a["description"] if isinstance(a, dict) else a for a in item[extra]]
+            pairs.append((str(label), "; ".join(values) or "—"))
+    return pairs
+
+
+def readable(data: dict) -> dict:
+    """The same contents arranged for the HTML template: labelled rows per section."""
+    titles = {key: capfirst(model._meta.verbose_name_plural) for key, model in CASE_RECORDS.items()}
+    cases = []
+    for case in data["cases"]:
+        cases.append(
+            {
+                "reference": case["reference"],
+                "details": labelled(Case, case),
+                "intake": labelled(Intake, case["intake"]),
+                "records": [
+                    (titles[key], [labelled(model, item) for item in case[key]])
+                    for key, model in CASE_RECORDS.items()
+                ],
+                "timeline": [
+                    {
+                        **event,
+                        "at_text": _text(CaseEvent._meta.get_field("created_at"), event["at"]),
+                    }
+                    for event in case["timeline"]
+                ],
+            }
+        )
+    when = CaseEvent._meta.get_field("created_at")
+    return {
+        "person": labelled(Person, data["person"]),
+        "relatives": data["relatives"],
+        "relative_of": data["relative_of"],
+        "cases": cases,
+        "notifications": [
+            {**n, "at_text": _text(when, n["created_at"])} for n in data["notifications"]
+        ],
+        "access_log": [{**a, "at_text": _text(when, a["at"])} for a in data["access_log"]],
+        "generated_at": _text(when, data["generated_at"]),
+    }

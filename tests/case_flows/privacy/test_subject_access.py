@@ -1,0 +1,147 @@
+"""Subject access: one action on the case page produces everything held on the client (JSON
+and a readable document), for supervisors and managers who see the case, logged twice (an
+access row and a timeline row), in a bounded number of queries."""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+import case_flows.cases.services as case_services
+from accounts.models import Role
+from case_flows import timeline
+from case_flows.models import AccessAction, AccessEvent, CaseEvent, EventKind, ServiceProvider
+from case_flows.privacy.subject_access import person_subject_access
+from case_flows.referrals import services as referrals
+from notifications.models import Notification
+from workflows.sla.seed import seed_sla_policies
+
+from ...factories import category, make_user
+from ..referrals.test_referrals import to_referral_stage
+
+
+@pytest.fixture
+def client_file(new_case, supervisor, caseworker, office):
+    """Kwame Mensah: two cases (the first with a referral), a relative, notifications about
+    his cases, and access rows."""
+    seed_sla_policies()
+    first = to_referral_stage(new_case, supervisor, caseworker)
+    shelter = ServiceProvider.objects.create(name="Hope Shelter", services="Shelter")
+    referrals.referral_send(case=first, actor=caseworker, provider=shelter, service_type="Shelter")
+    case_services.case_add_relative(
+        case=first,
+        actor=caseworker,
+        given_name="Efua",
+        family_name="Mensah",
+        relationship="parent",
+        date_of_birth=datetime.date(1980, 5, 1),
+        is_primary_caregiver=True,
+    )
+    second = case_services.case_open(
+        actor=caseworker,
+        person=first.person,
+        office=office,
+        category=category(),
+        risk="low",
+        source="walk_in",
+        presenting_concerns="School fees",
+    )
+    AccessEvent.objects.create(
+        user=caseworker, action=AccessAction.VIEW_CASE, case=first, person=first.person
+    )
+    assert Notification.objects.filter(case_reference=first.reference).exists()
+    return first, second
+
+
+def download(client, user, case, file_format):
+    client.force_login(user)
+    return client.post(reverse("subject_access", args=[case.pk, file_format]))
+
+
+def test_json_holds_every_section(client, client_file, supervisor):
+    first, second = client_file
+    response = download(client, supervisor, first, "json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert "attachment;" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["person"]["given_name"] == "Kwame" and data["person"]["phone"]
+    assert "search_name" not in data["person"]
+    assert [r["person"]["given_name"] for r in data["relatives"]] == ["Efua"]
+    assert data["relatives"][0]["relationship"] == "parent"
+    assert [c["reference"] for c in data["cases"]] == [first.reference, second.reference]
+    one = data["cases"][0]
+    assert one["intake"]["presenting_concerns"] == "Child out of school"
+    assert len(one["assessments"]) == 1 and one["plans"][0]["goals"]
+    assert [r["provider"] for r in one["referrals"]] == ["Hope Shelter"]
+    assert one["referrals"][0]["created_by"] == "Akosua"
+    titles = [event["title"] for event in one["timeline"]]
+    assert "Case opened" in titles and "Referral sent" in titles
+    datetime.datetime.fromisoformat(one["timeline"][0]["at"])  # ISO 8601
+    assert {n["case_reference"] for n in data["notifications"]} >= {first.reference}
+    assert any(a["action"] == "view_case" for a in data["access_log"])
+    # Logged: one access row and one timeline row on the case it was produced from.
+    row = AccessEvent.objects.get(action=AccessAction.SUBJECT_ACCESS)
+    assert (row.user, row.case, row.person, row.target) == (
+        supervisor,
+        first,
+        first.person,
+        "json",
+    )
+    event = CaseEvent.objects.get(case=first, kind=EventKind.SUBJECT_ACCESS)
+    assert event.actor == supervisor and event.data == {"format": "json"}
+
+
+def test_readable_document_in_the_users_language(client, client_file, manager):
+    first, _second = client_file
+    manager.preferred_language = "pl"
+    manager.save(update_fields=["preferred_language"])
+    response = download(client, manager, first, "html")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert "Kwame Mensah" in body and "Efua Mensah" in body and "Hope Shelter" in body
+    assert 'lang="pl"' in body and "Otwarto sprawę" in body and "Przyjęcie" in body
+    assert "<style>" in body and "http" not in body.split("<body>")[0]  # self-contained
+    assert AccessEvent.objects.filter(action=AccessAction.SUBJECT_ACCESS, target="html").exists()
+
+
+def test_caseworker_is_refused_and_nothing_is_logged(client, client_file, caseworker):
+    first, _second = client_file
+    page = (client.force_login(caseworker), client.get(reverse("case_detail", args=[first.pk])))
+    assert "Subject access file" not in page[1].content.decode()
+    assert download(client, caseworker, first, "json").status_code == 403
+    assert not AccessEvent.objects.filter(action=AccessAction.SUBJECT_ACCESS).exists()
+    assert not CaseEvent.objects.filter(kind=EventKind.SUBJECT_ACCESS).exists()
+
+
+def test_manager_of_another_office_gets_404(client, client_file, other_office):
+    first, _second = client_file
+    stranger = make_user(Role.MANAGER, other_office, username="mgr-pl")
+    assert download(client, stranger, first, "html").status_code == 404
+    assert not AccessEvent.objects.filter(action=AccessAction.SUBJECT_ACCESS).exists()
+
+
+def test_queries_do_not_grow_with_events_or_cases(client_file, supervisor, caseworker, office):
+    first, second = client_file
+    person_subject_access(first.person)  # caches warmed (content types, the user's office)
+    with CaptureQueriesContext(connection) as before:
+        person_subject_access(first.person)
+    for _ in range(5):
+        timeline.subject_access_produced(second, actor=supervisor, file_format="json")
+    case_services.case_open(
+        actor=caseworker,
+        person=first.person,
+        office=office,
+        category=category(),
+        risk="low",
+        source="walk_in",
+        presenting_concerns="Third time",
+    )
+    with CaptureQueriesContext(connection) as after:
+        data = person_subject_access(first.person)
+    assert len(data["cases"]) == 3
+    assert len(after) == len(before) <= 20, [q["sql"] for q in after.captured_queries]
