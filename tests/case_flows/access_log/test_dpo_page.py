@@ -124,6 +124,7 @@ def test_filters(officers, rows, caseworker, new_case):
     assert find(action=AccessAction.SEARCH) == {rows["search"].pk}
     assert find(case=new_case.reference.lower()) == {rows["case_view"].pk}
     assert find(client="mensah") == {rows["case_view"].pk}  # the client's name, folded
+
     def local(minutes_ago):
         moment = timezone.localtime(timezone.now() - datetime.timedelta(minutes=minutes_ago))
         return moment.strftime("%Y-%m-%dT%H:%M")
