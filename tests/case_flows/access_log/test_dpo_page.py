@@ -176,3 +176,15 @@ def test_client_filter_matches_no_other_office(officers, rows, other_office):
     )
     response = client_for(officers["local"]).get(reverse("access_log"), {"client": "Mensah"})
     assert shown(response) == {rows["case_view"].pk}
+
+
+def test_the_admin_lists_the_log_read_only(rows):
+    root = make_user(None, None, username="root", is_superuser=True, is_staff=True)
+    client = client_for(root)
+    response = client.get(reverse("admin:case_flows_accessevent_changelist"))
+    assert response.status_code == 200 and "198.51.100.1" in response.content.decode()
+    assert client.get(reverse("admin:case_flows_accessevent_add")).status_code == 403
+    row = rows["search"]
+    delete = reverse("admin:case_flows_accessevent_delete", args=[row.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert AccessEvent.objects.filter(pk=row.pk).exists()
