@@ -36,6 +36,9 @@ USERS = [
     ("pracownik", "Agnieszka", "Wiśniewska", "SOC", Role.CASEWORKER, "pl", "member"),
     ("koordynator", "Tomasz", "Żółkiewski", "SOC", Role.SUPERVISOR, "pl", "supervisor"),
     ("kierownik", "Małgorzata", "Kowalczyk", "SOC", Role.MANAGER, "pl", None),
+    # Data protection officers: the access log of their office (inspektor ochrony danych).
+    ("dpo", "Efua", "Quaye", "BEK", Role.DATA_PROTECTION_OFFICER, "en", None),
+    ("iod", "Joanna", "Zielińska", "SOC", Role.DATA_PROTECTION_OFFICER, "pl", None),
 ]
 
 

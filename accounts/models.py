@@ -28,6 +28,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     ADMINISTRATOR = "administrator", _("Administrator")
     PROVIDER = "provider", _("Service provider")
+    # Reads the access log of their office (every office, if national); sees no case.
+    DATA_PROTECTION_OFFICER = "dpo", _("Data protection officer")
 
 
 def validate_timezone(value: str) -> None:

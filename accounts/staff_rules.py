@@ -19,7 +19,9 @@ from .models import Office, Role, Team, User
 MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 
 
-# What each managing role may grant. A manager never makes administrators; an administrator
+# What each managing role may grant. A manager never makes administrators nor data protection
+# officers (the officer watches how the office, its managers included, reads personal data: a
+# manager who could appoint one could read that log, or appoint themselves); an administrator
 # (or a superuser) may grant every role.
 GRANTABLE_BY_MANAGER = (Role.CASEWORKER, Role.SUPERVISOR, Role.MANAGER, Role.PROVIDER)
 
@@ -30,6 +32,7 @@ GRANTABLE_BY_ADMINISTRATOR = (
     Role.MANAGER,
     Role.ADMINISTRATOR,
     Role.PROVIDER,
+    Role.DATA_PROTECTION_OFFICER,
 )
 
 

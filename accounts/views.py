@@ -31,6 +31,8 @@ def landing_page_for(user) -> str | None:
     """The URL name of the user's landing page, or None for the plain home page."""
     if user.primary_role is None and Role.PROVIDER in user.role_names:
         return "provider_inbox"  # internal service providers answer referrals addressed to them
+    if user.primary_role is None and Role.DATA_PROTECTION_OFFICER in user.role_names:
+        return "access_log"  # the data protection officer reads the access log
     return LANDING_PAGE_BY_ROLE.get(user.primary_role)
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.scenarios.access_log import access_log_scenario
 from bench.scenarios.common import _log, _proc_status_mb
 from bench.scenarios.dashboard import dashboard_scenarios
 from bench.scenarios.handover import handover_scenario
@@ -36,6 +37,12 @@ BUDGETS = [
     ("queue_page_ms_p95", 100, "max", "team queue page (any number of open tasks): p95 <= 100 ms"),
     ("queue_html_kb", 150, "max", "team queue page: HTML <= 150 KB"),
     ("case_page_ms_p95", 150, "max", "case page with timeline: p95 <= 150 ms"),
+    (
+        "access_log_case_page_extra_ms_p95",
+        5,
+        "max",
+        "the access log's cost on the case page: p95 (on) - p95 (off) <= 5 ms",
+    ),
     ("dashboard_office_ms_p95", 300, "max", "manager dashboard, one office: p95 <= 300 ms"),
     ("dashboard_national_ms_p95", 1000, "max", "manager dashboard, national: p95 <= 1 s"),
     ("sla_sweep_per_s", 5000, "min", "SLA sweep: >= 5,000 clock evaluations+escalations/s"),
@@ -205,6 +212,7 @@ def main(argv=None) -> dict:
     subjects = pick_subjects()
     pages = page_scenarios(subjects, runs=args.runs, warmup=args.warmup)
     dashboard = dashboard_scenarios(subjects, runs=args.runs, warmup=args.warmup)
+    access_log = access_log_scenario(subjects, runs=args.runs, warmup=args.warmup)
     in_process_peak = _proc_status_mb()
     transitions = transitions_scenario(workers=4, seconds=args.transition_seconds)
     # one worker alone, same length: how the rate scales with workers on this machine
@@ -238,6 +246,8 @@ def main(argv=None) -> dict:
         "case_page_ms_p95": p95("case_page"),
         "case_page_ms_median": pages["case_page"]["median_ms"],
         "case_html_kb": pages["case_page"]["html_kb"],
+        "access_log_case_page_extra_ms_p95": access_log["extra_ms_p95"],
+        "access_log_case_page_extra_ms_median": access_log["extra_ms_median"],
         "dashboard_office_ms_p95": (dashboard.get("office") or {}).get("p95_ms"),
         "dashboard_national_ms_p95": (dashboard.get("national") or {}).get("p95_ms"),
         "sla_sweep_per_s": sla["sla_sweep_per_s"],
@@ -278,6 +288,7 @@ def main(argv=None) -> dict:
             "subjects": subjects,
             "pages": pages,
             "dashboard": dashboard,
+            "access_log": access_log,
             "transitions": transitions,
             "transitions_1_worker": transitions_single,
             "pgbench": pgbench,

@@ -7,7 +7,11 @@ shows it but never writes it.
 
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyModelAdmin
+
 from .models import (
+    AccessAlert,
+    AccessEvent,
     Case,
     CaseEvent,
     CaseloadThreshold,
@@ -137,3 +141,22 @@ class ErasureRequestAdmin(ReadOnlyAdmin):
     list_display = ("case", "grounds", "status", "requested_by", "requested_at", "decided_by")
     list_filter = ("status", "grounds")
     list_select_related = ("case", "requested_by", "decided_by")
+
+
+# --- the access log (append-only: the database refuses changes) ------------------------------
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(ReadOnlyModelAdmin):
+    list_display = ("at", "user", "action", "case", "target", "query", "ip_address")
+    list_filter = ("action",)
+    list_select_related = ("user", "case")
+    search_fields = ("user__username", "case__reference")
+    date_hierarchy = "at"
+    show_full_result_count = False  # the log grows large: no second count of every row
+
+
+@admin.register(AccessAlert)
+class AccessAlertAdmin(ReadOnlyModelAdmin):
+    list_display = ("window_start", "user", "case_count", "created_at")
+    list_select_related = ("user",)

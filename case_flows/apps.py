@@ -51,6 +51,8 @@ class CaseFlowsConfig(AppConfig):
             ],
             # Staff of an internal service provider: answer the referrals addressed to it.
             "provider": [P.RESPOND_REFERRAL],
+            # The data protection officer reads the access log (case_flows/dpo), no case.
+            "dpo": [P.VIEW_ACCESSEVENT],
         }
 
     demo_seeders = ["case_flows.demo.seed.seed_cases"]

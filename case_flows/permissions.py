@@ -44,6 +44,8 @@ class CasePerm(StrEnum):
     DELETE_CASELOADTHRESHOLD = "case_flows.delete_caseloadthreshold"
     VIEW_CASELOADTHRESHOLD = "case_flows.view_caseloadthreshold"
     VIEW_EXPORTLOG = "case_flows.view_exportlog"
+    # The access log's page (data protection officers).
+    VIEW_ACCESSEVENT = "case_flows.view_accessevent"
 
     @property
     def codename(self) -> str:

@@ -332,6 +332,8 @@ def personal_data_redacted(case: Case, *, actor, cause: str, counts: dict[str, i
         transition=f"redacted_{cause}",
         data={"cause": cause, "counts": counts},
     )
+
+
 def person_changed(case: Case, *, actor, changes: dict) -> CaseEvent:
     """The client's details were corrected (rectification): {field: [old, new]}, changed
     fields only, values as stored (dates in ISO)."""

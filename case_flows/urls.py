@@ -3,9 +3,10 @@
 from django.urls import include, path
 
 from .cases import views
+from .dpo import views as dpo_views
 from .monitoring import views as monitoring_views
-from .privacy import views as privacy_views
 from .privacy import subject_access_views
+from .privacy import views as privacy_views
 from .referrals import views as referral_views
 from .transfers import views as transfer_views
 from .work import approvals as approval_views
@@ -53,4 +54,6 @@ urlpatterns = [
     path("dashboard/cases/", monitoring_views.dashboard_cases, name="dashboard_cases"),
     path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
     path("staff/", include("case_flows.staff.urls")),
+    path("privacy/access-log/", dpo_views.access_log, name="access_log"),
+    path("privacy/access-log/export/", dpo_views.access_log_export, name="access_log_export"),
 ]

@@ -24,6 +24,8 @@ app.conf.task_routes = {
     "case_flows.tasks.start_due_case_reviews": {"queue": "sweeps"},
     "case_flows.tasks.summarise_dashboard_months": {"queue": "sweeps"},
     "case_flows.tasks.anonymise_past_retention": {"queue": "sweeps"},
+    "case_flows.tasks.raise_access_alerts": {"queue": "sweeps"},
+    "case_flows.tasks.purge_access_log": {"queue": "sweeps"},
 }
 
 # Every entry has `expires` so a backlog after an outage does not replay stale runs.
@@ -64,6 +66,18 @@ app.conf.beat_schedule = {
     "case-flows-anonymise-past-retention": {
         "task": "case_flows.tasks.anonymise_past_retention",
         "schedule": crontab(hour=1, minute=50),
+        "options": {"expires": 6 * 3600},
+    },
+    # The access log (case_flows/access_log, docs/access-log.md): the bulk-read alert looks
+    # at the last hour every 10 minutes; the retention purge runs once a night.
+    "case-flows-raise-access-alerts": {
+        "task": "case_flows.tasks.raise_access_alerts",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
+    },
+    "case-flows-purge-access-log": {
+        "task": "case_flows.tasks.purge_access_log",
+        "schedule": crontab(hour=3, minute=50),
         "options": {"expires": 6 * 3600},
     },
     # SLA escalation sweep (workflows/sla/sweep.py): every minute by default; a run that

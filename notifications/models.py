@@ -24,6 +24,8 @@ class Event(models.TextChoices):
     TRANSFER_DECLINED = "transfer_declined", _("Your transfer request declined")
     TASKS_HANDED_OVER = "tasks_handed_over", _("A colleague's open tasks handed over to you")
     DAILY_DIGEST = "daily_digest", _("Daily digest")
+    # To data protection officers: one person opened many cases within an hour.
+    ACCESS_ALERT = "access_alert", _("Unusual reading of cases")
 
 
 class Channel(models.TextChoices):

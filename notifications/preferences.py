@@ -40,6 +40,8 @@ _CASEWORKER: dict[str, ChannelChoice] = {
     Event.TRANSFER_DECLINED: IMMEDIATE_EMAIL,
     Event.TASKS_HANDED_OVER: IMMEDIATE_EMAIL,
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
+    # Only data protection officers receive it (they hold no other role by default).
+    Event.ACCESS_ALERT: IMMEDIATE_EMAIL,
 }
 # Supervisors act on approvals and escalations; routine news waits for the digest.
 _SUPERVISOR: dict[str, ChannelChoice] = {
@@ -54,6 +56,7 @@ _MANAGER: dict[str, ChannelChoice] = {
     Event.SLA_ESCALATION: IMMEDIATE_EMAIL_SMS,
     Event.TASKS_HANDED_OVER: IMMEDIATE_EMAIL,
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
+    Event.ACCESS_ALERT: IMMEDIATE_EMAIL,
 }
 
 _ROLE_DEFAULTS: list[

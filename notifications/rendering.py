@@ -44,6 +44,10 @@ IN_APP_TEXT: dict[str, Promise] = {
         "Another office asks your office to take case %(reference)s."
     ),
     Event.TRANSFER_DECLINED: gettext_lazy("The transfer of case %(reference)s was declined."),
+    # The reader's name stays in the app: e-mail and SMS say only the kind and the link.
+    Event.ACCESS_ALERT: gettext_lazy(
+        "%(person)s opened %(cases)s different cases within one hour (the limit is %(limit)s)."
+    ),
 }
 
 # One notification standing for many deadlines of one sweep (params: count, scope).
@@ -162,6 +166,9 @@ def in_app_text(notification: Notification) -> str:
         "decision": DECISIONS.get(decision, decision) or "—",
         "due": _format_due(params.get("due")),
         "who": str(notification.actor) if notification.actor_id else "—",
+        "person": params.get("person") or "—",
+        "cases": params.get("cases", "—"),
+        "limit": params.get("limit", "—"),
     }
     return str(template) % values
 

@@ -1,4 +1,4 @@
-"""The access log: every read of personal data leaves a row (see docs/data-protection.md).
+"""The access log: every read of personal data leaves a row (see docs/access-log.md).
 
 Views call `access_record(request, ...)`; the rows wait on the request and
 `AccessLogMiddleware` writes them in one INSERT when the view has answered, in the request's

@@ -20,7 +20,8 @@ from workflows.errors import WorkflowError
 from workflows.queue import user_may_take
 from workflows.sla.selectors import clocks_for_subject
 
-from ..models import NEED_DOMAINS, NeedLevel, Stage
+from ..access_log import access_record
+from ..models import NEED_DOMAINS, AccessAction, NeedLevel, Stage
 from ..permissions import (
     CasePerm,
     may_open_cases,
@@ -59,6 +60,8 @@ def case_list(request):
     form = CaseSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
     cases = list(case_selectors.case_search(request.user, query))
+    # The list names clients across the user's scope: a search, even with no terms (browsing).
+    access_record(request, AccessAction.SEARCH, target="case list", query=query)
     return render(
         request,
         "case_flows/case_list.html",
@@ -129,6 +132,7 @@ def case_or_404(user, case_id: int):
 
 def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=None, status=200):
     user = request.user
+    access_record(request, AccessAction.VIEW_CASE, case=case)
     # A case its registering user may only read until it is allocated: no action offered.
     read_only = getattr(case, "read_only", False)
     tasks = case_selectors.case_open_tasks(case)
@@ -196,6 +200,7 @@ def case_detail(request, case_id: int):
         until = transfer.decided_at
         if until is None:  # set whenever a transfer is accepted
             raise RuntimeError(f"Accepted transfer {transfer.pk} has no decision time.")
+        access_record(request, AccessAction.VIEW_CASE, case=case, target="history")
         return render(
             request,
             "case_flows/transfers/case_history.html",

@@ -7,6 +7,7 @@ conditions read their records, so cases imports them and not the other way round
 
 from .access import (
     AccessAction,
+    AccessAlert,
     AccessEvent,
 )
 from .cases import (
@@ -82,6 +83,7 @@ from .transfers import (
 
 __all__ = [
     "AccessAction",
+    "AccessAlert",
     "AccessEvent",
     "Stage",
     "OPEN_STAGES",

@@ -82,3 +82,33 @@ class AccessEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} #{self.pk} by {self.user_id}"
+
+
+class AccessAlert(models.Model):
+    """One bulk-read alert sent to the data protection officers: a person opened more cases
+    within an hour than ACCESS_ALERT_CASES_PER_HOUR. Unique per person and hour window, so a
+    repeated or overlapping run of the alert task tells the officers once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The start of the hour (UTC, on the hour) in which the cases were read.
+    window_start = models.DateTimeField(_("hour from"))
+    case_count = models.PositiveIntegerField(_("cases opened"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("access alert")
+        verbose_name_plural = _("access alerts")
+        ordering = ["-window_start", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "window_start"], name="accessalert_one_per_user_hour"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.window_start:%Y-%m-%d %H:%M} ({self.case_count})"

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 
+from ..access_log import access_record
 from ..cases.selectors import PAGE_SIZE
-from ..models import ExportFormat
+from ..models import AccessAction, ExportFormat
 from .charts import dashboard_charts
 from .drilldown import figure_request, filter_description, late_text
 from .export import export_response
@@ -98,6 +99,13 @@ def _cases_page(request, export_form=None, status=200):
             for case in page.object_list:
                 case.late_text = late_text(case.overdue_since, now)
     export_query = urlencode({**filters.as_query(), "figure": figure, **params})
+    if cases is not None:
+        access_record(
+            request,
+            AccessAction.SEARCH,
+            target=f"dashboard: {figure}",
+            query=urlencode({**filters.as_query(), **params}),
+        )
     return render(
         request,
         "case_flows/dashboard_cases.html",
@@ -144,6 +152,12 @@ def dashboard_export(request):
         return _bad_export(request, filters)
     if cases is None:
         return _bad_export(request, filters)
+    access_record(
+        request,
+        AccessAction.EXPORT,
+        target=f"dashboard: {figure} ({export_format})",
+        query=urlencode({**filters.as_query(), **params}),
+    )
     return export_response(
         user=request.user,
         export_format=export_format,

@@ -277,12 +277,12 @@ def labelled(model: type[models.Model], item: dict | None) -> list[tuple[str, st
     """(label, text) pairs of one row for the readable document, in the reader's language."""
     if not item:
         return []
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for field in _fields(model):
         if field.name not in item:
             continue
         value = item.get(f"{field.name}_display", item[field.name])
-        pairs.append((capfirst(field.verbose_name), _text(field, value)))
+        pairs.append((str(capfirst(field.verbose_name)), _text(field, value)))
     for extra, label in PLAN_PARTS.items():
         if extra in item:
             values = [a["description"] if isinstance(a, dict) else a for a in item[extra]]

@@ -18,12 +18,13 @@ from workflows.approvals.models import ApprovalStatus
 from workflows.approvals.services import approval_decide, approval_withdraw
 from workflows.errors import WorkflowError
 
+from ..access_log import access_record
 from ..cases import selectors as case_selectors
 from ..cases.forms import (
     ReassignForm,
 )
 from ..cases.views import error_page
-from ..models import NEED_DOMAINS, NeedLevel
+from ..models import NEED_DOMAINS, AccessAction, NeedLevel
 from ..permissions import CasePerm, supervises
 from ..privacy.selectors import erasure_requests_pending_for
 from . import selectors as work_selectors
@@ -49,6 +50,12 @@ def _render_approval(request, approval, decision_form=None, withdraw_form=None, 
     user = request.user
     pending = approval.status == ApprovalStatus.PENDING
     record = work_selectors.approval_record(approval)
+    access_record(
+        request,
+        AccessAction.VIEW_RECORD,
+        case=getattr(approval, "case", None),  # attached by approval_for_user
+        target=f"approval: {approval.kind}",
+    )
     needs = []
     if approval.kind == "assessment" and record is not None:
         levels = dict(NeedLevel.choices)

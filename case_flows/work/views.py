@@ -14,10 +14,11 @@ from viewflow.workflow.status import STATUS
 from workflows.errors import WorkflowError
 from workflows.queue import OPEN_STATUSES, task_claim, task_reassign, task_release, user_may_take
 
+from ..access_log import access_record
 from ..cases import selectors as case_selectors
 from ..cases.forms import ReassignForm
 from ..cases.views import case_of_task, error_page
-from ..models import NEED_DOMAINS
+from ..models import NEED_DOMAINS, AccessAction
 from ..permissions import supervises
 from . import selectors as work_selectors
 from .forms import InboxFilterForm
@@ -60,6 +61,14 @@ def inbox(request):
         request.user, tab=tab, sort=sort, process_ids=queue_ids, **criteria
     )
     known = counts["mine"] if tab == "mine" else counts["queue"]
+    if any(criteria.values()):
+        # A filtered inbox is a search; the plain inbox is the user's own work, not recorded.
+        access_record(
+            request,
+            AccessAction.SEARCH,
+            target=f"inbox ({tab})",
+            query=" ".join(f"{k}={v}" for k, v in criteria.items() if v),
+        )
     page = CountedPaginator(tasks, case_selectors.PAGE_SIZE, known_count=known).get_page(
         request.GET.get("page")
     )
@@ -125,6 +134,7 @@ def _task_state(user, task) -> str:
 def _render_task(request, task, forms=None, status=200):
     case = case_of_task(task)
     node = task.flow_task.name
+    access_record(request, AccessAction.VIEW_RECORD, case=case, target=node)
     state = _task_state(request.user, task)
     if forms is None:
         page = page_for(node)

@@ -230,6 +230,14 @@ NOTIFICATIONS_SLA_GROUP_THRESHOLD = env_int("NOTIFICATIONS_SLA_GROUP_THRESHOLD",
 # The development mailbox (notifications.backends.mailbox) keeps this many newest messages.
 DEV_MAILBOX_KEEP = env_int("DEV_MAILBOX_KEEP", 2000)
 
+# --- access log ---
+# The access log (case_flows/access_log, docs/access-log.md): rows older than this many days
+# are deleted by the daily retention task (730 = two years).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 730)
+# A person who opens more different cases than this within one hour is reported to the data
+# protection officers of their office (and the national ones).
+ACCESS_ALERT_CASES_PER_HOUR = env_int("ACCESS_ALERT_CASES_PER_HOUR", 40)
+
 # --- sla ---
 # The SLA engine (workflows/sla): see docs/sla.md.
 SLA_SWEEP_INTERVAL_SECONDS = env_int("SLA_SWEEP_INTERVAL_SECONDS", 60)

@@ -45,6 +45,10 @@ def test_seed_demo_users_offices_and_roles(db, demo, client):
         user = User.objects.get(username=name)
         assert user.home_office == soc and user.preferred_language == "pl"
     assert User.objects.get(username="koordynator").has_role(Role.SUPERVISOR)
+    for name, office in (("dpo", bek), ("iod", soc)):
+        officer = User.objects.get(username=name)
+        assert officer.home_office == office and officer.has_perm("case_flows.view_accessevent")
+        assert not officer.has_perm("case_flows.view_case")
     assert User.objects.get(username="admin").is_superuser
     # Axes checks every sign-in against its lockout, which needs the request.
     assert client.login(request=HttpRequest(), username="pracownik", password="demo")

@@ -82,6 +82,13 @@ def test_a_manager_never_touches_an_administrators_account(office, kierownik, ad
     assert not staff_rules.staff_may_view(kierownik, elsewhere)
     assert Role.ADMINISTRATOR not in staff_rules.roles_grantable_by(kierownik)
     assert Role.ADMINISTRATOR in staff_rules.roles_grantable_by(administrator)
+    # The data protection officer watches the managers' reads too: an administrator appoints.
+    assert Role.DATA_PROTECTION_OFFICER not in staff_rules.roles_grantable_by(kierownik)
+    assert Role.DATA_PROTECTION_OFFICER in staff_rules.roles_grantable_by(administrator)
+    officer = make_user(Role.DATA_PROTECTION_OFFICER, office, username="iod")
+    assert staff_rules.staff_may_view(kierownik, officer)
+    assert not staff_rules.staff_may_manage(kierownik, officer)
+    assert staff_rules.staff_may_manage(administrator, officer)
 
 
 def test_an_account_that_opens_the_administration_is_an_administrators_to_change(

@@ -109,3 +109,25 @@ def test_polish_coordinator_allocates_at_phone_width(person):
     # The case page at phone width: nothing wider than the screen.
     coordinator.goto(f"/cases/{case.pk}/")
     assert wider_than_screen(coordinator) == []
+
+
+def test_the_data_protection_officer_finds_a_caseworkers_case_view(person):
+    """A caseworker opens a case; the office's data protection officer, who lands on the access
+    log, filters it by that caseworker and finds the view."""
+    case = Case.objects.filter(office__code="BEK", owner__username="caseworker").first()
+    assert case is not None, "the demo gives the caseworker cases"
+    caseworker = person("caseworker")
+    caseworker.goto(f"/cases/{case.pk}/")
+    expect(caseworker.get_by_text(case.reference).first).to_be_visible()
+
+    officer = person("dpo")
+    expect(officer.get_by_role("heading", name="Access log")).to_be_visible()
+    choose(officer.get_by_label("Person"), "Akosua Mensah (caseworker)")
+    choose(officer.get_by_label("Action"), "Opened a case")
+    officer.get_by_role("button", name="Filter").click()
+    row = officer.get_by_role("row").filter(has_text=case.reference)
+    expect(row.first).to_be_visible()
+    expect(row.first).to_contain_text("Akosua Mensah")
+    expect(row.first.get_by_role("link", name=case.reference)).to_have_attribute(
+        "href", f"/cases/{case.pk}/"
+    )

@@ -58,6 +58,8 @@ SAMPLES = {
     "case_transferred": (Event.CASE_TRANSFERRED, {}),
     "transfer_requested": (Event.TRANSFER_REQUESTED, {}),
     "transfer_declined": (Event.TRANSFER_DECLINED, {}),
+    # case_flows/access_log/alerts.py: to the data protection officers.
+    "access_alert": (Event.ACCESS_ALERT, {"person": "Anna Nowak", "cases": 41, "limit": 40}),
     "daily_digest": (
         Event.DAILY_DIGEST,
         {

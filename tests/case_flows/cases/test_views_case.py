@@ -15,10 +15,11 @@ from tests.steps import allocate, close_case, complete_intake, open_task, submit
 
 # Fixed queries of the case page: session, user, office, permissions (user, groups), role
 # groups, scope teams, the case, open tasks, the stage records (assessment, plan + goals +
-# actions, referrals, follow-ups, closure) and the timeline.
-CASE_PAGE_QUERIES = 18  # + household
-# Session, user, office, permissions (user, groups), role groups, scope teams, the cases.
-CASE_LIST_QUERIES = 9
+# actions, referrals, follow-ups, closure), the timeline and the access-log row (one INSERT).
+CASE_PAGE_QUERIES = 19  # + household
+# Session, user, office, permissions (user, groups), role groups, scope teams, the cases, the
+# access-log row.
+CASE_LIST_QUERIES = 10
 
 
 def change_risk_times(case, actor, n):

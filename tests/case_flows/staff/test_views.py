@@ -23,7 +23,14 @@ from workflows.sla.seed import seed_sla_policies
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [Role.CASEWORKER, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR, Role.PROVIDER]
+ROLES = [
+    Role.CASEWORKER,
+    Role.SUPERVISOR,
+    Role.MANAGER,
+    Role.ADMINISTRATOR,
+    Role.PROVIDER,
+    Role.DATA_PROTECTION_OFFICER,
+]
 MANAGING = {Role.MANAGER, Role.ADMINISTRATOR}
 
 
