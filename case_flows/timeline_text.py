@@ -2,6 +2,7 @@
 rows (stored with keys and ids, never sentences) into a title and a sentence each, with a fixed
 number of queries whatever the number of rows. The rows are written by timeline.py."""
 
+import datetime
 from collections.abc import Callable
 
 from django.utils import formats, timezone
@@ -70,6 +71,18 @@ TRANSFER_TITLES = {
     "transfer_declined": gettext_lazy("Transfer declined"),
     "transfer_cancelled": gettext_lazy("Transfer cancelled"),
     "tasks_handed_over": gettext_lazy("Work handed over"),
+}
+
+
+RESTRICTION_TITLES = {
+    "restricted": gettext_lazy("Case restricted"),
+    "restricted_by_category": gettext_lazy("Case restricted (its category is restricted)"),
+    "lifted": gettext_lazy("Restriction lifted"),
+}
+ACCESS_TITLES = {
+    "access_granted": gettext_lazy("Added to the access list"),
+    "access_emergency": gettext_lazy("Emergency access (break the glass)"),
+    "access_revoked": gettext_lazy("Removed from the access list"),
 }
 
 
@@ -238,6 +251,16 @@ def _handover(event: CaseEvent, users: dict) -> tuple[str, str]:
     return str(TRANSFER_TITLES["tasks_handed_over"]), " ".join(parts)
 
 
+def _access(event: CaseEvent, users: dict) -> tuple[str, str]:
+    data = event.data or {}
+    who = _names(users, [data.get("user")]) or "—"
+    title = str(ACCESS_TITLES.get(event.transition, event.get_kind_display()))
+    if data.get("expires_at") and event.transition == "access_emergency":
+        until = _when(datetime.datetime.fromisoformat(data["expires_at"]))
+        return title, _("%(who)s, until %(until)s.") % {"who": who, "until": until}
+    return title, f"{who}."
+
+
 def _note(event: CaseEvent) -> tuple[str, str]:
     data = event.data or {}
     if data.get("overdue_review"):
@@ -264,6 +287,10 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.TRANSFER: _transfer,
     EventKind.NOTE: _note,
     EventKind.REVIEW: _review,
+    EventKind.RESTRICTION: lambda event: (
+        str(RESTRICTION_TITLES.get(event.transition, event.get_kind_display())),
+        "",
+    ),
 }
 
 
@@ -277,6 +304,7 @@ def describe(events: list[CaseEvent]) -> list[CaseEvent]:
     number of rows."""
     sla = [e for e in events if e.kind == EventKind.SLA]
     handovers = [e for e in events if _is_handover(e)]
+    access = [e for e in events if e.kind == EventKind.ACCESS]
     clocks, users = {}, {}
     if sla:
         clock_ids = {e.data.get("clock") for e in sla if (e.data or {}).get("clock")}
@@ -285,6 +313,7 @@ def describe(events: list[CaseEvent]) -> list[CaseEvent]:
     user_ids |= {(e.data or {}).get(key) for e in handovers for key in ("from_user", "to_user")} - {
         None
     }
+    user_ids |= {(e.data or {}).get("user") for e in access} - {None}
     if user_ids:
         users = User.objects.in_bulk(user_ids)
     for event in events:
@@ -292,6 +321,8 @@ def describe(events: list[CaseEvent]) -> list[CaseEvent]:
             what, detail = _sla(event, clocks, users)
         elif _is_handover(event):
             what, detail = _handover(event, users)
+        elif event.kind == EventKind.ACCESS:
+            what, detail = _access(event, users)
         elif event.kind in DESCRIBERS:
             what, detail = DESCRIBERS[event.kind](event)
         else:

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .cases import views
+from .cases import access_views, views
 from .monitoring import views as monitoring_views
 from .referrals import views as referral_views
 from .transfers import views as transfer_views
@@ -21,6 +21,19 @@ urlpatterns = [
     path("cases/<int:case_id>/reopen/", views.case_reopen_view, name="case_reopen"),
     path("cases/<int:case_id>/risk/", views.case_risk_view, name="case_risk"),
     path("cases/<int:case_id>/relatives/", views.case_relative_add, name="case_relative_add"),
+    path("cases/<int:case_id>/restrict/", access_views.case_restrict_view, name="case_restrict"),
+    path(
+        "cases/<int:case_id>/restriction/lift/",
+        access_views.case_restriction_lift_view,
+        name="case_restriction_lift",
+    ),
+    path("cases/<int:case_id>/access/", access_views.case_access_grant_view, name="case_access"),
+    path(
+        "cases/<int:case_id>/access/<int:grant_id>/revoke/",
+        access_views.case_access_revoke_view,
+        name="case_access_revoke",
+    ),
+    path("cases/emergency-access/", access_views.emergency_access_view, name="emergency_access"),
     path("approvals/", approval_views.approvals, name="approvals"),
     path("approvals/<int:approval_id>/", approval_views.approval_detail, name="approval_detail"),
     path("providers/", referral_views.provider_directory, name="provider_directory"),

@@ -66,6 +66,10 @@ from .referrals import (
     Referral,
     ServiceProvider,
 )
+from .restriction import (
+    CaseAccessGrant,
+    GrantKind,
+)
 from .reviews import (
     CaseReview,
     FollowUpSchedulePolicy,
@@ -118,6 +122,8 @@ __all__ = [
     "CaseEvent",
     "CaseProcess",
     "CaseTransfer",
+    "CaseAccessGrant",
+    "GrantKind",
     "FollowUpSchedulePolicy",
     "CaseReview",
     "DEFAULT_CASELOAD_THRESHOLD",

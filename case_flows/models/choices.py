@@ -55,6 +55,8 @@ class EventKind(models.TextChoices):
     REFERRAL = "referral", _("Referral")
     TRANSFER = "transfer", _("Transfer")
     REVIEW = "review", _("Case review")
+    RESTRICTION = "restriction", _("Restriction")
+    ACCESS = "access", _("Access list")
 
 
 class IntakeSource(models.TextChoices):

@@ -20,7 +20,7 @@ from accounts.models import Role
 from ..cases.selectors import PAGE_SIZE
 from ..models import ExportFormat
 from .charts import dashboard_charts
-from .drilldown import figure_request, filter_description, late_text
+from .drilldown import figure_hidden_count, figure_request, filter_description, late_text
 from .export import export_response
 from .figures import FIGURES, OfficeLinks, compliance_text, duration_text, page_url, percent_text
 from .filters import request_filters
@@ -83,8 +83,10 @@ def dashboard_cases(request):
     _require_dashboard(request.user)
     form, filters, figure, params, cases = figure_request(request)
     page = None
+    hidden = 0
     late = figure in FIGURES and FIGURES[figure].late
     if cases is not None:
+        hidden = figure_hidden_count(request.user, filters, figure, params)
         page = Paginator(cases.select_related("person", "owner"), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
@@ -100,6 +102,7 @@ def dashboard_cases(request):
             "page": page,
             "figure": figure,
             "late": late,
+            "hidden_restricted": hidden,
             "title": FIGURES[figure].title(request.user, params)
             if cases is not None
             else _("Cases"),
