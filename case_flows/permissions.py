@@ -96,8 +96,12 @@ def live_grant_q(*, now=None) -> Q:
 
 
 def supervises_case(user: User, case: Any) -> bool:
-    """The supervisor of the case's team (no team yet: a supervisor of its office)."""
+    """The supervisor of the case's team (no team yet: a supervisor of its office). Reads
+    the team loaded with the case when it is (the case page), else one cached query."""
     if case.team_id is not None:
+        team_field = getattr(type(case), "team", None)
+        if team_field is not None and team_field.is_cached(case):
+            return case.team is not None and case.team.supervisor_id == user.pk
         return case.team_id in supervised_team_ids(user)
     return case.office_id in supervised_office_ids(user)
 

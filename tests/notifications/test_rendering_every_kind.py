@@ -58,6 +58,8 @@ SAMPLES = {
     "case_transferred": (Event.CASE_TRANSFERRED, {}),
     "transfer_requested": (Event.TRANSFER_REQUESTED, {}),
     "transfer_declined": (Event.TRANSFER_DECLINED, {}),
+    # A restricted case is never named (case_flows.restriction.case_notice).
+    "emergency_access": (Event.EMERGENCY_ACCESS, {"restricted": True}),
     "daily_digest": (
         Event.DAILY_DIGEST,
         {
@@ -75,6 +77,7 @@ SAMPLES["tasks_handed_over_grouped_handover"][1]["person"] = "Anna Nowak"
 
 # The returned-for-revision notification names who returned it (the notification's actor).
 SAMPLES["task_returned"] = (Event.TASK_RETURNED, {"task": _TASK})
+SAMPLES["task_assigned_restricted"] = (Event.TASK_ASSIGNED, {"task": _TASK, "restricted": True})
 
 PLACEHOLDERS = ("None", "%(", "{{", "{%", "%s", "—", "“”", "„”")
 
