@@ -403,3 +403,25 @@ def test_case_list_query_count_with_grants(client, world, django_assert_max_num_
     with django_assert_max_num_queries(12):
         body = c.get(reverse("case_list")).content.decode()
     assert world.restricted.reference in body
+
+
+def test_django_admin_lists_no_restricted_case(client, world):
+    root = make_user(role=None, username="r_root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    cases = client.get("/admin/case_flows/case/").content.decode()
+    people = client.get("/admin/case_flows/person/").content.decode()
+    events = client.get("/admin/case_flows/caseevent/").content.decode()
+    assert world.ordinary.reference in cases and world.restricted.reference not in cases
+    assert "Ordinary" in people and "Zastrzezona" not in people
+    assert world.restricted.reference not in events
+
+
+def test_a_restricted_case_task_goes_only_to_someone_on_its_list(db, world):
+    from workflows.errors import NotPermitted
+    from workflows.queue import task_reassign
+
+    task = open_task(world.restricted, "intake")
+    with pytest.raises(NotPermitted):
+        task_reassign(task=task, actor=world.users["supervisor"], to_user=world.users["mate"])
+    task_reassign(task=task, actor=world.users["supervisor"], to_user=world.users["glass"])
+    assert Task.objects.get(pk=task.pk).owner_id == world.users["glass"].pk
