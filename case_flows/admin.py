@@ -6,6 +6,7 @@ shows it but never writes it.
 """
 
 from django.contrib import admin
+from django.db.models import Q
 
 from accounts.admin import ReadOnlyModelAdmin
 
@@ -23,14 +24,23 @@ from .models import (
     RetentionPolicy,
     ServiceProvider,
 )
+from .restriction import hidden_restricted_q, visible_q
 from .reviews.services import follow_up_schedule_update
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "name_pl", "jurisdiction", "is_active", "order"]
-    list_editable = ["is_active", "order"]
-    list_filter = ["jurisdiction", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "name_pl",
+        "jurisdiction",
+        "is_active",
+        "restricted_by_default",
+        "order",
+    ]
+    list_editable = ["is_active", "restricted_by_default", "order"]
+    list_filter = ["jurisdiction", "is_active", "restricted_by_default"]
     search_fields = ["code", "name", "name_pl"]
 
 
@@ -80,6 +90,10 @@ class CaseAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "person__search_name"]
     list_select_related = ["person", "office", "team", "owner"]
 
+    def get_queryset(self, request):
+        # A restricted case is for its access list only, here as everywhere.
+        return super().get_queryset(request).filter(visible_q(request.user, Q()))
+
 
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdmin):
@@ -87,12 +101,20 @@ class PersonAdmin(ReadOnlyAdmin):
     search_fields = ["search_name", "phone_digits", "national_id"]
     list_select_related = ["office"]
 
+    def get_queryset(self, request):
+        hidden = Case.objects.filter(hidden_restricted_q(request.user)).values("person_id")
+        return super().get_queryset(request).exclude(pk__in=hidden)
+
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["case", "kind", "from_stage", "to_stage", "actor", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["case", "actor"]
+
+    def get_queryset(self, request):
+        hidden = Case.objects.filter(hidden_restricted_q(request.user)).values("pk")
+        return super().get_queryset(request).exclude(case_id__in=hidden)
 
 
 # --- the dashboard's settings (caseload thresholds) and its export log ----------------------

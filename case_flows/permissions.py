@@ -5,10 +5,13 @@ through the predicates below (never its own copy of "may work on this case").
 """
 
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from accounts.models import Role, User
-from accounts.scope import can_see
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Role, Team, User
+from accounts.scope import can_see, supervised_office_ids
 
 
 class CasePerm(StrEnum):
@@ -68,8 +71,63 @@ class ScopedCase(Protocol):
 
 
 def can_see_case(user: User, case: ScopedCase) -> bool:
-    """The case is in the user's access scope (see accounts.scope)."""
+    """The case is in the user's access scope (see accounts.scope); a restricted case only
+    to the people on its access list (`on_access_list`), whatever their scope."""
+    if getattr(case, "is_restricted", False):
+        return on_access_list(user, case)
     return can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
+
+
+def supervised_team_ids(user: User) -> frozenset[int]:
+    """The teams this user supervises (one query, cached on the user for the request)."""
+    cached = getattr(user, "_supervised_team_ids", None)
+    if cached is None:
+        cached = frozenset(
+            Team.objects.filter(supervisor_id=user.pk).values_list("pk", flat=True)
+            if user.is_authenticated and user.is_active
+            else ()
+        )
+        user._supervised_team_ids = cached  # type: ignore[attr-defined]  # per-request cache
+    return cached
+
+
+def live_grant_q(*, now=None) -> Q:
+    """A grant that counts: not revoked, not expired (lookups on CaseAccessGrant)."""
+    now = now or timezone.now()
+    return Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def supervises_case(user: User, case: Any) -> bool:
+    """The supervisor of the case's team (no team yet: a supervisor of its office). Reads
+    the team loaded with the case when it is (the case page), else one cached query."""
+    if case.team_id is not None:
+        team_field = getattr(type(case), "team", None)
+        if team_field is not None and team_field.is_cached(case):
+            return case.team is not None and case.team.supervisor_id == user.pk
+        return case.team_id in supervised_team_ids(user)
+    return case.office_id in supervised_office_ids(user)
+
+
+def on_access_list(user: User, case: Any) -> bool:
+    """THE RULE for a restricted case, for one case in memory; its query form is
+    `case_flows.restriction.on_access_list_q` and the two must say the same:
+
+    - its owner (the allocated caseworker);
+    - the supervisor of its team (before allocation, with no team yet: the supervisors of
+      its office, who allocate it);
+    - whoever holds a live grant (named, or emergency not yet expired).
+
+    Nobody else: not managers, not administrators, whatever their scope. One query at most
+    (the grant), none for the owner or the supervisor."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if case.owner_id is not None and case.owner_id == user.pk:
+        return True
+    if supervises_case(user, case):
+        return True
+    if case.pk is None:
+        return False
+    return user.case_access_grants.filter(live_grant_q(), case_id=case.pk).exists()
 
 
 def may_work_cases(user: User) -> bool:
@@ -77,9 +135,18 @@ def may_work_cases(user: User) -> bool:
     return user.has_perm(CasePerm.WORK_CASE) or user.has_perm(CasePerm.APPROVE_CASE)
 
 
+def in_ordinary_scope(user: User, case: ScopedCase) -> bool:
+    """The access scope alone, as if the case were not restricted."""
+    return can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
+
+
 def can_work_on(user: User, case: ScopedCase) -> bool:
-    """May change this case (its relatives, risk level, referrals): works cases and sees it."""
-    return may_work_cases(user) and can_see_case(user, case)
+    """May change this case (its relatives, risk level, referrals): works cases and sees it.
+    A grant on a restricted case lets its holder read it; changing it takes the ordinary
+    scope as well (an added colleague of another team reads, does not write)."""
+    if not (may_work_cases(user) and can_see_case(user, case)):
+        return False
+    return not getattr(case, "is_restricted", False) or in_ordinary_scope(user, case)
 
 
 def may_open_cases(user: User) -> bool:

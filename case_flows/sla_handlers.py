@@ -132,9 +132,14 @@ def _warning_is_late(escalation, clock) -> bool:
 
 
 def escalation_requests(
-    escalations: Iterable, *, references: dict[int, str], links: dict[int, str]
+    escalations: Iterable,
+    *,
+    references: dict[int, str],
+    links: dict[int, str],
+    restricted: frozenset[int] = frozenset(),
 ) -> list[tuple[NotificationRequest, int | None]]:
-    """One request per recipient of each escalation: (request, owner of the deadline)."""
+    """One request per recipient of each escalation: (request, owner of the deadline). A
+    subject in `restricted` (a restricted case) is never named (restriction.case_notice)."""
     requests = []
     for escalation in escalations:
         clock = escalation.clock
@@ -142,6 +147,8 @@ def escalation_requests(
             continue
         event = EVENT_BY_KEY.get(escalation.key, Event.SLA_ESCALATION)
         params = deadline_params(clock, escalation.key)
+        if clock.subject_id in restricted:
+            params = {**params, "restricted": True}
         for user_id in escalation.recipient_ids:
             requests.append(
                 (
@@ -149,7 +156,9 @@ def escalation_requests(
                         recipient_id=user_id,
                         event=event,
                         dedupe_key=f"sla:{clock.pk}:{escalation.step}:{user_id}",
-                        case_reference=references.get(clock.subject_id, ""),
+                        case_reference=""
+                        if clock.subject_id in restricted
+                        else references.get(clock.subject_id, ""),
                         link=links.get(clock.subject_id, ""),
                         params=params,
                     ),
@@ -164,17 +173,18 @@ def case_escalations(escalations) -> None:
     mine = [e for e in escalations if e.clock.subject_type_id == case_type_id]
     if not mine:
         return
-    cases = {
-        pk: (reference, stage)
-        for pk, reference, stage in Case.objects.filter(
-            pk__in={e.clock.subject_id for e in mine}
-        ).values_list("pk", "reference", "stage")
-    }
+    rows = list(
+        Case.objects.filter(pk__in={e.clock.subject_id for e in mine}).values_list(
+            "pk", "reference", "stage", "is_restricted"
+        )
+    )
+    cases = {pk: (reference, stage) for pk, reference, stage, _restricted in rows}
     sla_notifications_send(
         escalation_requests(
             mine,
             references={pk: reference for pk, (reference, _stage) in cases.items()},
             links={pk: reverse("case_detail", args=[pk]) for pk in cases},
+            restricted=frozenset(pk for pk, _ref, _stage, restricted in rows if restricted),
         ),
         mine[0].batch,
     )

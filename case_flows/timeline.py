@@ -159,6 +159,27 @@ def transfer_changed(
     )
 
 
+def restriction_changed(case: Case, *, actor, action: str, reason: str) -> CaseEvent:
+    """The case was restricted ("restricted"; "restricted_by_category" at registration) or
+    its restriction lifted ("lifted"), with the reason."""
+    return _event(case, kind=EventKind.RESTRICTION, actor=actor, transition=action, comment=reason)
+
+
+def access_changed(case: Case, *, actor, action: str, grant) -> CaseEvent:
+    """The access list changed: "granted" (named), "emergency" (break the glass), "revoked"."""
+    data = {"user": grant.user_id, "grant": grant.pk}
+    if grant.expires_at is not None:
+        data["expires_at"] = grant.expires_at.isoformat()
+    return _event(
+        case,
+        kind=EventKind.ACCESS,
+        actor=actor,
+        transition=f"access_{action}",
+        comment=grant.reason if action != "revoked" else "",
+        data=data,
+    )
+
+
 def deadlines_escalated(entries) -> list[CaseEvent]:
     """The sweep's escalations, one row each, written in one statement: `entries` are
     (case_id, stage, escalation, extra data) tuples."""

@@ -75,6 +75,18 @@ TRANSFER_TITLES = {
 }
 
 
+RESTRICTION_TITLES = {
+    "restricted": gettext_lazy("Case restricted"),
+    "restricted_by_category": gettext_lazy("Case restricted (its category is restricted)"),
+    "lifted": gettext_lazy("Restriction lifted"),
+}
+ACCESS_TITLES = {
+    "access_granted": gettext_lazy("Added to the access list"),
+    "access_emergency": gettext_lazy("Emergency access (break the glass)"),
+    "access_revoked": gettext_lazy("Removed from the access list"),
+}
+
+
 def _names(users: dict, ids) -> str:
     return ", ".join(str(users[i]) for i in ids if i in users)
 
@@ -271,6 +283,16 @@ def _redaction(event: CaseEvent) -> tuple[str, str]:
     return event.get_kind_display(), f"{cause} {detail}".strip()
 
 
+def _access(event: CaseEvent, users: dict) -> tuple[str, str]:
+    data = event.data or {}
+    who = _names(users, [data.get("user")]) or "—"
+    title = str(ACCESS_TITLES.get(event.transition, event.get_kind_display()))
+    if data.get("expires_at") and event.transition == "access_emergency":
+        until = _when(datetime.datetime.fromisoformat(data["expires_at"]))
+        return title, _("%(who)s, until %(until)s.") % {"who": who, "until": until}
+    return title, f"{who}."
+
+
 def _note(event: CaseEvent) -> tuple[str, str]:
     data = event.data or {}
     if data.get("overdue_review"):
@@ -347,6 +369,10 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.REDACTED: _redaction,
     EventKind.PERSON_CHANGED: _person_changed,
     EventKind.SUBJECT_ACCESS: _subject_access,
+    EventKind.RESTRICTION: lambda event: (
+        str(RESTRICTION_TITLES.get(event.transition, event.get_kind_display())),
+        "",
+    ),
 }
 
 
@@ -360,6 +386,7 @@ def describe(events: list[CaseEvent]) -> list[CaseEvent]:
     number of rows."""
     sla = [e for e in events if e.kind == EventKind.SLA]
     handovers = [e for e in events if _is_handover(e)]
+    access = [e for e in events if e.kind == EventKind.ACCESS]
     clocks, users = {}, {}
     if sla:
         clock_ids = {e.data.get("clock") for e in sla if (e.data or {}).get("clock")}
@@ -368,6 +395,7 @@ def describe(events: list[CaseEvent]) -> list[CaseEvent]:
     user_ids |= {(e.data or {}).get(key) for e in handovers for key in ("from_user", "to_user")} - {
         None
     }
+    user_ids |= {(e.data or {}).get("user") for e in access} - {None}
     if user_ids:
         users = User.objects.in_bulk(user_ids)
     for event in events:
@@ -375,6 +403,8 @@ def describe(events: list[CaseEvent]) -> list[CaseEvent]:
             what, detail = _sla(event, clocks, users)
         elif _is_handover(event):
             what, detail = _handover(event, users)
+        elif event.kind == EventKind.ACCESS:
+            what, detail = _access(event, users)
         elif event.kind in DESCRIBERS:
             what, detail = DESCRIBERS[event.kind](event)
         else:

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .cases import views
+from .cases import access_views, views
 from .dpo import views as dpo_views
 from .monitoring import views as monitoring_views
 from .privacy import subject_access_views
@@ -30,6 +30,19 @@ urlpatterns = [
         subject_access_views.subject_access_download,
         name="subject_access",
     ),
+    path("cases/<int:case_id>/restrict/", access_views.case_restrict_view, name="case_restrict"),
+    path(
+        "cases/<int:case_id>/restriction/lift/",
+        access_views.case_restriction_lift_view,
+        name="case_restriction_lift",
+    ),
+    path("cases/<int:case_id>/access/", access_views.case_access_grant_view, name="case_access"),
+    path(
+        "cases/<int:case_id>/access/<int:grant_id>/revoke/",
+        access_views.case_access_revoke_view,
+        name="case_access_revoke",
+    ),
+    path("cases/emergency-access/", access_views.emergency_access_view, name="emergency_access"),
     path("approvals/", approval_views.approvals, name="approvals"),
     path("approvals/<int:approval_id>/", approval_views.approval_detail, name="approval_detail"),
     path("providers/", referral_views.provider_directory, name="provider_directory"),

@@ -23,6 +23,7 @@ class Event(models.TextChoices):
     TRANSFER_REQUESTED = "transfer_requested", _("Transfer to your office requested")
     TRANSFER_DECLINED = "transfer_declined", _("Your transfer request declined")
     TASKS_HANDED_OVER = "tasks_handed_over", _("A colleague's open tasks handed over to you")
+    EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a restricted case")
     DAILY_DIGEST = "daily_digest", _("Daily digest")
     # To data protection officers: one person opened many cases within an hour.
     ACCESS_ALERT = "access_alert", _("Unusual reading of cases")

@@ -39,6 +39,8 @@ _CASEWORKER: dict[str, ChannelChoice] = {
     Event.TRANSFER_REQUESTED: IMMEDIATE_EMAIL,
     Event.TRANSFER_DECLINED: IMMEDIATE_EMAIL,
     Event.TASKS_HANDED_OVER: IMMEDIATE_EMAIL,
+    # Someone broke the glass on a restricted case: the owner and supervisor hear at once.
+    Event.EMERGENCY_ACCESS: IMMEDIATE_EMAIL_SMS,
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
     # Only data protection officers receive it (they hold no other role by default).
     Event.ACCESS_ALERT: IMMEDIATE_EMAIL,

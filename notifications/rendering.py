@@ -40,6 +40,9 @@ IN_APP_TEXT: dict[str, Promise] = {
     Event.REFERRAL_DECLINED: gettext_lazy("The referral on %(reference)s was declined."),
     Event.REFERRAL_COMPLETED: gettext_lazy("The referral on %(reference)s was completed."),
     Event.CASE_TRANSFERRED: gettext_lazy("Case %(reference)s was transferred to you."),
+    Event.EMERGENCY_ACCESS: gettext_lazy(
+        "%(who)s used emergency access (break the glass) on %(reference)s."
+    ),
     Event.TRANSFER_REQUESTED: gettext_lazy(
         "Another office asks your office to take case %(reference)s."
     ),
@@ -160,7 +163,10 @@ def in_app_text(notification: Notification) -> str:
         return str(notification)
     decision = params.get("decision", "")
     values = {
-        "reference": notification.case_reference or "—",
+        # A restricted case is never named (case_flows.restriction.case_notice).
+        "reference": _("[restricted case]")
+        if params.get("restricted")
+        else (notification.case_reference or "—"),
         # Stored as the English source text (a msgid): translated here, for the reader.
         "task": _(params["task"]) if params.get("task") else _("a task"),
         "decision": DECISIONS.get(decision, decision) or "—",

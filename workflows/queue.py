@@ -2,7 +2,11 @@
 and scope checks done here (viewflow's assign/unassign called from code check nothing).
 
 A flow's process class provides `work_subject()`, returning an object with `office_id`,
-`team_id` and `owner_id`: that is all the kernel knows of what the task is about.
+`team_id` and `owner_id`: that is all the kernel knows of what the task is about. A subject
+may also offer `visible_to(user) -> bool`, its own answer that replaces the scope rule (a
+restricted case, seen only by its access list), and `may_be_given_to(user) -> bool`, which
+`task_reassign` asks besides its own rules (a restricted case's task goes only to someone on
+its list; a hand-over moves the subject itself, so it does not ask).
 """
 
 from collections.abc import Callable
@@ -37,6 +41,9 @@ def subject_of(task: Task):
 
 def user_can_see_task(user: User, task: Task) -> bool:
     subject = subject_of(task)
+    visible_to = getattr(subject, "visible_to", None)
+    if visible_to is not None:
+        return bool(visible_to(user))
     return can_see(
         user, office_id=subject.office_id, team_id=subject.team_id, owner_id=subject.owner_id
     )
@@ -255,7 +262,10 @@ def task_reassign(*, task: Task, actor: User, to_user: User) -> Task:
             raise NotPermitted(
                 _("Only a supervisor or manager of this case can reassign its tasks.")
             )
-        if not user_may_be_given(to_user, task):
+        may_be_given_to = getattr(subject_of(task), "may_be_given_to", None)
+        if not user_may_be_given(to_user, task) or (
+            may_be_given_to is not None and not may_be_given_to(to_user)
+        ):
             raise NotPermitted(
                 _(
                     "%(who)s cannot do this task: they lack the role for it, do not work on"

@@ -26,6 +26,10 @@ def _clock(request, pk):
     clock = visible_clocks(request.user).filter(pk=pk).first()
     if clock is None:
         raise Http404
+    # A subject may narrow its own visibility (a restricted case: its access list only).
+    visible_to = getattr(clock.subject, "visible_to", None)
+    if visible_to is not None and not visible_to(request.user):
+        raise Http404
     return clock
 
 

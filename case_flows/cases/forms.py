@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Office, Team, User
+from accounts.models import Office, Role, Team, User
 from workflows.queue import assignable_users
 
 from ..dates import (
@@ -272,3 +272,41 @@ class PersonEditForm(NoFutureDateOfBirth, forms.Form):
 
     def changes(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class AccessReasonForm(forms.Form):
+    """Restrict a case, or lift its restriction: the reason is recorded."""
+
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AccessGrantForm(forms.Form):
+    """Add a colleague of the case's office to a restricted case's access list."""
+
+    user = forms.ModelChoiceField(
+        label=_("Staff member"), queryset=User.objects.none(), empty_label=CHOOSE
+    )
+    reason = forms.CharField(
+        label=_("Why do they need access?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Staff of the case's own office who work cases (the service checks the same rule).
+        self.fields["user"].queryset = (
+            User.objects.filter(
+                is_active=True,
+                home_office_id=case.office_id,
+                groups__name__in=[Role.CASEWORKER, Role.SUPERVISOR, Role.MANAGER],
+            )
+            .exclude(groups__name=Role.PROVIDER)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+
+
+class EmergencyAccessForm(forms.Form):
+    reference = forms.CharField(label=_("Case reference"), max_length=32)
+    reason = forms.CharField(
+        label=_("Why do you need to read it now?"), widget=forms.Textarea(attrs={"rows": 3})
+    )

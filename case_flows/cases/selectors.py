@@ -28,6 +28,8 @@ from ..models import (
     Referral,
     TransferStatus,
 )
+from ..permissions import in_ordinary_scope, on_access_list
+from ..restriction import visible_q
 from ..text import digits, fold
 
 PAGE_SIZE = 25
@@ -37,15 +39,19 @@ OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner"))
+    return Case.objects.filter(
+        visible_q(user, scope_q(user, office="office", team="team", owner="owner"))
+    )
 
 
 def _scope_or(user: User, extra: Q) -> QuerySet[Case]:
-    """Cases in the user's scope or matching `extra`. An unrestricted scope is an empty Q,
-    and `Q() | extra` is `extra` alone: it must stay unrestricted instead."""
+    """Cases in the user's scope or matching `extra`, restricted ones only to their access
+    list. An unrestricted scope is an empty Q, and `Q() | extra` is `extra` alone: it must
+    stay unrestricted instead."""
     if scope_for(user).all_offices:
-        return Case.objects.all()
-    return Case.objects.filter(scope_q(user, office="office", team="team", owner="owner") | extra)
+        return Case.objects.filter(visible_q(user, Q()))
+    scope = scope_q(user, office="office", team="team", owner="owner") | extra
+    return Case.objects.filter(visible_q(user, scope))
 
 
 def cases_findable_by(user: User) -> QuerySet[Case]:
@@ -96,12 +102,13 @@ def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | 
     related = ("person", "office", "team", "owner", "category", "intake")
     case = cases_workable_by(user).select_related(*related).filter(pk=case_id).first()
     if case is not None:
-        case.read_only = False  # type: ignore[attr-defined]  # read by the case page
+        # On a restricted case's list by a grant alone (outside the ordinary scope): read.
+        case.read_only = case.is_restricted and not in_ordinary_scope(user, case)  # type: ignore[attr-defined]  # read by the case page
         return case
     if not to_read:
         return None
     case = (
-        Case.objects.filter(registered_awaiting_allocation_q(user), pk=case_id)
+        Case.objects.filter(visible_q(user, registered_awaiting_allocation_q(user)), pk=case_id)
         .select_related(*related)
         .first()
     )
@@ -131,6 +138,8 @@ def case_history_for_user(user: User, case_id: int) -> tuple[Case, CaseTransfer]
             owner_id=transfer.from_owner_id,
         ):
             case = Case.objects.select_related("person", "category").get(pk=case_id)
+            if case.is_restricted and not on_access_list(user, case):
+                return None  # a restricted case's history too is for its list only
             return case, transfer
     return None
 

@@ -22,15 +22,23 @@ from ..flow import hooks as task_hooks
 from ..flows import CaseFlow
 from ..models import (
     Case,
+    CaseAccessGrant,
     CaseReferenceCounter,
     Category,
+    GrantKind,
     Intake,
     Person,
     PersonRelation,
     Risk,
     Stage,
 )
-from ..permissions import CasePerm, can_see_case, can_work_on, may_open_cases
+from ..permissions import (
+    CasePerm,
+    can_see_case,
+    can_work_on,
+    may_open_cases,
+    supervises_case,
+)
 from ..text import digits, fold
 
 
@@ -215,9 +223,25 @@ def case_open(
             consent_to_share=consent_to_share,
         )
         timeline.case_opened(case, actor=actor, at=now)
+        if category.restricted_by_default:
+            _restrict_at_registration(case, actor=actor)
         CaseFlow.start.run(case=case, actor=actor)
         task_hooks.decision_clock_open(case)
     return case
+
+
+def _restrict_at_registration(case: Case, *, actor: User) -> None:
+    """A case of a category restricted by default is opened restricted; whoever registered
+    it goes on its list unless they supervise it (they would lose it otherwise)."""
+    case.is_restricted = True
+    case.save(update_fields=["is_restricted"])
+    reason = _("Registered the case (its category is restricted).")
+    timeline.restriction_changed(case, actor=actor, action="restricted_by_category", reason=reason)
+    if not supervises_case(actor, case):
+        grant = CaseAccessGrant.objects.create(
+            case=case, user=actor, kind=GrantKind.NAMED, reason=reason, granted_by=actor
+        )
+        timeline.access_changed(case, actor=actor, action="granted", grant=grant)
 
 
 def risk_apply(case: Case, *, actor: User, risk: str, comment: str) -> None:

@@ -29,9 +29,12 @@ from ..permissions import (
     may_work_cases,
     supervises,
 )
+from . import access as access_services
 from . import selectors as case_selectors
 from . import services as case_services
 from .forms import (
+    AccessGrantForm,
+    AccessReasonForm,
     CaseRegisterForm,
     CaseSearchForm,
     PersonEditForm,
@@ -71,6 +74,8 @@ def case_list(request):
             "cases": cases,
             "page_size": case_selectors.PAGE_SIZE,
             "may_open_cases": may_open_cases(request.user),
+            "may_break_glass": may_work_cases(request.user)
+            and request.user.home_office_id is not None,
         },
     )
 
@@ -130,7 +135,34 @@ def case_or_404(user, case_id: int):
     return case
 
 
-def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=None, status=200):
+def _access_panel(user, case, forms: dict) -> dict:
+    """The access panel's part of the case page: the list of a restricted case and its
+    forms for the owner and supervisor; on an ordinary case, the form to restrict it."""
+    manage = access_services.may_manage_access(user, case)
+    panel: dict = {"may_manage_access": manage}
+    if case.is_restricted:
+        panel["access"] = access_services.access_list(case)
+        panel["grant_form"] = (
+            (forms.get("grant_form") or AccessGrantForm(case=case)) if manage else None
+        )
+        if access_services.may_lift_restriction(user, case):
+            panel["lift_form"] = forms.get("lift_form") or AccessReasonForm(auto_id="id_lift_%s")
+    elif manage and case.stage != Stage.CLOSED:
+        panel["restrict_form"] = forms.get("restrict_form") or AccessReasonForm(
+            auto_id="id_restrict_%s"
+        )
+    return panel
+
+
+def _render_case(
+    request,
+    case,
+    reopen_form=None,
+    risk_form=None,
+    relative_form=None,
+    status=200,
+    access_forms: dict | None = None,
+):
     user = request.user
     access_record(request, AccessAction.VIEW_CASE, case=case)
     # A case its registering user may only read until it is allocated: no action offered.
@@ -184,6 +216,7 @@ def _render_case(request, case, reopen_form=None, risk_form=None, relative_form=
         "risk_form": (risk_form or RiskForm(initial={"risk": case.risk}))
         if may_change_risk
         else None,
+        **_access_panel(user, case, access_forms or {}),
     }
     return render(request, "case_flows/case_detail.html", context, status=status)
 

@@ -16,6 +16,7 @@ from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_re
 from workflows.sla.units import ClockStatus
 
 from ..models import Case
+from ..restriction import case_notice
 from .history import last_owned_task
 
 
@@ -56,9 +57,8 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
         recipient=task.owner,
         event=Event.TASK_RETURNED if returned else Event.TASK_ASSIGNED,
         dedupe_key=f"task:{task.pk}:{task.owner_id}",
-        case_reference=case.reference,
         link=reverse("task", args=[task.pk]),
-        params={"task": title_msgid(task)},
+        **case_notice(case, task=title_msgid(task)),
         # the text says who returned it ("... returned to you for revision by <name>")
         actor=returned.decided_by if returned else None,
     )
@@ -77,9 +77,8 @@ def approval_requested(task, case: Case, approval: Approval) -> None:
         recipient=recipient,
         event=Event.APPROVAL_REQUESTED,
         dedupe_key=f"approval:{approval.pk}:requested:{recipient.pk}",
-        case_reference=case.reference,
         link=reverse("approval_detail", args=[approval.pk]),
-        params={"task": title_msgid(task)},
+        **case_notice(case, task=title_msgid(task)),
         actor=approval.requested_by,
     )
 
@@ -97,14 +96,14 @@ def approval_decided(case: Case, approval: Approval) -> None:
         recipient=approval.requested_by,
         event=Event.APPROVAL_DECIDED,
         dedupe_key=f"approval:{approval.pk}:decided",
-        case_reference=case.reference,
         link=reverse("case_detail", args=[case.pk]),
-        params={
-            "decision": approval.status,
-            "kind": approval.kind,
+        **case_notice(
+            case,
+            decision=approval.status,
+            kind=approval.kind,
             # the English label (the msgid), translated for the reader when shown
-            "task": approval_kind_msgid(approval.kind),
-        },
+            task=approval_kind_msgid(approval.kind),
+        ),
         actor=approval.decided_by,
     )
 

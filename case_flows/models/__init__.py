@@ -73,6 +73,10 @@ from .referrals import (
     Referral,
     ServiceProvider,
 )
+from .restriction import (
+    CaseAccessGrant,
+    GrantKind,
+)
 from .reviews import (
     CaseReview,
     FollowUpSchedulePolicy,
@@ -130,6 +134,8 @@ __all__ = [
     "ErasureGrounds",
     "ErasureStatus",
     "ErasureRequest",
+    "CaseAccessGrant",
+    "GrantKind",
     "FollowUpSchedulePolicy",
     "CaseReview",
     "DEFAULT_CASELOAD_THRESHOLD",

@@ -10,7 +10,7 @@ from viewflow.workflow.models import Process
 
 from accounts.models import Jurisdiction, Office, Team
 
-from ..permissions import CasePerm
+from ..permissions import CasePerm, can_see_case, on_access_list
 from .choices import EventKind, Risk, Stage
 from .people import Person
 from .records import Assessment, CasePlan, Closure
@@ -31,6 +31,14 @@ class Category(models.Model):
         choices=Jurisdiction.choices,
         blank=True,
         help_text=_("Empty: offered in every country. Otherwise only to offices of that country."),
+    )
+    restricted_by_default = models.BooleanField(
+        _("restricted by default"),
+        default=False,
+        help_text=_(
+            "Cases of this category are opened restricted: only the people on each case's "
+            "access list see them."
+        ),
     )
 
     class Meta:
@@ -95,6 +103,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         _("stage"), default=Stage.INTAKE, choices=Stage.choices, protected=True, db_index=True
     )
     is_overdue = models.BooleanField(_("overdue"), default=False)
+    # Only the case's access list sees it (case_flows/restriction.py holds the rule).
+    is_restricted = models.BooleanField(_("restricted"), default=False)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     # When the case entered its current stage (set by case_open and fire_transition); copied
     # onto the stage-change event that leaves the stage, so time in stage needs no lookup.
@@ -159,10 +169,25 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(is_overdue=True),
                 include=["stage", "office", "team", "owner", "risk", "category"],
             ),
+            # Restricted cases are few: the "counted but not listed" figures read this.
+            models.Index(
+                fields=["office"],
+                name="case_restricted_office",
+                condition=models.Q(is_restricted=True),
+            ),
         ]
 
     def __str__(self):
         return self.reference
+
+    def visible_to(self, user) -> bool:
+        """The workflow kernel's hook (workflows.queue.user_can_see_task): the scope, or for
+        a restricted case its access list."""
+        return can_see_case(user, self)
+
+    def may_be_given_to(self, user) -> bool:
+        """The kernel's reassignment hook: a restricted case's task only to its access list."""
+        return not self.is_restricted or on_access_list(user, self)
 
     # --- the stage machine. Only CaseFlow Function nodes call these (under the flow lock). ---
 

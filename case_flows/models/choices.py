@@ -59,6 +59,8 @@ class EventKind(models.TextChoices):
     REDACTED = "redacted", _("Personal data redacted")
     PERSON_CHANGED = "person_changed", _("Client details changed")
     SUBJECT_ACCESS = "subject_access", _("Subject access file produced")
+    RESTRICTION = "restriction", _("Restriction")
+    ACCESS = "access", _("Access list")
 
 
 class IntakeSource(models.TextChoices):

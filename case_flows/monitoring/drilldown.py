@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from ..models import Case, Risk
+from ..restriction import hidden_restricted_q
 from .figures import FIGURE_PARAMS, FIGURES, duration_text, figure_named, late_clocks
-from .filters import DashboardFilters, FigureError, request_filters, scoped_cases
+from .filters import DashboardFilters, FigureError, case_scope_q, request_filters, scoped_cases
 
 
 def figure_cases(
@@ -37,6 +38,21 @@ def figure_cases(
             F("overdue_since").asc(nulls_last=True), "opened_at", "pk"
         )
     return cases.order_by("opened_at", "pk")
+
+
+def figure_hidden_count(
+    user: User, filters: DashboardFilters | dict | None, figure: str, params: dict
+) -> int:
+    """How many cases behind the figure are restricted and not the user's to see: the
+    figure counts them (a manager sees numbers), the list leaves them out and says so, so
+    that the two never disagree silently. One count over the few restricted cases."""
+    filters = DashboardFilters.coerce(filters)
+    condition = figure_named(figure).condition(user, filters, params, timezone.now())
+    return (
+        Case.objects.filter(case_scope_q(user, filters), hidden_restricted_q(user))
+        .filter(condition)
+        .count()
+    )
 
 
 def figure_request(request):

@@ -21,7 +21,7 @@ from ..access_log import access_record
 from ..cases.selectors import PAGE_SIZE
 from ..models import AccessAction, ExportFormat
 from .charts import dashboard_charts
-from .drilldown import figure_request, filter_description, late_text
+from .drilldown import figure_hidden_count, figure_request, filter_description, late_text
 from .export import export_response
 from .export_protect import ExportForm, password_required
 from .figures import FIGURES, OfficeLinks, compliance_text, duration_text, page_url, percent_text
@@ -89,8 +89,10 @@ def dashboard_cases(request):
 def _cases_page(request, export_form=None, status=200):
     form, filters, figure, params, cases = figure_request(request)
     page = None
+    hidden = 0
     late = figure in FIGURES and FIGURES[figure].late
     if cases is not None:
+        hidden = figure_hidden_count(request.user, filters, figure, params)
         page = Paginator(cases.select_related("person", "owner"), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
@@ -113,6 +115,7 @@ def _cases_page(request, export_form=None, status=200):
             "page": page,
             "figure": figure,
             "late": late,
+            "hidden_restricted": hidden,
             "title": FIGURES[figure].title(request.user, params)
             if cases is not None
             else _("Cases"),

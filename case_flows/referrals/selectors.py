@@ -55,7 +55,8 @@ def case_referrals(case: Case) -> list[Referral]:
 
 def referrals_to_provider_of(user: User) -> QuerySet[Referral]:
     """The 'Referrals to us' list: only referrals addressed to the user's providers, with
-    only the minimum of the case (no notes, no records)."""
+    only the minimum of the case (no notes, no records; of a restricted case, not even the
+    reference or the client's name: the templates say "restricted case")."""
     if not user.has_perm(CasePerm.RESPOND_REFERRAL):
         return Referral.objects.none()
     return (
@@ -79,6 +80,8 @@ def referrals_to_provider_of(user: User) -> QuerySet[Referral]:
             # ConcurrentTransitionMixin reads the stage when a case row loads: deferring it
             # costs one query per referral.
             "case__stage",
+            # A restricted case's referral shows neither its reference nor the client's name.
+            "case__is_restricted",
             "case__person__given_name",
             "case__person__family_name",
             "case__person__date_of_birth",

@@ -30,6 +30,7 @@ from ..models import (
     Urgency,
 )
 from ..permissions import CasePerm, can_work_on
+from ..restriction import case_notice
 from .selectors import provider_offered_to
 
 # Referrals are made while the case is being worked (arranging services or following up).
@@ -234,9 +235,8 @@ def _tell_owner(referral: Referral, *, action: str, actor: User) -> None:
         recipient=owner,
         event=EVENT_BY_ACTION[action],
         dedupe_key=f"referral:{referral.pk}:{action}",
-        case_reference=case.reference,
         link=reverse("case_referrals", args=[case.pk]),
-        params={"provider": referral.provider_name, "service": referral.service_type},
+        **case_notice(case, provider=referral.provider_name, service=referral.service_type),
         actor=actor,
     )
 

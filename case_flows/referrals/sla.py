@@ -15,12 +15,20 @@ def referral_escalations(escalations) -> None:
     mine = [e for e in escalations if e.clock.subject_type_id == referral_type_id]
     if not mine:
         return
+    rows = list(
+        Referral.objects.filter(pk__in={e.clock.subject_id for e in mine}).values_list(
+            "pk",
+            "case_id",
+            "case__reference",
+            "case__stage",
+            "provider_name",
+            "case__is_restricted",
+        )
+    )
     referrals = {
-        pk: (case_id, reference, stage, provider)
-        for pk, case_id, reference, stage, provider in Referral.objects.filter(
-            pk__in={e.clock.subject_id for e in mine}
-        ).values_list("pk", "case_id", "case__reference", "case__stage", "provider_name")
+        pk: (case_id, ref, stage, provider) for pk, case_id, ref, stage, provider, _r in rows
     }
+    restricted = frozenset(row[0] for row in rows if row[5])
     mine = [e for e in mine if e.clock.subject_id in referrals]
     if not mine:
         return
@@ -29,6 +37,7 @@ def referral_escalations(escalations) -> None:
             mine,
             references={pk: row[1] for pk, row in referrals.items()},
             links={pk: reverse("case_referrals", args=[row[0]]) for pk, row in referrals.items()},
+            restricted=restricted,
         ),
         mine[0].batch,
         scope="referral",  # grouped as referrals: the answer is the provider's work

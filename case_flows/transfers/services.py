@@ -18,7 +18,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Office, Role, Team, User
-from accounts.scope import can_see, scope_for
+from accounts.scope import scope_for
 from notifications.models import Event
 from notifications.outbox import notify
 from workflows.errors import Conflict, NotPermitted, WorkflowError
@@ -36,7 +36,8 @@ from ..models import (
     Stage,
     TransferStatus,
 )
-from ..permissions import CasePerm, is_caseworker
+from ..permissions import CasePerm, can_see_case, is_caseworker
+from ..restriction import case_notice
 
 
 class TransferError(WorkflowError):
@@ -64,7 +65,7 @@ def _open_tasks(case: Case) -> list[Task]:
 
 
 def _sees(user: User, case: Case) -> bool:
-    return can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
+    return can_see_case(user, case)
 
 
 def _team_in_office(caseworker: User, office_id: int, preferred: Team | None) -> Team | None:
@@ -101,9 +102,9 @@ def _tell_new_owner(case: Case, *, owner: User, actor: User, key: str) -> None:
         recipient=owner,
         event=Event.CASE_TRANSFERRED,
         dedupe_key=f"transfer:{case.pk}:{key}:{owner.pk}",
-        case_reference=case.reference,
         link=reverse("case_detail", args=[case.pk]),
         actor=actor,
+        **case_notice(case),
     )
 
 
@@ -202,8 +203,8 @@ def transfer_request(*, case: Case, actor: User, to_office: Office, reason: str)
                     recipient=supervisor,
                     event=Event.TRANSFER_REQUESTED,
                     dedupe_key=f"transfer:{transfer.pk}:requested:{supervisor.pk}",
-                    case_reference=locked.reference,
                     link=reverse("transfers_incoming"),
+                    **case_notice(locked),
                     actor=actor,
                 )
     except IntegrityError as exc:
@@ -322,9 +323,9 @@ def transfer_decline(*, transfer: CaseTransfer, actor: User, reason: str) -> Cas
                 recipient=User.objects.get(pk=user_id),
                 event=Event.TRANSFER_DECLINED,
                 dedupe_key=f"transfer:{transfer.pk}:declined:{user_id}",
-                case_reference=case.reference,
                 link=reverse("case_detail", args=[case.pk]),
                 actor=actor,
+                **case_notice(case),
             )
     return transfer
 

@@ -13,13 +13,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.scope import can_see
 from workflows.errors import WorkflowError
 
 from ..cases.selectors import PAGE_SIZE
 from ..cases.views import case_or_404, error_page
 from ..models import Stage
-from ..permissions import CasePerm
+from ..permissions import CasePerm, can_see_case
 from . import selectors, services
 from .forms import SameOfficeTransferForm, TransferDecisionForm, TransferRequestForm
 
@@ -30,7 +29,7 @@ def _render_transfer(request, case, request_form=None, within_form=None, status=
     may_within = (
         case.stage != Stage.CLOSED
         and user.has_perm(CasePerm.ALLOCATE_CASE)
-        and can_see(user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id)
+        and can_see_case(user, case)
     )
     pending = selectors.pending_transfer_of(case)
     context = {

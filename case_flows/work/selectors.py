@@ -35,6 +35,7 @@ from ..models import (
     Closure,
     Stage,
 )
+from ..restriction import hidden_restricted_q, visible_q
 from ..text import fold
 
 _earliest_due = (
@@ -60,11 +61,12 @@ def _task_scope(user: User) -> Q:
 
 
 def _task_scope_or_own(user: User) -> Q:
-    """Tasks in the user's scope or given to them. An unrestricted scope is an empty Q, and
-    `Q() | x` is `x` alone: it must stay unrestricted instead."""
+    """Tasks in the user's scope or given to them; of a restricted case, only for its access
+    list. An unrestricted scope is an empty Q, and `Q() | x` is `x` alone: it must stay
+    unrestricted instead."""
     if scope_for(user).all_offices:
-        return Q()
-    return _task_scope(user) | Q(owner=user)
+        return visible_q(user, Q(), f"{_CASE}__")
+    return visible_q(user, _task_scope(user) | Q(owner=user), f"{_CASE}__")
 
 
 def _user_permissions(user: User) -> set[str]:
@@ -77,7 +79,8 @@ def _user_permissions(user: User) -> set[str]:
 
 
 def my_tasks_q(user: User) -> Q:
-    return Q(owner=user)
+    """Tasks given to the user; of a restricted case only while they are on its list."""
+    return Q(owner=user) & visible_q(user, Q(), f"{_CASE}__")
 
 
 def queue_process_ids(user: User) -> list[int]:
@@ -90,9 +93,10 @@ def queue_process_ids(user: User) -> list[int]:
     move between offices)."""
     cases = Case.objects.exclude(stage=Stage.CLOSED)
     if scope_for(user).all_offices:
-        cases = cases.filter(office_id=user.home_office_id) if user.home_office_id else cases
+        scope = Q(office_id=user.home_office_id) if user.home_office_id else Q()
     else:
-        cases = cases.filter(scope_q(user, office="office", team="team", owner="owner"))
+        scope = scope_q(user, office="office", team="team", owner="owner")
+    cases = cases.filter(visible_q(user, scope))
     return list(
         CaseProcess.objects.filter(case__in=cases.values("pk"))
         .order_by()
@@ -305,6 +309,7 @@ def approvals_pending_for(user: User) -> QuerySet[Approval]:
     """The supervisor's approvals page: pending requests they may decide, oldest first."""
     ct = ContentType.objects.get_for_model(Case)
     visible_cases = cases_visible_to(user).values("pk")
+    hidden_restricted = Case.objects.filter(hidden_restricted_q(user)).values("pk")
     return (
         Approval.objects.filter(
             status=ApprovalStatus.PENDING,
@@ -312,8 +317,10 @@ def approvals_pending_for(user: User) -> QuerySet[Approval]:
             task__status__in=OPEN_TASK_STATUSES,
         )
         .filter(
-            # In the team queue of a case the user sees, or routed to them (a deputy).
-            Q(task__owner__isnull=True, subject_id__in=visible_cases) | Q(task__owner=user)
+            # In the team queue of a case the user sees, or routed to them (a deputy), never
+            # of a restricted case whose list they are not on (restricted cases are few).
+            Q(task__owner__isnull=True, subject_id__in=visible_cases)
+            | (Q(task__owner=user) & ~Q(subject_id__in=hidden_restricted))
         )
         .exclude(requested_by=user)
         .select_related("requested_by", "task__owner", "office")

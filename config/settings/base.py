@@ -265,6 +265,8 @@ WORKFLOW_LOCK_TIMEOUT_MS = env_int("WORKFLOW_LOCK_TIMEOUT_MS", 10000)
 CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY = env_bool(
     "CASE_TRANSFER_SENDING_OFFICE_KEEPS_HISTORY", False
 )
+# Hours an emergency ("break the glass") grant to a restricted case lasts.
+CASE_EMERGENCY_ACCESS_HOURS = env_int("CASE_EMERGENCY_ACCESS_HOURS", 24)
 # Months between periodic supervisor reviews, per risk level, overriding the defaults
 # (3 months, 1 for high risk), e.g. CASE_REVIEW_INTERVAL_MONTHS=high:1,medium:2,low:6
 CASE_REVIEW_INTERVAL_MONTHS = {

@@ -60,6 +60,8 @@ SAMPLES = {
     "transfer_declined": (Event.TRANSFER_DECLINED, {}),
     # case_flows/access_log/alerts.py: to the data protection officers.
     "access_alert": (Event.ACCESS_ALERT, {"person": "Anna Nowak", "cases": 41, "limit": 40}),
+    # A restricted case is never named (case_flows.restriction.case_notice).
+    "emergency_access": (Event.EMERGENCY_ACCESS, {"restricted": True}),
     "daily_digest": (
         Event.DAILY_DIGEST,
         {
@@ -77,6 +79,7 @@ SAMPLES["tasks_handed_over_grouped_handover"][1]["person"] = "Anna Nowak"
 
 # The returned-for-revision notification names who returned it (the notification's actor).
 SAMPLES["task_returned"] = (Event.TASK_RETURNED, {"task": _TASK})
+SAMPLES["task_assigned_restricted"] = (Event.TASK_ASSIGNED, {"task": _TASK, "restricted": True})
 
 PLACEHOLDERS = ("None", "%(", "{{", "{%", "%s", "—", "“”", "„”")
 
