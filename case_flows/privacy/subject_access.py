@@ -20,6 +20,7 @@ from accounts.models import User
 from notifications.models import Notification
 
 from .. import timeline, timeline_text
+from ..cases.selectors import cases_visible_to
 from ..models import (
     AccessEvent,
     Assessment,
@@ -185,10 +186,10 @@ def _notifications(references: list[str]) -> list[dict]:
 
 
 def _access_rows(person: Person, case_ids) -> list[dict]:
-    """Who read the person's data. The readers' network addresses are their own personal
-    data, not the client's: left out."""
+    """Who read the person's data (in the cases of the file, or not tied to a case). The
+    readers' network addresses are their own personal data, not the client's: left out."""
     rows = (
-        AccessEvent.objects.filter(Q(person=person) | Q(case_id__in=case_ids))
+        AccessEvent.objects.filter(Q(person=person, case__isnull=True) | Q(case_id__in=case_ids))
         .select_related("user", "office", "case")
         .order_by("at", "pk")
     )
@@ -208,12 +209,23 @@ def _access_rows(person: Person, case_ids) -> list[dict]:
     ]
 
 
-def person_subject_access(person: Person) -> dict:
-    """Everything held on the person: their details, relatives, every case (its details,
-    records, timeline in words, referrals, transfers, reviews), the notifications sent about
-    those cases and the access log. Texts are in the active language; dates in ISO 8601."""
+SCOPE_NOTE = gettext_lazy(
+    "The cases that the person who produced this file may read. Cases held by another office,"
+    " and restricted cases outside their access list, are not in it: that office, or someone"
+    " on the case's access list, produces them."
+)
+
+
+def person_subject_access(person: Person, *, viewer: User) -> dict:
+    """Everything held on the person that `viewer` may read: their details, relatives, every
+    case the viewer sees (its details, records, timeline in words, referrals, transfers,
+    reviews), the notifications sent about those cases and the access log. Cases of another
+    office (another controller) and restricted cases the viewer is not on the access list of
+    are left out, unnamed and uncounted: their office, or someone on their list, produces that
+    part. Texts are in the active language; dates in ISO 8601."""
     cases = list(
-        Case.objects.filter(person=person)
+        cases_visible_to(viewer)
+        .filter(person=person)
         .select_related(*_related(Case))
         .order_by("opened_at", "pk")
     )
@@ -226,6 +238,7 @@ def person_subject_access(person: Person) -> dict:
     timelines = _timelines(case_ids)
     return {
         "format_version": FORMAT_VERSION,
+        "scope": str(SCOPE_NOTE),
         "generated_at": _plain(timezone.now()),
         "person": {"id": person.pk, **row(person)},
         **_relatives(person),
@@ -249,7 +262,7 @@ def subject_access_file(*, case: Case, actor: User, file_format: str) -> dict:
     """Produce the file on the case's client from this case: the contents, and a timeline row
     on the case saying who produced it and in which form (the view writes the access row)."""
     timeline.subject_access_produced(case, actor=actor, file_format=file_format)
-    return person_subject_access(case.person)
+    return person_subject_access(case.person, viewer=actor)
 
 
 # --- the readable document -------------------------------------------------------------------

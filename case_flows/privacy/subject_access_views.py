@@ -38,7 +38,7 @@ def subject_access_download(request, case_id: int, file_format: str):
     else:
         body = render_to_string(
             "case_flows/privacy/subject_access.html",
-            {"doc": readable(data), "person_name": str(case.person)},
+            {"doc": readable(data), "person_name": str(case.person), "scope_note": data["scope"]},
             request=request,
         )
     response = HttpResponse(body, content_type=FORMATS[file_format])

@@ -127,9 +127,11 @@ def test_manager_of_another_office_gets_404(client, client_file, other_office):
 
 def test_queries_do_not_grow_with_events_or_cases(client_file, supervisor, caseworker, office):
     first, second = client_file
-    person_subject_access(first.person)  # caches warmed (content types, the user's office)
+    person_subject_access(
+        first.person, viewer=supervisor
+    )  # caches warmed (content types, the user's office)
     with CaptureQueriesContext(connection) as before:
-        person_subject_access(first.person)
+        person_subject_access(first.person, viewer=supervisor)
     for _ in range(5):
         timeline.subject_access_produced(second, actor=supervisor, file_format="json")
     case_services.case_open(
@@ -142,6 +144,24 @@ def test_queries_do_not_grow_with_events_or_cases(client_file, supervisor, casew
         presenting_concerns="Third time",
     )
     with CaptureQueriesContext(connection) as after:
-        data = person_subject_access(first.person)
+        data = person_subject_access(first.person, viewer=supervisor)
     assert len(data["cases"]) == 3
     assert len(after) == len(before) <= 20, [q["sql"] for q in after.captured_queries]
+
+
+def test_cases_the_producer_may_not_read_are_left_out(client_file, supervisor, office):
+    """A restricted case of the same client, outside the producer's access list, is not in
+    the file: neither its reference nor its access rows; the file says what it covers."""
+    from case_flows.cases import access as access_services
+
+    first, second = client_file
+    nobody = make_user(Role.MANAGER, office, username="manager-not-on-list")
+    access_services.case_restrict(case=second, actor=supervisor, reason="Violence at home")
+    second.refresh_from_db()
+    assert second.is_restricted
+    data = person_subject_access(first.person, viewer=supervisor)
+    assert {c["reference"] for c in data["cases"]} == {first.reference, second.reference}
+    data = person_subject_access(first.person, viewer=nobody)
+    assert [c["reference"] for c in data["cases"]] == [first.reference]
+    assert second.reference not in json.dumps(data)
+    assert "restricted cases" in data["scope"]
