@@ -359,10 +359,10 @@ def test_team_of_another_office_is_refused(world):
 # menu), unread notifications (the bell); filter choices: offices, teams, categories.
 # National: 2 more for the roll-up (offices, approvals per office), no teams
 # (chosen once an office is). The list: session, user, office, roles, 2 permissions, bell,
-# count, one page of rows, and the restricted cases counted but not listed.
+# count, one page of rows, the restricted cases counted but not listed, and the access row.
 DASHBOARD_QUERIES = 21
 DASHBOARD_NATIONAL_QUERIES = 22
-CASE_LIST_QUERIES = 10
+CASE_LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("extra", [0, 4])
