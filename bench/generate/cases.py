@@ -133,7 +133,7 @@ class CaseRows:
                 dob = datetime.fromtimestamp(now - rng.uniform(1, 85) * 365 * day, UTC).date()
                 rows["case_flows_person"].append(
                     f"{cid}\t{given}\t{family_name}\t{search}\t{sex}\t{dob}\tf\t\t{phone}"
-                    f"\t{phone}\tCommunity {cid % 97}\t\tf\t\t{opened_s}\t{creator}\t{oid}\n"
+                    f"\t{phone}\tCommunity {cid % 97}\t\tf\t\t{opened_s}\t{creator}\t{oid}\t1\n"
                 )
 
                 # finished deadlines: (kind, name, owner, started, stopped, task id)
@@ -262,7 +262,10 @@ class CaseRows:
                 rows["case_flows_case"].append(
                     f"{cid}\t{reference}\t{risk}\t{stage}\t{'t' if overdue else 'f'}\t{opened_s}"
                     f"\t{_ts(closed) if closed else chr(92) + 'N'}\t1\t{creator}\t{oid}"
-                    f"\t{case_owner}\t{case_team}\t{cat_id}\t{cid}\n"
+                    f"\t{case_owner}\t{case_team}\t{cat_id}\t{cid}"
+                    # About 2% restricted (the share of violence and abuse categories), so the
+                    # lists pay for the access-list check as they will in an office.
+                    f"\t{'t' if cid % 50 == 0 else 'f'}\n"
                 )
                 past_intake = stage != "intake"
                 rows["case_flows_intake"].append(
