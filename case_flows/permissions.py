@@ -91,6 +91,30 @@ def supervised_team_ids(user: User) -> frozenset[int]:
     return cached
 
 
+def deputising_q(user: User) -> Q:
+    """Teams (lookups on Team) whose supervisor is away today with this user as deputy: the
+    deputy takes their approvals (workflows.approvals), so their restricted cases too."""
+    today = timezone.localdate()
+    return Q(
+        supervisor__absences__deputy_id=user.pk,
+        supervisor__absences__starts_on__lte=today,
+        supervisor__absences__ends_on__gte=today,
+    )
+
+
+def deputised_team_ids(user: User) -> frozenset[int]:
+    """The teams this user deputises for today (one query, cached on the user)."""
+    cached = getattr(user, "_deputised_team_ids", None)
+    if cached is None:
+        cached = frozenset(
+            Team.objects.filter(deputising_q(user)).values_list("pk", flat=True)
+            if user.is_authenticated and user.is_active
+            else ()
+        )
+        user._deputised_team_ids = cached  # type: ignore[attr-defined]  # per-request cache
+    return cached
+
+
 def live_grant_q(*, now=None) -> Q:
     """A grant that counts: not revoked, not expired (lookups on CaseAccessGrant)."""
     now = now or timezone.now()
@@ -114,7 +138,7 @@ def on_access_list(user: User, case: Any) -> bool:
 
     - its owner (the allocated caseworker);
     - the supervisor of its team (before allocation, with no team yet: the supervisors of
-      its office, who allocate it);
+      its office, who allocate it), and their deputy while they are away;
     - whoever holds a live grant (named, or emergency not yet expired).
 
     Nobody else: not managers, not administrators, whatever their scope. One query at most
@@ -124,6 +148,8 @@ def on_access_list(user: User, case: Any) -> bool:
     if case.owner_id is not None and case.owner_id == user.pk:
         return True
     if supervises_case(user, case):
+        return True
+    if case.team_id is not None and case.team_id in deputised_team_ids(user):
         return True
     if case.pk is None:
         return False

@@ -11,18 +11,22 @@ from accounts.models import Team, User
 from accounts.scope import supervised_office_ids
 
 from .models import CaseAccessGrant
-from .permissions import live_grant_q
+from .permissions import deputising_q, live_grant_q
 
 
 def on_access_list_q(user: User, prefix: str = "") -> Q:
     """Cases (reached through `prefix`, e.g. "case__") whose access list holds the user:
-    owner, team supervisor (no team yet: the office's supervisors), live grant."""
+    owner, team supervisor (no team yet: the office's supervisors) and their deputy while
+    they are away, live grant."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     condition = Q(**{f"{prefix}owner_id": user.pk})
     # A subquery, not a list read first: the lists keep their query counts.
     supervised = Team.objects.filter(supervisor_id=user.pk).values("pk")
     condition |= Q(**{f"{prefix}team_id__in": supervised})
+    # The deputy of an absent supervisor takes their approvals, so their restricted cases.
+    deputised = Team.objects.filter(deputising_q(user)).values("pk")
+    condition |= Q(**{f"{prefix}team_id__in": deputised})
     offices = supervised_office_ids(user)
     if offices:
         condition |= Q(**{f"{prefix}team__isnull": True, f"{prefix}office_id__in": offices})
