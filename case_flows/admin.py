@@ -164,6 +164,11 @@ class ErasureRequestAdmin(ReadOnlyAdmin):
     list_filter = ("status", "grounds")
     list_select_related = ("case", "requested_by", "decided_by")
 
+    def get_queryset(self, request):
+        # A restricted case is for its access list only, here as everywhere.
+        hidden = Case.objects.filter(hidden_restricted_q(request.user)).values("pk")
+        return super().get_queryset(request).exclude(case_id__in=hidden)
+
 
 # --- the access log (append-only: the database refuses changes) ------------------------------
 

@@ -36,6 +36,7 @@ from ..permissions import (
     CasePerm,
     can_see_case,
     can_work_on,
+    in_ordinary_scope,
     may_open_cases,
     supervises_case,
 )
@@ -257,7 +258,8 @@ def risk_apply(case: Case, *, actor: User, risk: str, comment: str) -> None:
 def case_reopen(*, case: Case, actor: User, comment: str) -> Case:
     """Reopen a closed case: a new episode and a new flow process, back to assessment."""
     require_perm(actor, CasePerm.REOPEN_CASE)
-    if not can_see_case(actor, case):
+    # On a restricted case's list by a grant alone (outside the ordinary scope): read only.
+    if not can_see_case(actor, case) or (case.is_restricted and not in_ordinary_scope(actor, case)):
         raise NotPermitted(_("You do not have permission to do this."))
     require(bool(comment.strip()), _("Say why the case is being reopened."))
     with conflicts_as_errors(), transaction.atomic():

@@ -19,6 +19,7 @@ from .. import timeline
 from ..locking import case_lock
 from ..models import Case, ErasureGrounds, ErasureRequest, ErasureStatus, Person, Stage
 from ..permissions import CasePerm, can_see_case, can_work_on
+from ..restriction import case_notice
 from .selectors import policy_for, policy_table, retention_ends
 from .services import case_anonymise
 
@@ -34,9 +35,10 @@ def open_cases_of(person: Person) -> list[Case]:
     return list(Case.objects.filter(person=person).exclude(stage=Stage.CLOSED).order_by("pk"))
 
 
-def erasure_block(person: Person) -> str | None:
+def erasure_block(person: Person, *, shown_on: Case | None = None) -> str | None:
     """Why the law requires keeping this person's data today, or None. A case of a statutory
-    category is kept while open and until its retention ends."""
+    category is kept while open and until its retention ends. The answer is read on the page
+    of `shown_on`: another case of the person that is restricted is not named."""
     table = policy_table()
     today = timezone.localdate()
     cases = Case.objects.filter(person=person, anonymised_at__isnull=True).select_related("office")
@@ -52,7 +54,11 @@ def erasure_block(person: Person) -> str | None:
                 "The law requires keeping the records of case %(reference)s until %(until)s: "
                 "%(basis)s"
             ) % {
-                "reference": case.reference,
+                # The reason is kept and shown on the person's other cases: a restricted
+                # case is not named there.
+                "reference": case.reference
+                if not case.is_restricted or (shown_on is not None and shown_on.pk == case.pk)
+                else _("[restricted case]"),
                 "until": ends.isoformat() if ends else _("its closure and retention period"),
                 "basis": policy.legal_basis,
             }
@@ -107,7 +113,7 @@ def erasure_request(*, case: Case, actor: User, grounds: str, details: str) -> E
                 details=details.strip(),
             )
             timeline.erasure_changed(locked, actor=actor, request=request, action="requested")
-            block = erasure_block(person)
+            block = erasure_block(person, shown_on=locked)
             if block is not None:
                 _refuse(request, actor=None, reason=block)
                 return request
@@ -118,9 +124,9 @@ def erasure_request(*, case: Case, actor: User, grounds: str, details: str) -> E
                     recipient=supervisor,
                     event=Event.APPROVAL_REQUESTED,
                     dedupe_key=f"erasure:{request.pk}:requested:{supervisor.pk}",
-                    case_reference=locked.reference,
                     link=reverse("erasure_decide", args=[request.pk]),
-                    params={"task": ERASURE_TASK},
+                    # A restricted case is never named in a notification.
+                    **case_notice(locked, task=ERASURE_TASK),
                     actor=actor,
                 )
     except IntegrityError as exc:
@@ -135,13 +141,14 @@ def _tell_requester(request: ErasureRequest, *, actor: User, approved: bool) -> 
         recipient=request.requested_by,
         event=Event.APPROVAL_DECIDED,
         dedupe_key=f"erasure:{request.pk}:decided",
-        case_reference=request.case.reference,
         link=reverse("case_erasure", args=[request.case_id]),
-        params={
-            "decision": "approved" if approved else "rejected",
-            "kind": "erasure",
-            "task": ERASURE_TASK,
-        },
+        # A restricted case is never named in a notification.
+        **case_notice(
+            request.case,
+            decision="approved" if approved else "rejected",
+            kind="erasure",
+            task=ERASURE_TASK,
+        ),
         actor=actor,
     )
 
@@ -178,7 +185,7 @@ def erasure_decide(
                 reason=_("A case of this person was reopened: close it before erasure."),
             )
             approve = False
-        elif (block := erasure_block(request.person)) is not None:
+        elif (block := erasure_block(request.person, shown_on=request.case)) is not None:
             _refuse(request, actor=actor, reason=block)
             approve = False
         else:
