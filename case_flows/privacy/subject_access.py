@@ -133,7 +133,7 @@ def _timelines(case_ids) -> dict[int, list]:
     return by_case
 
 
-def _relatives(person: Person) -> dict:
+def _relatives(person: Person, viewer: User) -> dict:
     def who(other: Person) -> dict:
         return {
             "id": other.pk,
@@ -156,11 +156,20 @@ def _relatives(person: Person) -> dict:
     rels = PersonRelation.objects.filter(Q(person=person) | Q(relative=person)).select_related(
         "person", "relative"
     )
+    rels = list(rels.order_by("pk"))
+    # The people who named the client as a relative are other clients: only those with a case
+    # the viewer may read are named (a restricted case's client stays out, uncounted).
+    others = {rel.person_id for rel in rels if rel.person_id != person.pk}
+    readable = set(
+        cases_visible_to(viewer).filter(person_id__in=others).values_list("person_id", flat=True)
+        if others
+        else ()
+    )
     out: dict[str, list] = {"relatives": [], "relative_of": []}
-    for rel in rels.order_by("pk"):
+    for rel in rels:
         if rel.person_id == person.pk:  # rel.relative is the relationship of the client
             out["relatives"].append(relation(rel, rel.relative))
-        else:  # the client is the relationship of rel.person
+        elif rel.person_id in readable:  # the client is the relationship of rel.person
             out["relative_of"].append(relation(rel, rel.person))
     return out
 
@@ -241,7 +250,7 @@ def person_subject_access(person: Person, *, viewer: User) -> dict:
         "scope": str(SCOPE_NOTE),
         "generated_at": _plain(timezone.now()),
         "person": {"id": person.pk, **row(person)},
-        **_relatives(person),
+        **_relatives(person, viewer),
         "cases": [
             {
                 "id": case.pk,

@@ -165,3 +165,20 @@ def test_cases_the_producer_may_not_read_are_left_out(client_file, supervisor, o
     assert [c["reference"] for c in data["cases"]] == [first.reference]
     assert second.reference not in json.dumps(data)
     assert "restricted cases" in data["scope"]
+
+
+def test_a_relative_file_names_only_clients_the_producer_may_read(client_file, supervisor, office):
+    """Efua is recorded as Kwame's parent: her file names Kwame as the person whose relative
+    she is, unless all his cases are restricted outside the producer's list."""
+    from case_flows.cases import access as access_services
+    from case_flows.models import PersonRelation
+
+    first, second = client_file
+    efua = PersonRelation.objects.get(person=first.person).relative
+    manager = make_user(Role.MANAGER, office, username="manager-relatives")
+    named = person_subject_access(efua, viewer=manager)["relative_of"]
+    assert [r["person"]["family_name"] for r in named] == ["Mensah"]
+    for case in (first, second):
+        access_services.case_restrict(case=case, actor=supervisor, reason="Violence at home")
+    assert person_subject_access(efua, viewer=manager)["relative_of"] == []
+    assert len(person_subject_access(efua, viewer=supervisor)["relative_of"]) == 1
