@@ -153,10 +153,11 @@ def _relatives(person: Person, viewer: User) -> dict:
             "person": who(other),
         }
 
-    rels = PersonRelation.objects.filter(Q(person=person) | Q(relative=person)).select_related(
-        "person", "relative"
+    rels = list(
+        PersonRelation.objects.filter(Q(person=person) | Q(relative=person))
+        .select_related("person", "relative")
+        .order_by("pk")
     )
-    rels = list(rels.order_by("pk"))
     # The people who named the client as a relative are other clients: only those with a case
     # the viewer may read are named (a restricted case's client stays out, uncounted).
     others = {rel.person_id for rel in rels if rel.person_id != person.pk}
