@@ -9,12 +9,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 import case_flows.cases.services as case_services
 from accounts.models import Role
 from case_flows import timeline
-from case_flows.models import AccessAction, AccessEvent, CaseEvent, EventKind, ServiceProvider
-from case_flows.privacy.subject_access import person_subject_access
+from case_flows.models import (
+    AccessAction,
+    AccessEvent,
+    Assessment,
+    CaseEvent,
+    EventKind,
+    Intake,
+    ServiceProvider,
+)
+from case_flows.privacy.subject_access import labelled, person_subject_access
 from case_flows.referrals import services as referrals
 from notifications.models import Notification
 from workflows.sla.seed import seed_sla_policies
@@ -165,3 +174,17 @@ def test_cases_the_producer_may_not_read_are_left_out(client_file, supervisor, o
     assert [c["reference"] for c in data["cases"]] == [first.reference]
     assert second.reference not in json.dumps(data)
     assert "restricted cases" in data["scope"]
+
+
+def test_readable_document_labels_every_column_and_tells_needs_in_words():
+    with translation.override("en"):
+        pairs = dict(
+            labelled(
+                Assessment,
+                {"created_by": "Ama", "episode": 1, "needs": {"safety": "high"}},
+            )
+        )
+        intake = dict(labelled(Intake, {"completed_by": "Ama"}))
+    assert pairs["Created by"] == "Ama" and pairs["Episode"] == "1"
+    assert pairs["Needs by domain"] == "Safety: High"  # not {"safety": "high"}
+    assert intake["Completed by"] == "Ama"
