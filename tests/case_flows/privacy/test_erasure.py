@@ -166,6 +166,8 @@ def test_decision_page_shows_the_request_not_template_internals(client, world):
     # a context variable named "block" once printed Django's own BlockNode here
     assert b"Block Node" not in page.content and b"TextNode" not in page.content
     assert b"Asked in person on Monday" in page.content
+    # the decider can open the case from here (the reference is a link)
+    assert reverse("case_detail", args=[made.case_id]).encode() in page.content
 
 
 def test_the_legal_refusal_gives_the_date_in_the_users_format(world):
