@@ -290,9 +290,10 @@ class AccessGrantForm(forms.Form):
         label=_("Why do they need access?"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, already_on_list=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # Staff of the case's own office who work cases (the service checks the same rule).
+        # Staff of the case's own office who work cases (the service checks the same rule),
+        # less those already on the list (offering them only leads to "already on the list").
         self.fields["user"].queryset = (
             User.objects.filter(
                 is_active=True,
@@ -300,6 +301,7 @@ class AccessGrantForm(forms.Form):
                 groups__name__in=[Role.CASEWORKER, Role.SUPERVISOR, Role.MANAGER],
             )
             .exclude(groups__name=Role.PROVIDER)
+            .exclude(pk__in=list(already_on_list))
             .distinct()
             .order_by("first_name", "last_name", "username")
         )

@@ -333,6 +333,9 @@ def person_update(
     if unknown:
         raise CaseError(_("These details cannot be changed here: %s") % ", ".join(sorted(unknown)))
     locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.anonymised_at is not None:
+        # Writing details back would re-identify a person whose data was erased.
+        raise Conflict(_("This person's data was anonymised: it can no longer be edited."))
     if version is not None and locked.version != version:
         raise PersonChangedMeanwhile(
             _(

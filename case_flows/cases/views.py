@@ -141,9 +141,13 @@ def _access_panel(user, case, forms: dict) -> dict:
     manage = access_services.may_manage_access(user, case)
     panel: dict = {"may_manage_access": manage}
     if case.is_restricted:
-        panel["access"] = access_services.access_list(case)
+        access = panel["access"] = access_services.access_list(case)
+        on_list = {access.owner.pk} if access.owner else set()
+        on_list |= {u.pk for u in access.supervisors} | {g.user_id for g in access.grants}
         panel["grant_form"] = (
-            (forms.get("grant_form") or AccessGrantForm(case=case)) if manage else None
+            (forms.get("grant_form") or AccessGrantForm(case=case, already_on_list=on_list))
+            if manage
+            else None
         )
         if access_services.may_lift_restriction(user, case):
             panel["lift_form"] = forms.get("lift_form") or AccessReasonForm(auto_id="id_lift_%s")
@@ -209,7 +213,9 @@ def _render_case(
         "clocks": clocks,
         "clocks_open_count": open_clocks,
         "clocks_closed_count": len(clocks) - open_clocks,
-        "may_edit_person": not read_only and may_work_cases(user),
+        "may_edit_person": not read_only
+        and may_work_cases(user)
+        and case.person.anonymised_at is None,
         "may_subject_access": not read_only and may_produce_subject_access(user, case),
         "reopen_form": (reopen_form or ReopenForm()) if may_reopen else None,
         "relative_form": (relative_form or RelativeForm()) if may_change_risk else None,

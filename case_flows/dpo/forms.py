@@ -34,13 +34,13 @@ class AccessLogFilterForm(forms.Form):
         label=_("Action"), required=False, choices=[("", ANY_ACTION), *AccessAction.choices]
     )
     date_from = forms.DateTimeField(
-        label=_("From"),
+        label=_("Date from"),
         required=False,
         widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
     date_to = forms.DateTimeField(
-        label=_("To"),
+        label=_("Date to"),
         required=False,
         widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],

@@ -15,6 +15,7 @@ from ..access_log import access_record
 from ..models import AccessAction
 from .forms import AccessLogFilterForm
 from .selectors import AccessFilters, access_events_filtered, may_read_access_log
+from .targets import target_text
 
 PAGE_SIZE = 50
 
@@ -59,6 +60,8 @@ def access_log(request):
         page = Paginator(access_events_filtered(request.user, filters), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
+        for row in page.object_list:
+            row.target_text = target_text(row.target)
     export_query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(
         request,
@@ -100,7 +103,7 @@ def _csv_lines(rows, header: list[str], tz):
                     str(row.user),
                     actions.get(row.action, row.action),
                     row.case.reference if row.case_id else "",
-                    row.target,
+                    target_text(row.target),
                     row.query,
                     row.reason,
                     row.ip_address or "",

@@ -8,6 +8,7 @@ import pyzipper
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ExportFormat
@@ -38,11 +39,6 @@ class ExportForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_(
-            "At least %(count)d characters. The file is then a zip encrypted with AES-256; "
-            "give the password to the recipient by another way than the file."
-        )
-        % {"count": MIN_PASSWORD_LENGTH},
     )
     password_confirm = forms.CharField(
         label=_("The password again"),
@@ -53,6 +49,11 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Here, not on the field: "%" on a lazy text at import would fix it in English.
+        self.fields["password"].help_text = gettext(
+            "At least %(count)d characters. The file is then a zip encrypted with AES-256; "
+            "give the password to the recipient by another way than the file."
+        ) % {"count": MIN_PASSWORD_LENGTH}
         self.password_required = password_required()
         if self.password_required:
             self.fields["password"].required = True

@@ -210,10 +210,10 @@ class DashboardFilterForm(forms.Form):
         empty_label=_("All categories"),
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, data=None, *, user, **kwargs):

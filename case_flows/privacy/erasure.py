@@ -7,6 +7,7 @@ anonymises every case of the person at once (they must all be closed)."""
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -59,7 +60,9 @@ def erasure_block(person: Person, *, shown_on: Case | None = None) -> str | None
                 "reference": case.reference
                 if not case.is_restricted or (shown_on is not None and shown_on.pk == case.pk)
                 else _("[restricted case]"),
-                "until": ends.isoformat() if ends else _("its closure and retention period"),
+                "until": date_format(ends, "SHORT_DATE_FORMAT")
+                if ends
+                else _("its closure and retention period"),
                 "basis": policy.legal_basis,
             }
     return None

@@ -3,11 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..cases.forms import CHOOSE
 from ..models import ErasureGrounds
 
 
 class ErasureRequestForm(forms.Form):
-    grounds = forms.ChoiceField(label=_("Grounds"), choices=ErasureGrounds.choices)
+    # No ground is chosen for the user: a hurried click must not record the wrong one.
+    grounds = forms.ChoiceField(label=_("Grounds"), choices=[("", CHOOSE), *ErasureGrounds.choices])
     details = forms.CharField(
         label=_("Details"),
         required=False,

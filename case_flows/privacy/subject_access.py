@@ -12,6 +12,7 @@ from collections import defaultdict
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,7 @@ from notifications.models import Notification
 from .. import timeline, timeline_text
 from ..cases.selectors import cases_visible_to
 from ..models import (
+    NEED_DOMAINS,
     AccessEvent,
     Assessment,
     Case,
@@ -32,6 +34,7 @@ from ..models import (
     Closure,
     FollowUp,
     Intake,
+    NeedLevel,
     Person,
     PersonRelation,
     Referral,
@@ -278,9 +281,46 @@ def subject_access_file(*, case: Case, actor: User, file_format: str) -> dict:
 # --- the readable document -------------------------------------------------------------------
 
 
+# Columns declared without a label (their name would show in English): the document's words.
+FIELD_LABELS = {
+    "id": gettext_lazy("Number"),
+    "created_at": gettext_lazy("Created at"),
+    "created_by": gettext_lazy("Created by"),
+    "episode": gettext_lazy("Episode"),
+    "completed_at": gettext_lazy("Completed at"),
+    "completed_by": gettext_lazy("Completed by"),
+    "reviewed_by": gettext_lazy("Reviewed by"),
+    "decided_by": gettext_lazy("Decided by"),
+    "requested_by": gettext_lazy("Requested by"),
+    "closed_by": gettext_lazy("Closed by"),
+    "responded_by": gettext_lazy("Responded by"),
+    "from_owner": gettext_lazy("From caseworker"),
+    "from_team": gettext_lazy("From team"),
+    "to_owner": gettext_lazy("To caseworker"),
+    "to_team": gettext_lazy("To team"),
+}
+
+
+def _label(field: models.Field) -> str:
+    if isinstance(field.verbose_name, Promise):  # declared, translatable
+        return str(capfirst(field.verbose_name))
+    return str(FIELD_LABELS.get(field.name, capfirst(field.verbose_name)))
+
+
+def _needs_text(value: dict) -> str:
+    """{"safety": "high"} as "Safety: High" in the reader's language."""
+    domains, levels = dict(NEED_DOMAINS), dict(NeedLevel.choices)
+    return "; ".join(
+        f"{domains.get(domain, domain)}: {levels.get(level, level)}"
+        for domain, level in value.items()
+    )
+
+
 def _text(field: models.Field | None, value) -> str:
     if value in (None, ""):
         return "—"
+    if field is not None and field.name == "needs" and isinstance(value, dict):
+        return _needs_text(value) or "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(field, models.DateTimeField):
@@ -305,7 +345,7 @@ def labelled(model: type[models.Model], item: dict | None) -> list[tuple[str, st
         if field.name not in item:
             continue
         value = item.get(f"{field.name}_display", item[field.name])
-        pairs.append((str(capfirst(field.verbose_name)), _text(field, value)))
+        pairs.append((_label(field), _text(field, value)))
     for extra, label in PLAN_PARTS.items():
         if extra in item:
             values = [a["description"] if isinstance(a, dict) else a for a in item[extra]]

@@ -72,7 +72,7 @@ def _render_decision(request, erasure_request, form=None, status=200):
         and erasure_request.requested_by_id != user.pk
         and user.has_perm(CasePerm.APPROVE_CASE),
         "own_request": erasure_request.requested_by_id == user.pk,
-        "block": erasure.erasure_block(erasure_request.person, shown_on=erasure_request.case)
+        "legal_block": erasure.erasure_block(erasure_request.person, shown_on=erasure_request.case)
         if erasure_request.status == ErasureStatus.PENDING
         else None,
         "form": form or ErasureDecisionForm(),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from case_flows.dpo.targets import target_text
 from case_flows.models import AccessAction, AccessEvent
 from tests.factories import make_person, make_user
 
@@ -188,3 +189,29 @@ def test_the_admin_lists_the_log_read_only(rows):
     delete = reverse("admin:case_flows_accessevent_delete", args=[row.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert AccessEvent.objects.filter(pk=row.pk).exists()
+
+
+def test_what_was_read_is_told_in_words(officers, rows, manager):
+    """The rows keep short English codes; the page and the CSV say them in words."""
+    assert target_text("approval: plan") == "approval: Case plan"
+    assert target_text("assess").startswith("task: ")
+    assert target_text("dashboard: open (csv)") == "dashboard list open (CSV)"
+    assert target_text("something new") == "something new"
+    AccessEvent.objects.create(
+        user=manager, office=manager.home_office, action=AccessAction.SEARCH, target="inbox (mine)"
+    )
+    client = client_for(officers["local"])
+    page = client.get(reverse("access_log")).content.decode()
+    assert "inbox: my tasks" in page and "inbox (mine)" not in page
+    response = client.get(reverse("access_log_export"))
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert any(",inbox: my tasks," in line for line in lines), lines
+
+
+def test_the_date_range_is_not_from_where(officers):
+    officer = officers["local"]
+    officer.preferred_language = "pl"
+    officer.save(update_fields=["preferred_language"])
+    page = client_for(officer).get(reverse("access_log")).content.decode()
+    # "From" of a date range was translated as "Skąd" (from where)
+    assert 'lang="pl"' in page and "Skąd" not in page

@@ -80,3 +80,13 @@ def test_with_the_setting_a_password_is_required(world, settings, password, conf
     response = client.get(f"{reverse('dashboard_export')}?{QUERY}&format=csv")
     assert response.status_code == 400
     assert not ExportLog.objects.exists()
+
+
+def test_the_password_hint_is_in_the_users_language(world, settings):
+    settings.EXPORT_PASSWORD_REQUIRED = True
+    world.manager.preferred_language = "pl"
+    world.manager.save(update_fields=["preferred_language"])
+    page = client_for(world.manager).get(f"{reverse('dashboard_cases')}?{QUERY}")
+    body = page.content.decode()
+    # the hint was fixed in English when the module was imported
+    assert "Co najmniej 12 znaków" in body and "At least 12 characters" not in body

@@ -1,12 +1,16 @@
 """Erasure requests: recorded on the case, decided by another supervisor (maker-checker),
 refused by the system while the law requires keeping the records, 409 once decided."""
 
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from case_flows.models import CaseEvent, ErasureRequest, ErasureStatus, EventKind, Person
 from case_flows.privacy import erasure
 from notifications.models import Event, Notification
+from tests.case_flows.cases.test_person_edit import form_data
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 
 
@@ -152,3 +156,48 @@ def test_own_request_is_refused_with_a_message(client, world):
     response = client.post(link, {"decision": "approve", "reason": ""})
     assert response.status_code == 403
     assert b"another supervisor" in response.content
+
+
+def test_decision_page_shows_the_request_not_template_internals(client, world):
+    made = _request(world)
+    client.force_login(world.sup)
+    page = client.get(reverse("erasure_decide", args=[made.pk]))
+    assert page.status_code == 200
+    # a context variable named "block" once printed Django's own BlockNode here
+    assert b"Block Node" not in page.content and b"TextNode" not in page.content
+    assert b"Asked in person on Monday" in page.content
+    # the decider can open the case from here (the reference is a link)
+    assert reverse("case_detail", args=[made.case_id]).encode() in page.content
+
+
+def test_the_legal_refusal_gives_the_date_in_the_users_format(world):
+    with translation.override("pl"):
+        made = _request(world, case=world.polish, actor=world.pl_cw)
+    assert made.status == ErasureStatus.REFUSED
+    assert re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", made.decision_reason), made.decision_reason
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", made.decision_reason)
+
+
+def test_no_ground_is_chosen_for_the_user(client, world):
+    client.force_login(world.cw)
+    link = reverse("case_erasure", args=[world.recent.pk])
+    assert b'<option value="" selected>' in client.get(link).content
+    response = client.post(link, {"grounds": "", "details": "By letter"})
+    assert response.status_code == 400 and b"This field is required." in response.content
+    assert not ErasureRequest.objects.exists()
+
+
+def test_an_anonymised_person_can_no_longer_be_edited(client, world):
+    made = _request(world)
+    erasure.erasure_decide(request=made, actor=world.sup, approve=True, reason="")
+    client.force_login(world.cw)
+    detail = client.get(reverse("case_detail", args=[world.recent.pk]))
+    assert reverse("person_edit", args=[world.recent.pk]).encode() not in detail.content
+    assert b"Erasure requests" in detail.content
+    person = Person.objects.get(pk=world.recent.person_id)
+    response = client.post(
+        reverse("person_edit", args=[world.recent.pk]),
+        form_data(person, given_name="Esi", family_name="Owusu"),
+    )
+    assert response.status_code == 409
+    assert Person.objects.get(pk=person.pk).given_name == "Anonymised"

@@ -9,12 +9,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 import case_flows.cases.services as case_services
 from accounts.models import Role
 from case_flows import timeline
-from case_flows.models import AccessAction, AccessEvent, CaseEvent, EventKind, ServiceProvider
-from case_flows.privacy.subject_access import person_subject_access
+from case_flows.models import (
+    AccessAction,
+    AccessEvent,
+    Assessment,
+    CaseEvent,
+    EventKind,
+    Intake,
+    ServiceProvider,
+)
+from case_flows.privacy.subject_access import labelled, person_subject_access
 from case_flows.referrals import services as referrals
 from notifications.models import Notification
 from workflows.sla.seed import seed_sla_policies
@@ -182,3 +191,17 @@ def test_a_relative_file_names_only_clients_the_producer_may_read(client_file, s
         access_services.case_restrict(case=case, actor=supervisor, reason="Violence at home")
     assert person_subject_access(efua, viewer=manager)["relative_of"] == []
     assert len(person_subject_access(efua, viewer=supervisor)["relative_of"]) == 1
+
+
+def test_readable_document_labels_every_column_and_tells_needs_in_words():
+    with translation.override("en"):
+        pairs = dict(
+            labelled(
+                Assessment,
+                {"created_by": "Ama", "episode": 1, "needs": {"safety": "high"}},
+            )
+        )
+        intake = dict(labelled(Intake, {"completed_by": "Ama"}))
+    assert pairs["Created by"] == "Ama" and pairs["Episode"] == "1"
+    assert pairs["Needs by domain"] == "Safety: High"  # not {"safety": "high"}
+    assert intake["Completed by"] == "Ama"

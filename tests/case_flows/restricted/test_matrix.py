@@ -425,3 +425,27 @@ def test_a_restricted_case_task_goes_only_to_someone_on_its_list(db, world):
         task_reassign(task=task, actor=world.users["supervisor"], to_user=world.users["mate"])
     task_reassign(task=task, actor=world.users["supervisor"], to_user=world.users["glass"])
     assert Task.objects.get(pk=task.pk).owner_id == world.users["glass"].pk
+
+
+def test_add_form_offers_only_people_not_on_the_list(client, world):
+    c = _client(client, world, "supervisor")
+    page = c.get(reverse("case_detail", args=[world.restricted.pk]))
+    form = page.context["grant_form"]
+    offered = set(form.fields["user"].queryset.values_list("username", flat=True))
+    # the owner, the supervisor and the live grantees are already on it; a colleague is not
+    assert not offered & {"r_owner", "r_sup", "r_grantee", "r_glass"}
+    assert {"r_mate", "r_other", "r_expired"} <= offered
+
+
+def test_a_blank_reason_opens_the_form_again_with_its_error(client, world):
+    c = _client(client, world, "owner")
+    response = c.post(reverse("case_restrict", args=[world.ordinary.pk]), {"reason": "   "})
+    assert response.status_code == 400
+    assert not Case.objects.get(pk=world.ordinary.pk).is_restricted
+    content = response.content.decode()
+    # the error is inside the "Restrict this case" block: that block is shown open
+    assert "<details open>" in content and "This field is required." in content
+    c = _client(client, world, "supervisor")
+    response = c.post(reverse("case_restriction_lift", args=[world.restricted.pk]), {"reason": " "})
+    assert response.status_code == 400
+    assert "<details open>" in response.content.decode()
