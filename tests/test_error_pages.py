@@ -32,3 +32,17 @@ def test_a_missing_task_says_so_with_a_way_back(client):
     assert "Page not found" in body and "No such task, or it is not in your work." in body
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and "Resolver404" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_with_debug_on_a_missing_case_is_still_our_page(client, settings):
+    """make run has DEBUG on: a case outside one's work shows the page production shows, with
+    the way to emergency access, not Django's technical 404."""
+    settings.DEBUG = True
+    worker = make_user(Role.CASEWORKER, make_office("BEK"), username="cw")
+    client.force_login(worker)
+    response = client.get(reverse("case_detail", args=[999999]))
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page not found" in body and reverse("emergency_access") in body
+    assert "technical_404" not in body and "Using the URLconf" not in body

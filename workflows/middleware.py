@@ -4,9 +4,12 @@ hit a dropped connection is retried once on a fresh one."""
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 
 from .queue import is_lost_race
 
@@ -97,3 +100,21 @@ class DatabaseTroubleMiddleware:
             },
             status=status,
         )
+
+
+class NotFoundPageMiddleware:
+    """A 404 that a view raised gets the site's own "not found" page with DEBUG on too
+    (`make run`), so that whoever walks the demo sees what production shows (for a case: the
+    way to emergency access), not Django's technical page. An address that matches no URL
+    still gets the technical page under DEBUG: that one helps a developer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not settings.DEBUG or not isinstance(exception, Http404):
+            return None
+        return page_not_found(request, exception)

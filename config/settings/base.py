@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # Innermost: turns a view's lost race (409) or lost database (503) into a page that
     # offers to send the same input again.
     "workflows.middleware.DatabaseTroubleMiddleware",
+    # A view's 404 gets the site's page under DEBUG too (make run shows what production does).
+    "workflows.middleware.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
