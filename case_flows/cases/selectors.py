@@ -77,13 +77,19 @@ def open_case_tasks() -> QuerySet[Task]:
     )
 
 
+# The case list pages through this many matches at most (a count that stays cheap for a
+# national manager's empty search); beyond them, the page asks for a narrower search.
+SEARCH_CAP = 1000
+
+
 def case_search(user: User, query: str) -> QuerySet[Case]:
     """By reference, client name (accent-insensitive) or phone, within the user's scope
-    (and the cases they registered that await allocation)."""
+    (and the cases they registered that await allocation), newest first, at most
+    SEARCH_CAP of them (the list pages through them)."""
     qs = cases_findable_by(user).select_related("person", "owner", "category")
     query = (query or "").strip()
     if not query:
-        return qs.order_by("-opened_at")[:PAGE_SIZE]
+        return qs.order_by("-opened_at", "-pk")[:SEARCH_CAP]
     condition = Q(reference__iexact=query) | Q(reference__istartswith=query)
     folded = fold(query)
     if folded:
@@ -91,7 +97,7 @@ def case_search(user: User, query: str) -> QuerySet[Case]:
     phone = digits(query)
     if len(phone) >= 5:
         condition |= Q(person__phone_digits__contains=phone)
-    return qs.filter(condition).order_by("-opened_at")[:PAGE_SIZE]
+    return qs.filter(condition).order_by("-opened_at", "-pk")[:SEARCH_CAP]
 
 
 def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | None:

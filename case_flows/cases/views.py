@@ -8,6 +8,7 @@ conflict, 403 for a refusal); a task, case or approval outside the user's scope 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -62,7 +63,8 @@ def case_of_task(task):
 def case_list(request):
     form = CaseSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
-    cases = list(case_selectors.case_search(request.user, query))
+    page = Paginator(case_selectors.case_search(request.user, query), case_selectors.PAGE_SIZE)
+    page = page.get_page(request.GET.get("page"))
     # The list names clients across the user's scope: a search, even with no terms (browsing).
     access_record(request, AccessAction.SEARCH, target="case list", query=query)
     return render(
@@ -71,8 +73,9 @@ def case_list(request):
         {
             "form": form,
             "query": query,
-            "cases": cases,
-            "page_size": case_selectors.PAGE_SIZE,
+            "page": page,
+            "cases": page.object_list,
+            "capped": page.paginator.count >= case_selectors.SEARCH_CAP,
             "may_open_cases": may_open_cases(request.user),
             "may_break_glass": may_work_cases(request.user)
             and request.user.home_office_id is not None,
