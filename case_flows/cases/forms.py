@@ -172,6 +172,7 @@ class CaseRegisterForm(IdentifierFields, NoFutureDateOfBirth, forms.Form):
             Team.objects.filter(office=office) if office else Team.objects.none()
         )
         self.person = person
+        self.filled_from_id = []
         if person is not None:  # a case for a person already registered: no person fields
             for name in PERSON_FIELDS:
                 del self.fields[name]

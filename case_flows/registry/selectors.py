@@ -20,7 +20,7 @@ from django.db.models import BooleanField, F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, User
-from accounts.scope import scope_for, scope_q
+from accounts.scope import registered_awaiting_allocation_q, scope_for, scope_q
 
 from ..models import Case, IdentifierKind, Person
 from ..restriction import visible_q
@@ -41,7 +41,7 @@ REASON_DOB_NEAR = _("date of birth within a year")
 
 class Access:
     FULL = "full"  # details and the user's visible earlier cases
-    RESTRICTED = "restricted"  # known in the user's office through restricted cases only
+    RESTRICTED = "restricted"  # known in the user's office through cases they may not see
     ELSEWHERE = "elsewhere"  # known to another office only
 
 
@@ -178,6 +178,17 @@ def _score(candidate: Candidate, search: Search, today: datetime.date) -> None:
             candidate.score -= 10
 
 
+def _findable_cases(user: User):
+    """The cases the user may find (as case_flows.cases.selectors.cases_findable_by, which
+    sits above this room): the scope, plus those they registered awaiting allocation;
+    restricted ones only on their access list."""
+    scope = scope_for(user)
+    if scope.all_offices:
+        return Case.objects.filter(visible_q(user, Q()))
+    condition = scope_q(user) | registered_awaiting_allocation_q(user)
+    return Case.objects.filter(visible_q(user, condition))
+
+
 def _attach_cases(user: User, candidates: list[Candidate]) -> None:
     """Two queries: every case of the candidates (ids only), then the ones the user may see."""
     ids = [c.person.pk for c in candidates]
@@ -188,7 +199,8 @@ def _attach_cases(user: User, candidates: list[Candidate]) -> None:
     )
     visible = {
         case.pk: case
-        for case in Case.objects.filter(visible_q(user, scope_q(user)), person_id__in=ids)
+        for case in _findable_cases(user)
+        .filter(person_id__in=ids)
         .select_related("category", "office")
         .order_by("-opened_at")
     }
@@ -201,8 +213,10 @@ def _attach_cases(user: User, candidates: list[Candidate]) -> None:
         if candidate.visible_cases:
             access = Access.FULL
         elif hidden:
-            mine = [row for row in hidden if scope.all_offices or row[2] in my_offices]
-            access = Access.RESTRICTED if any(row[3] for row in mine) else Access.ELSEWHERE
+            # Known in their office (another team's case, a restricted one): no details
+            # either, but not "another office".
+            mine = any(scope.all_offices or row[2] in my_offices for row in hidden)
+            access = Access.RESTRICTED if mine else Access.ELSEWHERE
         else:  # no case at all (a relative): theirs if registered in their office
             mine = scope.all_offices or person.office_id in my_offices
             access = Access.FULL if mine else Access.ELSEWHERE
