@@ -116,8 +116,12 @@ def phone_variants(phone: str) -> list[str]:
     return sorted(variants)
 
 
-def _name_matches(name: str) -> list[tuple[Person, float]]:
-    people = Person.objects.filter(anonymised_at__isnull=True)
+def _name_matches(name: str, office_ids: set[int] | None) -> list[tuple[Person, float]]:
+    """People registered at `office_ids` (None: every office) with a similar name: someone
+    out of reach found by name alone is not shown, so they must not crowd the pool."""
+    people = Person.objects.select_related("office").filter(anonymised_at__isnull=True)
+    if office_ids is not None:
+        people = people.filter(office_id__in=office_ids)
     if connection.vendor == "postgresql":
         rows = (
             people.filter(TrigramMatches(F("search_name"), Value(name)))
@@ -205,7 +209,7 @@ def _attach_cases(user: User, candidates: list[Candidate]) -> None:
         .order_by("-opened_at")
     }
     scope = scope_for(user)
-    my_offices = set(scope.office_ids) | ({user.home_office_id} if user.home_office_id else set())
+    my_offices = _user_offices(user) or set()
     for candidate in candidates:
         person = candidate.person
         candidate.visible_cases = [c for c in visible.values() if c.person_id == person.pk]
@@ -224,7 +228,25 @@ def _attach_cases(user: User, candidates: list[Candidate]) -> None:
         candidate.known_elsewhere = access != Access.FULL
 
 
-def _gather(search: Search) -> dict[int, Candidate]:
+def _identifier_forms(search: Search) -> list[str]:
+    """The number as stored: normalised for its kind; with no kind (or not valid for it),
+    as typed, upper-cased and without spaces, so that the index is used."""
+    typed = search.national_id.strip()
+    try:
+        return [identifier_normalise(search.national_id_kind, typed)]
+    except IdentifierError:
+        return sorted({typed, typed.upper(), re.sub(r"\s", "", typed).upper()})
+
+
+def _user_offices(user: User) -> set[int] | None:
+    """The offices whose people the user may find by name (None: all)."""
+    scope = scope_for(user)
+    if scope.all_offices:
+        return None
+    return set(scope.office_ids) | ({user.home_office_id} if user.home_office_id else set())
+
+
+def _gather(search: Search, office_ids: set[int] | None) -> dict[int, Candidate]:
     """Three queries: identifier, phone, name; each person once, the reasons added up."""
     found: dict[int, Candidate] = {}
 
@@ -234,20 +256,20 @@ def _gather(search: Search) -> dict[int, Candidate]:
         candidate.reasons.append(str(reason))
         candidate.similarity = max(candidate.similarity, similarity)
 
-    try:
-        national_id = identifier_normalise(search.national_id_kind, search.national_id)
-    except IdentifierError:
-        national_id = search.national_id.strip()
-    if national_id:
-        for person in Person.objects.filter(national_id__iexact=national_id)[:MAX_CANDIDATES]:
+    if search.national_id.strip():
+        for person in Person.objects.select_related("office").filter(
+            national_id__in=_identifier_forms(search)
+        )[:MAX_CANDIDATES]:
             add(person, 1000, REASON_ID)
     phones = phone_variants(search.phone)
     if phones:
-        for person in Person.objects.filter(phone_digits__in=phones)[:MAX_CANDIDATES]:
+        for person in Person.objects.select_related("office").filter(phone_digits__in=phones)[
+            :MAX_CANDIDATES
+        ]:
             add(person, 100, REASON_PHONE)
     name = search.name
     if len(name.replace(" ", "")) >= 2:
-        for person, similarity in _name_matches(name):
+        for person, similarity in _name_matches(name, office_ids):
             reason = REASON_NAME_SAME if similarity >= 0.999 else REASON_NAME
             add(person, 50 * similarity, reason, similarity)
     return found
@@ -260,7 +282,7 @@ def person_candidates(
     queries whatever their number. Out of the user's reach, only an identifier or phone
     match is shown at all, and then without details (`known_elsewhere`)."""
     today = datetime.date.today()
-    found = _gather(search)
+    found = _gather(search, _user_offices(user))
     candidates = list(found.values())
     for candidate in candidates:
         _score(candidate, search, today)
@@ -277,7 +299,11 @@ def person_candidates(
 
 def person_for_registration(user: User, person_id: int) -> Person | None:
     """A person the user may open a case for (or add as a relative): one they may see in full."""
-    person = Person.objects.filter(pk=person_id, anonymised_at__isnull=True).first()
+    person = (
+        Person.objects.select_related("office")
+        .filter(pk=person_id, anonymised_at__isnull=True)
+        .first()
+    )
     if person is None:
         return None
     candidate = Candidate(person=person, score=0, reasons=[])
