@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, Value
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, User
@@ -281,7 +282,9 @@ def person_candidates(
     """At most MAX_CANDIDATES people who may be the one searched for, best first; five
     queries whatever their number. Out of the user's reach, only an identifier or phone
     match is shown at all, and then without details (`known_elsewhere`)."""
-    today = datetime.date.today()
+    office = office or user.home_office
+    # An age is counted in the office's calendar, as the forms count dates of birth.
+    today = timezone.localdate(timezone=office.tzinfo) if office else timezone.localdate()
     found = _gather(search, _user_offices(user))
     candidates = list(found.values())
     for candidate in candidates:
