@@ -144,6 +144,8 @@ def relative_find(request, case_id: int):
     search_form, candidates = _search(request, case.office)
     if candidates is not None:
         candidates = [c for c in candidates if c.person.pk != case.person_id]
+        for candidate in candidates:  # one form each, with ids of its own (labels stay right)
+            candidate.link_form = RelativeLinkForm(auto_id=f"id_{candidate.person.pk}_%s")
     new_form = RelativeForm(
         initial={n: search_form.data.get(n) for n in ("given_name", "family_name", "phone")}
     )
@@ -154,7 +156,6 @@ def relative_find(request, case_id: int):
             "case": case,
             "form": search_form,
             "candidates": candidates,
-            "link_form": RelativeLinkForm(),
             "new_form": new_form if candidates is not None else None,
             "action": reverse("case_relative_add", args=[case.pk]),
         },

@@ -13,6 +13,7 @@ not see is shown as "known to another office" or "known, details restricted", no
 import datetime
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
@@ -55,6 +56,7 @@ class Candidate:
     known_elsewhere: bool = False
     access: str = Access.FULL
     similarity: float = 0.0
+    link_form: Any = None  # a page's form for choosing this candidate (the relative search)
 
 
 @dataclass

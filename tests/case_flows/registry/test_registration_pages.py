@@ -160,6 +160,9 @@ def test_adding_a_relative_searches_first_and_links_the_one_chosen(client, ama, 
     response = client.get(url, {"find": "1", "given_name": "Kofi", "family_name": "Owusu"})
     people = [c.person for c in response.context["candidates"]]
     assert people[0] == kofi and ama not in people  # never the client themselves
+    page = parse(response.content.decode())
+    label = page.find("label", for_=f"id_{kofi.pk}_relationship")  # each form its own ids
+    assert label is not None and page.find("select", id=f"id_{kofi.pk}_relationship")
     before = Person.objects.count()
     added = client.post(
         reverse("case_relative_add", args=[case.pk]),
