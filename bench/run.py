@@ -24,6 +24,7 @@ from bench.scenarios.common import _log, _proc_status_mb
 from bench.scenarios.dashboard import dashboard_scenarios
 from bench.scenarios.handover import handover_scenario
 from bench.scenarios.pages import page_scenarios, pick_subjects
+from bench.scenarios.registry import registry_scenario
 from bench.scenarios.sweep import sla_scenario
 from bench.scenarios.transitions import pgbench_scenario, transitions_scenario
 from bench.scenarios.web import web_rss_scenario
@@ -52,6 +53,12 @@ BUDGETS = [
     ("generate_cases_per_s", 1_000_000 / 600, "min", "1,000,000 cases generated in <= 10 min"),
     ("web_rss_mb", 200, "max", "web worker resident memory <= 200 MB"),
     ("handover_500_s", 10, "max", "a leaver's 500 open tasks handed over in one action <= 10 s"),
+    (
+        "person_candidates_ms_p95",
+        150,
+        "max",
+        "search before registering (person_candidates), 1,000,000 people: p95 <= 150 ms",
+    ),
 ]
 
 
@@ -213,6 +220,7 @@ def main(argv=None) -> dict:
     pages = page_scenarios(subjects, runs=args.runs, warmup=args.warmup)
     dashboard = dashboard_scenarios(subjects, runs=args.runs, warmup=args.warmup)
     access_log = access_log_scenario(subjects, runs=args.runs, warmup=args.warmup)
+    registry = registry_scenario(runs=args.runs, warmup=args.warmup)
     in_process_peak = _proc_status_mb()
     transitions = transitions_scenario(workers=4, seconds=args.transition_seconds)
     # one worker alone, same length: how the rate scales with workers on this machine
@@ -267,6 +275,8 @@ def main(argv=None) -> dict:
         "web_peak_rss_mb": web.get("web_peak_rss_mb"),
         "handover_500_s": handover["handover_500_s"],
         "handover_500_s_median": handover["handover_500_s_median"],
+        "person_candidates_ms_p95": registry.get("p95_ms"),
+        "person_candidates_ms_median": registry.get("median_ms"),
         "bench_process_peak_rss_mb": in_process_peak.get("VmHWM"),
         "bench_process_max_rss_mb": round(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
@@ -295,6 +305,7 @@ def main(argv=None) -> dict:
             "sla_sweep": sla,
             "web": web,
             "handover": handover,
+            "registry": registry,
             "generate": {k: v for k, v in dataset.items() if k != "counts"},
         },
         "notes": notes,

@@ -20,6 +20,7 @@ from .models import (
     ErasureRequest,
     ExportLog,
     FollowUpSchedulePolicy,
+    IdentifierKind,
     Person,
     RetentionPolicy,
     ServiceProvider,
@@ -42,6 +43,15 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["is_active", "restricted_by_default", "order"]
     list_filter = ["jurisdiction", "is_active", "restricted_by_default"]
     search_fields = ["code", "name", "name_pl"]
+
+
+@admin.register(IdentifierKind)
+class IdentifierKindAdmin(admin.ModelAdmin):
+    """A country's national identifier is added here: "regex" with its pattern needs no code
+    (docs/registry.md)."""
+
+    list_display = ["name", "code", "jurisdiction", "validator", "pattern", "order", "active"]
+    list_filter = ["jurisdiction", "active"]
 
 
 @admin.register(ServiceProvider)

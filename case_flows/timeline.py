@@ -21,7 +21,10 @@ def _event(case: Case, *, kind: str, actor, comment: str = "", data=None, **fiel
     )
 
 
-def case_opened(case: Case, *, actor, at) -> CaseEvent:
+def case_opened(case: Case, *, actor, at, candidates_shown: list[int] | None = None) -> CaseEvent:
+    """`candidates_shown`: the people the search before registering offered (ids), when a
+    new person was registered anyway (None: no search was made)."""
+    data = {} if candidates_shown is None else {"candidates_shown": candidates_shown}
     return _event(
         case,
         kind=EventKind.OPENED,
@@ -29,6 +32,7 @@ def case_opened(case: Case, *, actor, at) -> CaseEvent:
         from_stage="",
         to_stage=Stage.INTAKE,
         created_at=at,
+        data=data,
     )
 
 

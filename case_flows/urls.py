@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .cases import access_views, views
+from .cases import access_views, registration, views
 from .dpo import views as dpo_views
 from .monitoring import views as monitoring_views
 from .privacy import subject_access_views
@@ -19,11 +19,14 @@ urlpatterns = [
     path("tasks/<int:task_id>/release/", work.task_release_view, name="task_release"),
     path("tasks/<int:task_id>/reassign/", work.task_reassign_view, name="task_reassign"),
     path("cases/", views.case_list, name="case_list"),
-    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/new/", registration.case_new, name="case_new"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/reopen/", views.case_reopen_view, name="case_reopen"),
     path("cases/<int:case_id>/risk/", views.case_risk_view, name="case_risk"),
-    path("cases/<int:case_id>/relatives/", views.case_relative_add, name="case_relative_add"),
+    path(
+        "cases/<int:case_id>/relatives/", registration.case_relative_add, name="case_relative_add"
+    ),
+    path("cases/<int:case_id>/relatives/find/", registration.relative_find, name="relative_find"),
     path("cases/<int:case_id>/client/", views.person_edit, name="person_edit"),
     path(
         "cases/<int:case_id>/subject-access/<str:file_format>/",

@@ -131,9 +131,12 @@ class CaseRows:
                     search = fold_cache[key] = fold(f"{given} {family_name}")
                 phone = f"0{rng.randint(200000000, 599999999)}"
                 dob = datetime.fromtimestamp(now - rng.uniform(1, 85) * 365 * day, UTC).date()
+                # a national identifier for the registry's exact match (format only)
+                national_id = f"GHA-{cid:09d}-{cid % 10}" if jurisdiction == "GH" else f"{cid:011d}"
                 rows["case_flows_person"].append(
-                    f"{cid}\t{given}\t{family_name}\t{search}\t{sex}\t{dob}\tf\t\t{phone}"
-                    f"\t{phone}\tCommunity {cid % 97}\t\tf\t\t{opened_s}\t{creator}\t{oid}\t1\n"
+                    f"{cid}\t{given}\t{family_name}\t{search}\t{sex}\t{dob}\tf\t{national_id}"
+                    f"\t{phone}\t{phone}\tCommunity {cid % 97}\t\tf\t\t{opened_s}\t{creator}"
+                    f"\t{oid}\t1\n"
                 )
 
                 # finished deadlines: (kind, name, owner, started, stopped, task id)

@@ -1,8 +1,9 @@
 """Forms of the case pages: they validate input; the services in services.py do the writes."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,11 +17,13 @@ from ..dates import (
 from ..models import (
     Category,
     IntakeSource,
+    Person,
     Relationship,
     Risk,
     Safety,
     Sex,
 )
+from ..registry.forms import IdentifierFields, identifier_kind_field
 
 # The blank first option of a required choice with no sensible default (the user must pick).
 
@@ -89,7 +92,23 @@ class CaseSearchForm(forms.Form):
     )
 
 
-class CaseRegisterForm(NoFutureDateOfBirth, forms.Form):
+PERSON_FIELDS = [
+    "given_name",
+    "family_name",
+    "sex",
+    "date_of_birth",
+    "date_of_birth_estimated",
+    "national_id_kind",
+    "national_id",
+    "phone",
+    "address",
+    "preferred_language",
+    "disability",
+    "disability_notes",
+]
+
+
+class CaseRegisterForm(IdentifierFields, NoFutureDateOfBirth, forms.Form):
     """A new client and their case, as taken at the first contact.
 
     Required fields carry `required` and a visible mark (the "required" class on their label);
@@ -105,6 +124,7 @@ class CaseRegisterForm(NoFutureDateOfBirth, forms.Form):
     date_of_birth_estimated = forms.BooleanField(
         label=_("The date of birth is estimated"), required=False
     )
+    national_id_kind = identifier_kind_field()
     national_id = forms.CharField(label=_("National ID"), max_length=40, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     address = forms.CharField(label=_("Address or community"), max_length=255, required=False)
@@ -140,14 +160,25 @@ class CaseRegisterForm(NoFutureDateOfBirth, forms.Form):
         empty_label=_("A supervisor allocates it"),
         help_text=_("Leave empty to let a supervisor allocate the case."),
     )
+    # The people the search before registering showed (ids), kept on the case's timeline.
+    candidates_shown = forms.CharField(
+        required=False, widget=forms.HiddenInput, validators=[RegexValidator(r"^[\d,]*$")]
+    )
 
-    def __init__(self, *args, office=None, **kwargs):
+    def __init__(self, *args, office=None, person: Person | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.offered_to(office)
-        self.fields["team"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.offered_to(office)
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = (
             Team.objects.filter(office=office) if office else Team.objects.none()
         )
+        self.person = person
+        self.filled_from_id = []
+        if person is not None:  # a case for a person already registered: no person fields
+            for name in PERSON_FIELDS:
+                del self.fields[name]
+            return
         self._limit_date_of_birth(office)
+        self._setup_identifier(office)
 
     def clean_consent_to_share(self):
         return yes_no_to_bool(self.cleaned_data["consent_to_share"])
@@ -156,24 +187,16 @@ class CaseRegisterForm(NoFutureDateOfBirth, forms.Form):
         data = super().clean()
         # Rules that the service would refuse one at a time are field errors here, shown
         # together with the missing fields.
-        self._check_date_of_birth(data)
+        if self.person is None:
+            self._check_identifier(data, fill=True)
+            self._check_date_of_birth(data)
         return data
 
     def person_data(self) -> dict:
-        names = [
-            "given_name",
-            "family_name",
-            "sex",
-            "date_of_birth",
-            "date_of_birth_estimated",
-            "national_id",
-            "phone",
-            "address",
-            "preferred_language",
-            "disability",
-            "disability_notes",
-        ]
-        return {name: self.cleaned_data[name] for name in names}
+        return {name: self.cleaned_data[name] for name in PERSON_FIELDS}
+
+    def candidates(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data.get("candidates_shown", "").split(",") if pk]
 
     def case_data(self) -> dict:
         names = [
@@ -227,6 +250,18 @@ class RelativeForm(NoFutureDateOfBirth, forms.Form):
         data = super().clean()
         self._check_date_of_birth(data)
         return data
+
+
+class RelativeLinkForm(forms.Form):
+    """A person already registered, found by the registry search, as the client's relative."""
+
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the client"), choices=Relationship.choices
+    )
+    is_primary_caregiver = forms.BooleanField(label=_("Primary caregiver"), required=False)
+    same_household = forms.BooleanField(
+        label=_("Lives in the same household"), required=False, initial=True
+    )
 
 
 class ReopenForm(forms.Form):

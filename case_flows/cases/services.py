@@ -26,6 +26,7 @@ from ..models import (
     CaseReferenceCounter,
     Category,
     GrantKind,
+    IdentifierKind,
     Intake,
     Person,
     PersonRelation,
@@ -73,6 +74,7 @@ def person_create(
     date_of_birth: datetime.date | None = None,
     date_of_birth_estimated: bool = False,
     national_id: str = "",
+    national_id_kind: IdentifierKind | None = None,
     phone: str = "",
     address: str = "",
     preferred_language: str = "",
@@ -93,6 +95,7 @@ def person_create(
         date_of_birth=date_of_birth,
         date_of_birth_estimated=date_of_birth_estimated,
         national_id=national_id.strip(),
+        national_id_kind=national_id_kind if national_id.strip() else None,
         phone=phone.strip(),
         phone_digits=digits(phone),
         address=address.strip(),
@@ -132,29 +135,32 @@ def case_add_relative(
     *,
     case: Case,
     actor: User,
-    given_name: str,
-    family_name: str,
     relationship: str,
+    given_name: str = "",
+    family_name: str = "",
+    relative: Person | None = None,
     sex: str = "unknown",
     date_of_birth: datetime.date | None = None,
     phone: str = "",
     is_primary_caregiver: bool = False,
     same_household: bool = True,
 ) -> PersonRelation:
-    """Record a relative or caregiver of the case's client (a child's household)."""
+    """Record a relative or caregiver of the case's client (a child's household): a person
+    already registered (`relative`, found by the registry search) or a new one."""
     if not can_work_on(actor, case):
         raise NotPermitted(_("You do not have permission to do this."))
     require(case.stage != Stage.CLOSED, _("Reopen the case before changing it."))
     with transaction.atomic():
-        relative = person_create(
-            actor=actor,
-            office=case.office,
-            given_name=given_name,
-            family_name=family_name,
-            sex=sex,
-            date_of_birth=date_of_birth,
-            phone=phone,
-        )
+        if relative is None:
+            relative = person_create(
+                actor=actor,
+                office=case.office,
+                given_name=given_name,
+                family_name=family_name,
+                sex=sex,
+                date_of_birth=date_of_birth,
+                phone=phone,
+            )
         relation = person_link_relative(
             actor=actor,
             person=case.person,
@@ -190,6 +196,7 @@ def case_open(
     immediate_safety: str = "",
     consent_to_share: bool | None = None,
     team: Team | None = None,
+    candidates_shown: list[int] | None = None,
 ) -> Case:
     """Register a new case at intake; the allocation task lands in the office's supervisor queue."""
     if not may_open_cases(actor):
@@ -223,7 +230,7 @@ def case_open(
             immediate_safety=immediate_safety,
             consent_to_share=consent_to_share,
         )
-        timeline.case_opened(case, actor=actor, at=now)
+        timeline.case_opened(case, actor=actor, at=now, candidates_shown=candidates_shown)
         if category.restricted_by_default:
             _restrict_at_registration(case, actor=actor)
         CaseFlow.start.run(case=case, actor=actor)

@@ -7,16 +7,13 @@ conflict, 403 for a refusal); a task, case or approval outside the user's scope 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.status import STATUS
 
-from accounts.scope import can_see
 from workflows.errors import WorkflowError
 from workflows.queue import user_may_take
 from workflows.sla.selectors import clocks_for_subject
@@ -36,7 +33,6 @@ from . import services as case_services
 from .forms import (
     AccessGrantForm,
     AccessReasonForm,
-    CaseRegisterForm,
     CaseSearchForm,
     PersonEditForm,
     ReassignForm,
@@ -81,54 +77,6 @@ def case_list(request):
             and request.user.home_office_id is not None,
         },
     )
-
-
-def _register_case(*, actor, office, form: CaseRegisterForm):
-    """Register the client and open their case together: both or neither."""
-    with transaction.atomic():
-        person = case_services.person_create(actor=actor, office=office, **form.person_data())
-        return case_services.case_open(
-            actor=actor, person=person, office=office, **form.case_data()
-        )
-
-
-@login_required
-def case_new(request):
-    if not may_open_cases(request.user):
-        raise PermissionDenied(_("You do not have permission to open cases."))
-    office = request.user.home_office
-    form = CaseRegisterForm(request.POST or None, office=office)
-
-    def page(status=200):
-        return render(
-            request, "case_flows/case_new.html", {"form": form, "office": office}, status=status
-        )
-
-    if request.method != "POST":
-        return page()
-    if office is None:
-        messages.error(request, _("Your account has no office; ask your administrator."))
-        return page(status=403)
-    if not form.is_valid():
-        return page()
-    try:
-        case = _register_case(actor=request.user, office=office, form=form)
-    except WorkflowError as exc:
-        return error_page(request, exc, page)
-    if can_see(
-        request.user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id
-    ):
-        messages.success(
-            request, _("Case %(reference)s was opened.") % {"reference": case.reference}
-        )
-    else:
-        # Outside their scope until allocated, the registering user may still read it.
-        messages.success(
-            request,
-            _("Case %(reference)s was opened; a supervisor will allocate it.")
-            % {"reference": case.reference},
-        )
-    return redirect("case_detail", case_id=case.pk)
 
 
 def case_or_404(user, case_id: int):
@@ -299,20 +247,6 @@ def case_risk_view(request, case_id: int):
         "risk_form",
         lambda case, data: case_services.case_change_risk(case=case, actor=request.user, **data),
         _("The risk level was changed."),
-    )
-
-
-@require_POST
-@login_required
-def case_relative_add(request, case_id: int):
-    return _case_action(
-        request,
-        case_id,
-        RelativeForm,
-        "relative_form",
-        lambda case, data: case_services.case_add_relative(case=case, actor=request.user, **data),
-        _("The relative was added."),
-        invalid_status=400,
     )
 
 

@@ -50,6 +50,7 @@ from .monitoring import (
     ExportLog,
 )
 from .people import (
+    IdentifierKind,
     Person,
     PersonRelation,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "ExportFormat",
     "FollowUpNextStep",
     "SummaryFigure",
+    "IdentifierKind",
     "Person",
     "PersonRelation",
     "StageRecord",

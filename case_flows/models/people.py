@@ -3,11 +3,49 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Office
+from accounts.models import Jurisdiction, Office
 
 from .choices import Relationship, Sex
+
+
+class IdentifierKind(models.Model):
+    """A kind of national identifier (PESEL, Ghana Card): data, so a country is added in the
+    admin without code. `validator` names a check in case_flows.registry.identifiers; "regex"
+    checks `pattern` alone."""
+
+    class Validator(models.TextChoices):
+        PESEL = "pesel", "PESEL"
+        GHANA_CARD = "ghana_card", _("Ghana Card")
+        REGEX = "regex", _("Pattern only")
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    name_pl = models.CharField(_("name in Polish"), max_length=80, blank=True)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
+    validator = models.CharField(
+        _("validator"), max_length=20, choices=Validator.choices, default=Validator.REGEX
+    )
+    pattern = models.CharField(
+        _("pattern"),
+        max_length=200,
+        blank=True,
+        help_text=_("A regular expression the normalised number must match in full."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("identifier kind")
+        verbose_name_plural = _("identifier kinds")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        if get_language() == "pl" and self.name_pl:
+            return self.name_pl
+        return self.name
 
 
 class Person(models.Model):
@@ -23,7 +61,15 @@ class Person(models.Model):
         default=False,
         help_text=_("Tick when only an approximate age is known."),
     )
-    national_id = models.CharField(_("national ID"), max_length=40, blank=True)
+    national_id = models.CharField(_("national ID"), max_length=40, blank=True, db_index=True)
+    national_id_kind = models.ForeignKey(
+        IdentifierKind,
+        verbose_name=_("kind of national ID"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     phone_digits = models.CharField(max_length=32, editable=False, blank=True, db_index=True)
     address = models.CharField(_("address or community"), max_length=255, blank=True)

@@ -112,6 +112,7 @@ def _person_scrub(person: Person, now: datetime.datetime) -> None:
         family_name=f"#{person.pk}",
         search_name="",
         national_id="",
+        national_id_kind=None,
         phone="",
         phone_digits="",
         address="",

@@ -24,7 +24,7 @@ def label_for(page, field_id):
 
 
 def test_risk_has_no_default_and_required_fields_are_marked(office, team, caseworker):
-    page = parse(client_for(caseworker).get(reverse("case_new")).content.decode())
+    page = parse(client_for(caseworker).get(reverse("case_new") + "?new=1").content.decode())
     risk = page.find("select", name="risk")
     options = risk.find_all("option")
     assert options[0].get("value") == "" and options[0].text == "Choose…"
@@ -92,7 +92,7 @@ def test_form_reports_the_date_rule_with_the_other_errors(office):
 
 
 def test_no_summary_before_a_submit(office, team, caseworker):
-    body = client_for(caseworker).get(reverse("case_new")).content.decode()
+    body = client_for(caseworker).get(reverse("case_new") + "?new=1").content.decode()
     assert 'id="error-summary"' not in body
 
 

@@ -170,7 +170,7 @@ def test_a_ghana_office_is_not_offered_the_blue_card(db, office, other_office):
 
 def test_new_case_page_of_a_ghana_office_has_no_blue_card(client, caseworker):
     client.force_login(caseworker)
-    body = client.get(reverse("case_new")).content.decode()
+    body = client.get(reverse("case_new") + "?new=1").content.decode()
     assert "Niebieska Karta" not in body and "Child protection" in body
 
 

@@ -194,7 +194,7 @@ def test_register_with_a_team_lands_on_the_case(office, team, caseworker):
 
 
 def test_register_form_shows_for_caseworkers(office, team, caseworker):
-    response = client_for(caseworker).get(reverse("case_new"))
+    response = client_for(caseworker).get(reverse("case_new") + "?new=1")
     assert response.status_code == 200
     assert 'name="presenting_concerns"' in response.content.decode()
 

@@ -1,0 +1,194 @@
+"""Registering a case in two steps, and adding a relative: search the registry first.
+
+Step 1 ("Find the person") lists the people who may be the client, with why they match and
+their earlier cases the user may see; step 2 opens a case for the one chosen, or registers a
+new person with the typed data carried over and the candidates shown kept on the new case's
+timeline. A POST without step 1 (no `person`) still registers a new person, as before.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.scope import can_see
+from workflows.errors import WorkflowError
+
+from ..access_log import access_record
+from ..models import AccessAction
+from ..permissions import may_open_cases
+from ..registry.forms import PersonSearchForm
+from ..registry.selectors import person_candidates, person_for_registration
+from . import services as case_services
+from .forms import CaseRegisterForm, RelativeForm, RelativeLinkForm
+from .views import _case_action, case_or_404, error_page
+
+CARRIED = ["given_name", "family_name", "date_of_birth", "national_id_kind", "national_id", "phone"]
+
+
+def _search(request, office):
+    """The search form from the query string, and its candidates when it was filled in."""
+    form = PersonSearchForm(request.GET if "find" in request.GET else None, office=office)
+    candidates = None
+    if form.is_bound and form.is_valid():
+        search = form.search()
+        candidates = person_candidates(request.user, search, office=office)
+        # A search over people across the office: logged like the case search.
+        access_record(request, AccessAction.SEARCH, target="person registry", query=search.name)
+    return form, candidates
+
+
+def _carry(form: PersonSearchForm, candidates) -> str:
+    """The query string taking the typed data and the candidates shown to step 2."""
+    data = {name: form.data.get(name, "") for name in CARRIED}
+    data["candidates_shown"] = ",".join(str(c.person.pk) for c in candidates or [])
+    data["new"] = "1"
+    return urlencode(data)
+
+
+def _register_case(*, actor, office, form: CaseRegisterForm):
+    """Register the client (or reuse the one chosen) and open their case: both or neither."""
+    with transaction.atomic():
+        person = form.person
+        candidates_shown = None
+        if person is None:
+            person = case_services.person_create(actor=actor, office=office, **form.person_data())
+            candidates_shown = form.candidates() if form.cleaned_data["candidates_shown"] else None
+        return case_services.case_open(
+            actor=actor,
+            person=person,
+            office=office,
+            candidates_shown=candidates_shown,
+            **form.case_data(),
+        )
+
+
+def _chosen_person(request):
+    raw = request.POST.get("person") or request.GET.get("person")
+    if not raw:
+        return None
+    person = person_for_registration(request.user, int(raw)) if raw.isdigit() else None
+    if person is None:
+        raise Http404(_("No such person, or they are not known to your office."))
+    return person
+
+
+@login_required
+def case_new(request):
+    if not may_open_cases(request.user):
+        raise PermissionDenied(_("You do not have permission to open cases."))
+    office = request.user.home_office
+    person = _chosen_person(request)
+    registering = request.method == "POST" or person is not None or "new" in request.GET
+    if not registering:
+        search_form, candidates = _search(request, office)
+        return render(
+            request,
+            "case_flows/case_find_person.html",
+            {
+                "form": search_form,
+                "candidates": candidates,
+                "office": office,
+                "carry": _carry(search_form, candidates) if candidates is not None else "",
+            },
+        )
+    initial = {n: request.GET[n] for n in [*CARRIED, "candidates_shown"] if request.GET.get(n)}
+    form = CaseRegisterForm(
+        request.POST or None, office=office, person=person, initial=initial or None
+    )
+
+    def page(status=200):
+        context = {"form": form, "office": office, "person": person}
+        return render(request, "case_flows/case_new.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    if office is None:
+        messages.error(request, _("Your account has no office; ask your administrator."))
+        return page(status=403)
+    if not form.is_valid():
+        return page()
+    try:
+        case = _register_case(actor=request.user, office=office, form=form)
+    except WorkflowError as exc:
+        return error_page(request, exc, page)
+    if form.filled_from_id:
+        messages.info(request, _("The date of birth and sex were filled in from the PESEL."))
+    if can_see(
+        request.user, office_id=case.office_id, team_id=case.team_id, owner_id=case.owner_id
+    ):
+        messages.success(
+            request, _("Case %(reference)s was opened.") % {"reference": case.reference}
+        )
+    else:
+        # Outside their scope until allocated, the registering user may still read it.
+        messages.success(
+            request,
+            _("Case %(reference)s was opened; a supervisor will allocate it.")
+            % {"reference": case.reference},
+        )
+    return redirect("case_detail", case_id=case.pk)
+
+
+@login_required
+def relative_find(request, case_id: int):
+    """Adding a relative starts with the same search; pick one, or add a new person."""
+    case = case_or_404(request.user, case_id)
+    search_form, candidates = _search(request, case.office)
+    if candidates is not None:
+        candidates = [c for c in candidates if c.person.pk != case.person_id]
+        for candidate in candidates:  # one form each, with ids of its own (labels stay right)
+            candidate.link_form = RelativeLinkForm(auto_id=f"id_{candidate.person.pk}_%s")
+    new_form = RelativeForm(
+        initial={n: search_form.data.get(n) for n in ("given_name", "family_name", "phone")}
+    )
+    return render(
+        request,
+        "case_flows/relative_find.html",
+        {
+            "case": case,
+            "form": search_form,
+            "candidates": candidates,
+            "new_form": new_form if candidates is not None else None,
+            "action": reverse("case_relative_add", args=[case.pk]),
+        },
+    )
+
+
+@require_POST
+@login_required
+def case_relative_add(request, case_id: int):
+    if request.POST.get("relative"):
+        relative = person_for_registration(request.user, int(request.POST["relative"] or 0))
+        if relative is None:
+            raise Http404(_("No such person, or they are not known to your office."))
+        return _case_action(
+            request,
+            case_id,
+            RelativeLinkForm,
+            "relative_form",
+            lambda case, data: case_services.case_add_relative(
+                case=case, actor=request.user, relative=relative, **data
+            ),
+            _("The relative was added."),
+            invalid_status=400,
+        )
+    return _case_action(
+        request,
+        case_id,
+        RelativeForm,
+        "relative_form",
+        lambda case, data: case_services.case_add_relative(case=case, actor=request.user, **data),
+        _("The relative was added."),
+        invalid_status=400,
+    )
+
+
+__all__ = ["case_new", "case_relative_add", "relative_find"]

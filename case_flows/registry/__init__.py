@@ -1,0 +1,1 @@
+"""The person registry: one person, one record (search before registering, identifiers)."""
