@@ -23,6 +23,7 @@ from bench.scenarios.access_log import access_log_scenario
 from bench.scenarios.common import _log, _proc_status_mb
 from bench.scenarios.dashboard import dashboard_scenarios
 from bench.scenarios.handover import handover_scenario
+from bench.scenarios.imports import import_scenario
 from bench.scenarios.pages import page_scenarios, pick_subjects
 from bench.scenarios.sweep import sla_scenario
 from bench.scenarios.transitions import pgbench_scenario, transitions_scenario
@@ -52,6 +53,7 @@ BUDGETS = [
     ("generate_cases_per_s", 1_000_000 / 600, "min", "1,000,000 cases generated in <= 10 min"),
     ("web_rss_mb", 200, "max", "web worker resident memory <= 200 MB"),
     ("handover_500_s", 10, "max", "a leaver's 500 open tasks handed over in one action <= 10 s"),
+    ("import_rows_per_s", 100_000 / 600, "min", "caseload import: 100,000 rows in <= 10 min"),
 ]
 
 
@@ -223,6 +225,8 @@ def main(argv=None) -> dict:
     web = web_rss_scenario(url, subjects, requests=args.web_requests)
     _log("hand-over of 500 open tasks (bench/scenarios/handover.py)")
     handover = handover_scenario(tasks=500, runs=3)
+    _log("caseload import of 500 rows (bench/scenarios/imports.py)")
+    imports = import_scenario(rows=500)
 
     def p95(key):
         return (pages.get(key) or {}).get("p95_ms")
@@ -266,6 +270,7 @@ def main(argv=None) -> dict:
         "web_rss_mb": web.get("web_rss_mb"),
         "web_peak_rss_mb": web.get("web_peak_rss_mb"),
         "handover_500_s": handover["handover_500_s"],
+        "import_rows_per_s": imports.get("import_rows_per_s"),
         "handover_500_s_median": handover["handover_500_s_median"],
         "bench_process_peak_rss_mb": in_process_peak.get("VmHWM"),
         "bench_process_max_rss_mb": round(
@@ -295,6 +300,7 @@ def main(argv=None) -> dict:
             "sla_sweep": sla,
             "web": web,
             "handover": handover,
+            "imports": imports,
             "generate": {k: v for k, v in dataset.items() if k != "counts"},
         },
         "notes": notes,
