@@ -23,6 +23,7 @@ from bench.scenarios.access_log import access_log_scenario
 from bench.scenarios.common import _log, _proc_status_mb
 from bench.scenarios.dashboard import dashboard_scenarios
 from bench.scenarios.handover import handover_scenario
+from bench.scenarios.imports import import_scenario
 from bench.scenarios.pages import page_scenarios, pick_subjects
 from bench.scenarios.registry import registry_scenario
 from bench.scenarios.sweep import sla_scenario
@@ -59,6 +60,7 @@ BUDGETS = [
         "max",
         "search before registering (person_candidates), 1,000,000 people: p95 <= 150 ms",
     ),
+    ("import_rows_per_s", 100_000 / 600, "min", "caseload import: 100,000 rows in <= 10 min"),
 ]
 
 
@@ -231,6 +233,8 @@ def main(argv=None) -> dict:
     web = web_rss_scenario(url, subjects, requests=args.web_requests)
     _log("hand-over of 500 open tasks (bench/scenarios/handover.py)")
     handover = handover_scenario(tasks=500, runs=3)
+    _log("caseload import of 500 rows (bench/scenarios/imports.py)")
+    imports = import_scenario(rows=500)
 
     def p95(key):
         return (pages.get(key) or {}).get("p95_ms")
@@ -274,6 +278,7 @@ def main(argv=None) -> dict:
         "web_rss_mb": web.get("web_rss_mb"),
         "web_peak_rss_mb": web.get("web_peak_rss_mb"),
         "handover_500_s": handover["handover_500_s"],
+        "import_rows_per_s": imports.get("import_rows_per_s"),
         "handover_500_s_median": handover["handover_500_s_median"],
         "person_candidates_ms_p95": registry.get("p95_ms"),
         "person_candidates_ms_median": registry.get("median_ms"),
@@ -306,6 +311,7 @@ def main(argv=None) -> dict:
             "web": web,
             "handover": handover,
             "registry": registry,
+            "imports": imports,
             "generate": {k: v for k, v in dataset.items() if k != "counts"},
         },
         "notes": notes,

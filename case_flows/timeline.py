@@ -368,3 +368,15 @@ def person_changed(case: Case, *, actor, changes: dict) -> CaseEvent:
 def subject_access_produced(case: Case, *, actor, file_format: str) -> CaseEvent:
     """A subject-access file on the client was produced from this case ("json" or "html")."""
     return _event(case, kind=EventKind.SUBJECT_ACCESS, actor=actor, data={"format": file_format})
+
+
+def case_imported(case: Case, *, actor, source_system: str, external_ref: str, data) -> CaseEvent:
+    """The case came from another system (case_flows/imports): where from, its id there, and
+    what the source said of its history (opened, closed, stage, caseworker)."""
+    return _event(
+        case,
+        kind=EventKind.IMPORTED,
+        actor=actor,
+        transition="imported",
+        data={"source_system": source_system, "external_ref": external_ref, **(data or {})},
+    )

@@ -354,6 +354,19 @@ def _subject_access(event: CaseEvent) -> tuple[str, str]:
     return event.get_kind_display(), str(detail)
 
 
+def _imported(event: CaseEvent) -> tuple[str, str]:
+    data = event.data or {}
+    detail = _("Imported from %(source)s (its reference there: %(ref)s).") % {
+        "source": data.get("source_system") or "—",
+        "ref": data.get("external_ref") or "—",
+    }
+    if data.get("opened_at"):
+        detail += " " + _("Opened there on %(date)s.") % {"date": data["opened_at"]}
+    if data.get("closed_at"):
+        detail += " " + _("Closed there on %(date)s.") % {"date": data["closed_at"]}
+    return event.get_kind_display(), detail
+
+
 # How each kind of event is told (kinds not here: their label and no sentence).
 DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.REFERRAL: _referral,
@@ -369,6 +382,7 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.REDACTED: _redaction,
     EventKind.PERSON_CHANGED: _person_changed,
     EventKind.SUBJECT_ACCESS: _subject_access,
+    EventKind.IMPORTED: _imported,
     EventKind.RESTRICTION: lambda event: (
         str(RESTRICTION_TITLES.get(event.transition, event.get_kind_display())),
         "",

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .cases import access_views, registration, views
 from .dpo import views as dpo_views
+from .imports import views as import_views
 from .monitoring import views as monitoring_views
 from .privacy import subject_access_views
 from .privacy import views as privacy_views
@@ -69,6 +70,7 @@ urlpatterns = [
     path("dashboard/", monitoring_views.dashboard_page, name="dashboard"),
     path("dashboard/cases/", monitoring_views.dashboard_cases, name="dashboard_cases"),
     path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
+    path("staff/import/", import_views.caseload_import_page, name="caseload_import"),
     path("staff/", include("case_flows.staff.urls")),
     path("privacy/access-log/", dpo_views.access_log, name="access_log"),
     path("privacy/access-log/export/", dpo_views.access_log_export, name="access_log_export"),

@@ -136,7 +136,7 @@ class CaseRows:
                 rows["case_flows_person"].append(
                     f"{cid}\t{given}\t{family_name}\t{search}\t{sex}\t{dob}\tf\t{national_id}"
                     f"\t{phone}\t{phone}\tCommunity {cid % 97}\t\tf\t\t{opened_s}\t{creator}"
-                    f"\t{oid}\t1\n"
+                    f"\t{oid}\t1\t\t\n"
                 )
 
                 # finished deadlines: (kind, name, owner, started, stopped, task id)
@@ -268,7 +268,7 @@ class CaseRows:
                     f"\t{case_owner}\t{case_team}\t{cat_id}\t{cid}"
                     # About 2% restricted (the share of violence and abuse categories), so the
                     # lists pay for the access-list check as they will in an office.
-                    f"\t{'t' if cid % 50 == 0 else 'f'}\n"
+                    f"\t{'t' if cid % 50 == 0 else 'f'}\t\t\n"
                 )
                 past_intake = stage != "intake"
                 rows["case_flows_intake"].append(

@@ -60,10 +60,10 @@ class CaseWriter:
             "case_flows_person": "id, given_name, family_name, search_name, sex, date_of_birth, "
             "date_of_birth_estimated, national_id, phone, phone_digits, address, "
             "preferred_language, disability, disability_notes, created_at, created_by_id, "
-            "office_id, version",
+            "office_id, version, source_system, external_ref",
             "case_flows_case": "id, reference, risk, stage, is_overdue, opened_at, closed_at, "
             "episode, created_by_id, office_id, owner_id, team_id, category_id, person_id, "
-            "is_restricted",
+            "is_restricted, source_system, external_ref",
             "case_flows_intake": "id, source, presenting_concerns, immediate_safety, "
             "consent_to_share, completed_at, case_id, completed_by_id",
             "viewflow_process": "id, flow_class, status, created, finished, data",

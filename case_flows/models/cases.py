@@ -119,6 +119,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+    # Where an imported case came from (case_flows/imports): the source's id of the case, so
+    # importing the same file again finds it instead of creating it twice.
+    source_system = models.CharField(_("imported from"), max_length=40, blank=True)
+    external_ref = models.CharField(_("reference in the source system"), max_length=80, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -135,6 +139,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 CasePerm.REVIEW_OVERDUE_CASE.codename,
                 _("Can review cases escalated for missed deadlines"),
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "source_system", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="case_external_ref_unique",
+            )
         ]
         indexes = [
             models.Index(fields=["team", "stage"], name="case_team_stage"),

@@ -87,10 +87,20 @@ class Person(models.Model):
     # Raised by each edit (case_flows.cases.services.person_update): an edit made on an older
     # version is refused (409), so two people never overwrite each other's changes unseen.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The source's id of an imported person (case_flows/imports): found again on a re-run.
+    source_system = models.CharField(_("imported from"), max_length=40, blank=True)
+    external_ref = models.CharField(_("reference in the source system"), max_length=80, blank=True)
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [
+            models.Index(
+                fields=["office", "source_system", "external_ref"],
+                name="person_external_ref",
+                condition=~models.Q(external_ref=""),
+            )
+        ]
 
     def __str__(self):
         return f"{self.given_name} {self.family_name}"

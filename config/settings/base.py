@@ -441,3 +441,6 @@ PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_HOURS * 3600
 # the same): nobody can flood a colleague's mailbox.
 PASSWORD_RESET_EMAILS_PER_HOUR = env_int("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
 # --- end signin ---
+
+# The import page's upload limit (case_flows/imports); larger files: manage.py import_caseload.
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 20)
