@@ -364,3 +364,11 @@ def person_changed(case: Case, *, actor, changes: dict) -> CaseEvent:
 def subject_access_produced(case: Case, *, actor, file_format: str) -> CaseEvent:
     """A subject-access file on the client was produced from this case ("json" or "html")."""
     return _event(case, kind=EventKind.SUBJECT_ACCESS, actor=actor, data={"format": file_format})
+
+
+def household_changed(case: Case, *, actor, action: str, **data) -> CaseEvent:
+    """The client's household changed: `action` is "household_created", "member_added",
+    "member_moved_in" (from another household), "member_moved_out", "income_recorded" or
+    "income_deleted"; data holds ids and codes only (person, household, "kind" the
+    relationship to the head, "source", "period" YYYY-MM, "date" ISO)."""
+    return _event(case, kind=EventKind.HOUSEHOLD, actor=actor, transition=action, data=data)

@@ -61,6 +61,7 @@ class EventKind(models.TextChoices):
     SUBJECT_ACCESS = "subject_access", _("Subject access file produced")
     RESTRICTION = "restriction", _("Restriction")
     ACCESS = "access", _("Access list")
+    HOUSEHOLD = "household", _("Household")
 
 
 class IntakeSource(models.TextChoices):
