@@ -20,6 +20,7 @@ from .models import (
     ErasureRequest,
     ExportLog,
     FollowUpSchedulePolicy,
+    IncomeThreshold,
     Person,
     RetentionPolicy,
     ServiceProvider,
@@ -42,6 +43,14 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["is_active", "restricted_by_default", "order"]
     list_filter = ["jurisdiction", "is_active", "restricted_by_default"]
     search_fields = ["code", "name", "name_pl"]
+
+
+@admin.register(IncomeThreshold)
+class IncomeThresholdAdmin(admin.ModelAdmin):
+    """The statutory income criteria (docs/households.md): corrected here once checked."""
+
+    list_display = ("jurisdiction", "kind", "amount", "valid_from", "valid_to", "citation")
+    list_filter = ("jurisdiction", "kind", "confirmed")
 
 
 @admin.register(ServiceProvider)
