@@ -194,3 +194,17 @@ def test_only_those_working_on_the_case_change_it(w):
     with pytest.raises(services.NotPermitted):
         services.household_create_for(case=w.case, actor=w.outsider)
     assert not HouseholdMember.objects.exists()
+
+
+def test_an_income_is_corrected_and_deleted(w):
+    household = household_of_two(w)
+    record(w, household, w.spouse, OCT_2025, "100.00")
+    income = record(w, household, w.spouse, OCT_2025, "150.00")
+    assert Income.objects.get().amount == Decimal("150.00")
+    services.income_delete(case=w.case, income=income, actor=w.caseworker)
+    assert not Income.objects.exists()
+    assert selectors.household_income(household, OCT_2025).total == Decimal("0.00")
+    transitions = CaseEvent.objects.filter(case=w.case, kind=EventKind.HOUSEHOLD).values_list(
+        "transition", flat=True
+    )
+    assert list(transitions).count("income_recorded") == 2 and "income_deleted" in transitions
