@@ -21,6 +21,7 @@ from .models import (
     ExportLog,
     FollowUpSchedulePolicy,
     IdentifierKind,
+    IncomeThreshold,
     Person,
     RetentionPolicy,
     ServiceProvider,
@@ -52,6 +53,14 @@ class IdentifierKindAdmin(admin.ModelAdmin):
 
     list_display = ["name", "code", "jurisdiction", "validator", "pattern", "order", "active"]
     list_filter = ["jurisdiction", "active"]
+
+
+@admin.register(IncomeThreshold)
+class IncomeThresholdAdmin(admin.ModelAdmin):
+    """The statutory income criteria (docs/households.md): corrected here once checked."""
+
+    list_display = ("jurisdiction", "kind", "amount", "valid_from", "valid_to", "citation")
+    list_filter = ("jurisdiction", "kind", "confirmed")
 
 
 @admin.register(ServiceProvider)

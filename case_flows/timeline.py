@@ -380,3 +380,11 @@ def case_imported(case: Case, *, actor, source_system: str, external_ref: str, d
         transition="imported",
         data={"source_system": source_system, "external_ref": external_ref, **(data or {})},
     )
+
+
+def household_changed(case: Case, *, actor, action: str, **data) -> CaseEvent:
+    """The client's household changed: `action` is "household_created", "member_added",
+    "member_moved_in" (from another household), "member_moved_out", "income_recorded" or
+    "income_deleted"; data holds ids and codes only (person, household, "kind" the
+    relationship to the head, "source", "period" YYYY-MM, "date" ISO)."""
+    return _event(case, kind=EventKind.HOUSEHOLD, actor=actor, transition=action, data=data)

@@ -85,6 +85,14 @@ ACCESS_TITLES = {
     "access_emergency": gettext_lazy("Emergency access (break the glass)"),
     "access_revoked": gettext_lazy("Removed from the access list"),
 }
+HOUSEHOLD_TITLES = {
+    "household_created": gettext_lazy("Household recorded"),
+    "member_added": gettext_lazy("Household member added"),
+    "member_moved_in": gettext_lazy("Household member moved in from another household"),
+    "member_moved_out": gettext_lazy("Household member moved out"),
+    "income_recorded": gettext_lazy("Household income recorded"),
+    "income_deleted": gettext_lazy("Household income removed"),
+}
 
 
 def _names(users: dict, ids) -> str:
@@ -367,6 +375,21 @@ def _imported(event: CaseEvent) -> tuple[str, str]:
     return event.get_kind_display(), detail
 
 
+def _household(event: CaseEvent) -> tuple[str, str]:
+    title = str(HOUSEHOLD_TITLES.get(event.transition, event.get_kind_display()))
+    data = event.data or {}
+    period = data.get("period") or ""
+    if period:
+        try:
+            month = datetime.date.fromisoformat(f"{period}-01")
+        except ValueError:
+            return title, ""
+        return title, _("Month: %(month)s.") % {
+            "month": formats.date_format(month, "YEAR_MONTH_FORMAT")
+        }
+    return title, ""
+
+
 # How each kind of event is told (kinds not here: their label and no sentence).
 DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.REFERRAL: _referral,
@@ -383,6 +406,7 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.PERSON_CHANGED: _person_changed,
     EventKind.SUBJECT_ACCESS: _subject_access,
     EventKind.IMPORTED: _imported,
+    EventKind.HOUSEHOLD: _household,
     EventKind.RESTRICTION: lambda event: (
         str(RESTRICTION_TITLES.get(event.transition, event.get_kind_display())),
         "",

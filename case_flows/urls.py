@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .cases import access_views, registration, views
 from .dpo import views as dpo_views
+from .households import views as household_views
 from .imports import views as import_views
 from .monitoring import views as monitoring_views
 from .privacy import subject_access_views
@@ -29,6 +30,27 @@ urlpatterns = [
     ),
     path("cases/<int:case_id>/relatives/find/", registration.relative_find, name="relative_find"),
     path("cases/<int:case_id>/client/", views.person_edit, name="person_edit"),
+    path("cases/<int:case_id>/household/", household_views.household_page, name="household"),
+    path(
+        "cases/<int:case_id>/household/create/",
+        household_views.household_create_view,
+        name="household_create",
+    ),
+    path(
+        "cases/<int:case_id>/household/members/",
+        household_views.household_member_add_view,
+        name="household_member_add",
+    ),
+    path(
+        "cases/<int:case_id>/household/members/<int:member_id>/move-out/",
+        household_views.household_member_move_out_view,
+        name="household_move_out",
+    ),
+    path(
+        "cases/<int:case_id>/household/incomes/",
+        household_views.household_incomes_view,
+        name="household_incomes",
+    ),
     path(
         "cases/<int:case_id>/subject-access/<str:file_format>/",
         subject_access_views.subject_access_download,

@@ -42,6 +42,15 @@ from .choices import (
     TransferStatus,
     Urgency,
 )
+from .households import (
+    HeadRelationship,
+    Household,
+    HouseholdMember,
+    Income,
+    IncomeSource,
+    IncomeThreshold,
+    ThresholdKind,
+)
 from .monitoring import (
     DEFAULT_CASELOAD_THRESHOLD,
     CaseloadThreshold,
@@ -145,4 +154,11 @@ __all__ = [
     "ExportLog",
     "DashboardMonth",
     "DashboardMonthRow",
+    "HeadRelationship",
+    "Household",
+    "HouseholdMember",
+    "Income",
+    "IncomeSource",
+    "IncomeThreshold",
+    "ThresholdKind",
 ]

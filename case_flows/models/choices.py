@@ -62,6 +62,7 @@ class EventKind(models.TextChoices):
     RESTRICTION = "restriction", _("Restriction")
     ACCESS = "access", _("Access list")
     IMPORTED = "imported", _("Imported")
+    HOUSEHOLD = "household", _("Household")
 
 
 class IntakeSource(models.TextChoices):

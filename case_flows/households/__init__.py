@@ -1,0 +1,1 @@
+"""Households: members with history, their monthly incomes, and the income criterion."""
