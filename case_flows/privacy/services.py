@@ -27,6 +27,9 @@ from ..models import (
     Closure,
     ErasureRequest,
     FollowUp,
+    Household,
+    HouseholdMember,
+    Income,
     Intake,
     Person,
     PersonRelation,
@@ -122,6 +125,22 @@ def _person_scrub(person: Person, now: datetime.datetime) -> None:
         date_of_birth_estimated=birth is not None,
         anonymised_at=now,
     )
+    _household_scrub(person)
+
+
+def _household_scrub(person: Person) -> None:
+    """The person's income notes go (amounts and sources stay: figures, no longer anyone's);
+    a household whose every member is now anonymised loses its address."""
+    households = list(
+        HouseholdMember.objects.filter(person=person).values_list("household_id", flat=True)
+    )
+    if not households:  # incomes are recorded in a household the person is a member of
+        return
+    Income.objects.filter(person=person).exclude(note="").update(note="")
+    for household in Household.objects.filter(pk__in=households).exclude(address=""):
+        others = HouseholdMember.objects.filter(household=household).exclude(person=person)
+        if not others.filter(person__anonymised_at__isnull=True).exists():
+            Household.objects.filter(pk=household.pk).update(address="")
 
 
 def _person_anonymise(person_pk: int, now: datetime.datetime) -> bool:

@@ -33,6 +33,8 @@ from ..models import (
     CaseTransfer,
     Closure,
     FollowUp,
+    HouseholdMember,
+    Income,
     Intake,
     NeedLevel,
     Person,
@@ -178,6 +180,37 @@ def _relatives(person: Person, viewer: User) -> dict:
     return out
 
 
+def _households(person: Person) -> list[dict]:
+    """The person's household memberships (current and past), each with the household's
+    address and the person's own incomes in it; other members' incomes are theirs, not
+    the client's."""
+    members = HouseholdMember.objects.filter(person=person).select_related("household")
+    incomes: dict[int, list[dict]] = defaultdict(list)
+    for income in Income.objects.filter(person=person).order_by("month", "source", "pk"):
+        incomes[income.household_id].append(
+            {
+                "month": _plain(income.month),
+                "amount": str(income.amount),
+                "source": income.source,
+                "source_display": str(income.get_source_display()),
+                "note": income.note,
+            }
+        )
+    return [
+        {
+            "household": member.household_id,
+            "address": member.household.address,
+            "relationship_to_head": member.relationship_to_head,
+            "relationship_display": str(member.get_relationship_to_head_display()),
+            "lives_here": member.lives_here,
+            "from": _plain(member.from_date),
+            "to": _plain(member.to_date),
+            "incomes": incomes.get(member.household_id, []),
+        }
+        for member in members.order_by("from_date", "pk")
+    ]
+
+
 def _notifications(references: list[str]) -> list[dict]:
     rows = (
         Notification.objects.filter(case_reference__in=references)
@@ -255,6 +288,7 @@ def person_subject_access(person: Person, *, viewer: User) -> dict:
         "generated_at": _plain(timezone.now()),
         "person": {"id": person.pk, **row(person)},
         **_relatives(person, viewer),
+        "households": _households(person),
         "cases": [
             {
                 "id": case.pk,
@@ -381,6 +415,7 @@ def readable(data: dict) -> dict:
         "person": labelled(Person, data["person"]),
         "relatives": data["relatives"],
         "relative_of": data["relative_of"],
+        "households": data["households"],
         "cases": cases,
         "notifications": [
             {**n, "at_text": _text(when, n["created_at"])} for n in data["notifications"]

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 import case_flows.cases.services as case_services
 from accounts.models import Role
@@ -205,3 +205,48 @@ def test_readable_document_labels_every_column_and_tells_needs_in_words():
     assert pairs["Created by"] == "Ama" and pairs["Episode"] == "1"
     assert pairs["Needs by domain"] == "Safety: High"  # not {"safety": "high"}
     assert intake["Completed by"] == "Ama"
+
+
+def test_the_file_holds_the_household_and_the_clients_own_incomes(client_file, caseworker):
+    """Household membership and incomes are the client's data too; anonymising the client
+    removes the income notes and, once nobody named lives there, the address."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from case_flows.models import Household, HouseholdMember, Income
+    from case_flows.privacy.services import _person_scrub
+
+    first, _second = client_file
+    home = Household.objects.create(
+        office=first.office, address="12 Palm Street", created_by=caseworker
+    )
+    HouseholdMember.objects.create(
+        household=home,
+        person=first.person,
+        relationship_to_head="head",
+        from_date=dt.date(2024, 1, 1),
+    )
+    Income.objects.create(
+        household=home,
+        person=first.person,
+        month=dt.date(2024, 5, 1),
+        amount=Decimal("640.50"),
+        source="employment",
+        note="Market stall",
+    )
+    manager = make_user(Role.MANAGER, first.office, username="manager-household")
+    data = person_subject_access(first.person, viewer=manager)
+    [member] = data["households"]
+    assert member["address"] == "12 Palm Street" and member["from"] == "2024-01-01"
+    assert member["incomes"] == [
+        {
+            "month": "2024-05-01",
+            "amount": "640.50",
+            "source": "employment",
+            "source_display": "Employment",
+            "note": "Market stall",
+        }
+    ]
+    _person_scrub(first.person, timezone.now())
+    assert Income.objects.get(household=home).note == ""
+    assert Household.objects.get(pk=home.pk).address == ""
