@@ -52,6 +52,7 @@ from .monitoring import (
 from .people import (
     IdentifierKind,
     Person,
+    PersonMerge,
     PersonRelation,
 )
 from .privacy import (
@@ -114,6 +115,7 @@ __all__ = [
     "SummaryFigure",
     "IdentifierKind",
     "Person",
+    "PersonMerge",
     "PersonRelation",
     "StageRecord",
     "Intake",

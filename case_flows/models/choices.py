@@ -61,6 +61,8 @@ class EventKind(models.TextChoices):
     SUBJECT_ACCESS = "subject_access", _("Subject access file produced")
     RESTRICTION = "restriction", _("Restriction")
     ACCESS = "access", _("Access list")
+    MERGED = "merged", _("Client records merged")
+    MERGE_UNDONE = "merge_undone", _("Merge of client records undone")
 
 
 class IntakeSource(models.TextChoices):
