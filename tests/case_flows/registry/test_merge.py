@@ -30,6 +30,7 @@ from case_flows.registry.selectors import (
     person_for_registration,
     person_resolve,
 )
+from case_flows.timeline_text import describe
 from tests.factories import category, make_person, make_team, make_user
 from workflows.errors import Conflict, NotPermitted
 
@@ -138,6 +139,8 @@ def test_merge_moves_cases_relations_and_tells_every_case(db, world):
         "phone": ["", "600100200"],
         "address": ["", "ul. Polna 1"],
     }
+    (told,) = describe([events[0]])
+    assert told.what == "Client records merged" and "Phone: — → 600100200" in told.detail
 
 
 def test_the_merged_id_is_an_alias_and_never_a_candidate(db, world):
