@@ -117,7 +117,8 @@ class PersonAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         hidden = Case.objects.filter(hidden_restricted_q(request.user)).values("person_id")
-        return super().get_queryset(request).exclude(pk__in=hidden)
+        # A merged record is an alias of the kept one: listed under Merges of people only.
+        return super().get_queryset(request).exclude(pk__in=hidden).filter(merged_into=None)
 
 
 @admin.register(PersonMerge)

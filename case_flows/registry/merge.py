@@ -151,8 +151,10 @@ def _save_person(person: Person, fields) -> None:
 def _chosen_values(source: Person, choices: dict) -> dict:
     unknown = set(choices) - set(MERGE_FIELDS)
     bad = {value for value in choices.values() if value not in (SOURCE, TARGET)}
-    if unknown or bad:
+    if unknown:
         raise MergeError(_("These details cannot be chosen: %s") % ", ".join(sorted(unknown)))
+    if bad:
+        raise MergeError(_("Choose, for each detail, the kept or the merged record's value."))
     values = {}
     for name, side in choices.items():
         if side == SOURCE:
