@@ -317,10 +317,14 @@ DATA_KEYS_KEPT = frozenset(
 
 
 def _redacted_data(data: dict) -> dict:
-    return {
+    redacted = {
         key: value if not isinstance(value, str) or key in DATA_KEYS_KEPT else REDACTED
         for key, value in data.items()
     }
+    # A rectification's or a merge's {field: [old, new]}: the fields stay, the values go.
+    if isinstance(redacted.get("changes"), dict):
+        redacted["changes"] = {name: [REDACTED, REDACTED] for name in redacted["changes"]}
+    return redacted
 
 
 def events_redact(case: Case) -> int:

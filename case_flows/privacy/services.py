@@ -29,6 +29,7 @@ from ..models import (
     FollowUp,
     Intake,
     Person,
+    PersonMerge,
     PersonRelation,
     PlanAction,
     PlanGoal,
@@ -122,6 +123,13 @@ def _person_scrub(person: Person, now: datetime.datetime) -> None:
         date_of_birth_estimated=birth is not None,
         anonymised_at=now,
     )
+    # A merge kept both records' details (for an undo) and the merged record as an alias of
+    # this one: both go too (the merge can then no longer be undone).
+    PersonMerge.objects.filter(Q(source_id=person.pk) | Q(target_id=person.pk)).update(
+        values_before={}
+    )
+    for alias in Person.objects.filter(merged_into_id=person.pk, anonymised_at__isnull=True):
+        _person_scrub(alias, now)
 
 
 def _person_anonymise(person_pk: int, now: datetime.datetime) -> bool:

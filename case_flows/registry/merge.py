@@ -266,6 +266,8 @@ def _undo_check(actor: User, merge: PersonMerge, target: Person) -> None:
         raise NotPermitted(_("Only an administrator can undo a merge."))
     if merge.undone_at is not None:
         raise Conflict(_("This merge was already undone."))
+    if target.anonymised_at is not None or not merge.values_before:
+        raise Conflict(_("This person's data was anonymised: the merge cannot be undone."))
     if timezone.now() > undo_deadline(merge):
         raise Conflict(
             _("This merge can no longer be undone: it is older than %(days)d days.")

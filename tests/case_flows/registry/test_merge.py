@@ -30,6 +30,7 @@ from case_flows.registry.selectors import (
     person_for_registration,
     person_resolve,
 )
+from case_flows.timeline import events_redact
 from case_flows.timeline_text import describe
 from tests.factories import category, make_person, make_team, make_user
 from workflows.errors import Conflict, NotPermitted
@@ -255,3 +256,24 @@ def test_the_pages_list_and_merge(db, client, world, django_assert_max_num_queri
     secret, twin = world["secret"]
     refused = client.get(reverse("person_merge", args=[twin.pk, secret.pk]))
     assert refused.status_code == 403 and "restricted case" in refused.content.decode()
+
+
+def test_redaction_keeps_which_fields_a_merge_changed_not_their_values(db, world):
+    _merge(world, phone="source")
+    case = Case.objects.get(pk=world["kept_case"].pk)
+    events_redact(case)
+    event = CaseEvent.objects.get(case=case, kind=EventKind.MERGED)
+    assert event.data["changes"] == {"phone": ["[redacted]", "[redacted]"]}
+    assert event.data["target"] == world["kept"].pk
+
+
+def test_anonymising_the_kept_record_scrubs_its_alias_and_the_snapshot(db, world):
+    from case_flows.privacy.services import _person_scrub  # the anonymiser's own step
+
+    merge = _merge(world)
+    _person_scrub(Person.objects.get(pk=world["kept"].pk), timezone.now())
+    alias = Person.objects.get(pk=world["merged"].pk)
+    assert alias.anonymised_at is not None and alias.phone == "" and alias.national_id == ""
+    assert PersonMerge.objects.get(pk=merge.pk).values_before == {}
+    with pytest.raises(Conflict, match="anonymised"):
+        people_merge_undo(actor=world["admin"], merge=PersonMerge.objects.get(pk=merge.pk))
