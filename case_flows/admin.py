@@ -5,10 +5,12 @@ The stage of a case moves only through its flow (no approval, no transition), so
 shows it but never writes it.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyModelAdmin
+from workflows.errors import WorkflowError
 
 from .models import (
     AccessAlert,
@@ -23,9 +25,11 @@ from .models import (
     IdentifierKind,
     IncomeThreshold,
     Person,
+    PersonMerge,
     RetentionPolicy,
     ServiceProvider,
 )
+from .registry.merge import is_administrator, people_merge_undo
 from .restriction import hidden_restricted_q, visible_q
 from .reviews.services import follow_up_schedule_update
 
@@ -122,7 +126,40 @@ class PersonAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         hidden = Case.objects.filter(hidden_restricted_q(request.user)).values("person_id")
-        return super().get_queryset(request).exclude(pk__in=hidden)
+        # A merged record is an alias of the kept one: listed under Merges of people only.
+        return super().get_queryset(request).exclude(pk__in=hidden).filter(merged_into=None)
+
+
+@admin.register(PersonMerge)
+class PersonMergeAdmin(ReadOnlyAdmin):
+    """Read-only: merges are made on the merge page; an administrator may undo one here
+    (case_flows.registry.merge.people_merge_undo checks the period and later merges)."""
+
+    list_display = ("merged_at", "source", "target", "merged_by", "undone_at", "undone_by")
+    list_select_related = ("source", "target", "merged_by", "undone_by")
+    actions = ["undo_merges"]
+
+    def get_queryset(self, request):
+        hidden = Case.objects.filter(hidden_restricted_q(request.user)).values("person_id")
+        return (
+            super().get_queryset(request).exclude(Q(source_id__in=hidden) | Q(target_id__in=hidden))
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not is_administrator(request.user):
+            actions.pop("undo_merges", None)
+        return actions
+
+    @admin.action(description=_("Undo the selected merges"))
+    def undo_merges(self, request, queryset):
+        for merge in queryset.order_by("-pk"):  # the latest first: an earlier one may wait on it
+            try:
+                people_merge_undo(actor=request.user, merge=merge)
+            except WorkflowError as exc:
+                self.message_user(request, f"{merge}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("Merge %(merge)s undone.") % {"merge": merge})
 
 
 @admin.register(CaseEvent)

@@ -317,10 +317,14 @@ DATA_KEYS_KEPT = frozenset(
 
 
 def _redacted_data(data: dict) -> dict:
-    return {
+    redacted = {
         key: value if not isinstance(value, str) or key in DATA_KEYS_KEPT else REDACTED
         for key, value in data.items()
     }
+    # A rectification's or a merge's {field: [old, new]}: the fields stay, the values go.
+    if isinstance(redacted.get("changes"), dict):
+        redacted["changes"] = {name: [REDACTED, REDACTED] for name in redacted["changes"]}
+    return redacted
 
 
 def events_redact(case: Case) -> int:
@@ -363,6 +367,48 @@ def person_changed(case: Case, *, actor, changes: dict) -> CaseEvent:
     """The client's details were corrected (rectification): {field: [old, new]}, changed
     fields only, values as stored (dates in ISO)."""
     return _event(case, kind=EventKind.PERSON_CHANGED, actor=actor, data={"changes": changes})
+
+
+def people_merged(
+    cases: list[Case], *, actor, merge_id: int, source_id: int, target_id: int, changes: dict
+) -> list[CaseEvent]:
+    """Two records of the client were merged (case_flows.registry.merge): one row on every
+    case of either person, in one INSERT. `changes`: {field: [old, new]} of the kept record,
+    values as stored, never free text."""
+    return _bulk(
+        cases,
+        kind=EventKind.MERGED,
+        actor=actor,
+        data={"merge": merge_id, "source": source_id, "target": target_id, "changes": changes},
+    )
+
+
+def people_merge_undone(
+    cases: list[Case], *, actor, merge_id: int, source_id: int, target_id: int, changes: dict
+) -> list[CaseEvent]:
+    """A merge was undone: one row on every case it had touched; `changes` as restored."""
+    return _bulk(
+        cases,
+        kind=EventKind.MERGE_UNDONE,
+        actor=actor,
+        data={"merge": merge_id, "source": source_id, "target": target_id, "changes": changes},
+    )
+
+
+def _bulk(cases: list[Case], *, kind: str, actor, data: dict) -> list[CaseEvent]:
+    at = timezone.now()
+    return CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            kind=kind,
+            actor=actor,
+            from_stage=case.stage,
+            to_stage=case.stage,
+            created_at=at,
+            data=data,
+        )
+        for case in cases
+    )
 
 
 def subject_access_produced(case: Case, *, actor, file_format: str) -> CaseEvent:

@@ -404,6 +404,8 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.ERASURE: _erasure,
     EventKind.REDACTED: _redaction,
     EventKind.PERSON_CHANGED: _person_changed,
+    EventKind.MERGED: _person_changed,
+    EventKind.MERGE_UNDONE: _person_changed,
     EventKind.SUBJECT_ACCESS: _subject_access,
     EventKind.IMPORTED: _imported,
     EventKind.HOUSEHOLD: _household,

@@ -10,6 +10,7 @@ from .monitoring import views as monitoring_views
 from .privacy import subject_access_views
 from .privacy import views as privacy_views
 from .referrals import views as referral_views
+from .registry import merge_views
 from .transfers import views as transfer_views
 from .work import approvals as approval_views
 from .work import views as work
@@ -69,6 +70,12 @@ urlpatterns = [
         name="case_access_revoke",
     ),
     path("cases/emergency-access/", access_views.emergency_access_view, name="emergency_access"),
+    path("people/duplicates/", merge_views.people_duplicates, name="people_duplicates"),
+    path(
+        "people/merge/<int:source_id>/<int:target_id>/",
+        merge_views.person_merge,
+        name="person_merge",
+    ),
     path("approvals/", approval_views.approvals, name="approvals"),
     path("approvals/<int:approval_id>/", approval_views.approval_detail, name="approval_detail"),
     path("providers/", referral_views.provider_directory, name="provider_directory"),

@@ -27,6 +27,7 @@ from ..permissions import (
     may_work_cases,
     supervises,
 )
+from ..registry.merge import may_merge_people
 from . import access as access_services
 from . import selectors as case_selectors
 from . import services as case_services
@@ -75,6 +76,7 @@ def case_list(request):
             "may_open_cases": may_open_cases(request.user),
             "may_break_glass": may_work_cases(request.user)
             and request.user.home_office_id is not None,
+            "may_merge_people": may_merge_people(request.user),
         },
     )
 

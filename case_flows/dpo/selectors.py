@@ -77,7 +77,13 @@ def access_events_filtered(user: User, filters: AccessFilters) -> QuerySet[Acces
     if filters.case_reference:
         rows = rows.filter(case__reference__iexact=filters.case_reference.strip())
     if filters.client:
-        rows = rows.filter(person__search_name__contains=fold(filters.client))
+        # A merged record's rows keep its id (the log is append-only): its alias is followed,
+        # so the kept record's name finds them too.
+        name = fold(filters.client)
+        rows = rows.filter(
+            Q(person__search_name__contains=name)
+            | Q(person__merged_into__search_name__contains=name)
+        )
     if filters.action:
         rows = rows.filter(action=filters.action)
     if filters.date_from is not None:

@@ -61,6 +61,7 @@ from .monitoring import (
 from .people import (
     IdentifierKind,
     Person,
+    PersonMerge,
     PersonRelation,
 )
 from .privacy import (
@@ -123,6 +124,7 @@ __all__ = [
     "SummaryFigure",
     "IdentifierKind",
     "Person",
+    "PersonMerge",
     "PersonRelation",
     "StageRecord",
     "Intake",

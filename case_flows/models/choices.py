@@ -63,6 +63,8 @@ class EventKind(models.TextChoices):
     ACCESS = "access", _("Access list")
     IMPORTED = "imported", _("Imported")
     HOUSEHOLD = "household", _("Household")
+    MERGED = "merged", _("Client records merged")
+    MERGE_UNDONE = "merge_undone", _("Merge of client records undone")
 
 
 class IntakeSource(models.TextChoices):

@@ -90,6 +90,17 @@ class Person(models.Model):
     # The source's id of an imported person (case_flows/imports): found again on a re-run.
     source_system = models.CharField(_("imported from"), max_length=40, blank=True)
     external_ref = models.CharField(_("reference in the source system"), max_length=80, blank=True)
+    # Set when a supervisor merged this record into another (case_flows.registry.merge): the
+    # row stays as an alias, so links, imports and the access log naming it still resolve;
+    # it is left out of every search, candidate and duplicate list.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -135,3 +146,45 @@ class PersonRelation(models.Model):
 
     def __str__(self):
         return f"{self.get_relationship_display()} of person {self.person_id}"
+
+
+class PersonMerge(models.Model):
+    """Two records of one person made one: `source` kept as an alias of `target`. What the
+    target held before and what moved are kept, so an administrator can undo it for a while
+    (PERSON_MERGE_UNDO_DAYS)."""
+
+    source = models.ForeignKey(
+        Person, verbose_name=_("merged person"), on_delete=models.PROTECT, related_name="+"
+    )
+    target = models.ForeignKey(
+        Person, verbose_name=_("kept person"), on_delete=models.PROTECT, related_name="+"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(_("merged"), default=timezone.now)
+    # {"source": {field: value}, "target": {field: value}}, as stored (dates in ISO).
+    values_before = models.JSONField(_("values before"), default=dict)
+    # {"cases": [ids], "relations": [ids moved], "relations_dropped": [rows],
+    #  "erasure_requests": [ids]}
+    moved = models.JSONField(_("moved"), default=dict)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("merge of people")
+        verbose_name_plural = _("merges of people")
+        ordering = ["-merged_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.source_id} → {self.target_id}"

@@ -32,6 +32,7 @@ from ..models import (
     Income,
     Intake,
     Person,
+    PersonMerge,
     PersonRelation,
     PlanAction,
     PlanGoal,
@@ -125,6 +126,13 @@ def _person_scrub(person: Person, now: datetime.datetime) -> None:
         date_of_birth_estimated=birth is not None,
         anonymised_at=now,
     )
+    # A merge kept both records' details (for an undo) and the merged record as an alias of
+    # this one: both go too (the merge can then no longer be undone).
+    PersonMerge.objects.filter(Q(source_id=person.pk) | Q(target_id=person.pk)).update(
+        values_before={}
+    )
+    for alias in Person.objects.filter(merged_into_id=person.pk, anonymised_at__isnull=True):
+        _person_scrub(alias, now)
     _household_scrub(person)
 
 

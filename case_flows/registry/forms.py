@@ -4,11 +4,12 @@ person form (kind + number, checked and normalised by case_flows.registry.identi
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office
 
-from ..models import IdentifierKind
+from ..models import IdentifierKind, Person
 from .identifiers import IdentifierError, identifier_decode, identifier_normalise
 from .selectors import Search
 
@@ -120,3 +121,70 @@ class PersonSearchForm(IdentifierFields, forms.Form):
             national_id_kind=data["national_id_kind"],
             phone=data["phone"],
         )
+
+
+# --- merging two records ------------------------------------------------------------------
+
+
+def _shown(person, name: str) -> str:
+    """A field's value as the merge page shows it."""
+    value = getattr(person, name)
+    if name == "national_id" and value and person.national_id_kind_id:
+        return f"{value} ({person.national_id_kind})"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if name == "sex":
+        return str(person.get_sex_display())
+    if value in (None, ""):
+        return "—"
+    return str(value)
+
+
+KEPT = _("%(value)s (kept record)")
+MERGED = _("%(value)s (merged record)")
+
+
+class PersonMergeForm(forms.Form):
+    """A radio per field the two records disagree on (the kept value), and a confirmation.
+    The default: the value that is filled in, or the newer record's when both are."""
+
+    confirm = forms.BooleanField(
+        label=_("I have checked that these two records are the same person."), required=True
+    )
+
+    def __init__(self, *args, source, target, fields, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        newer = "source" if source.created_at >= target.created_at else "target"
+        for name in fields:
+            ours, theirs = getattr(target, name), getattr(source, name)
+            if name == "national_id":
+                same = (ours, target.national_id_kind_id) == (theirs, source.national_id_kind_id)
+            else:
+                same = ours == theirs
+            label = capfirst(Person._meta.get_field(name).verbose_name)
+            if same:
+                self.rows.append((label, _shown(target, name), None))
+                continue
+            if theirs in (None, "") or ours in (None, ""):
+                initial = "target" if theirs in (None, "") else "source"
+            else:
+                initial = newer
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                choices=[
+                    ("target", KEPT % {"value": _shown(target, name)}),
+                    ("source", MERGED % {"value": _shown(source, name)}),
+                ],
+                widget=forms.RadioSelect,
+                initial=initial,
+                required=False,  # not sent: the kept record's value stays
+            )
+            self.rows.append((label, None, self[name]))
+        self.order_fields([name for name in fields if name in self.fields] + ["confirm"])
+
+    def choices(self) -> dict:
+        """{field: "source" | "target"} for the fields answered (the service's `choices`)."""
+        return {
+            name: value for name, value in self.cleaned_data.items() if name != "confirm" and value
+        }

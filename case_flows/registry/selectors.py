@@ -122,7 +122,9 @@ def phone_variants(phone: str) -> list[str]:
 def _name_matches(name: str, office_ids: set[int] | None) -> list[tuple[Person, float]]:
     """People registered at `office_ids` (None: every office) with a similar name: someone
     out of reach found by name alone is not shown, so they must not crowd the pool."""
-    people = Person.objects.select_related("office").filter(anonymised_at__isnull=True)
+    people = Person.objects.select_related("office").filter(
+        anonymised_at__isnull=True, merged_into__isnull=True
+    )
     if office_ids is not None:
         people = people.filter(office_id__in=office_ids)
     if connection.vendor == "postgresql":
@@ -185,7 +187,7 @@ def _score(candidate: Candidate, search: Search, today: datetime.date) -> None:
             candidate.score -= 10
 
 
-def _findable_cases(user: User):
+def findable_cases(user: User):
     """The cases the user may find (as case_flows.cases.selectors.cases_findable_by, which
     sits above this room): the scope, plus those they registered awaiting allocation;
     restricted ones only on their access list."""
@@ -206,7 +208,7 @@ def _attach_cases(user: User, candidates: list[Candidate]) -> None:
     )
     visible = {
         case.pk: case
-        for case in _findable_cases(user)
+        for case in findable_cases(user)
         .filter(person_id__in=ids)
         .select_related("category", "office")
         .order_by("-opened_at")
@@ -249,6 +251,11 @@ def _user_offices(user: User) -> set[int] | None:
     return set(scope.office_ids) | ({user.home_office_id} if user.home_office_id else set())
 
 
+def _current_people():
+    """People who are their own record: a merged one is an alias of another, never a match."""
+    return Person.objects.select_related("office").filter(merged_into__isnull=True)
+
+
 def _gather(search: Search, office_ids: set[int] | None) -> dict[int, Candidate]:
     """Three queries: identifier, phone, name; each person once, the reasons added up."""
     found: dict[int, Candidate] = {}
@@ -260,15 +267,13 @@ def _gather(search: Search, office_ids: set[int] | None) -> dict[int, Candidate]
         candidate.similarity = max(candidate.similarity, similarity)
 
     if search.national_id.strip():
-        for person in Person.objects.select_related("office").filter(
-            national_id__in=_identifier_forms(search)
-        )[:MAX_CANDIDATES]:
+        for person in _current_people().filter(national_id__in=_identifier_forms(search))[
+            :MAX_CANDIDATES
+        ]:
             add(person, 1000, REASON_ID)
     phones = phone_variants(search.phone)
     if phones:
-        for person in Person.objects.select_related("office").filter(phone_digits__in=phones)[
-            :MAX_CANDIDATES
-        ]:
+        for person in _current_people().filter(phone_digits__in=phones)[:MAX_CANDIDATES]:
             add(person, 100, REASON_PHONE)
     name = search.name
     if len(name.replace(" ", "")) >= 2:
@@ -302,14 +307,26 @@ def person_candidates(
     return candidates[:MAX_CANDIDATES]
 
 
+MAX_ALIAS_HOPS = 20  # a chain of merges (A into B, B into C) is followed this far
+
+
+def person_resolve(person_id: int) -> Person | None:
+    """The person an id names now: a merged record's id leads to the record it was merged
+    into (an alias), so links, imports and the access log naming it still find the person.
+    One query per merge in the chain (none in most cases: one query in all)."""
+    person = Person.objects.select_related("office").filter(pk=person_id).first()
+    hops = 0
+    while person is not None and person.merged_into_id is not None and hops < MAX_ALIAS_HOPS:
+        person = Person.objects.select_related("office").filter(pk=person.merged_into_id).first()
+        hops += 1
+    return person
+
+
 def person_for_registration(user: User, person_id: int) -> Person | None:
-    """A person the user may open a case for (or add as a relative): one they may see in full."""
-    person = (
-        Person.objects.select_related("office")
-        .filter(pk=person_id, anonymised_at__isnull=True)
-        .first()
-    )
-    if person is None:
+    """A person the user may open a case for (or add as a relative): one they may see in full.
+    A merged record's id resolves to the record it was merged into."""
+    person = person_resolve(person_id)
+    if person is None or person.anonymised_at is not None:
         return None
     candidate = Candidate(person=person, score=0, reasons=[])
     _attach_cases(user, [candidate])

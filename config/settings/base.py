@@ -240,6 +240,11 @@ ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 730)
 # protection officers of their office (and the national ones).
 ACCESS_ALERT_CASES_PER_HOUR = env_int("ACCESS_ALERT_CASES_PER_HOUR", 40)
 
+# --- person registry ---
+# A merge of two people's records (case_flows/registry/merge.py) can be undone by an
+# administrator for this many days.
+PERSON_MERGE_UNDO_DAYS = env_int("PERSON_MERGE_UNDO_DAYS", 30)
+
 # --- sla ---
 # The SLA engine (workflows/sla): see docs/sla.md.
 SLA_SWEEP_INTERVAL_SECONDS = env_int("SLA_SWEEP_INTERVAL_SECONDS", 60)

@@ -38,3 +38,13 @@ def test_the_list_pages_through_every_case(client, django_assert_max_num_queries
     assert "Paged02" in body and "Paged00" in body and "Paged27" not in body
     found = client.get(reverse("case_list") + "?q=paged2")
     assert "8 cases found" in found.content.decode()  # Paged20..Paged27
+
+
+def test_a_supervisor_finds_the_possible_duplicates_from_the_list(client):
+    office = make_office("DUP", name="Duplicates office")
+    sup = make_user(Role.SUPERVISOR, office, username="dup_sup")
+    worker = make_user(Role.CASEWORKER, office, username="dup_cw")
+    client.force_login(sup)
+    assert reverse("people_duplicates") in client.get(reverse("case_list")).content.decode()
+    client.force_login(worker)
+    assert reverse("people_duplicates") not in client.get(reverse("case_list")).content.decode()

@@ -88,8 +88,9 @@ def test_anonymise_removes_personal_data_and_keeps_the_skeleton(world):
 
 def test_anonymise_is_idempotent_and_skips_open_cases(world, django_assert_max_num_queries):
     # a fixed number of statements per case (one UPDATE per kind of record), whatever the
-    # length of its timeline: 32 measured
-    with django_assert_max_num_queries(35):
+    # length of its timeline: 36 measured (two of them per person scrubbed: their merges'
+    # snapshots and the records merged into them, case_flows.registry.merge)
+    with django_assert_max_num_queries(39):
         assert case_anonymise(case_pk=world.old.pk) is True
     rows = CaseEvent.objects.filter(case=world.old).count()
     assert case_anonymise(case_pk=world.old.pk) is False
