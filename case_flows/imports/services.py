@@ -24,6 +24,7 @@ from workflows.errors import WorkflowError
 from .. import timeline
 from ..cases import services as case_services
 from ..models import Case, Person, PersonRelation, Stage
+from ..registry.selectors import person_resolve
 from ..text import fold
 from .mapping import Mapping
 from .rows import ImportRow, Lookups, RowError, row_read
@@ -63,6 +64,13 @@ class _DryRun(Exception):
 
 
 def _match_person(office: Office, source: str, row: ImportRow) -> Person | None:
+    """The person a row names, if registered already; a record merged into another since
+    leads to the kept one (a re-run after a merge attaches nothing to the alias)."""
+    found = _find_person(office, source, row)
+    return person_resolve(found.pk) if found is not None and found.merged_into_id else found
+
+
+def _find_person(office: Office, source: str, row: ImportRow) -> Person | None:
     people = Person.objects.filter(office=office, anonymised_at__isnull=True).order_by("pk")
     if row.person_ref:
         found = people.filter(source_system=source, external_ref=row.person_ref).first()

@@ -114,3 +114,22 @@ def test_staff_page_is_for_managers_only(db, world, client):
     cw = User.objects.get(username="cw")
     client.force_login(cw)
     assert client.get(reverse("caseload_import")).status_code == 403
+
+
+def test_a_person_merged_since_is_matched_as_the_kept_record(db, world):
+    """A file names a person whose record a supervisor has merged into another: the new case
+    goes to the kept record, not to the alias."""
+    alias = make_person(
+        world["office"], "Kwabena", "Owusu", date_of_birth=datetime.date(2014, 4, 2)
+    )
+    kept = make_person(world["office"], "Kwabena", "Owusu-Ansah")
+    Person.objects.filter(pk=alias.pk).update(merged_into=kept)
+    data = (HEADER + "M-1,Kwabena,Owusu,m,2014-04-02,,child_protection,low,intake,,,,\n").encode()
+    report = caseload_import(
+        records=records_read(data, "csv"),
+        office=world["office"],
+        actor=world["mgr"],
+        mapping=mapping_for("csv"),
+    )
+    assert report.counts["matched"] == 1, report.results
+    assert Case.objects.get(external_ref="M-1").person_id == kept.pk
