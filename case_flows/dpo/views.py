@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ..access_log import access_record
 from ..models import AccessAction
+from ..spreadsheet import Echo, safe_cell
 from .forms import AccessLogFilterForm
 from .selectors import AccessFilters, access_events_filtered, may_read_access_log
 from .targets import target_text
@@ -75,28 +76,14 @@ def access_log(request):
     )
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _csv_lines(rows, header: list[str], tz):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     actions = {value: str(label) for value, label in AccessAction.choices}
     yield writer.writerow(header)
     for row in rows.iterator(chunk_size=2000):
         yield writer.writerow(
             [
-                _safe_cell(value)
+                safe_cell(value)
                 for value in (
                     timezone.localtime(row.at, tz).isoformat(timespec="seconds"),
                     row.user.username,

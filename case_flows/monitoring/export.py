@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import ExportFormat, ExportLog, Risk, Stage
+from ..spreadsheet import Echo, safe_cell
 from .export_protect import encrypted_zip_stream
 from .figures import FIGURES
 
@@ -24,20 +25,6 @@ EXPORT_FIELDS = (
     "opened_at",
     "is_overdue",
 )
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value):
-    """Keep spreadsheet programs from running a client's name as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _export_rows(cases, tz, log_pk, *, late: bool, now):
@@ -66,10 +53,10 @@ def _export_rows(cases, tz, log_pk, *, late: bool, now):
         owner = f"{owner_first or ''} {owner_last or ''}".strip() or owner_username or ""
         row = [
             reference,
-            _safe_cell(f"{given} {family}"),
+            safe_cell(f"{given} {family}"),
             stages.get(stage, stage),
             risks.get(risk, risk),
-            _safe_cell(owner),
+            safe_cell(owner),
             timezone.localtime(opened_at, tz).date(),
             overdue,
         ]
@@ -87,7 +74,7 @@ def late_days(overdue_since, now) -> float | None:
 
 
 def _csv_stream(header, rows, yes, no):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow(header)  # the BOM tells spreadsheet programs it is UTF-8
     for row in rows:
         row[5] = row[5].isoformat()

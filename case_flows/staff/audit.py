@@ -25,6 +25,7 @@ from accounts.selectors import (
     event_summary,
 )
 
+from ..spreadsheet import Echo, safe_cell
 from .forms import AuditFilterForm
 from .views import (
     office_or_404,
@@ -85,23 +86,12 @@ def staff_audit(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value) -> str:
-    """Keep a spreadsheet program from running a name or username as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _who(user: User | None) -> str:
     return f"{user} ({user.username})" if user is not None else ""
 
 
 def _audit_csv(events, office: Office):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     header = [
         _("Time"),
         _("Action"),
@@ -117,11 +107,11 @@ def _audit_csv(events, office: Office):
             [
                 timezone.localtime(event.at, office.tzinfo).isoformat(timespec="seconds"),
                 event.get_action_display(),
-                _safe_cell(_who(event.subject) or event.username),
-                _safe_cell(_who(event.actor)),
+                safe_cell(_who(event.subject) or event.username),
+                safe_cell(_who(event.actor)),
                 event.address or "",
-                _safe_cell(event.user_agent),
-                _safe_cell(event_summary(event)),
+                safe_cell(event.user_agent),
+                safe_cell(event_summary(event)),
             ]
         )
 
