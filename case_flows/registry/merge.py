@@ -125,7 +125,15 @@ def merge_check(actor: User, source: Person, target: Person) -> None:
 
 
 def _lock_pair(source: Person, target: Person) -> tuple[Person, Person]:
-    """Both rows, lowest id first (one at a time, so the order is the one written here)."""
+    """Both rows, lowest id first (one at a time, so the order is the one written here).
+    Their case rows first, in id order: the anonymiser takes a case row, then its person
+    (privacy.services), and two paths taking the same locks take them in one order."""
+    list(
+        Case.objects.select_for_update()
+        .filter(person_id__in=(source.pk, target.pk))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     locked = {}
     for pk in sorted((source.pk, target.pk)):
         locked[pk] = Person.objects.select_for_update().get(pk=pk)
