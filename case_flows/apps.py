@@ -48,6 +48,8 @@ class CaseFlowsConfig(AppConfig):
                 P.DELETE_CASELOADTHRESHOLD,
                 P.VIEW_CASELOADTHRESHOLD,
                 P.VIEW_EXPORTLOG,
+                P.VIEW_FORMDEFINITION,
+                P.CHANGE_FORMDEFINITION,
             ],
             # Staff of an internal service provider: answer the referrals addressed to it.
             "provider": [P.RESPOND_REFERRAL],

@@ -47,6 +47,9 @@ class CasePerm(StrEnum):
     DELETE_CASELOADTHRESHOLD = "case_flows.delete_caseloadthreshold"
     VIEW_CASELOADTHRESHOLD = "case_flows.view_caseloadthreshold"
     VIEW_EXPORTLOG = "case_flows.view_exportlog"
+    # Configured forms and lookups (administrators).
+    CHANGE_FORMDEFINITION = "case_flows.change_formdefinition"
+    VIEW_FORMDEFINITION = "case_flows.view_formdefinition"
     # The access log's page (data protection officers).
     VIEW_ACCESSEVENT = "case_flows.view_accessevent"
 

@@ -42,6 +42,15 @@ from .choices import (
     TransferStatus,
     Urgency,
 )
+from .formdefs import (
+    CaseTypeForm,
+    FormDefinition,
+    FormStage,
+    FormVersion,
+    FormVersionStatus,
+    Lookup,
+    LookupValue,
+)
 from .households import (
     HeadRelationship,
     Household,
@@ -97,6 +106,13 @@ from .transfers import (
 )
 
 __all__ = [
+    "CaseTypeForm",
+    "FormDefinition",
+    "FormStage",
+    "FormVersion",
+    "FormVersionStatus",
+    "Lookup",
+    "LookupValue",
     "AccessAction",
     "AccessAlert",
     "AccessEvent",

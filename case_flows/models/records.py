@@ -8,6 +8,24 @@ from django.utils.translation import gettext_lazy as _
 from .choices import ClosureReason, ContactMode, IntakeSource, Risk, Safety
 
 
+class ConfiguredAnswers(models.Model):
+    """The answers to a stage's configured form, and the form version they were written with
+    (validated against that version's JSON Schema by case_flows/formdefs)."""
+
+    form_version = models.ForeignKey(
+        "case_flows.FormVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("form version"),
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class StageRecord(models.Model):
     # The case by name: its stage conditions read these records (cases imports this module).
     case = models.ForeignKey("case_flows.Case", on_delete=models.PROTECT, related_name="+")
@@ -21,7 +39,7 @@ class StageRecord(models.Model):
         abstract = True
 
 
-class Intake(models.Model):
+class Intake(ConfiguredAnswers):
     case = models.OneToOneField("case_flows.Case", on_delete=models.PROTECT, related_name="intake")
     source = models.CharField(_("source"), max_length=20, choices=IntakeSource.choices)
     presenting_concerns = models.TextField(_("presenting concerns"))
@@ -51,7 +69,7 @@ class Intake(models.Model):
         )
 
 
-class Assessment(StageRecord):
+class Assessment(StageRecord, ConfiguredAnswers):
     needs = models.JSONField(_("needs by domain"), default=dict)
     needs_notes = models.TextField(_("notes on needs"), blank=True)
     strengths = models.TextField(_("strengths"))
@@ -65,7 +83,7 @@ class Assessment(StageRecord):
         return f"{self._meta.verbose_name} #{self.pk} (case {self.case_id})"
 
 
-class CasePlan(StageRecord):
+class CasePlan(StageRecord, ConfiguredAnswers):
     summary = models.TextField(_("summary"), blank=True)
     no_referral_needed = models.BooleanField(
         _("no referral needed"),
@@ -99,7 +117,7 @@ class PlanAction(models.Model):
         return self.description
 
 
-class FollowUp(StageRecord):
+class FollowUp(StageRecord, ConfiguredAnswers):
     date = models.DateField(_("date"))
     mode = models.CharField(_("how"), max_length=10, choices=ContactMode.choices)
     notes = models.TextField(_("notes"))
@@ -113,7 +131,7 @@ class FollowUp(StageRecord):
         return f"{self._meta.verbose_name} {self.date} (case {self.case_id})"
 
 
-class Closure(StageRecord):
+class Closure(StageRecord, ConfiguredAnswers):
     reason = models.CharField(_("reason"), max_length=20, choices=ClosureReason.choices)
     summary = models.TextField(_("summary"))
 
