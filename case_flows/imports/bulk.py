@@ -417,10 +417,10 @@ def _records(b: _Batch, planned: list[Planned], open_tasks: dict[int, Task]) -> 
         (Closure, closures),
     ):
         model.objects.bulk_create(rows)
-    goals, actions, approvals = [], [], []
+    goals, actions = [], []
     target = b.today + datetime.timedelta(days=90)
     for p in planned:
-        row, case = p.row, p.case
+        row = p.row
         if "plan" in p.extra:
             plan, text = p.extra["plan"], p.extra["placeholder"][:255]
             goals.append(PlanGoal(plan=plan, description=text))
@@ -432,6 +432,17 @@ def _records(b: _Batch, planned: list[Planned], open_tasks: dict[int, Task]) -> 
                     target_date=target,
                 )
             )
+    PlanGoal.objects.bulk_create(goals)
+    PlanAction.objects.bulk_create(actions)
+    _approvals(b, planned, open_tasks)
+
+
+def _approvals(b: _Batch, planned: list[Planned], open_tasks: dict[int, Task]) -> None:
+    """The walk's approvals: granted by the team's supervisor, the closure's still pending
+    on its task when the case waits in closing."""
+    approvals = []
+    for p in planned:
+        row, case = p.row, p.case
         for kind in ("assessment", "plan", "closure"):
             record = p.extra.get(kind)
             if record is None:
@@ -447,10 +458,10 @@ def _records(b: _Batch, planned: list[Planned], open_tasks: dict[int, Task]) -> 
                     office=b.office,
                     team=row.team,
                     requested_by=row.caseworker,
-                    requested_at=now,
+                    requested_at=b.now,
                     status=ApprovalStatus.PENDING if pending else ApprovalStatus.APPROVED,
                     decided_by=None if pending else row.team.supervisor,
-                    decided_at=None if pending else now,
+                    decided_at=None if pending else b.now,
                 )
             )
             if pending:
@@ -463,8 +474,6 @@ def _records(b: _Batch, planned: list[Planned], open_tasks: dict[int, Task]) -> 
                         save=False,
                     )
                 )
-    PlanGoal.objects.bulk_create(goals)
-    PlanAction.objects.bulk_create(actions)
     Approval.objects.bulk_create(approvals)
 
 

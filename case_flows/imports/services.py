@@ -251,7 +251,7 @@ class _Importer:
     def check(self, chunk: list[tuple[int, dict]]) -> tuple[list[RowResult], list, list]:
         """(results of rows done with: errors, skips; rows for the bulk write; rows for the
         walk)."""
-        results, good, slow = [], [], []
+        results: list[RowResult] = []
         read = []
         for n, record in chunk:
             try:
@@ -262,6 +262,12 @@ class _Importer:
                 results.append(RowResult(n, ERROR, _ref(record, self.mapping), message=str(exc)))
                 continue
             read.append((n, record, row))
+        fresh = self._not_imported(read, results)
+        good, slow = self._plan(fresh)
+        return results, good, slow
+
+    def _not_imported(self, read: list, results: list[RowResult]) -> list:
+        """The rows whose case is not imported yet (one query), the others reported."""
         refs = {row.external_ref for _n, _r, row in read if row.external_ref}
         imported = set(
             Case.objects.filter(
@@ -280,6 +286,10 @@ class _Importer:
             if row.external_ref:
                 self.seen_refs.add(row.external_ref)
             fresh.append((n, record, row))
+        return fresh
+
+    def _plan(self, fresh: list) -> tuple[list, list]:
+        good, slow = [], []
         found = self._match_people([row for _n, _r, row in fresh])
         for (n, record, row), person in zip(fresh, found, strict=True):
             if any(not self.bulk_gates[kind] for kind in bulk.gates_passed(row)):
@@ -305,7 +315,7 @@ class _Importer:
             )
             planned.extra["placeholder"] = _placeholder(self.source, row)
             good.append(planned)
-        return results, good, slow
+        return good, slow
 
     def _check_like_the_services(self, row: ImportRow) -> None:
         """What case_open, person_create, person_link_relative and case_allocate refuse."""
