@@ -1,9 +1,11 @@
-"""Importing a caseload: each row all or nothing (a savepoint), a report line per row; a dry
-run is the same path inside a transaction that is rolled back.
+"""Importing a caseload: rows read and checked a batch at a time, the good ones written in
+bulk (bulk.py) in one transaction per batch, a report line per row; a batch whose write fails
+is redone row by row through the walk (walk.py), each row in its own savepoint. A dry run is
+the same path inside a transaction that is rolled back.
 
 People are matched by a simple rule until the registry's matcher lands: the same source id,
-the same national ID, or the same folded name and date of birth, within the office. Relatives
-are linked as PersonRelation rows with same_household=True (households are not modelled yet).
+the same national ID, or the same folded name and date of birth, within the office (a person
+merged since resolves to the kept record).
 """
 
 from __future__ import annotations
