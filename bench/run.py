@@ -233,8 +233,8 @@ def main(argv=None) -> dict:
     web = web_rss_scenario(url, subjects, requests=args.web_requests)
     _log("hand-over of 500 open tasks (bench/scenarios/handover.py)")
     handover = handover_scenario(tasks=500, runs=3)
-    _log("caseload import of 500 rows (bench/scenarios/imports.py)")
-    imports = import_scenario(rows=500)
+    _log("caseload import of 5,000 rows (bench/scenarios/imports.py)")
+    imports = import_scenario(rows=5000)
 
     def p95(key):
         return (pages.get(key) or {}).get("p95_ms")

@@ -12,16 +12,27 @@ from .models import Case, CaseEvent, EventKind, Stage
 # --- writers: every CaseEvent is written here, one function per kind of event -------------
 
 
-def _event(case: Case, *, kind: str, actor, comment: str = "", data=None, **fields) -> CaseEvent:
-    """One row at the case's current stage (a stage move passes its own from/to)."""
+def _event(
+    case: Case, *, kind: str, actor, comment: str = "", data=None, save: bool = True, **fields
+) -> CaseEvent:
+    """One row at the case's current stage (a stage move passes its own from/to).
+    `save=False`: the row unsaved, for a writer of many cases at once (events_write)."""
     fields.setdefault("from_stage", case.stage)
     fields.setdefault("to_stage", case.stage)
-    return CaseEvent.objects.create(
-        case=case, kind=kind, actor=actor, comment=comment, data=data or {}, **fields
-    )
+    event = CaseEvent(case=case, kind=kind, actor=actor, comment=comment, data=data or {}, **fields)
+    if save:
+        event.save(force_insert=True)
+    return event
 
 
-def case_opened(case: Case, *, actor, at, candidates_shown: list[int] | None = None) -> CaseEvent:
+def events_write(events: list[CaseEvent]) -> None:
+    """The rows built with `save=False` (an import's batch), in one statement."""
+    CaseEvent.objects.bulk_create(events)
+
+
+def case_opened(
+    case: Case, *, actor, at, candidates_shown: list[int] | None = None, save: bool = True
+) -> CaseEvent:
     """`candidates_shown`: the people the search before registering offered (ids), when a
     new person was registered anyway (None: no search was made)."""
     data = {} if candidates_shown is None else {"candidates_shown": candidates_shown}
@@ -33,6 +44,7 @@ def case_opened(case: Case, *, actor, at, candidates_shown: list[int] | None = N
         to_stage=Stage.INTAKE,
         created_at=at,
         data=data,
+        save=save,
     )
 
 
@@ -63,22 +75,28 @@ def stage_moved(
     )
 
 
-def case_allocated(case: Case, *, actor, caseworker, team, comment: str) -> CaseEvent:
+def case_allocated(
+    case: Case, *, actor, caseworker, team, comment: str, save: bool = True
+) -> CaseEvent:
     return _event(
         case,
         kind=EventKind.ALLOCATED,
         actor=actor,
         comment=comment,
         data={"owner": caseworker.pk, "team": team.pk},
+        save=save,
     )
 
 
-def approval_requested(case: Case, *, actor, approval_kind: str, record_id: int) -> CaseEvent:
+def approval_requested(
+    case: Case, *, actor, approval_kind: str, record_id: int, save: bool = True
+) -> CaseEvent:
     return _event(
         case,
         kind=EventKind.SUBMITTED,
         actor=actor,
         data={"approval_kind": approval_kind, "record_id": record_id},
+        save=save,
     )
 
 
@@ -92,7 +110,7 @@ def risk_changed(case: Case, *, actor, old: str, comment: str) -> CaseEvent:
     )
 
 
-def relative_added(case: Case, *, actor, relative, relation) -> CaseEvent:
+def relative_added(case: Case, *, actor, relative, relation, save: bool = True) -> CaseEvent:
     return _event(
         case,
         kind=EventKind.RECORD,
@@ -100,6 +118,7 @@ def relative_added(case: Case, *, actor, relative, relation) -> CaseEvent:
         comment=_("%(who)s added as %(relationship)s")
         % {"who": relative, "relationship": relation.get_relationship_display()},
         data={"relative": relative.pk},
+        save=save,
     )
 
 
@@ -163,13 +182,17 @@ def transfer_changed(
     )
 
 
-def restriction_changed(case: Case, *, actor, action: str, reason: str) -> CaseEvent:
+def restriction_changed(
+    case: Case, *, actor, action: str, reason: str, save: bool = True
+) -> CaseEvent:
     """The case was restricted ("restricted"; "restricted_by_category" at registration) or
     its restriction lifted ("lifted"), with the reason."""
-    return _event(case, kind=EventKind.RESTRICTION, actor=actor, transition=action, comment=reason)
+    return _event(
+        case, kind=EventKind.RESTRICTION, actor=actor, transition=action, comment=reason, save=save
+    )
 
 
-def access_changed(case: Case, *, actor, action: str, grant) -> CaseEvent:
+def access_changed(case: Case, *, actor, action: str, grant, save: bool = True) -> CaseEvent:
     """The access list changed: "granted" (named), "emergency" (break the glass), "revoked"."""
     data = {"user": grant.user_id, "grant": grant.pk}
     if grant.expires_at is not None:
@@ -181,6 +204,7 @@ def access_changed(case: Case, *, actor, action: str, grant) -> CaseEvent:
         transition=f"access_{action}",
         comment=grant.reason if action != "revoked" else "",
         data=data,
+        save=save,
     )
 
 
@@ -416,7 +440,9 @@ def subject_access_produced(case: Case, *, actor, file_format: str) -> CaseEvent
     return _event(case, kind=EventKind.SUBJECT_ACCESS, actor=actor, data={"format": file_format})
 
 
-def case_imported(case: Case, *, actor, source_system: str, external_ref: str, data) -> CaseEvent:
+def case_imported(
+    case: Case, *, actor, source_system: str, external_ref: str, data, save: bool = True
+) -> CaseEvent:
     """The case came from another system (case_flows/imports): where from, its id there, and
     what the source said of its history (opened, closed, stage, caseworker)."""
     return _event(
@@ -425,12 +451,15 @@ def case_imported(case: Case, *, actor, source_system: str, external_ref: str, d
         actor=actor,
         transition="imported",
         data={"source_system": source_system, "external_ref": external_ref, **(data or {})},
+        save=save,
     )
 
 
-def household_changed(case: Case, *, actor, action: str, **data) -> CaseEvent:
+def household_changed(case: Case, *, actor, action: str, save: bool = True, **data) -> CaseEvent:
     """The client's household changed: `action` is "household_created", "member_added",
     "member_moved_in" (from another household), "member_moved_out", "income_recorded" or
     "income_deleted"; data holds ids and codes only (person, household, "kind" the
     relationship to the head, "source", "period" YYYY-MM, "date" ISO)."""
-    return _event(case, kind=EventKind.HOUSEHOLD, actor=actor, transition=action, data=data)
+    return _event(
+        case, kind=EventKind.HOUSEHOLD, actor=actor, transition=action, data=data, save=save
+    )

@@ -1,7 +1,10 @@
 """Bench scenario import_rows_per_s: N generated rows of our CSV template imported through
-case_flows.imports (every row walked to its stage through the stage services).
+case_flows.imports: a caseload's mix of stages (unallocated intake to closed), one or two
+relatives on most rows (some not living with the client), a few clients named twice, and
+about 2% bad rows (an unknown caseworker, a date that is no date) reported, not imported.
 
-    python -m bench.scenarios.imports --rows 500   (any migrated database; run.py calls it)
+    BENCH_DATABASE_URL=postgres://.../cf_x python -m bench.scenarios.imports --rows 5000
+    (any migrated database; run.py calls it)
 
 The import runs as a dry run (the same code path, inside one transaction rolled back) in an
 office made for the run, so the dataset stays as it was; per-row COMMITs are not counted.
@@ -31,20 +34,37 @@ class _Rollback(Exception):
 
 def _csv(rows: int, caseworkers: list[str]) -> bytes:
     rng = random.Random(18)
-    lines = ["case_id,given_name,family_name,sex,date_of_birth,category,risk,stage,caseworker"]
+    lines = [
+        "case_id,person_id,given_name,family_name,sex,date_of_birth,category,risk,stage,"
+        "opened_at,caseworker,relative_name,relative_relationship,relative_lives_with"
+    ]
     stages = [s for s, w in STAGES for _ in range(w)]
     for n in range(rows):
         dob = f"{rng.randint(1950, 2020)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        person = n if rng.random() > 0.03 else max(0, n - rng.randint(1, 50))  # named twice
+        stage = rng.choice(stages)
+        worker = rng.choice(caseworkers)
+        if stage == "intake" and rng.random() < 0.5:
+            worker = ""  # unallocated: the supervisors' queue
+        bad = rng.random()
+        if bad < 0.01:
+            worker = "nobody"
+        elif bad < 0.02:
+            dob = "31/02/2010"
+        relative = ""
+        if rng.random() < 0.8:
+            relative = f"Parent{n} Family{person % 997},parent,{rng.choice(['yes', 'yes', 'no'])}"
         lines.append(
-            f"B-{n},Given{n},Family{n % 997},{rng.choice(['female', 'male'])},{dob},"
+            f"B-{n},P-{person},Given{person},Family{person % 997},"
+            f"{rng.choice(['female', 'male'])},{dob},"
             f"{rng.choice(['child_protection', 'poverty', 'disability'])},"
-            f"{rng.choice(['low', 'medium', 'high'])},{rng.choice(stages)},"
-            f"{rng.choice(caseworkers)}"
+            f"{rng.choice(['low', 'medium', 'high'])},{stage},2024-0{rng.randint(1, 9)}-15,"
+            f"{worker},{relative or ',,'}"
         )
     return ("\n".join(lines) + "\n").encode()
 
 
-def import_scenario(*, rows: int = 500) -> dict:
+def import_scenario(*, rows: int = 5000) -> dict:
     from django.db import transaction
 
     from accounts.models import Office, Role, Team, User
@@ -97,7 +117,7 @@ def import_scenario(*, rows: int = 500) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=500)
+    parser.add_argument("--rows", type=int, default=5000)
     args = parser.parse_args()
     from bench import _env
 

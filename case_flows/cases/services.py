@@ -184,6 +184,19 @@ def case_reference_next(*, office: Office, year: int) -> str:
     return f"{office.code}-{year}-{counter.last_number:06d}"
 
 
+def case_references_next(*, office: Office, year: int, count: int) -> list[str]:
+    """`count` references in a row (an import's batch), from the same counter and lock as
+    case_reference_next."""
+    CaseReferenceCounter.objects.bulk_create(
+        [CaseReferenceCounter(office=office, year=year)], ignore_conflicts=True
+    )
+    counter = CaseReferenceCounter.objects.select_for_update().get(office=office, year=year)
+    first = counter.last_number + 1
+    counter.last_number += count
+    counter.save(update_fields=["last_number"])
+    return [f"{office.code}-{year}-{n:06d}" for n in range(first, first + count)]
+
+
 def case_open(
     *,
     actor: User,

@@ -66,6 +66,7 @@ RELATIVE_FIELDS = (
     "age",
     "phone",
     "is_caregiver",
+    "lives_with",
 )
 KNOWN_FIELDS = {f"person.{f}" for f in PERSON_FIELDS} | {f"case.{f}" for f in CASE_FIELDS}
 

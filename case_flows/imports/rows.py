@@ -29,6 +29,7 @@ class RelativeRow:
     date_of_birth: datetime.date | None = None
     phone: str = ""
     is_caregiver: bool = False
+    lives_with: bool = True  # lives with the client: a member of the client's household
 
 
 @dataclass
@@ -128,6 +129,13 @@ def _yes(raw) -> bool:
     return raw is True or str(raw).strip().lower() in {"true", "yes", "y", "1", "tak", "t"}
 
 
+def _lives_with(raw) -> bool:
+    """No column or no value: yes (a source that does not say lists the household)."""
+    if raw is None or str(raw).strip() == "":
+        return True
+    return _yes(raw)
+
+
 def _relatives(record: dict, mapping: Mapping) -> list[RelativeRow]:
     if not mapping.relative_fields:
         return []
@@ -162,6 +170,7 @@ def _relatives(record: dict, mapping: Mapping) -> list[RelativeRow]:
                 date_of_birth=dob,
                 phone=str(pick(item, cols.get("phone", ())) or "")[:32],
                 is_caregiver=_yes(pick(item, cols.get("is_caregiver", ()))),
+                lives_with=_lives_with(pick(item, cols.get("lives_with", ()))),
             )
         )
     return found

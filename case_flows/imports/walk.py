@@ -1,5 +1,7 @@
 """Walking an imported case to the stage it had in its source, through the stage services, so
 it has its flow process, the right open task in the right queue and deadlines from the policies.
+The slow path: the import writes cases in bulk (bulk.py) and walks only the rows of a batch
+that failed, or that an office's approval rules route otherwise.
 
 The records the walk writes (intake answers, assessment, plan, closure) are placeholders that
 say they were imported: the source keeps the real ones.

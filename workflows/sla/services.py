@@ -7,6 +7,7 @@ office, a team, an owner, a risk level and a category code.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -226,6 +227,62 @@ def sla_clock_open(
     clock.save()
     _mark_in_use(policy)
     return clock
+
+
+@dataclass(frozen=True)
+class ClockRequest:
+    """One clock to open with sla_clocks_open_bulk: what sla_clock_open takes, as data."""
+
+    subject: Model
+    office: Office
+    team: Team | None
+    owner: User | None
+    risk: str
+    category: str
+    kind: str
+    name: str
+    task: Task | None = None
+
+
+def sla_clocks_open_bulk(requests: Iterable[ClockRequest], *, started_at: datetime) -> int:
+    """Open many new clocks at once (an import's batch): the same policy, due and warn times
+    and first step as sla_clock_open gives each, the policies matched once per scope. The
+    subjects are new, so there is no open clock to reuse. Returns how many were opened."""
+    policies: dict[tuple, SlaPolicy | None] = {}
+    clocks = []
+    for r in requests:
+        if r.kind not in ClockKind.values:
+            raise SlaError(_("Unknown kind of deadline."))
+        on = started_at.astimezone(r.office.tzinfo).date()
+        key = (r.office.pk, r.category or "", r.risk or "", r.kind, r.name, on)
+        if key not in policies:
+            policies[key] = policy_match(
+                office=r.office, category=r.category, risk=r.risk, kind=r.kind, name=r.name, on=on
+            )
+        policy = policies[key]
+        if policy is None:
+            continue
+        subject_type, subject_id = _subject_key(r.subject)
+        clock = SlaClock(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            task=r.task,
+            office=r.office,
+            team=r.team,
+            owner=r.owner,
+            risk=r.risk or "",
+            category=r.category or "",
+            kind=r.kind,
+            name=r.name,
+            policy=policy,
+            started_at=started_at,
+        )
+        _schedule(clock, calendar_for_office(r.office), ())
+        clocks.append(clock)
+    SlaClock.objects.bulk_create(clocks)
+    for policy in {p.pk: p for p in policies.values() if p is not None}.values():
+        _mark_in_use(policy)
+    return len(clocks)
 
 
 def _mark_in_use(policy: SlaPolicy) -> None:
