@@ -422,7 +422,7 @@ class FieldEditForm(forms.Form):
         removed: list[str] = []
 
         def put(attr, value):
-            if value in (None, "", {}, False):
+            if value is None or value is False or value in ("", {}):  # 0 is a value
                 removed.append(attr)
             else:
                 changes[attr] = value
