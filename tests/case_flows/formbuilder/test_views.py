@@ -85,7 +85,7 @@ def test_another_offices_form_and_lookup_are_not_found(signed_in, other_office):
     assert signed_in.get(url(theirs)).status_code == 404
     assert signed_in.post(url(theirs, "publish/")).status_code == 404
     assert signed_in.get(f"/form-builder/lookups/{lookup.pk}/").status_code == 404
-    assert signed_in.get("/form-builder/?office=%s" % other_office.pk).status_code == 404
+    assert signed_in.get(f"/form-builder/?office={other_office.pk}").status_code == 404
 
 
 def test_a_global_form_is_read_only_for_an_office_admin_who_may_copy_it(
