@@ -37,7 +37,7 @@ OPERATORS = [
 ]
 
 
-def languages() -> list[tuple[str, str]]:
+def languages() -> list[tuple[str, object]]:
     return list(settings.LANGUAGES)
 
 

@@ -25,7 +25,7 @@ def builder_offices(actor: User) -> QuerySet[Office]:
         return Office.objects.none()
     if manages_every_office(actor):
         return Office.objects.filter(is_active=True)
-    return Office.objects.filter(pk=actor.home_office_id)
+    return Office.objects.filter(pk=actor.home_office_id or 0)
 
 
 def builder_office_for(actor: User, office_id: int | str | None) -> Office | None:

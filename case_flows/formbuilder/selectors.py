@@ -53,7 +53,7 @@ def definitions_of(office: Office) -> QuerySet[FormDefinition]:
     )
 
 
-def definitions_by_stage(office: Office) -> list[tuple[str, str, list[FormDefinition]]]:
+def definitions_by_stage(office: Office) -> list[tuple[str, object, list[FormDefinition]]]:
     rows = list(definitions_of(office))
     return [
         (stage, label, [d for d in rows if d.stage == stage]) for stage, label in FormStage.choices
@@ -103,7 +103,7 @@ def case_type_rows(office: Office):
     return rows
 
 
-def approval_rules_of(office: Office) -> list[tuple[str, bool]]:
+def approval_rules_of(office: Office) -> list[tuple[object, bool]]:
     """Each step that may need a supervisor's approval, and whether it does (default yes)."""
     rules = {r.kind: r.required for r in ApprovalRule.objects.filter(office=office)}
     return [(label, rules.get(kind, True)) for kind, label in ApprovalKind.choices]

@@ -180,7 +180,7 @@ def lookup_edit(request, lookup_id: int | None = None):
                     office=owner,
                     key=key,
                     labels=labels_from(form.cleaned_data, "name"),
-                    values=formset.values(),
+                    values=formset.values(),  # type: ignore[attr-defined]
                 )
             except FormDefinitionError as exc:
                 for problem in exc.problems:
@@ -333,7 +333,7 @@ def _field_rows(version: FormVersion) -> list[dict]:
                         "key": sub.get("key", ""),
                         "spec": sub,
                         "label": translated(sub.get("label"), sub.get("key", "")),
-                        "type": TYPE_LABELS.get(sub.get("type"), sub.get("type")),
+                        "type": TYPE_LABELS.get(sub.get("type") or "", sub.get("type")),
                     }
                     for sub in spec.get("fields") or []
                 ]
@@ -614,7 +614,7 @@ def field_edit(request, definition_id: int, ref: str):
             "ref": ref,
             "spec": spec,
             "field_label": translated(spec.get("label"), spec.get("key", "")),
-            "type_label": TYPE_LABELS.get(spec.get("type"), spec.get("type")),
+            "type_label": TYPE_LABELS.get(spec.get("type") or "", spec.get("type")),
             "form": form,
         },
         status=400 if data is not None else 200,
@@ -733,7 +733,7 @@ def definition_preview(request, definition_id: int):
 
 @login_required
 @xframe_options_sameorigin
-@csp_replace({"frame-ancestors": [SELF]})  # framed by the site itself (the phone-width frame)
+@csp_replace({"frame-ancestors": [SELF]})  # type: ignore[arg-type]  # framed by the site itself (the phone-width frame)
 def definition_preview_bare(request, definition_id: int):
     """The preview alone, for the phone-width frame of the preview page."""
     return render(
