@@ -23,7 +23,6 @@ from notifications.models import Notification
 from .. import timeline, timeline_text
 from ..cases.selectors import cases_visible_to
 from ..formdefs.runtime import answers_shown, flat_answers, people_answered
-from ..models.records import ConfiguredAnswers
 from ..models import (
     NEED_DOMAINS,
     AccessEvent,
@@ -43,6 +42,7 @@ from ..models import (
     PersonRelation,
     Referral,
 )
+from ..models.records import ConfiguredAnswers
 
 FORMAT_VERSION = 1
 # Internal columns, not information about the person (search keys, counters).
