@@ -29,14 +29,13 @@ CORE_BLOCKS = {
 
 
 def _label_html(bound, *, required: bool):
-    contents = (
-        format_html('{} <span class="required-mark">*</span>', bound.label)
-        if required
-        else bound.label
-    )
+    """The field's label, marked as the project's required fields are (label.required; a
+    legend carries the mark itself). The form's fields are all optional to Django: what is
+    required depends on the definition's conditions, checked in the form's clean()."""
     if bound.use_fieldset:
-        return bound.legend_tag(contents=contents)
-    return bound.label_tag(contents=contents)
+        mark = format_html(' <span class="required-mark">*</span>') if required else ""
+        return bound.legend_tag(contents=format_html("{}{}", bound.label, mark))
+    return bound.label_tag(attrs={"class": "required"} if required else None)
 
 
 def _configured_item(bound, spec: dict) -> dict:
