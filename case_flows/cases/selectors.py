@@ -16,6 +16,7 @@ from accounts.scope import can_see, registered_awaiting_allocation_q, scope_for,
 
 from .. import timeline_text
 from ..flows import CaseFlow
+from ..formdefs.search import answers_match_q
 from ..models import (
     Assessment,
     Case,
@@ -83,7 +84,8 @@ SEARCH_CAP = 1000
 
 
 def case_search(user: User, query: str) -> QuerySet[Case]:
-    """By reference, client name (accent-insensitive) or phone, within the user's scope
+    """By reference, client name (accent-insensitive), phone or a searchable configured
+    answer (case_flows.formdefs.search), within the user's scope
     (and the cases they registered that await allocation), newest first, at most
     SEARCH_CAP of them (the list pages through them)."""
     qs = cases_findable_by(user).select_related("person", "owner", "category")
@@ -97,6 +99,7 @@ def case_search(user: User, query: str) -> QuerySet[Case]:
     phone = digits(query)
     if len(phone) >= 5:
         condition |= Q(person__phone_digits__contains=phone)
+    condition |= answers_match_q(query)
     return qs.filter(condition).order_by("-opened_at", "-pk")[:SEARCH_CAP]
 
 
@@ -105,7 +108,7 @@ def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | 
 
     With `to_read` (the case page), also a case the user registered that awaits allocation:
     it comes back with `read_only` set, and the page offers no action on it."""
-    related = ("person", "office", "team", "owner", "category", "intake")
+    related = ("person", "office", "team", "owner", "category", "intake__form_version")
     case = cases_workable_by(user).select_related(*related).filter(pk=case_id).first()
     if case is not None:
         # On a restricted case's list by a grant alone (outside the ordinary scope): read.
@@ -182,7 +185,13 @@ def case_open_tasks(case: Case) -> list[Task]:
 
 
 def _latest(model, case: Case):
-    return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
+    # The form version rides along: the record's configured answers show with its labels.
+    return (
+        model.objects.filter(case=case, episode=case.episode)
+        .select_related("form_version")
+        .order_by("-pk")
+        .first()
+    )
 
 
 def latest_assessment(case: Case) -> Assessment | None:
@@ -197,6 +206,7 @@ def latest_plan(case: Case) -> CasePlan | None:
     """The current episode's latest case plan with its goals and actions loaded."""
     return (
         CasePlan.objects.filter(case=case, episode=case.episode)
+        .select_related("form_version")
         .prefetch_related("goals", "actions")
         .order_by("-pk")
         .first()
@@ -213,7 +223,9 @@ def case_records(case: Case) -> dict:
             Referral.objects.filter(case=case, episode=case.episode).order_by("created_at", "pk")
         ),
         "follow_ups": list(
-            FollowUp.objects.filter(case=case, episode=case.episode).order_by("-date", "-pk")
+            FollowUp.objects.filter(case=case, episode=case.episode)
+            .select_related("form_version")
+            .order_by("-date", "-pk")
         ),
         "closure": _latest(Closure, case),
         "relatives": list(

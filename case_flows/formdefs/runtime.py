@@ -371,17 +371,28 @@ def display_value(version: FormVersion, spec: dict, value, people: dict | None =
     return str(value)
 
 
-def answers_shown(version: FormVersion | None, answers: dict) -> list[ShownSection]:
-    """The configured answers of a record by section, with the labels of the version it was
-    written with; a field the version did not have is not there; an unanswered one is empty."""
+def people_answered(version: FormVersion | None, answers: dict) -> list[int]:
+    """The registry people a record's person fields name (to load them once for many)."""
     if version is None:
         return []
-    people_ids = [
-        answers.get(f["key"])
+    return [
+        answers[f["key"]]
         for _s, f, g in iter_fields(version.content, groups=False)
-        if f.get("type") == "person" and answers.get(f["key"])
+        if f.get("type") == "person" and isinstance(answers.get(f["key"]), int)
     ]
-    people = {p.pk: p for p in Person.objects.filter(pk__in=people_ids)} if people_ids else {}
+
+
+def answers_shown(
+    version: FormVersion | None, answers: dict, people: dict | None = None
+) -> list[ShownSection]:
+    """The configured answers of a record by section, with the labels of the version it was
+    written with; a field the version did not have is not there; an unanswered one is empty.
+    `people`: the registry people by id when the caller loaded them for many records."""
+    if version is None:
+        return []
+    if people is None:
+        people_ids = people_answered(version, answers)
+        people = {p.pk: p for p in Person.objects.filter(pk__in=people_ids)} if people_ids else {}
     sections = []
     for section in version.content.get("sections") or []:
         shown = ShownSection(section.get("key", ""), translated(section.get("label"), ""))
@@ -410,11 +421,13 @@ def answers_shown(version: FormVersion | None, answers: dict) -> list[ShownSecti
     return sections
 
 
-def flat_answers(version: FormVersion | None, answers: dict) -> dict[str, str]:
+def flat_answers(
+    version: FormVersion | None, answers: dict, people: dict | None = None
+) -> dict[str, str]:
     """Answers as one text per field key, for exports and the subject-access file (a group's
     rows joined by "; ")."""
     out: dict[str, str] = {}
-    for section in answers_shown(version, answers):
+    for section in answers_shown(version, answers, people):
         for answer in section.answers:
             if answer.is_group:
                 out[answer.key] = "; ".join(

@@ -5,9 +5,10 @@ import csv
 import tempfile
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..formdefs.export import answers_by_case, columns_in_use
 from ..models import ExportFormat, ExportLog, Risk, Stage
 from ..spreadsheet import Echo, safe_cell
 from .export_protect import encrypted_zip_stream
@@ -27,15 +28,52 @@ EXPORT_FIELDS = (
 )
 
 
-def _export_rows(cases, tz, log_pk, *, late: bool, now):
+# Cases whose configured answers are read together (a query per stage record per batch).
+ANSWERS_BATCH = 500
+
+
+def _with_answers(rows, columns, language):
+    """Rows (each ending with the case's id and episode) with a cell per configured column
+    appended, the answers read a batch at a time, in the request's language."""
+    batch: list[list] = []
+
+    def flush():
+        with translation.override(language):
+            answers = answers_by_case({row[-2]: row[-1] for row in batch}, columns)
+        for row in batch:
+            found = answers.get(row[-2], {})
+            yield row[:-2] + [safe_cell(found.get((c.stage, c.key), "")) for c in columns]
+        batch.clear()
+
+    for row in rows:
+        if not columns:
+            yield row[:-2]
+            continue
+        batch.append(row)
+        if len(batch) >= ANSWERS_BATCH:
+            yield from flush()
+    if batch:
+        yield from flush()
+
+
+def _export_rows(cases, tz, log_pk, *, late: bool, now, columns=(), language=None):
     """Rows for the export, streamed in chunks; the log gets the count at the end.
 
     Lists of overdue work end with how late each case is, in days (a number a spreadsheet
-    sorts), in the same order as the page: most late first.
+    sorts), in the same order as the page: most late first. Then a cell per configured
+    field of the forms in use (`columns`), the latest record's answer.
     """
-    stages, risks = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in Risk.choices}
-    fields = EXPORT_FIELDS + (("overdue_since",) if late else ())
+    rows = _base_rows(cases, tz, late=late, now=now)
     count = 0
+    for row in _with_answers(rows, list(columns), language):
+        count += 1
+        yield row
+    ExportLog.objects.filter(pk=log_pk).update(row_count=count)
+
+
+def _base_rows(cases, tz, *, late: bool, now):
+    stages, risks = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in Risk.choices}
+    fields = EXPORT_FIELDS + (("overdue_since",) if late else ()) + ("pk", "episode")
     for values in cases.values_list(*fields).iterator(chunk_size=2000):
         (
             reference,
@@ -49,7 +87,6 @@ def _export_rows(cases, tz, log_pk, *, late: bool, now):
             opened_at,
             overdue,
         ) = values[:10]
-        count += 1
         owner = f"{owner_first or ''} {owner_last or ''}".strip() or owner_username or ""
         row = [
             reference,
@@ -62,8 +99,7 @@ def _export_rows(cases, tz, log_pk, *, late: bool, now):
         ]
         if late:
             row.append(late_days(values[10], now))
-        yield row
-    ExportLog.objects.filter(pk=log_pk).update(row_count=count)
+        yield row + [values[-2], values[-1]]
 
 
 def late_days(overdue_since, now) -> float | None:
@@ -130,9 +166,17 @@ def export_response(
     ]
     if late:
         header.append(_("Overdue by (days)"))
+    columns = columns_in_use()
+    header += [safe_cell(c.label) for c in columns]
     yes, no = _("Yes"), _("No")
     rows = _export_rows(
-        cases, timezone.get_current_timezone(), log.pk, late=late, now=timezone.now()
+        cases,
+        timezone.get_current_timezone(),
+        log.pk,
+        late=late,
+        now=timezone.now(),
+        columns=columns,
+        language=translation.get_language(),
     )
     name = f"cases-{figure}-{timezone.localdate().isoformat()}.{export_format}"
     if export_format == ExportFormat.CSV:

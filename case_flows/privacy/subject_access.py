@@ -22,6 +22,7 @@ from notifications.models import Notification
 
 from .. import timeline, timeline_text
 from ..cases.selectors import cases_visible_to
+from ..formdefs.runtime import answers_shown, flat_answers, people_answered
 from ..models import (
     NEED_DOMAINS,
     AccessEvent,
@@ -41,6 +42,7 @@ from ..models import (
     PersonRelation,
     Referral,
 )
+from ..models.records import ConfiguredAnswers
 
 FORMAT_VERSION = 1
 # Internal columns, not information about the person (search keys, counters).
@@ -73,9 +75,32 @@ def _related(model: type[models.Model]) -> list[str]:
     return [f.name for f in _fields(model) if f.is_relation]
 
 
+def configured_answers(obj: models.Model) -> list[dict]:
+    """A stage record's configured answers with the labels of the version it was written
+    with, by section: [{section, answers: [{key, label, value}]}] (a group's rows in `value`
+    as one text, as in exports)."""
+    version = getattr(obj, "form_version", None)
+    if version is None:
+        return []
+    answers = obj.answers or {}  # type: ignore[attr-defined]
+    people = {p.pk: p for p in Person.objects.filter(pk__in=people_answered(version, answers))}
+    flat = flat_answers(version, answers, people)
+    return [
+        {
+            "section": section.label,
+            "answers": [
+                {"key": a.key, "label": a.label, "value": flat.get(a.key, "")}
+                for a in section.answers
+            ],
+        }
+        for section in answers_shown(version, answers, people)
+    ]
+
+
 def row(obj: models.Model) -> dict:
     """Every column of the row, with stable keys: a choice also as `<name>_display`, a
-    foreign key as what it names (the user's, office's or provider's name)."""
+    foreign key as what it names (the user's, office's or provider's name); a stage record's
+    configured answers also labelled (`configured_answers`)."""
     out: dict = {}
     for field in _fields(type(obj)):
         if field.is_relation:
@@ -86,6 +111,8 @@ def row(obj: models.Model) -> dict:
         out[field.name] = _plain(value)
         if field.choices and value not in (None, ""):
             out[f"{field.name}_display"] = str(getattr(obj, f"get_{field.name}_display")())
+    if isinstance(obj, ConfiguredAnswers):
+        out["configured_answers"] = configured_answers(obj)
     return out
 
 
@@ -376,14 +403,17 @@ def labelled(model: type[models.Model], item: dict | None) -> list[tuple[str, st
         return []
     pairs: list[tuple[str, str]] = []
     for field in _fields(model):
-        if field.name not in item:
-            continue
+        if field.name not in item or (field.name == "answers" and "configured_answers" in item):
+            continue  # configured answers: labelled below
         value = item.get(f"{field.name}_display", item[field.name])
         pairs.append((_label(field), _text(field, value)))
     for extra, label in PLAN_PARTS.items():
         if extra in item:
             values = [a["description"] if isinstance(a, dict) else a for a in item[extra]]
             pairs.append((str(label), "; ".join(values) or "—"))
+    for section in item.get("configured_answers") or []:
+        for answer in section["answers"]:
+            pairs.append((answer["label"], answer["value"] or "—"))
     return pairs
 
 

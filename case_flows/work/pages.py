@@ -6,6 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..cases import selectors as case_selectors
+from ..formdefs.runtime import ConfiguredForm
+from ..formdefs.selectors import form_version_for
+from ..models import FormStage
 from ..referrals import services as referral_services
 from ..referrals.forms import ReferralFormSet
 from ..referrals.selectors import providers_for_case
@@ -36,6 +39,8 @@ class TaskPage:
     returning the success message, or None when the input is invalid (nothing changed)."""
 
     node: str = ""
+    # The stage record the task writes, when an office may configure its form (FormStage).
+    stage: str = ""
 
     @property
     def template(self) -> str:
@@ -44,15 +49,46 @@ class TaskPage:
     def forms(self, case, data=None, action: str = "") -> dict:
         raise NotImplementedError
 
+    def configured(self, case, data=None, *, answers: dict | None = None) -> dict:
+        """{"configured": the configured form} when the case's stage uses a published
+        version, else {} (the page is the built-in form alone). Prefilled from `answers`."""
+        version = form_version_for(case, self.stage) if self.stage else None
+        if version is None:
+            return {}
+        return {"configured": ConfiguredForm(data, version=version, answers=answers)}
+
     def submit(self, forms: dict, *, task, actor, action: str = "") -> str | None:
         form = forms["form"]
-        if not form.is_valid():
+        if not valid_together(form, forms.get("configured")):
             return None
-        return self.done(form, form.cleaned_data, task=task, actor=actor)
+        return with_answers(
+            forms, lambda extra: self.done(form, form.cleaned_data, task=task, actor=actor, **extra)
+        )
 
-    def done(self, form, data: dict, *, task, actor) -> str:
-        """The service call for a page with one valid form; returns the success message."""
+    def done(self, form, data: dict, *, task, actor, **answers) -> str:
+        """The service call for a page with one valid form; returns the success message.
+        `answers` carries the configured form's `answers` and `form_version`, if it has one."""
         raise NotImplementedError
+
+
+def valid_together(*forms) -> bool:
+    """Every form validated (so each shows its errors), True when all are valid."""
+    results = [f.is_valid() for f in forms if f is not None]
+    return all(results)
+
+
+def with_answers(forms: dict, call):
+    """Call the service with the configured form's answers (if any); answers the service
+    refuses (its own check against the version's schema) become the form's errors: None."""
+    configured = forms.get("configured")
+    if configured is None:
+        return call({})
+    try:
+        return call({"answers": configured.answers(), "form_version": configured.version})
+    except work_services.AnswersInvalid as exc:
+        for problem in exc.problems:
+            configured.add_error(None, problem)
+        return None
 
 
 PAGES: dict[str, TaskPage] = {}
@@ -86,6 +122,7 @@ class AllocatePage(TaskPage):
 @page
 class IntakePage(TaskPage):
     node = "intake"
+    stage = FormStage.INTAKE
 
     def forms(self, case, data=None, action=""):
         intake = case.intake
@@ -95,16 +132,20 @@ class IntakePage(TaskPage):
             "immediate_safety": intake.immediate_safety,
             "consent_to_share": {True: "yes", False: "no"}.get(intake.consent_to_share, ""),
         }
-        return {"form": IntakeForm(data, initial=initial)}
+        return {
+            "form": IntakeForm(data, initial=initial),
+            **self.configured(case, data, answers=intake.answers),
+        }
 
-    def done(self, form, data, *, task, actor):
-        work_services.intake_complete(task=task, actor=actor, **data)
+    def done(self, form, data, *, task, actor, **answers):
+        work_services.intake_complete(task=task, actor=actor, **data, **answers)
         return _("Intake completed.")
 
 
 @page
 class AssessPage(TaskPage):
     node = "assess"
+    stage = FormStage.ASSESSMENT
 
     def forms(self, case, data=None, action=""):
         # A returned (or repeated) assessment starts from the episode's last one.
@@ -116,9 +157,12 @@ class AssessPage(TaskPage):
                 strengths=assessment.strengths,
                 needs_notes=assessment.needs_notes,
             )
-        return {"form": AssessmentForm(data, initial=initial)}
+        return {
+            "form": AssessmentForm(data, initial=initial),
+            **self.configured(case, data, answers=assessment.answers if assessment else None),
+        }
 
-    def done(self, form, data, *, task, actor):
+    def done(self, form, data, *, task, actor, **answers):
         work_services.assessment_submit(
             task=task,
             actor=actor,
@@ -126,6 +170,7 @@ class AssessPage(TaskPage):
             strengths=data["strengths"],
             risk_decided=data["risk_decided"],
             needs_notes=data["needs_notes"],
+            **answers,
         )
         return _("The assessment was submitted.")
 
@@ -133,6 +178,7 @@ class AssessPage(TaskPage):
 @page
 class PlanPage(TaskPage):
     node = "plan"
+    stage = FormStage.PLAN
 
     def forms(self, case, data=None, action=""):
         plan = case_selectors.latest_plan(case)
@@ -156,6 +202,7 @@ class PlanPage(TaskPage):
             "form": PlanForm(plan_data, initial=initial),
             "formset": PlanActionFormSet(plan_data, prefix="actions", initial=action_initial),
             "reassess_form": ReassessmentForm(data if action == "reassess" else None),
+            **self.configured(case, plan_data, answers=plan.answers if plan else None),
         }
 
     def submit(self, forms, *, task, actor, action=""):
@@ -168,18 +215,23 @@ class PlanPage(TaskPage):
             )
             return _("The case goes back to assessment.")
         form, formset = forms["form"], forms["formset"]
-        if not (form.is_valid() & formset.is_valid()):
+        if not valid_together(form, formset, forms.get("configured")):
             return None
         data = form.cleaned_data
-        work_services.plan_submit(
-            task=task,
-            actor=actor,
-            goals=data["goals"],
-            actions=formset.actions(),
-            summary=data["summary"],
-            no_referral_needed=data["no_referral_needed"],
-        )
-        return _("The case plan was submitted.")
+
+        def submit(answers):
+            work_services.plan_submit(
+                task=task,
+                actor=actor,
+                goals=data["goals"],
+                actions=formset.actions(),
+                summary=data["summary"],
+                no_referral_needed=data["no_referral_needed"],
+                **answers,
+            )
+            return _("The case plan was submitted.")
+
+        return with_answers(forms, submit)
 
 
 @page
@@ -210,6 +262,7 @@ class ArrangeReferralsPage(TaskPage):
 @page
 class FollowUpPage(TaskPage):
     node = "follow_up"
+    stage = FormStage.FOLLOW_UP
 
     def forms(self, case, data=None, action=""):
         plan = case_selectors.latest_plan(case)
@@ -221,10 +274,11 @@ class FollowUpPage(TaskPage):
                 opened=timezone.localdate(case.opened_at, timezone=case.office.tzinfo),
                 office=case.office,
                 initial={"date": timezone.localdate()},
-            )
+            ),
+            **self.configured(case, data),
         }
 
-    def done(self, form, data, *, task, actor):
+    def done(self, form, data, *, task, actor, **answers):
         work_services.follow_up_record(
             task=task,
             actor=actor,
@@ -233,6 +287,7 @@ class FollowUpPage(TaskPage):
             notes=data["notes"],
             next_step=data["next_step"],
             progress=form.progress(),
+            **answers,
         )
         return _("Follow-up recorded.")
 
@@ -240,15 +295,19 @@ class FollowUpPage(TaskPage):
 @page
 class PrepareClosurePage(TaskPage):
     node = "prepare_closure"
+    stage = FormStage.CLOSURE
 
     def forms(self, case, data=None, action=""):
         closure = case_selectors.latest_closure(case)  # a returned closure comes back as it was
         initial = {"reason": closure.reason, "summary": closure.summary} if closure else {}
-        return {"form": ClosureForm(data, initial=initial)}
+        return {
+            "form": ClosureForm(data, initial=initial),
+            **self.configured(case, data, answers=closure.answers if closure else None),
+        }
 
-    def done(self, form, data, *, task, actor):
+    def done(self, form, data, *, task, actor, **answers):
         work_services.closure_prepare(
-            task=task, actor=actor, reason=data["reason"], summary=data["summary"]
+            task=task, actor=actor, reason=data["reason"], summary=data["summary"], **answers
         )
         return _("The closure was submitted for approval.")
 

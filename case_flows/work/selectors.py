@@ -362,11 +362,14 @@ def approval_record(approval: Approval) -> Assessment | CasePlan | Closure | Non
     if approval.kind == "plan":
         return (
             CasePlan.objects.filter(pk=approval.record_id)
+            .select_related("form_version")
             .prefetch_related("goals", "actions")
             .first()
         )
     if approval.kind == "assessment":
-        return Assessment.objects.filter(pk=approval.record_id).first()
+        return (
+            Assessment.objects.filter(pk=approval.record_id).select_related("form_version").first()
+        )
     if approval.kind == "closure":
-        return Closure.objects.filter(pk=approval.record_id).first()
+        return Closure.objects.filter(pk=approval.record_id).select_related("form_version").first()
     return None

@@ -17,6 +17,7 @@ from workflows.queue import task_complete
 from .. import timeline
 from ..cases.services import CaseError, expect_node, require, risk_apply
 from ..dates import contact_date_problem, target_date_problem
+from ..formdefs.runtime import schema_errors
 from ..models import (
     NEED_DOMAINS,
     Assessment,
@@ -25,6 +26,9 @@ from ..models import (
     Closure,
     FollowUp,
     FollowUpNextStep,
+    FormStage,
+    FormVersion,
+    FormVersionStatus,
     PlanAction,
     PlanGoal,
     Risk,
@@ -82,6 +86,31 @@ def case_allocate(*, task: Task, actor: User, caseworker: User, team: Team | Non
 # --- stage work ---------------------------------------------------------------------------
 
 
+class AnswersInvalid(CaseError):
+    """Configured answers their form version does not accept: the task page shows each
+    problem on the configured form; any other caller gets a 400 with the message."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def checked_answers(*, stage: str, answers: dict | None, form_version: FormVersion | None) -> dict:
+    """The answers to store, re-checked against the version's JSON Schema (the page checks
+    them too; an import or a caller that bypasses the page is held to the same rules)."""
+    if form_version is None:
+        if answers:
+            raise AnswersInvalid([_("These answers name no form version.")])
+        return {}
+    if form_version.status != FormVersionStatus.PUBLISHED or form_version.definition.stage != stage:
+        raise AnswersInvalid([_("This form version cannot be used for this task.")])
+    answers = answers or {}
+    problems = schema_errors(form_version, answers)
+    if problems:
+        raise AnswersInvalid(problems)
+    return answers
+
+
 def intake_complete(
     *,
     task: Task,
@@ -90,8 +119,11 @@ def intake_complete(
     presenting_concerns: str,
     immediate_safety: str,
     consent_to_share: bool,
+    answers: dict | None = None,
+    form_version: FormVersion | None = None,
 ) -> Case:
     expect_node(task, "intake")
+    answers = checked_answers(stage=FormStage.INTAKE, answers=answers, form_version=form_version)
     require(bool(presenting_concerns.strip()), _("Describe the presenting concerns."))
     require(bool(immediate_safety), _("Record the client's immediate safety."))
     require(consent_to_share is not None, _("Record whether the client consents to sharing."))
@@ -104,6 +136,8 @@ def intake_complete(
         intake.consent_to_share = consent_to_share
         intake.completed_at = timezone.now()
         intake.completed_by = actor
+        intake.form_version = form_version
+        intake.answers = answers
         intake.save()
         timeline.intake_completed(activation.process.case, actor=actor, intake=intake)
 
@@ -119,8 +153,13 @@ def assessment_submit(
     strengths: str,
     risk_decided: str,
     needs_notes: str = "",
+    answers: dict | None = None,
+    form_version: FormVersion | None = None,
 ) -> Assessment:
     expect_node(task, "assess")
+    answers = checked_answers(
+        stage=FormStage.ASSESSMENT, answers=answers, form_version=form_version
+    )
     valid_domains = {code for code, _label in NEED_DOMAINS}
     require(set(needs) <= valid_domains, _("Unknown need domain."))
     require(bool(strengths.strip()), _("Record the client's strengths."))
@@ -136,6 +175,8 @@ def assessment_submit(
             needs_notes=needs_notes,
             strengths=strengths.strip(),
             risk_decided=risk_decided,
+            form_version=form_version,
+            answers=answers,
         )
         risk_apply(case, actor=actor, risk=risk_decided, comment=_("Risk decided at assessment"))
         return record
@@ -151,8 +192,11 @@ def plan_submit(
     actions: list[dict],
     summary: str = "",
     no_referral_needed: bool = False,
+    answers: dict | None = None,
+    form_version: FormVersion | None = None,
 ) -> CasePlan:
     expect_node(task, "plan")
+    answers = checked_answers(stage=FormStage.PLAN, answers=answers, form_version=form_version)
     goals = [g.strip() for g in goals if g and g.strip()]
     require(bool(goals), _("A case plan needs at least one goal."))
     require(bool(actions), _("A case plan needs at least one action."))
@@ -177,6 +221,8 @@ def plan_submit(
             created_by=actor,
             summary=summary,
             no_referral_needed=no_referral_needed,
+            form_version=form_version,
+            answers=answers,
         )
         PlanGoal.objects.bulk_create([PlanGoal(plan=plan, description=g) for g in goals])
         PlanAction.objects.bulk_create(
@@ -220,8 +266,11 @@ def follow_up_record(
     notes: str,
     next_step: str = "continue",
     progress: dict[str, str] | None = None,
+    answers: dict | None = None,
+    form_version: FormVersion | None = None,
 ) -> FollowUp:
     expect_node(task, "follow_up")
+    answers = checked_answers(stage=FormStage.FOLLOW_UP, answers=answers, form_version=form_version)
     require(next_step in FollowUpNextStep.values, _("Choose what happens next."))
     require(bool(notes.strip()), _("Write what happened at the follow-up."))
     case = task.process.caseprocess.case
@@ -245,6 +294,8 @@ def follow_up_record(
             mode=mode,
             notes=notes.strip(),
             progress=progress or {},
+            form_version=form_version,
+            answers=answers,
         )
         activation.process.next_step = next_step
         activation.process.save(update_fields=["next_step"])
@@ -254,8 +305,17 @@ def follow_up_record(
     return task_complete(task=task, actor=actor, work=save_follow_up)
 
 
-def closure_prepare(*, task: Task, actor: User, reason: str, summary: str) -> Closure:
+def closure_prepare(
+    *,
+    task: Task,
+    actor: User,
+    reason: str,
+    summary: str,
+    answers: dict | None = None,
+    form_version: FormVersion | None = None,
+) -> Closure:
     expect_node(task, "prepare_closure")
+    answers = checked_answers(stage=FormStage.CLOSURE, answers=answers, form_version=form_version)
     require(bool(reason), _("Choose the reason for closing."))
     require(bool(summary.strip()), _("Write a closing summary."))
 
@@ -267,6 +327,8 @@ def closure_prepare(*, task: Task, actor: User, reason: str, summary: str) -> Cl
             created_by=actor,
             reason=reason,
             summary=summary.strip(),
+            form_version=form_version,
+            answers=answers,
         )
 
     return task_complete(task=task, actor=actor, work=save_closure)
