@@ -23,7 +23,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts.scope import can_see
 from workflows.errors import WorkflowError
@@ -35,7 +34,7 @@ from ..registry.forms import PersonSearchForm
 from ..registry.selectors import person_candidates, person_for_registration
 from . import services as case_services
 from .forms import CaseRegisterForm, RelativeForm, RelativeLinkForm
-from .views import _case_action, case_or_404, error_page
+from .views import case_or_404, error_page
 
 CARRIED = ["given_name", "family_name", "date_of_birth", "national_id_kind", "national_id", "phone"]
 
@@ -230,33 +229,4 @@ def relative_find(request, case_id: int):
     )
 
 
-@require_POST
-@login_required
-def case_relative_add(request, case_id: int):
-    if request.POST.get("relative"):
-        relative = person_for_registration(request.user, int(request.POST["relative"] or 0))
-        if relative is None:
-            raise Http404(_("No such person, or they are not known to your office."))
-        return _case_action(
-            request,
-            case_id,
-            RelativeLinkForm,
-            "relative_form",
-            lambda case, data: case_services.case_add_relative(
-                case=case, actor=request.user, relative=relative, **data
-            ),
-            _("The relative was added."),
-            invalid_status=400,
-        )
-    return _case_action(
-        request,
-        case_id,
-        RelativeForm,
-        "relative_form",
-        lambda case, data: case_services.case_add_relative(case=case, actor=request.user, **data),
-        _("The relative was added."),
-        invalid_status=400,
-    )
-
-
-__all__ = ["case_new", "case_relative_add", "relative_find"]
+__all__ = ["case_new", "relative_find"]
