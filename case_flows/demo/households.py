@@ -7,6 +7,7 @@ that has households is left alone."""
 import datetime
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from .names import NAMES
 # Per household: the members besides the client (relationship to the head, sex, age) and the
 # month's incomes (member index, 0 = the client; source; amount in the office's currency).
 # Sochaczew's criteria from 2025: 823 zł per person in a family, 1010 zł for a person alone.
-PLANS = {
+PLANS: dict[str, list[tuple[list[tuple[str, str, int]], list[tuple[int, str, str]]]]] = {
     "PL": [
         # 3 people, 2 100 zł: 700 zł per person, below 823 zł
         (
@@ -51,7 +52,9 @@ OPPOSITE = {"female": "male", "male": "female", "unknown": "female"}
 
 def _family_name(country: str, client_family: str, sex: str) -> str:
     """The client's family name in the member's form (Polish: Kowalski / Kowalska)."""
-    for entry in NAMES[country]["family"]:
+    names: Any = NAMES[country]
+    families = names["family"]
+    for entry in families:
         if isinstance(entry, tuple) and client_family in entry:
             return entry[1] if sex == "female" else entry[0]
     return client_family
@@ -84,6 +87,8 @@ def seed_office_households(office: Office) -> int:
         members, incomes = plans[index]
         rng = random.Random(f"{office.code}-household-{index}")
         actor = case.owner
+        assert actor is not None  # owned cases only
+        names: Any = NAMES[country]
         with transaction.atomic():
             household = household_services.household_create_for(
                 case=case, actor=actor, from_date=since
@@ -97,7 +102,7 @@ def seed_office_households(office: Office) -> int:
                     actor=actor,
                     relationship_to_head=relationship,
                     from_date=since,
-                    given_name=rng.choice(NAMES[country][sex]),
+                    given_name=rng.choice(names[sex]),
                     family_name=_family_name(country, case.person.family_name, sex),
                     date_of_birth=today - datetime.timedelta(days=age * 365 + rng.randint(0, 300)),
                 )
