@@ -27,7 +27,9 @@ urlpatterns = [
     path("cases/<int:case_id>/reopen/", views.case_reopen_view, name="case_reopen"),
     path("cases/<int:case_id>/risk/", views.case_risk_view, name="case_risk"),
     path(
-        "cases/<int:case_id>/relatives/", registration.case_relative_add, name="case_relative_add"
+        "cases/<int:case_id>/relatives/",
+        household_views.case_relative_add,
+        name="case_relative_add",
     ),
     path("cases/<int:case_id>/relatives/find/", registration.relative_find, name="relative_find"),
     path("cases/<int:case_id>/client/", views.person_edit, name="person_edit"),

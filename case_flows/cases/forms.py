@@ -227,6 +227,12 @@ class ReassignForm(forms.Form):
         self.fields["to_user"].queryset = people
 
 
+SAME_HOUSEHOLD_HELP = _(
+    "They join the client's household from today (recorded now, at the client's address, "
+    "if there is none)."
+)
+
+
 class RelativeForm(NoFutureDateOfBirth, forms.Form):
     given_name = forms.CharField(label=_("Given name"), max_length=120)
     family_name = forms.CharField(label=_("Family name"), max_length=120)
@@ -238,7 +244,10 @@ class RelativeForm(NoFutureDateOfBirth, forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     is_primary_caregiver = forms.BooleanField(label=_("Primary caregiver"), required=False)
     same_household = forms.BooleanField(
-        label=_("Lives in the same household"), required=False, initial=True
+        label=_("Lives in the same household"),
+        required=False,
+        initial=True,
+        help_text=SAME_HOUSEHOLD_HELP,
     )
 
     def __init__(self, *args, **kwargs):
@@ -260,7 +269,10 @@ class RelativeLinkForm(forms.Form):
     )
     is_primary_caregiver = forms.BooleanField(label=_("Primary caregiver"), required=False)
     same_household = forms.BooleanField(
-        label=_("Lives in the same household"), required=False, initial=True
+        label=_("Lives in the same household"),
+        required=False,
+        initial=True,
+        help_text=SAME_HOUSEHOLD_HELP,
     )
 
 

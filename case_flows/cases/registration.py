@@ -4,8 +4,15 @@ Step 1 ("Find the person") lists the people who may be the client, with why they
 their earlier cases the user may see; step 2 opens a case for the one chosen, or registers a
 new person with the typed data carried over and the candidates shown kept on the new case's
 timeline. A POST without step 1 (no `person`) still registers a new person, as before.
+
+The searches are sent by POST, never in the address: names, dates of birth and national IDs
+would otherwise stay in the browser's history and in every proxy's and server's log. The
+search is kept in the user's session under a random key and the browser sent on to
+`?search=<key>` (POST, redirect, GET), so the results page can be reloaded and reached with
+the back button without resending anything; the key, not the data, travels to step 2.
 """
 
+import secrets
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,7 +23,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts.scope import can_see
 from workflows.errors import WorkflowError
@@ -28,29 +34,67 @@ from ..registry.forms import PersonSearchForm
 from ..registry.selectors import person_candidates, person_for_registration
 from . import services as case_services
 from .forms import CaseRegisterForm, RelativeForm, RelativeLinkForm
-from .views import _case_action, case_or_404, error_page
+from .views import case_or_404, error_page
 
 CARRIED = ["given_name", "family_name", "date_of_birth", "national_id_kind", "national_id", "phone"]
 
 
+SEARCHES = "person_searches"  # the session's key of the user's recent searches
+SEARCHES_KEPT = 5  # a few, one per open tab; the oldest is forgotten first
+SEARCHED = ["find", *CARRIED, "age"]
+
+
+def _search_keep(request) -> str:
+    """Keep the POSTed search in the session; the key that names it in the address."""
+    key = secrets.token_urlsafe(9)
+    searches = dict(request.session.get(SEARCHES, {}))
+    searches[key] = {"data": {n: request.POST.get(n, "") for n in SEARCHED}, "shown": []}
+    for old in list(searches)[:-SEARCHES_KEPT]:
+        del searches[old]
+    request.session[SEARCHES] = searches
+    return key
+
+
+def _search_kept(request) -> tuple[str, dict | None]:
+    """The search `?search=<key>` names, if the session still holds it."""
+    key = request.GET.get("search", "")
+    return key, request.session.get(SEARCHES, {}).get(key) if key else None
+
+
+def _search_shown(request, key: str, candidates) -> None:
+    """Remember who the results showed, for step 2's "register a new person anyway"."""
+    searches = request.session.get(SEARCHES, {})
+    if key in searches:
+        searches[key]["shown"] = [c.person.pk for c in candidates]
+        request.session.modified = True
+
+
 def _search(request, office):
-    """The search form from the query string, and its candidates when it was filled in."""
-    form = PersonSearchForm(request.GET if "find" in request.GET else None, office=office)
+    """The search form, its key in the session and its candidates when it was filled in.
+    A POST that is valid is kept and answered with a redirect to its results (`redirect`)."""
+    if request.method == "POST":
+        form = PersonSearchForm(request.POST, office=office)
+        if form.is_valid():
+            return form, _search_keep(request), None
+        return form, "", None
+    key, kept = _search_kept(request)
+    if key and kept is None:
+        messages.info(request, _("That search is no longer kept: search again."))
+    form = PersonSearchForm(kept["data"] if kept else None, office=office)
     candidates = None
     if form.is_bound and form.is_valid():
         search = form.search()
         candidates = person_candidates(request.user, search, office=office)
-        # A search over people across the office: logged like the case search.
+        _search_shown(request, key, candidates)
+        # A search over people across the office: logged like the case search (the name
+        # typed, never the date of birth, the ID or the phone).
         access_record(request, AccessAction.SEARCH, target="person registry", query=search.name)
-    return form, candidates
+    return form, key, candidates
 
 
-def _carry(form: PersonSearchForm, candidates) -> str:
-    """The query string taking the typed data and the candidates shown to step 2."""
-    data = {name: form.data.get(name, "") for name in CARRIED}
-    data["candidates_shown"] = ",".join(str(c.person.pk) for c in candidates or [])
-    data["new"] = "1"
-    return urlencode(data)
+def _results(request, key: str):
+    """Where a kept search's results are: this page, named by the key."""
+    return redirect(f"{request.path}?{urlencode({'search': key})}", permanent=False)
 
 
 def _register_case(*, actor, office, form: CaseRegisterForm):
@@ -80,26 +124,47 @@ def _chosen_person(request):
     return person
 
 
+def _register_initial(request) -> dict:
+    """Step 2's fields as step 1 typed them, and who it showed (`?new=1&search=<key>`)."""
+    _key, kept = _search_kept(request)
+    if kept is None:
+        return {}
+    initial = {n: kept["data"][n] for n in CARRIED if kept["data"].get(n)}
+    if kept["shown"]:
+        initial["candidates_shown"] = ",".join(str(pk) for pk in kept["shown"])
+    return initial
+
+
+def _find_page(request, office):
+    """Step 1: the search (a POST kept and redirected to its results), or its results."""
+    search_form, key, candidates = _search(request, office)
+    if request.method == "POST" and key:
+        return _results(request, key)
+    return render(
+        request,
+        "case_flows/case_find_person.html",
+        {
+            "form": search_form,
+            "candidates": candidates,
+            "office": office,
+            "carry": urlencode({"new": "1", "search": key}) if candidates is not None else "",
+        },
+    )
+
+
 @login_required
 def case_new(request):
     if not may_open_cases(request.user):
         raise PermissionDenied(_("You do not have permission to open cases."))
     office = request.user.home_office
     person = _chosen_person(request)
-    registering = request.method == "POST" or person is not None or "new" in request.GET
+    finding = request.method == "POST" and "find" in request.POST
+    registering = not finding and (
+        request.method == "POST" or person is not None or "new" in request.GET
+    )
     if not registering:
-        search_form, candidates = _search(request, office)
-        return render(
-            request,
-            "case_flows/case_find_person.html",
-            {
-                "form": search_form,
-                "candidates": candidates,
-                "office": office,
-                "carry": _carry(search_form, candidates) if candidates is not None else "",
-            },
-        )
-    initial = {n: request.GET[n] for n in [*CARRIED, "candidates_shown"] if request.GET.get(n)}
+        return _find_page(request, office)
+    initial = _register_initial(request)
     form = CaseRegisterForm(
         request.POST or None, office=office, person=person, initial=initial or None
     )
@@ -141,7 +206,9 @@ def case_new(request):
 def relative_find(request, case_id: int):
     """Adding a relative starts with the same search; pick one, or add a new person."""
     case = case_or_404(request.user, case_id)
-    search_form, candidates = _search(request, case.office)
+    search_form, key, candidates = _search(request, case.office)
+    if request.method == "POST" and key:
+        return _results(request, key)
     if candidates is not None:
         candidates = [c for c in candidates if c.person.pk != case.person_id]
         for candidate in candidates:  # one form each, with ids of its own (labels stay right)
@@ -162,33 +229,4 @@ def relative_find(request, case_id: int):
     )
 
 
-@require_POST
-@login_required
-def case_relative_add(request, case_id: int):
-    if request.POST.get("relative"):
-        relative = person_for_registration(request.user, int(request.POST["relative"] or 0))
-        if relative is None:
-            raise Http404(_("No such person, or they are not known to your office."))
-        return _case_action(
-            request,
-            case_id,
-            RelativeLinkForm,
-            "relative_form",
-            lambda case, data: case_services.case_add_relative(
-                case=case, actor=request.user, relative=relative, **data
-            ),
-            _("The relative was added."),
-            invalid_status=400,
-        )
-    return _case_action(
-        request,
-        case_id,
-        RelativeForm,
-        "relative_form",
-        lambda case, data: case_services.case_add_relative(case=case, actor=request.user, **data),
-        _("The relative was added."),
-        invalid_status=400,
-    )
-
-
-__all__ = ["case_new", "case_relative_add", "relative_find"]
+__all__ = ["case_new", "relative_find"]

@@ -7,7 +7,7 @@ whatever their number (query-count tests guard this), and pages at PAGE_SIZE.
 import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -25,6 +25,7 @@ from ..models import (
     CaseTransfer,
     Closure,
     FollowUp,
+    HouseholdMember,
     PersonRelation,
     Referral,
     TransferStatus,
@@ -228,12 +229,38 @@ def case_records(case: Case) -> dict:
             .order_by("-date", "-pk")
         ),
         "closure": _latest(Closure, case),
-        "relatives": list(
-            PersonRelation.objects.filter(person_id=case.person_id)
-            .select_related("relative")
-            .order_by("-is_primary_caregiver", "pk")
-        ),
+        "relatives": _relatives(case),
     }
+
+
+def _relatives(case: Case) -> list[PersonRelation]:
+    """The client's relatives, each with `lives_with_client`: one truth on the case page. When
+    the client has a household it says (a current member living there); else the relation's
+    own flag. One query."""
+    current = HouseholdMember.objects.filter(to_date__isnull=True)
+    client_households = current.filter(person_id=case.person_id).values("household_id")
+    relatives: list[PersonRelation] = list(
+        PersonRelation.objects.filter(person_id=case.person_id)
+        .select_related("relative")
+        .annotate(
+            client_has_household=Exists(client_households),
+            in_client_household=Exists(
+                current.filter(
+                    person_id=OuterRef("relative_id"),
+                    lives_here=True,
+                    household_id__in=client_households,
+                )
+            ),
+        )
+        .order_by("-is_primary_caregiver", "pk")
+    )
+    for relation in relatives:
+        relation.lives_with_client = (  # type: ignore[attr-defined]
+            relation.in_client_household  # type: ignore[attr-defined]
+            if relation.client_has_household  # type: ignore[attr-defined]
+            else relation.same_household
+        )
+    return relatives
 
 
 def caseworkers_for_allocation(case: Case) -> QuerySet[User]:

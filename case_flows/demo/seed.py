@@ -22,6 +22,7 @@ from workflows.sla.seed import seed_sla_policies
 from ..cases import services as case_services
 from ..models import Case, Category, ServiceProvider
 from ..monitoring.history import dashboard_months_summarise, dashboard_summaries_clear
+from .households import seed_households
 from .names import texts_for
 from .providers import seed_providers
 from .replay import CATEGORY_WEIGHTS, STAGE_WEIGHTS, STEPS, demo_person, drive
@@ -120,4 +121,7 @@ def seed_cases() -> str:
         # beat, while they loaded) would miss them. Redo the sums.
         dashboard_summaries_clear()
         results.append(f"{dashboard_months_summarise()} dashboard months summed")
+    # After the cases (and on a demo loaded before households existed): a few households
+    # with incomes, so the case page's comparison with the criterion shows.
+    results.append(seed_households())
     return "; ".join(results)

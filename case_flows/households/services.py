@@ -1,11 +1,16 @@
 """Household writes: recording a client's household, members joining, moving and leaving,
 and their monthly incomes. One transaction each, the person's row locked while their
-membership changes, one timeline event per change on the case it was made from."""
+membership changes, one timeline event per change on the case it was made from.
+
+The relation flag `PersonRelation.same_household` predates households and follows them: a
+member joining sets it on their relations with the household's current members, one leaving
+clears it; a relative added "in the same household" joins the client's household."""
 
 import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +18,7 @@ from accounts.models import User
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 
 from .. import timeline
-from ..cases.services import person_create
+from ..cases.services import case_add_relative, person_create
 from ..models import (
     Case,
     HeadRelationship,
@@ -21,6 +26,8 @@ from ..models import (
     HouseholdMember,
     Income,
     Person,
+    PersonRelation,
+    Relationship,
     Stage,
 )
 from ..permissions import can_work_on
@@ -54,6 +61,18 @@ def _office_today(case: Case) -> datetime.date:
 def _lock_person(person: Person) -> Person:
     """Membership changes of one person run one at a time (the current-membership rule)."""
     return Person.objects.select_for_update().get(pk=person.pk)
+
+
+def _relations_follow(*, person_id: int, household_id: int, together: bool) -> None:
+    """The person's relations with the household's other current members say whether they
+    live together (`same_household`), as the household now does."""
+    others = HouseholdMember.objects.filter(
+        household_id=household_id, to_date__isnull=True
+    ).exclude(person_id=person_id)
+    PersonRelation.objects.filter(
+        Q(person_id=person_id, relative_id__in=others.values("person_id"))
+        | Q(relative_id=person_id, person_id__in=others.values("person_id"))
+    ).exclude(same_household=together).update(same_household=together)
 
 
 def _join(
@@ -93,6 +112,7 @@ def _join(
             )
         current.to_date = from_date - ONE_DAY
         current.save(update_fields=["to_date"])
+        _relations_follow(person_id=person.pk, household_id=current.household_id, together=False)
     try:
         with transaction.atomic():
             member = HouseholdMember.objects.create(
@@ -104,6 +124,7 @@ def _join(
             )
     except IntegrityError as exc:  # a membership opened meanwhile despite the lock
         raise Conflict(_("This person's household changed meanwhile; try again.")) from exc
+    _relations_follow(person_id=person.pk, household_id=household.pk, together=lives_here)
     return member, current
 
 
@@ -197,6 +218,7 @@ def member_move_out(
         )
     member.to_date = to_date
     member.save(update_fields=["to_date"])
+    _relations_follow(person_id=member.person_id, household_id=member.household_id, together=False)
     timeline.household_changed(
         case,
         actor=actor,
@@ -206,6 +228,61 @@ def member_move_out(
         date=to_date.isoformat(),
     )
     return member
+
+
+# A relative's relationship to the client, as a relationship to the head when the client is
+# the head of the household (a caregiver need not be related).
+TO_HEAD: dict[str, str] = {
+    Relationship.PARENT: HeadRelationship.PARENT,
+    Relationship.CAREGIVER: HeadRelationship.OTHER,
+    Relationship.CHILD: HeadRelationship.CHILD,
+    Relationship.SIBLING: HeadRelationship.SIBLING,
+    Relationship.GRANDPARENT: HeadRelationship.GRANDPARENT,
+    Relationship.SPOUSE: HeadRelationship.SPOUSE,
+    Relationship.OTHER: HeadRelationship.OTHER_RELATIVE,
+}
+
+
+def relationship_to_head(relationship: str, client_is_head: bool) -> str:
+    if client_is_head or relationship == Relationship.CAREGIVER:
+        return TO_HEAD.get(relationship, HeadRelationship.OTHER_RELATIVE)
+    return HeadRelationship.OTHER_RELATIVE
+
+
+@transaction.atomic
+def relative_add(*, case: Case, actor: User, same_household: bool = True, **details):
+    """A relative or caregiver of the client (cases.services.case_add_relative: a person
+    already registered or a new one). One living in the same household also joins the
+    client's household from today (recorded now, at the client's address, if there is none;
+    moved from another household they live in). All of it or nothing."""
+    relation = case_add_relative(case=case, actor=actor, same_household=same_household, **details)
+    if not same_household:
+        return relation
+    client = (
+        HouseholdMember.objects.filter(person_id=case.person_id, to_date__isnull=True)
+        .select_related("household")
+        .first()
+    )
+    household = (
+        client.household if client is not None else household_create_for(case=case, actor=actor)
+    )
+    already = HouseholdMember.objects.filter(
+        household=household, person_id=relation.relative_id, to_date__isnull=True
+    ).exists()
+    if not already:
+        member_add(
+            case=case,
+            household=household,
+            actor=actor,
+            person=relation.relative,
+            relationship_to_head=relationship_to_head(
+                relation.relationship,
+                client is None or client.relationship_to_head == HeadRelationship.HEAD,
+            ),
+            from_date=_office_today(case),
+            move=True,
+        )
+    return relation
 
 
 def _check_income(*, household: Household, person_id: int, month: datetime.date, amount) -> None:

@@ -1,9 +1,11 @@
 """The household page (/cases/<id>/household/): its members over time and a month's
-incomes. Reading takes what reads the case; changing it, what works on it (the services
+incomes; and adding a relative from the case page (one living with the client joins the
+household). Reading takes what reads the case; changing it, what works on it (the services
 check can_work_on). Bad input re-renders the page with the message; nothing changes."""
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -16,9 +18,11 @@ from workflows.errors import WorkflowError
 
 from ..access_log import access_record
 from ..cases import selectors as case_selectors
-from ..cases.views import case_or_404
+from ..cases.forms import RelativeForm, RelativeLinkForm
+from ..cases.views import _case_action, case_or_404
 from ..models import AccessAction, HouseholdMember, Stage
 from ..permissions import can_work_on
+from ..registry.selectors import person_for_registration
 from . import selectors, services
 from .forms import (
     HouseholdCreateForm,
@@ -248,3 +252,27 @@ def household_incomes_view(request, case_id: int):
         request, _("The incomes of %(month)s were saved.") % {"month": month_name(month)}
     )
     return _done(case, month)
+
+
+@require_POST
+@login_required
+def case_relative_add(request, case_id: int):
+    """The case page's relatives form, or a candidate of the registry search (`relative`):
+    the relation, and the household when they live with the client."""
+    form_class: type[forms.Form] = RelativeForm
+    extra: dict = {}
+    if request.POST.get("relative"):
+        raw = request.POST["relative"]
+        relative = person_for_registration(request.user, int(raw)) if raw.isdigit() else None
+        if relative is None:
+            raise Http404(_("No such person, or they are not known to your office."))
+        form_class, extra = RelativeLinkForm, {"relative": relative}
+    return _case_action(
+        request,
+        case_id,
+        form_class,
+        "relative_form",
+        lambda case, data: services.relative_add(case=case, actor=request.user, **extra, **data),
+        _("The relative was added."),
+        invalid_status=400,
+    )

@@ -1,7 +1,8 @@
 """Candidate duplicates in an office: pairs of people who may be one, with why, best first.
 
-The scoring is the registry's (selectors.py): the same identifier 1000, the same phone 100,
-a similar name 50 × similarity, plus 20 when the dates of birth agree. A pair is listed when
+The scoring is the registry's (selectors.py): the same identifier 1000, the same phone (as a
+national number: selectors.phone_national) 100, a similar name 50 × similarity, plus 20 when
+the dates of birth agree. A pair is listed when
 its score reaches DUPLICATE_SCORE: the same identifier, the same phone, or a name at least
 0.6 similar born the same day. On PostgreSQL one query: three equi-joins of the office's
 people united, scored with pg_trgm's `similarity`; elsewhere (the SQLite demo) the office's
@@ -18,12 +19,14 @@ from django.db import connection
 from ..models import Person
 from .selectors import (
     NAME_THRESHOLD,
+    PHONE_NATIONAL_SQL,
     REASON_DOB,
     REASON_ID,
     REASON_NAME,
     REASON_NAME_SAME,
     REASON_PHONE,
     name_similarity,
+    phone_national,
 )
 
 DUPLICATE_SCORE = 50
@@ -42,14 +45,22 @@ class Pair:
 
 
 # Three equi-joins (identifier, phone, date of birth: hash joins, not a pairwise scan of the
-# office), their pairs united, then scored. The name is compared only for people born the
+# office), their pairs united, then scored. Phones are compared as national numbers
+# (selectors.phone_national: "+48 601 234 567" is "601-234-567"), computed once per person of
+# the office in `phones`. The name is compared only for people born the
 # same day, with `similarity()` rather than `%`: `%` invites the planner to probe the trigram
 # index once per person, and with thousands sharing a name that is quadratic (5,000 people
 # took 20 s as one OR-join on `%`).
 _PAIRS_SQL = """
+WITH phones AS MATERIALIZED (
+    SELECT id, {phone_a} AS phone
+      FROM case_flows_person a
+     WHERE a.office_id = %(office)s AND a.merged_into_id IS NULL AND a.anonymised_at IS NULL
+       AND a.phone_digits <> ''
+)
 SELECT a.id, b.id,
        a.national_id <> '' AND a.national_id = b.national_id,
-       a.phone_digits <> '' AND a.phone_digits = b.phone_digits,
+       {phone_a} <> '' AND {phone_a} = {phone_b},
        similarity(a.search_name, b.search_name),
        a.date_of_birth IS NOT NULL AND a.date_of_birth = b.date_of_birth
 FROM (
@@ -61,11 +72,8 @@ FROM (
        AND a.national_id <> ''
     UNION
     SELECT a.id, b.id
-      FROM case_flows_person a JOIN case_flows_person b
-        ON b.phone_digits = a.phone_digits AND b.id > a.id
-     WHERE a.office_id = %(office)s AND a.merged_into_id IS NULL AND a.anonymised_at IS NULL
-       AND b.office_id = %(office)s AND b.merged_into_id IS NULL AND b.anonymised_at IS NULL
-       AND a.phone_digits <> ''
+      FROM phones a JOIN phones b ON b.phone = a.phone AND b.id > a.id
+     WHERE a.phone <> ''
     UNION
     SELECT a.id, b.id
       FROM case_flows_person a JOIN case_flows_person b
@@ -76,7 +84,10 @@ FROM (
 ) pairs
 JOIN case_flows_person a ON a.id = pairs.first_id
 JOIN case_flows_person b ON b.id = pairs.second_id
-"""
+""".format(
+    phone_a=PHONE_NATIONAL_SQL.format(column="a.phone_digits"),
+    phone_b=PHONE_NATIONAL_SQL.format(column="b.phone_digits"),
+)
 
 
 def _scored(first, second, same_id, same_phone, similarity, same_dob) -> Pair | None:
@@ -108,8 +119,9 @@ def _pairs_python(office_id: int) -> list[Pair]:
     people = list(
         Person.objects.filter(
             office_id=office_id, merged_into__isnull=True, anonymised_at__isnull=True
-        ).values_list("pk", "national_id", "phone_digits", "search_name", "date_of_birth")
+        ).values_list("pk", "national_id", "phone", "search_name", "date_of_birth")
     )
+    people = [(pk, nid, phone_national(phone), name, born) for pk, nid, phone, name, born in people]
     by_key: dict[tuple, list] = defaultdict(list)
     for row in people:
         if row[1]:

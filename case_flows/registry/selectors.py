@@ -102,20 +102,50 @@ def name_similarity(a: str, b: str) -> float:
     return len(left & right) / len(left | right)
 
 
-def phone_variants(phone: str) -> list[str]:
-    """The number as typed and with/without the country code (Ghana 233/0, Poland 48)."""
+MIN_PHONE_DIGITS = 6  # shorter is an extension or a typo, never a match
+
+
+def phone_national(phone: str) -> str:
+    """The number without spaces, dashes, "+", an international "00", the country code
+    (Poland 48, Ghana 233) or Ghana's trunk "0": "+48 601 234 567", "0048601234567" and
+    "601-234-567" are all "601234567"; "+233 24 400 0111" and "0244000111" "244000111".
+    Empty for fewer than MIN_PHONE_DIGITS digits. PHONE_NATIONAL_SQL does the same in SQL."""
     number = digits(phone)
-    if len(number) < 6:
+    if number.startswith("00"):
+        number = number[2:]
+    if len(number) == 11 and number.startswith("48"):
+        number = number[2:]
+    elif len(number) == 12 and number.startswith("233"):
+        number = number[3:]
+    elif len(number) == 10 and number.startswith("0"):
+        number = number[1:]
+    return number if len(number) >= MIN_PHONE_DIGITS else ""
+
+
+# phone_national() of a `phone_digits` column ({column}: e.g. "a.phone_digits"), in PostgreSQL.
+PHONE_NATIONAL_SQL = """(CASE
+    WHEN length(regexp_replace({column}, '^00', '')) < 6 THEN ''
+    WHEN regexp_replace({column}, '^00', '') ~ '^48[0-9]{{9}}$'
+        THEN substr(regexp_replace({column}, '^00', ''), 3)
+    WHEN regexp_replace({column}, '^00', '') ~ '^233[0-9]{{9}}$'
+        THEN substr(regexp_replace({column}, '^00', ''), 4)
+    WHEN regexp_replace({column}, '^00', '') ~ '^0[0-9]{{9}}$'
+        THEN substr(regexp_replace({column}, '^00', ''), 2)
+    ELSE regexp_replace({column}, '^00', '') END)"""
+
+
+def phone_variants(phone: str) -> list[str]:
+    """The stored forms (`phone_digits`: the digits as typed) of every number that is this
+    one by phone_national(): national, with the country code, with "00" and the code, and
+    Ghana's with its trunk "0"."""
+    national = phone_national(phone)
+    if not national:
         return []
-    variants = {number}
-    if number.startswith("0") and len(number) == 10:
-        variants.add("233" + number[1:])
-    if number.startswith("233") and len(number) == 12:
-        variants.add("0" + number[3:])
-    if number.startswith("48") and len(number) == 11:
-        variants.add(number[2:])
-    if len(number) == 9:
-        variants.add("48" + number)
+    variants = {digits(phone), national}
+    if len(national) == 9:
+        variants |= {"0" + national}
+        for code in ("48", "233"):
+            variants |= {code + national, "00" + code + national}
     return sorted(variants)
 
 

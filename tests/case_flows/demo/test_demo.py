@@ -46,3 +46,35 @@ def test_the_demos_past_is_on_record_but_not_emailed(db, demo):
 
     assert Notification.objects.exists()
     assert not Delivery.objects.exists()
+
+
+def test_demo_households_compare_incomes_with_the_criterion(db, demo, client):
+    """Sochaczew's demo has households below and above the statutory criterion, Bekwai's
+    households with incomes; the demo caseworker sees the comparison on the case page."""
+    from django.urls import reverse
+
+    from case_flows.households import selectors
+    from case_flows.households.text import case_household_summary
+    from case_flows.models import Household
+
+    below = {"SOC": set(), "BEK": set()}
+    for household in Household.objects.select_related("office"):
+        month = selectors.last_full_month(selectors.timezone.localdate())
+        result = selectors.household_income(household, month)
+        assert result.total > 0 and result.members_counted >= 1
+        below[household.office.code].add(result.below_threshold)
+    assert below["SOC"] == {True, False}  # some below the criterion, some above
+    assert below["BEK"] == {None}  # Ghana: no criterion recorded
+    mine = Case.objects.filter(
+        owner__username="pracownik", person__memberships__isnull=False
+    ).first()
+    assert mine is not None and case_household_summary(mine)["has_incomes"]
+    client.force_login(User.objects.get(username="pracownik"))
+    page = client.get(reverse("case_detail", args=[mine.pk])).content.decode()
+    assert "kryterium" in page or "criterion" in page
+    # Seeding again adds nothing.
+    from case_flows.demo.households import seed_households
+
+    count = Household.objects.count()
+    assert seed_households() == "households created BEK: 0, SOC: 0"
+    assert Household.objects.count() == count

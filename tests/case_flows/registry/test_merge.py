@@ -22,7 +22,7 @@ from case_flows.models import (
     PersonMerge,
     PersonRelation,
 )
-from case_flows.registry.duplicates import duplicate_pairs, duplicates_page
+from case_flows.registry.duplicates import _pairs_python, duplicate_pairs, duplicates_page
 from case_flows.registry.merge import people_merge, people_merge_undo
 from case_flows.registry.selectors import (
     Search,
@@ -233,6 +233,21 @@ def test_duplicates_list_finds_the_pesel_and_name_twins(db, world, django_assert
     assert (kept.pk, merged.pk) not in {
         (p.first_id, p.second_id) for p in duplicate_pairs(office.pk)
     }
+
+
+def test_duplicates_list_compares_phones_as_national_numbers(db, world):
+    """ "+48 601 234 567" and "601-234-567" are one number: a pair, on PostgreSQL and in the
+    Python path of the SQLite demo alike; a different number is not."""
+    office = world["kept"].office
+    typed = make_person(office, "Zofia", "Lis", phone="+48 601 234 567")
+    written = make_person(office, "Wanda", "Kos", phone="601-234-567")
+    abroad = make_person(office, "Ewa", "Bak", phone="0048 601 234 567")
+    other = make_person(office, "Anna", "Ryba", phone="+48 601 234 568")
+    for pairs in (duplicate_pairs(office.pk), _pairs_python(office.pk)):
+        found = {(p.first_id, p.second_id): p.reasons for p in pairs}
+        assert found[(typed.pk, written.pk)] == ["same phone"]
+        assert found[(typed.pk, abroad.pk)] == ["same phone"]
+        assert not any(other.pk in key for key in found)
 
 
 def test_the_pages_list_and_merge(db, client, world, django_assert_max_num_queries):

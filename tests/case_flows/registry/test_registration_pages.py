@@ -16,6 +16,18 @@ from tests.steps import allocate
 NEW = reverse("case_new")
 
 
+def find(client, url=NEW, **data):
+    """Search as the page does: a POST, answered with a redirect to the results page whose
+    address names the kept search only; then that page."""
+    response = client.post(url, {"find": "1", **data})
+    assert response.status_code == 302, response.status_code
+    location = response["Location"]
+    assert location.startswith(f"{url}?search=")
+    for value in data.values():  # nothing typed is in the address (a kind's id may be)
+        assert isinstance(value, int) or value.lower() not in location.lower()
+    return client.get(location)
+
+
 @pytest.fixture
 def client(caseworker):
     return client_for(caseworker)
@@ -30,7 +42,7 @@ def ama(office, caseworker, client):
 
 
 def test_step_one_lists_candidates_with_reasons_and_visible_cases(client, ama):
-    response = client.get(NEW, {"find": "1", "given_name": "owusu", "family_name": "AMA"})
+    response = find(client, given_name="owusu", family_name="AMA")
     assert response.status_code == 200
     candidates = response.context["candidates"]
     assert [c.person for c in candidates] == [ama]
@@ -39,12 +51,13 @@ def test_step_one_lists_candidates_with_reasons_and_visible_cases(client, ama):
     assert Case.objects.get(person=ama).reference in body
     links = {a.text: a.get("href") for a in parse(body).find_all("a")}
     assert links["Open a case for Ama Owusu"] == f"{NEW}?person={ama.pk}"
-    assert links["None of these: register a new person"].startswith(f"{NEW}?given_name=owusu")
+    register_anyway = links["None of these: register a new person"]
+    assert register_anyway.startswith(f"{NEW}?new=1&search=") and "owusu" not in register_anyway
 
 
 def test_step_one_needs_something_to_search_by(client, office):
-    response = client.get(NEW, {"find": "1"})
-    assert response.context["candidates"] is None
+    response = client.post(NEW, {"find": "1"})
+    assert response.status_code == 200 and response.context["candidates"] is None
     assert "Type a name, a national ID or a phone number." in response.content.decode()
 
 
@@ -74,9 +87,7 @@ def test_out_of_scope_match_shows_no_details(client, other_office):
     )
     sup = make_user("supervisor", other_office)
     make_team(other_office, supervisor=sup)
-    response = client.get(
-        NEW, {"find": "1", "national_id_kind": ghana.pk, "national_id": "GHA-987654321-0"}
-    )
+    response = find(client, national_id_kind=ghana.pk, national_id="GHA-987654321-0")
     body = response.content.decode()
     assert response.context["candidates"][0].person == stranger
     assert "known to another office" in body
@@ -84,8 +95,9 @@ def test_out_of_scope_match_shows_no_details(client, other_office):
 
 
 def test_registering_anyway_carries_the_data_and_records_the_candidates(client, ama):
-    response = client.get(NEW, {"find": "1", "given_name": "Ama", "family_name": "Owusu"})
+    response = find(client, given_name="Ama", family_name="Owusu")
     carry = response.context["carry"]
+    assert "Ama" not in carry and "Owusu" not in carry
     form_page = client.get(f"{NEW}?{carry}")
     form = form_page.context["form"]
     assert form.initial["given_name"] == "Ama"
@@ -157,8 +169,9 @@ def test_adding_a_relative_searches_first_and_links_the_one_chosen(client, ama, 
     case = ama_case
     kofi = make_person(office, "Kofi", "Owusu", phone="0244000222")
     url = reverse("relative_find", args=[case.pk])
-    response = client.get(url, {"find": "1", "given_name": "Kofi", "family_name": "Owusu"})
+    response = find(client, url, given_name="Kofi", family_name="Owusu")
     people = [c.person for c in response.context["candidates"]]
+    assert response.context["new_form"].initial["given_name"] == "Kofi"  # "add a new person"
     assert people[0] == kofi and ama not in people  # never the client themselves
     page = parse(response.content.decode())
     label = page.find("label", for_=f"id_{kofi.pk}_relationship")  # each form its own ids
@@ -182,3 +195,60 @@ def test_a_relative_out_of_reach_cannot_be_linked(client, ama_case, other_office
         {"relative": stranger.pk, "relationship": "parent"},
     )
     assert response.status_code == 404 and not PersonRelation.objects.exists()
+
+
+def test_the_search_is_never_in_an_address_nor_in_the_access_log_beyond_the_name(
+    pl_caseworker, other_office
+):
+    """A search by name, date of birth, PESEL and phone: none of it in any address the
+    browser is sent to; the results reload and come back with the back button (a GET of the
+    kept search); the access log has the name searched for, nothing else typed."""
+    from case_flows.models import AccessEvent
+
+    client = client_for(pl_caseworker)
+    pesel_kind = IdentifierKind.objects.get(code="pesel")
+    pesel = make_pesel(datetime.date(1971, 3, 2), serial="0003")
+    anna = make_person(
+        other_office, "Anna", "Wiśniewska", national_id=pesel, national_id_kind=pesel_kind
+    )
+    typed = {
+        "given_name": "Anna",
+        "family_name": "Wisniewska",
+        "date_of_birth": "1971-03-02",
+        "national_id_kind": pesel_kind.pk,
+        "national_id": pesel,
+        "phone": "+48 601 234 567",
+    }
+    response = client.post(NEW, {"find": "1", **typed})
+    results_url = response["Location"]
+    for value in ("Anna", "Wisniewska", "1971", pesel, "601"):
+        assert value not in results_url
+    first, again = client.get(results_url), client.get(results_url)  # reload, back button
+    for page in (first, again):
+        assert [c.person for c in page.context["candidates"]] == [anna]
+        assert page.context["form"]["national_id"].value() == pesel  # the form as typed
+    # The old addresses search nothing: nobody keeps sending names in the address.
+    assert client.get(NEW, {"find": "1", "given_name": "Anna"}).context["candidates"] is None
+    rows = AccessEvent.objects.filter(target="person registry")
+    assert rows.count() == 2 and {row.query for row in rows} == {"anna wisniewska"}
+    for row in rows:
+        stored = " ".join(str(v) for v in row.__dict__.values())
+        assert pesel not in stored and "601" not in stored and "1971" not in stored
+    # Register anyway: the kept search fills the form and says who was shown.
+    form = client.get(f"{NEW}?{first.context['carry']}").context["form"]
+    assert form.initial["national_id"] == pesel
+    assert form.initial["candidates_shown"] == str(anna.pk)
+
+
+def test_a_search_no_longer_kept_asks_to_search_again(client, office):
+    response = client.get(NEW, {"search": "gone"})
+    assert response.status_code == 200 and response.context["candidates"] is None
+    assert "search again" in response.content.decode()
+
+
+def test_a_search_needs_the_csrf_token(caseworker):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(caseworker)
+    assert strict.post(NEW, {"find": "1", "given_name": "Ama"}).status_code == 403
