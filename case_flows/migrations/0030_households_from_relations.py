@@ -91,7 +91,7 @@ def households_from_relations(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("case_flows", "0026_person_merge"),
+        ("case_flows", "0029_answers_search_indexes"),
     ]
 
     operations = [
