@@ -15,7 +15,7 @@ from ..models.attachments import attachments_storage
 
 def is_remote() -> bool:
     """The bucket, not the private folder."""
-    return not isinstance(attachments_storage(), FileSystemStorage)
+    return not isinstance(attachments_storage().backend(), FileSystemStorage)
 
 
 def _private(response: HttpResponse) -> HttpResponse:

@@ -12,16 +12,59 @@ constraint says at most one record is named.
 """
 
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-def attachments_storage():
-    """STORAGES["attachments"] (config/settings/base.py): the private folder or the bucket."""
-    return storages["attachments"]
+class CurrentAttachmentsStorage(Storage):
+    """STORAGES["attachments"] (config/settings/base.py: the private folder or the bucket),
+    looked up at each call: a FileField evaluates its storage once, when the model is
+    loaded, and a changed setting (a test's bucket) must still be obeyed."""
+
+    @staticmethod
+    def backend() -> Storage:
+        return storages["attachments"]
+
+    def open(self, name, mode="rb"):
+        return self.backend().open(name, mode)
+
+    def save(self, name, content, max_length=None):
+        return self.backend().save(name, content, max_length=max_length)
+
+    def delete(self, name):
+        return self.backend().delete(name)
+
+    def exists(self, name):
+        return self.backend().exists(name)
+
+    def size(self, name):
+        return self.backend().size(name)
+
+    def url(self, name, *args, **kwargs):
+        return self.backend().url(name, *args, **kwargs)
+
+    def path(self, name):
+        return self.backend().path(name)
+
+    def listdir(self, path):
+        return self.backend().listdir(path)
+
+    def generate_filename(self, filename):
+        return self.backend().generate_filename(filename)
+
+    def get_available_name(self, name, max_length=None):
+        return self.backend().get_available_name(name, max_length=max_length)
+
+
+_CURRENT = CurrentAttachmentsStorage()
+
+
+def attachments_storage() -> CurrentAttachmentsStorage:
+    """The attachments' storage (the callable the FileFields name)."""
+    return _CURRENT
 
 
 class AttachmentKind(models.TextChoices):
