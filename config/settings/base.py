@@ -486,6 +486,7 @@ def attachments_storage(bucket: str, private_root: Path) -> dict:
                 "secret_key": env_str("AWS_SECRET_ACCESS_KEY"),
                 "default_acl": "private",
                 "querystring_auth": True,
+                "signature_version": "s3v4",
                 "querystring_expire": ATTACHMENT_URL_SECONDS,
                 "file_overwrite": False,
                 "location": env_str("ATTACHMENTS_S3_PREFIX", ""),
