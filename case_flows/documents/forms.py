@@ -13,7 +13,7 @@ CHOOSE = _("Choose…")
 def record_choices(case, records: dict | None) -> list[tuple[str, str]]:
     """The records of the case page's current episode an attachment may name, as
     ("intake", …), ("assessment:12", …): read from the records the page already loaded."""
-    choices: list[tuple[str, str]] = [("", _("The case as a whole"))]
+    choices: list[tuple[str, str]] = [("", str(_("The case as a whole")))]
     if not records:
         return choices
     if records.get("intake") is not None:
@@ -59,12 +59,16 @@ class AttachmentForm(forms.Form):
     def __init__(self, *args, case, records: dict | None = None, relatives=(), **kwargs):
         super().__init__(*args, **kwargs)
         person = case.person
-        self.fields["about"].choices = [
+        about = self.fields["about"]
+        assert isinstance(about, forms.ChoiceField)
+        about.choices = [
             ("", _("Nobody in particular")),
             (str(person.pk), _("The client: %(name)s") % {"name": person}),
             *((str(r.pk), str(r)) for r in relatives),
         ]
-        self.fields["record"].choices = record_choices(case, records)
+        record = self.fields["record"]
+        assert isinstance(record, forms.ChoiceField)
+        record.choices = record_choices(case, records)
 
     def clean(self):
         data = super().clean()

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 from ..models import Attachment
@@ -18,17 +18,17 @@ def is_remote() -> bool:
     return not isinstance(attachments_storage().backend(), FileSystemStorage)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: HttpResponseBase) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def attachment_response(attachment: Attachment) -> HttpResponse:
+def attachment_response(attachment: Attachment) -> HttpResponseBase:
     """The file, as a download under its kept name and detected type."""
     storage = attachments_storage()
     key = attachment.file.name
-    disposition = content_disposition_header(True, attachment.original_name)
+    disposition = content_disposition_header(True, attachment.original_name) or ""
     if is_remote():
         url = storage.url(
             key,
@@ -55,7 +55,7 @@ def attachment_response(attachment: Attachment) -> HttpResponse:
     )
 
 
-def thumbnail_response(attachment: Attachment) -> HttpResponse:
+def thumbnail_response(attachment: Attachment) -> HttpResponseBase:
     """A thumbnail is small and shown in the page: always streamed by Django (a bucket's
     host would need a place in the Content-Security-Policy)."""
     storage = attachments_storage()
