@@ -463,3 +463,39 @@ def household_changed(case: Case, *, actor, action: str, save: bool = True, **da
     return _event(
         case, kind=EventKind.HOUSEHOLD, actor=actor, transition=action, data=data, save=save
     )
+
+
+def attachment_added(case: Case, *, actor, attachment) -> CaseEvent:
+    """A file was attached: its id, kind and record (the name goes on redaction)."""
+    return _event(
+        case,
+        kind=EventKind.ATTACHMENT_ADDED,
+        actor=actor,
+        data={
+            "attachment": attachment.pk,
+            "kind": attachment.kind,
+            "name": attachment.original_name,
+        },
+    )
+
+
+def attachment_deleted(case: Case, *, actor, attachment, reason: str) -> CaseEvent:
+    """An attachment was deleted (softly: the file stays until the retention job)."""
+    return _event(
+        case,
+        kind=EventKind.ATTACHMENT_DELETED,
+        actor=actor,
+        comment=reason,
+        data={
+            "attachment": attachment.pk,
+            "kind": attachment.kind,
+            "name": attachment.original_name,
+        },
+    )
+
+
+def attachments_shared(referral, *, actor, attachment_ids: list[int]) -> CaseEvent:
+    """The attachments a referral shares with its provider were chosen (ids, in full)."""
+    return referral_changed(
+        referral, actor=actor, action="attachments_shared", attachments=attachment_ids
+    )

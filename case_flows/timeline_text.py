@@ -14,7 +14,17 @@ from accounts.models import User
 from workflows.sla.models import SlaClock
 from workflows.sla.units import policy_display_name
 
-from .models import CaseEvent, ContactMode, EventKind, Person, ReviewOutcome, Risk, Sex, Stage
+from .models import (
+    AttachmentKind,
+    CaseEvent,
+    ContactMode,
+    EventKind,
+    Person,
+    ReviewOutcome,
+    Risk,
+    Sex,
+    Stage,
+)
 
 # --- writers: every CaseEvent is written here, one function per kind of event -------------
 
@@ -62,6 +72,7 @@ REFERRAL_TITLES = {
     "referral_completed": gettext_lazy("Referral completed"),
     "referral_withdrawn": gettext_lazy("Referral withdrawn"),
     "referral_consent_override": gettext_lazy("Consent refusal overridden"),
+    "referral_attachments_shared": gettext_lazy("Attachments shared with the provider"),
 }
 
 
@@ -170,6 +181,13 @@ def _referral(event: CaseEvent) -> tuple[str, str]:
             "Sent to %(provider)s for %(service)s although the client did not consent."
         ),
     }
+    if event.transition == "referral_attachments_shared":
+        count = len(data.get("attachments") or [])
+        return str(REFERRAL_TITLES[event.transition]), ngettext(
+            "%(provider)s sees %(count)d attachment of this case.",
+            "%(provider)s sees %(count)d attachments of this case.",
+            count,
+        ) % {"provider": values["provider"], "count": count}
     title = REFERRAL_TITLES.get(event.transition, event.get_kind_display())
     text = texts.get(event.transition)
     return str(title), (text % values if text else "")
@@ -310,6 +328,17 @@ def _note(event: CaseEvent) -> tuple[str, str]:
     return event.get_kind_display(), ""
 
 
+def _attachment(event: CaseEvent) -> tuple[str, str]:
+    """'Identity document: passport.jpg.' (the name is "[redacted]" after anonymisation); a
+    deletion adds its reason."""
+    data = event.data or {}
+    kind = dict(AttachmentKind.choices).get(data.get("kind", ""), "")
+    detail = _("%(kind)s: %(name)s.") % {"kind": kind or "—", "name": data.get("name") or "—"}
+    if event.kind == EventKind.ATTACHMENT_DELETED and event.comment:
+        detail += " " + _("Reason: %(reason)s") % {"reason": event.comment}
+    return event.get_kind_display(), detail
+
+
 def _review(event: CaseEvent) -> tuple[str, str]:
     outcome = dict(ReviewOutcome.choices).get((event.data or {}).get("outcome", ""))
     detail = _("Outcome: %(outcome)s.") % {"outcome": outcome} if outcome else ""
@@ -409,6 +438,8 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.SUBJECT_ACCESS: _subject_access,
     EventKind.IMPORTED: _imported,
     EventKind.HOUSEHOLD: _household,
+    EventKind.ATTACHMENT_ADDED: _attachment,
+    EventKind.ATTACHMENT_DELETED: _attachment,
     EventKind.RESTRICTION: lambda event: (
         str(RESTRICTION_TITLES.get(event.transition, event.get_kind_display())),
         "",

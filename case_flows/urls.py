@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from .cases import access_views, registration, views
+from .documents import views as document_views
 from .dpo import views as dpo_views
 from .households import views as household_views
 from .imports import views as import_views
@@ -70,6 +71,36 @@ urlpatterns = [
         "cases/<int:case_id>/access/<int:grant_id>/revoke/",
         access_views.case_access_revoke_view,
         name="case_access_revoke",
+    ),
+    path(
+        "cases/<int:case_id>/attachments/",
+        document_views.case_attachments,
+        name="case_attachments",
+    ),
+    path(
+        "attachments/<int:attachment_id>/",
+        document_views.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "attachments/<int:attachment_id>/thumbnail/",
+        document_views.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
+    path(
+        "attachments/<int:attachment_id>/delete/",
+        document_views.attachment_delete_view,
+        name="attachment_delete",
+    ),
+    path(
+        "cases/<int:case_id>/referrals/<int:referral_id>/attachments/",
+        document_views.referral_share_view,
+        name="referral_share",
+    ),
+    path(
+        "referrals/to-us/<int:referral_id>/attachments/<int:attachment_id>/",
+        document_views.provider_attachment_download,
+        name="provider_attachment_download",
     ),
     path("cases/emergency-access/", access_views.emergency_access_view, name="emergency_access"),
     path("people/duplicates/", merge_views.people_duplicates, name="people_duplicates"),

@@ -10,6 +10,11 @@ from .access import (
     AccessAlert,
     AccessEvent,
 )
+from .attachments import (
+    RECORD_FIELDS,
+    Attachment,
+    AttachmentKind,
+)
 from .cases import (
     STAGE_CHANGE,
     Case,
@@ -106,6 +111,9 @@ from .transfers import (
 )
 
 __all__ = [
+    "RECORD_FIELDS",
+    "Attachment",
+    "AttachmentKind",
     "CaseTypeForm",
     "FormDefinition",
     "FormStage",

@@ -65,6 +65,8 @@ class EventKind(models.TextChoices):
     HOUSEHOLD = "household", _("Household")
     MERGED = "merged", _("Client records merged")
     MERGE_UNDONE = "merge_undone", _("Merge of client records undone")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    ATTACHMENT_DELETED = "attachment_deleted", _("Attachment deleted")
 
 
 class IntakeSource(models.TextChoices):

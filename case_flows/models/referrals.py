@@ -103,6 +103,13 @@ class Referral(ConcurrentTransitionMixin, StageRecord):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
+    # The case's attachments the caseworker chose to share: all the provider's staff see.
+    shared_attachments = models.ManyToManyField(
+        "case_flows.Attachment",
+        verbose_name=_("shared attachments"),
+        blank=True,
+        related_name="shared_with_referrals",
+    )
 
     class Meta:
         verbose_name = _("referral")

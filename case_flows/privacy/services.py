@@ -20,6 +20,7 @@ from .. import timeline
 from ..locking import case_lock
 from ..models import (
     Assessment,
+    Attachment,
     Case,
     CasePlan,
     CaseReview,
@@ -39,6 +40,7 @@ from ..models import (
     Referral,
     Stage,
 )
+from ..models.attachments import attachments_storage
 from .selectors import cases_past_retention
 
 logger = logging.getLogger(__name__)
@@ -102,9 +104,36 @@ def _records_redact(case: Case) -> dict[str, int]:
 
 
 def _attachments_delete(case: Case) -> int:
-    """Hook for the documents of a later issue: delete the case's files (storage and rows)
-    here and return how many. There are no attachments yet."""
-    return 0
+    """The case's files are removed from the storage for real (after the commit: a rolled
+    back anonymisation keeps them); the rows stay as counts, kinds and dates, without name,
+    description or reason, and are no longer shared with any provider."""
+    rows = list(Attachment.objects.filter(case=case, purged_at__isnull=True))
+    if not rows:
+        return 0
+    keys = [key for a in rows for key in (a.file.name, a.thumbnail.name) if key]
+    now = timezone.now()
+    for attachment in rows:
+        attachment.original_name = REDACTED
+        attachment.description = ""
+        attachment.file = attachment.thumbnail = ""
+        attachment.purged_at = now
+        if attachment.deleted_at is not None:
+            attachment.deletion_reason = REDACTED
+    Attachment.objects.bulk_update(
+        rows, ["original_name", "description", "file", "thumbnail", "purged_at", "deletion_reason"]
+    )
+    Attachment.shared_with_referrals.through.objects.filter(attachment__in=rows).delete()
+
+    def remove_files():
+        storage = attachments_storage()
+        for key in keys:
+            try:
+                storage.delete(key)
+            except OSError:  # the row says purged: the file is found by its key in the log
+                logger.exception("attachment file %s of case %s not removed", key, case.pk)
+
+    transaction.on_commit(remove_files)
+    return len(rows)
 
 
 def _person_scrub(person: Person, now: datetime.datetime) -> None:

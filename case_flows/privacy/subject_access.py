@@ -27,6 +27,7 @@ from ..models import (
     NEED_DOMAINS,
     AccessEvent,
     Assessment,
+    Attachment,
     Case,
     CaseEvent,
     CasePlan,
@@ -46,7 +47,18 @@ from ..models.records import ConfiguredAnswers
 
 FORMAT_VERSION = 1
 # Internal columns, not information about the person (search keys, counters).
-SKIPPED = {"search_name", "phone_digits", "version", "case", "person", "write_batch"}
+# An attachment's stored keys are where its file is, not information (its name, kind, dates
+# and size are listed; the files themselves are given on request from the case page).
+SKIPPED = {
+    "search_name",
+    "phone_digits",
+    "version",
+    "case",
+    "person",
+    "write_batch",
+    "file",
+    "thumbnail",
+}
 
 # The records of a case, by the key they have in the file.
 CASE_RECORDS: dict[str, type[models.Model]] = {
@@ -57,6 +69,7 @@ CASE_RECORDS: dict[str, type[models.Model]] = {
     "referrals": Referral,
     "transfers": CaseTransfer,
     "reviews": CaseReview,
+    "attachments": Attachment,
 }
 
 

@@ -449,3 +449,58 @@ PASSWORD_RESET_EMAILS_PER_HOUR = env_int("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
 
 # The import page's upload limit (case_flows/imports); larger files: manage.py import_caseload.
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 20)
+
+# --- attachments (case_flows/documents; docs/attachments.md) ---
+# Files live in a private folder outside STATIC_ROOT and with no public URL (served only by
+# the download view, which checks the case scope), or in an S3-compatible bucket when
+# ATTACHMENTS_S3_BUCKET is set (django-storages; credentials from the usual AWS_* variables).
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20)
+ATTACHMENT_MAX_PER_CASE = env_int("ATTACHMENT_MAX_PER_CASE", 200)
+# Larger images are refused as possible decompression bombs (Pillow's own check, tightened).
+ATTACHMENT_MAX_IMAGE_PIXELS = env_int("ATTACHMENT_MAX_IMAGE_PIXELS", 50_000_000)
+# nginx `internal` location that maps to PRIVATE_MEDIA_ROOT (e.g. "/_private/"): downloads
+# are then sent by nginx after the view's checks. Empty: Django streams the file itself.
+ATTACHMENT_X_ACCEL_PREFIX = env_str("ATTACHMENT_X_ACCEL_PREFIX", "")
+# The lifetime of a presigned S3 download link.
+ATTACHMENT_URL_SECONDS = env_int("ATTACHMENT_URL_SECONDS", 60)
+# Optional virus scan (clamd's INSTREAM): a unix socket path, or a host (and port).
+CLAMD_SOCKET = env_str("CLAMD_SOCKET", "")
+CLAMD_HOST = env_str("CLAMD_HOST", "")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
+ATTACHMENTS_S3_BUCKET = env_str("ATTACHMENTS_S3_BUCKET", "")
+
+
+def attachments_storage(bucket: str, private_root: Path) -> dict:
+    """STORAGES["attachments"]: an S3-compatible bucket when one is named, else the private
+    folder (base_url points nowhere public: the download view is the only way in)."""
+    if bucket:
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
+                "region_name": env_str("AWS_S3_REGION_NAME"),
+                "access_key": env_str("AWS_ACCESS_KEY_ID"),
+                "secret_key": env_str("AWS_SECRET_ACCESS_KEY"),
+                "default_acl": "private",
+                "querystring_auth": True,
+                "signature_version": "s3v4",
+                "querystring_expire": ATTACHMENT_URL_SECONDS,
+                "file_overwrite": False,
+                "location": env_str("ATTACHMENTS_S3_PREFIX", ""),
+            },
+        }
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(private_root),
+            "base_url": "/attachments-have-no-public-url/",
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    }
+
+
+STORAGES["attachments"] = attachments_storage(ATTACHMENTS_S3_BUCKET, PRIVATE_MEDIA_ROOT)

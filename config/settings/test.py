@@ -1,6 +1,7 @@
 """Test settings: PostgreSQL and Redis, as production, with fast password hashing."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/caseflow")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -13,6 +14,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # A folder of the test run's own (tests/conftest.py empties it per test session).
+    "attachments": attachments_storage(  # noqa: F405
+        "", Path(os.environ.get("PRIVATE_MEDIA_ROOT", f"/tmp/caseflow-test-private-{os.getpid()}"))
+    ),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,66 @@
+"""Attachment reads: the case page's list, and one attachment for a download (in the case's
+scope for staff; for a provider's staff, only what a referral to them shares)."""
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+
+from ..cases import selectors as case_selectors
+from ..models import Attachment, Case, Referral
+from ..permissions import CasePerm
+
+
+def case_attachments(case: Case) -> list[Attachment]:
+    """The case's attachments still in use, newest first: one query (the uploader and the
+    person joined; the record is told from its column, not loaded)."""
+    return list(
+        Attachment.objects.filter(case=case, deleted_at__isnull=True)
+        .select_related("uploaded_by", "person")
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def attachment_for_user(user: User, attachment_id: int) -> tuple[Attachment, Case] | None:
+    """The attachment and its case when the user may read the case (its scope; a restricted
+    case: its access list; a case they registered awaiting allocation), else None. Deleted
+    attachments are not downloadable by anyone."""
+    attachment = (
+        Attachment.objects.filter(pk=attachment_id, deleted_at__isnull=True, purged_at__isnull=True)
+        .only("pk", "case_id", "file", "thumbnail", "original_name", "content_type", "kind")
+        .first()
+    )
+    if attachment is None:
+        return None
+    case = case_selectors.case_for_user(user, attachment.case_id, to_read=True)
+    if case is None:
+        return None
+    return attachment, case
+
+
+def _provider_referrals(user: User) -> QuerySet[Referral]:
+    """Referrals addressed to the user's providers: the rule of the provider's pages
+    (case_flows.referrals.selectors.referrals_to_provider_of; that room is a sibling of this
+    one, so the rule is repeated here, in the same words)."""
+    if not user.has_perm(CasePerm.RESPOND_REFERRAL):
+        return Referral.objects.none()
+    return Referral.objects.filter(provider__members=user, provider__kind="internal")
+
+
+def shared_attachment_for_provider(
+    user: User, referral_id: int, attachment_id: int
+) -> tuple[Attachment, Referral] | None:
+    referral = _provider_referrals(user).filter(pk=referral_id).select_related("case").first()
+    if referral is None:
+        return None
+    attachment = referral.shared_attachments.filter(
+        pk=attachment_id, deleted_at__isnull=True, purged_at__isnull=True
+    ).first()
+    if attachment is None:
+        return None
+    return attachment, referral
+
+
+def referral_shared_attachments(referral: Referral) -> list[Attachment]:
+    return list(
+        referral.shared_attachments.filter(deleted_at__isnull=True).order_by("-uploaded_at", "-pk")
+    )

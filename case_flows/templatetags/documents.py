@@ -1,0 +1,97 @@
+"""The attachments sections of the case page, the task pages and the referral pages: tags, so
+the pages of lower rooms (cases, work) and sibling rooms (referrals) need not import
+case_flows.documents."""
+
+from django import template
+from django.urls import reverse
+
+from case_flows.documents import selectors, services
+from case_flows.documents.forms import AttachmentForm, ReferralShareForm
+
+register = template.Library()
+
+
+def _live(case):
+    """The case's attachments, read once per request whatever the number of tags."""
+    cached = getattr(case, "_live_attachments", None)
+    if cached is None:
+        cached = case._live_attachments = selectors.case_attachments(case)
+    return cached
+
+
+def _listed(user, case):
+    attachments = _live(case)
+    for attachment in attachments:
+        attachment.may_delete = services.may_delete(user, attachment, case)
+    return attachments
+
+
+@register.inclusion_tag("case_flows/documents/_section.html", takes_context=True)
+def attachments_section(context, case, records=None) -> dict:
+    """The case page's section: the list with thumbnails and the upload form (from the
+    records the page already loaded: no query beyond the list's one)."""
+    request = context["request"]
+    user = request.user
+    may = services.may_attach(user, case) and not context.get("read_only")
+    relatives = [rel.relative for rel in (records or {}).get("relatives", [])]
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "case": case,
+        "attachments": _listed(user, case),
+        "form": AttachmentForm(case=case, records=records, relatives=relatives) if may else None,
+        "next": reverse("case_detail", args=[case.pk]) + "#attachments",
+    }
+
+
+@register.inclusion_tag("case_flows/documents/_section.html", takes_context=True)
+def task_attachments(context, case, node: str) -> dict:
+    """A task page's section: what the case holds, and an upload that names the task's
+    record when it exists already (the intake); other records are made when the task is
+    submitted, so their files go on the case and can be linked to the record later."""
+    request = context["request"]
+    user = request.user
+    records = {"intake": getattr(case, "intake", None)} if node == "intake" else {}
+    form = AttachmentForm(case=case, records=records) if services.may_attach(user, case) else None
+    if form is not None and records.get("intake") is not None:
+        form.initial["record"] = "intake"
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "case": case,
+        "attachments": _listed(user, case),
+        "form": form,
+        "next": request.get_full_path(),
+    }
+
+
+@register.inclusion_tag("case_flows/documents/_referral_sharing.html", takes_context=True)
+def referral_sharing(context, referral, case) -> dict:
+    """On the case's referrals page: which of the case's attachments the referral shares."""
+    request = context["request"]
+    live = _live(case)
+    form = None
+    if referral.is_open and services.may_attach(request.user, case) and live:
+        shared = [str(pk) for pk in referral.shared_attachments.values_list("pk", flat=True)]
+        form = ReferralShareForm(
+            attachments=live,
+            initial={"attachments": shared},
+            auto_id=f"id_share{referral.pk}_%s",
+        )
+        shared_count = len(shared)
+    else:
+        shared_count = 0
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "referral": referral,
+        "form": form,
+        "shared_count": shared_count,
+    }
+
+
+@register.inclusion_tag("case_flows/documents/_provider_shared.html", takes_context=True)
+def provider_shared_attachments(context, referral) -> dict:
+    return {
+        "referral": referral,
+        "attachments": selectors.referral_shared_attachments(referral),
+    }
