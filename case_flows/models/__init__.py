@@ -18,6 +18,7 @@ from .cases import (
     CaseReferenceCounter,
     Category,
 )
+from .casetypes import CaseTypeNeedDomain, NeedDomain
 from .choices import (
     NEED_DOMAINS,
     OPEN_STAGES,
@@ -107,6 +108,8 @@ from .transfers import (
 
 __all__ = [
     "CaseTypeForm",
+    "CaseTypeNeedDomain",
+    "NeedDomain",
     "FormDefinition",
     "FormStage",
     "FormVersion",

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..cases import selectors as case_selectors
+from ..casetypes.selectors import need_domains_for
 from ..referrals import services as referral_services
 from ..referrals.forms import ReferralFormSet
 from ..referrals.selectors import providers_for_case
@@ -116,7 +117,7 @@ class AssessPage(TaskPage):
                 strengths=assessment.strengths,
                 needs_notes=assessment.needs_notes,
             )
-        return {"form": AssessmentForm(data, initial=initial)}
+        return {"form": AssessmentForm(data, initial=initial, domains=need_domains_for(case))}
 
     def done(self, form, data, *, task, actor):
         work_services.assessment_submit(
