@@ -100,6 +100,7 @@ urlpatterns = [
     path("dashboard/cases/", monitoring_views.dashboard_cases, name="dashboard_cases"),
     path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
     path("staff/import/", import_views.caseload_import_page, name="caseload_import"),
+    path("staff/case-types/", include("case_flows.staff.case_types_urls")),
     path("staff/", include("case_flows.staff.urls")),
     path("privacy/access-log/", dpo_views.access_log, name="access_log"),
     path("privacy/access-log/export/", dpo_views.access_log_export, name="access_log_export"),
