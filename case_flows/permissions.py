@@ -231,4 +231,5 @@ def may_change_need_domain(user: User, jurisdiction: str) -> bool:
         return False
     if manages_every_office(user):
         return True
-    return bool(jurisdiction) and user.home_office.jurisdiction == jurisdiction
+    home = user.home_office
+    return bool(jurisdiction) and home is not None and home.jurisdiction == jurisdiction
