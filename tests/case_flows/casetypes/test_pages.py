@@ -119,6 +119,8 @@ def test_office_administrator_adds_relabels_and_retires_a_country_domain(client,
     domain = NeedDomain.objects.get(code="family_ties")
     assert domain.labels == {"en": "Family ties", "pl": "Więzi rodzinne"}
     assert domain.jurisdiction == office.jurisdiction
+    page = c.get(reverse("staff_need_domain", args=[domain.pk])).content.decode()
+    assert 'value="Więzi rodzinne"' in page and 'name="code"' not in page  # codes never change
     c.post(
         reverse("staff_need_domain", args=[domain.pk]),
         {"label_en": "Family", "label_pl": "", "order": "5", "jurisdiction": office.jurisdiction},
