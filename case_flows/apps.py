@@ -50,6 +50,9 @@ class CaseFlowsConfig(AppConfig):
                 P.VIEW_EXPORTLOG,
                 P.VIEW_FORMDEFINITION,
                 P.CHANGE_FORMDEFINITION,
+                P.VIEW_NEEDDOMAIN,
+                P.ADD_NEEDDOMAIN,
+                P.CHANGE_NEEDDOMAIN,
             ],
             # Staff of an internal service provider: answer the referrals addressed to it.
             "provider": [P.RESPOND_REFERRAL],

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from accounts.scope import can_see, supervised_office_ids
+from accounts.staff_rules import manages_every_office
 
 
 class CasePerm(StrEnum):
@@ -50,6 +51,10 @@ class CasePerm(StrEnum):
     # Configured forms and lookups (administrators).
     CHANGE_FORMDEFINITION = "case_flows.change_formdefinition"
     VIEW_FORMDEFINITION = "case_flows.view_formdefinition"
+    # Case types: the need domains and which apply to each (administrators).
+    VIEW_NEEDDOMAIN = "case_flows.view_needdomain"
+    ADD_NEEDDOMAIN = "case_flows.add_needdomain"
+    CHANGE_NEEDDOMAIN = "case_flows.change_needdomain"
     # The access log's page (data protection officers).
     VIEW_ACCESSEVENT = "case_flows.view_accessevent"
 
@@ -202,3 +207,29 @@ def may_produce_subject_access(user: User, case: ScopedCase) -> bool:
     """Supervisors and managers (and superusers) who see the case produce the subject-access
     file on its client: it holds every case of the person, beyond one caseworker's work."""
     return (has_lead_role(user) or user.is_superuser) and can_see_case(user, case)
+
+
+# A case type's approval rules are workflows' rows: workflows' role map grants this to
+# administrators (not a CasePerm: those are case_flows' own).
+CHANGE_APPROVALRULE = "workflows.change_approvalrule"
+
+
+def may_configure_case_types(user: User) -> bool:
+    """The Case types pages: an administrator of an office (or one who chooses any office:
+    a superuser, a national administrator)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if not (user.has_perm(CasePerm.CHANGE_NEEDDOMAIN) and user.has_perm(CHANGE_APPROVALRULE)):
+        return False
+    return user.home_office_id is not None or manages_every_office(user)
+
+
+def may_change_need_domain(user: User, jurisdiction: str) -> bool:
+    """A need domain of every country only by those who manage every office; one of a
+    country by the administrators of that country's offices too."""
+    if not may_configure_case_types(user):
+        return False
+    if manages_every_office(user):
+        return True
+    home = user.home_office
+    return bool(jurisdiction) and home is not None and home.jurisdiction == jurisdiction

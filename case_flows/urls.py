@@ -133,6 +133,7 @@ urlpatterns = [
     path("dashboard/cases/", monitoring_views.dashboard_cases, name="dashboard_cases"),
     path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
     path("staff/import/", import_views.caseload_import_page, name="caseload_import"),
+    path("staff/case-types/", include("case_flows.staff.case_types_urls")),
     path("staff/", include("case_flows.staff.urls")),
     path("form-builder/", include("case_flows.formbuilder.urls")),
     path("privacy/access-log/", dpo_views.access_log, name="access_log"),

@@ -54,6 +54,18 @@ def make_person(office: Office, given="Ama", family="Owusu", **kwargs):
     return person_create(actor=None, office=office, given_name=given, family_name=family, **kwargs)
 
 
+def need_domains():
+    """The seeded need domains (transactional tests flush what the migrations seeded)."""
+    from case_flows.models import NEED_DOMAINS, NeedDomain
+
+    if not NeedDomain.objects.exists():
+        NeedDomain.objects.bulk_create(
+            NeedDomain(code=code, labels={"en": str(label)}, order=n * 10)
+            for n, (code, label) in enumerate(NEED_DOMAINS, start=1)
+        )
+    return list(NeedDomain.objects.all())
+
+
 def category(code="child_protection"):
     from case_flows.models import Category
 

@@ -49,6 +49,9 @@ def complete_intake(case, caseworker):
 
 
 def submit_assessment(case, caseworker, risk="high"):
+    from tests.factories import need_domains
+
+    need_domains()
     return work_services.assessment_submit(
         task=open_task(case, "assess"),
         actor=caseworker,

@@ -185,7 +185,7 @@ from .approvals.models import Approval, ApprovalRule, SupervisorAbsence  # noqa:
 
 @admin.register(ApprovalRule)
 class ApprovalRuleAdmin(admin.ModelAdmin):
-    list_display = ["office", "kind", "required"]
+    list_display = ["office", "kind", "category", "required"]
     list_filter = ["office", "kind", "required"]
     list_editable = ["required"]
 

@@ -19,7 +19,8 @@ from workflows.queue import user_may_take
 from workflows.sla.selectors import clocks_for_subject
 
 from ..access_log import access_record
-from ..models import NEED_DOMAINS, AccessAction, NeedLevel, Stage
+from ..casetypes.selectors import needs_shown
+from ..models import AccessAction, Stage
 from ..permissions import (
     CasePerm,
     may_open_cases,
@@ -148,14 +149,9 @@ def _render_case(
     clocks = clocks_for_subject(case)
     open_clocks = sum(1 for c in clocks if c.status in ("running", "paused"))
     assessment = records["assessment"]
-    needs = []
-    if assessment is not None:
-        levels = dict(NeedLevel.choices)
-        needs = [
-            (label, assessment.needs.get(code), levels.get(assessment.needs.get(code), ""))
-            for code, label in NEED_DOMAINS
-            if code in assessment.needs
-        ]
+    # The scores as given, with today's labels (a retired domain's too): one query, none
+    # without an assessment.
+    needs = needs_shown(assessment.needs) if assessment is not None else []
     context = {
         "case": case,
         "read_only": read_only,

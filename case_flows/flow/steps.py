@@ -164,7 +164,10 @@ class RequiresApproval:
         self.__name__ = f"requires_approval_{kind}"
 
     def __call__(self, activation):
-        return approval_required(office_id=activation.process.case.office_id, kind=self.kind)
+        case = activation.process.case
+        return approval_required(
+            office_id=case.office_id, kind=self.kind, category=case.category.code
+        )
 
 
 def requires_approval(kind: str) -> RequiresApproval:

@@ -23,6 +23,7 @@ from .cases import (
     CaseReferenceCounter,
     Category,
 )
+from .casetypes import CaseTypeNeedDomain, NeedDomain
 from .choices import (
     NEED_DOMAINS,
     OPEN_STAGES,
@@ -115,6 +116,8 @@ __all__ = [
     "Attachment",
     "AttachmentKind",
     "CaseTypeForm",
+    "CaseTypeNeedDomain",
+    "NeedDomain",
     "FormDefinition",
     "FormStage",
     "FormVersion",

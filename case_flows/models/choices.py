@@ -85,6 +85,9 @@ class Safety(models.TextChoices):
     IMMEDIATE_DANGER = "immediate_danger", _("In immediate danger")
 
 
+# The need domains every installation starts with (seeded as NeedDomain rows by migration;
+# tests compare against them). What a case's assessment asks is data: see
+# case_flows/casetypes/selectors.py, never this list.
 NEED_DOMAINS = [
     ("safety", _("Safety")),
     ("health", _("Health")),

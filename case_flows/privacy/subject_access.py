@@ -22,9 +22,9 @@ from notifications.models import Notification
 
 from .. import timeline, timeline_text
 from ..cases.selectors import cases_visible_to
+from ..casetypes.selectors import need_domain_labels
 from ..formdefs.runtime import answers_shown, flat_answers, people_answered
 from ..models import (
-    NEED_DOMAINS,
     AccessEvent,
     Assessment,
     Attachment,
@@ -383,7 +383,7 @@ def _label(field: models.Field) -> str:
 
 def _needs_text(value: dict) -> str:
     """{"safety": "high"} as "Safety: High" in the reader's language."""
-    domains, levels = dict(NEED_DOMAINS), dict(NeedLevel.choices)
+    domains, levels = need_domain_labels(value), dict(NeedLevel.choices)
     return "; ".join(
         f"{domains.get(domain, domain)}: {levels.get(level, level)}"
         for domain, level in value.items()

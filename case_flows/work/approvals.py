@@ -24,7 +24,8 @@ from ..cases.forms import (
     ReassignForm,
 )
 from ..cases.views import error_page
-from ..models import NEED_DOMAINS, AccessAction, NeedLevel
+from ..casetypes.selectors import needs_shown
+from ..models import AccessAction
 from ..permissions import CasePerm, supervises
 from ..privacy.selectors import erasure_requests_pending_for
 from . import selectors as work_selectors
@@ -58,12 +59,7 @@ def _render_approval(request, approval, decision_form=None, withdraw_form=None, 
     )
     needs = []
     if approval.kind == "assessment" and record is not None:
-        levels = dict(NeedLevel.choices)
-        needs = [
-            (label, record.needs.get(code), levels.get(record.needs.get(code), ""))
-            for code, label in NEED_DOMAINS
-            if code in record.needs
-        ]
+        needs = needs_shown(record.needs)
     context = {
         "approval": approval,
         "case": approval.case,

@@ -15,7 +15,6 @@ from ..dates import (
 )
 from ..flows import CaseFlow
 from ..models import (
-    NEED_DOMAINS,
     ClosureReason,
     ContactMode,
     FollowUpNextStep,
@@ -158,7 +157,8 @@ class IntakeForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
-    """One need level per domain, then the strengths and the decided risk level."""
+    """One need level per domain the case type asks (`domains`: NeedDomain rows, see
+    casetypes.selectors.need_domains_for), then the strengths and the decided risk level."""
 
     needs_notes = forms.CharField(
         label=_("Notes on needs"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -166,25 +166,26 @@ class AssessmentForm(forms.Form):
     strengths = forms.CharField(label=_("Strengths"), widget=forms.Textarea(attrs={"rows": 3}))
     risk_decided = forms.ChoiceField(label=_("Risk level decided"), choices=Risk.choices)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, domains, **kwargs):
         super().__init__(*args, **kwargs)
+        self.domain_codes = [domain.code for domain in domains]
         need_fields = {
-            f"need_{code}": forms.ChoiceField(
-                label=label, choices=NeedLevel.choices, initial=NeedLevel.NONE
+            f"need_{domain.code}": forms.ChoiceField(
+                label=domain.label, choices=NeedLevel.choices, initial=NeedLevel.NONE
             )
-            for code, label in NEED_DOMAINS
+            for domain in domains
         }
-        # Domains first, in NEED_DOMAINS order.
+        # Domains first, in their configured order.
         self.fields = {**need_fields, **self.fields}
 
     def need_fields(self):
-        return [self[f"need_{code}"] for code, _label in NEED_DOMAINS]
+        return [self[f"need_{code}"] for code in self.domain_codes]
 
     def other_fields(self):
         return [self[name] for name in ("needs_notes", "strengths", "risk_decided")]
 
     def needs(self) -> dict[str, str]:
-        return {code: self.cleaned_data[f"need_{code}"] for code, _label in NEED_DOMAINS}
+        return {code: self.cleaned_data[f"need_{code}"] for code in self.domain_codes}
 
 
 class PlanForm(forms.Form):

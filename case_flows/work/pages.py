@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..cases import selectors as case_selectors
+from ..casetypes.selectors import need_domains_for
 from ..formdefs.runtime import ConfiguredForm
 from ..formdefs.selectors import form_version_for
 from ..models import FormStage
@@ -158,7 +159,7 @@ class AssessPage(TaskPage):
                 needs_notes=assessment.needs_notes,
             )
         return {
-            "form": AssessmentForm(data, initial=initial),
+            "form": AssessmentForm(data, initial=initial, domains=need_domains_for(case)),
             **self.configured(case, data, answers=assessment.answers if assessment else None),
         }
 

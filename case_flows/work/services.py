@@ -16,10 +16,10 @@ from workflows.queue import task_complete
 
 from .. import timeline
 from ..cases.services import CaseError, expect_node, require, risk_apply
+from ..casetypes.selectors import need_domains_for
 from ..dates import contact_date_problem, target_date_problem
 from ..formdefs.runtime import schema_errors
 from ..models import (
-    NEED_DOMAINS,
     Assessment,
     Case,
     CasePlan,
@@ -160,13 +160,14 @@ def assessment_submit(
     answers = checked_answers(
         stage=FormStage.ASSESSMENT, answers=answers, form_version=form_version
     )
-    valid_domains = {code for code, _label in NEED_DOMAINS}
-    require(set(needs) <= valid_domains, _("Unknown need domain."))
     require(bool(strengths.strip()), _("Record the client's strengths."))
     require(risk_decided in Risk.values, _("Decide the risk level."))
 
     def save_assessment(activation):
         case = activation.process.case
+        # The domains the case's type asks now (a retired one is no longer scored).
+        valid_domains = {domain.code for domain in need_domains_for(case)}
+        require(set(needs) <= valid_domains, _("Unknown need domain."))
         record = Assessment.objects.create(
             case=case,
             episode=case.episode,

@@ -18,7 +18,7 @@ from ..access_log import access_record
 from ..cases import selectors as case_selectors
 from ..cases.forms import ReassignForm
 from ..cases.views import case_of_task, error_page
-from ..models import NEED_DOMAINS, AccessAction
+from ..models import AccessAction
 from ..permissions import supervises
 from . import selectors as work_selectors
 from .forms import InboxFilterForm
@@ -148,7 +148,6 @@ def _render_task(request, task, forms=None, status=200):
         "state": state,
         "forms": forms,
         "form_template": f"case_flows/tasks/{node}.html",
-        "need_domains": NEED_DOMAINS,
         "can_release": task.status == STATUS.ASSIGNED
         and (task.owner_id == request.user.pk or supervises(request.user)),
         "reassign_form": ReassignForm(task=task)

@@ -86,24 +86,34 @@ class Approval(models.Model):
 
 
 class ApprovalRule(models.Model):
-    """Whether an office requires a supervisor's approval for a kind of step.
+    """Whether an office requires a supervisor's approval for a kind of step, for every case
+    type or for one (`category`: a case category's code, as SLA policies scope by it, since
+    workflows does not know case_flows' models).
 
-    With no row, the default applies: assessment, case plan and closure need approval.
+    The most specific row wins: the office's rule for the case's category, then the office's
+    rule for any category. With neither, the default applies: assessment, case plan and
+    closure need approval.
     """
 
     office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.CASCADE)
     kind = models.CharField(_("step"), max_length=20, choices=ApprovalKind.choices)
+    category = models.CharField(
+        _("category"), max_length=60, blank=True, help_text=_("Empty: any category.")
+    )
     required = models.BooleanField(_("approval required"), default=True)
 
     class Meta:
         verbose_name = _("approval rule")
         verbose_name_plural = _("approval rules")
         constraints = [
-            models.UniqueConstraint(fields=["office", "kind"], name="approval_rule_unique")
+            models.UniqueConstraint(
+                fields=["office", "kind", "category"], name="approval_rule_unique"
+            )
         ]
 
     def __str__(self):
-        return f"{self.office}: {self.get_kind_display()}"
+        scope = f" ({self.category})" if self.category else ""
+        return f"{self.office}{scope}: {self.get_kind_display()}"
 
 
 class SupervisorAbsence(models.Model):

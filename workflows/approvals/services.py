@@ -22,9 +22,20 @@ from .models import Approval, ApprovalRule, ApprovalStatus, SupervisorAbsence
 DEFAULT_REQUIRED = {"assessment", "plan", "closure"}
 
 
-def approval_required(*, office_id: int, kind: str) -> bool:
-    rule = ApprovalRule.objects.filter(office_id=office_id, kind=kind).only("required").first()
-    return rule.required if rule is not None else kind in DEFAULT_REQUIRED
+def approval_required(*, office_id: int, kind: str, category: str = "") -> bool:
+    """Whether this step needs a supervisor's decision in this office, for a case of this
+    category (a code; empty: none known). One query: the office's rule for the category wins
+    over its rule for any category, which wins over the default."""
+    rules = dict(
+        ApprovalRule.objects.filter(
+            office_id=office_id, kind=kind, category__in={category, ""}
+        ).values_list("category", "required")
+    )
+    if category and category in rules:
+        return rules[category]
+    if "" in rules:
+        return rules[""]
+    return kind in DEFAULT_REQUIRED
 
 
 def _absent_today(user_ids: list[int], office: Office) -> dict[int, SupervisorAbsence]:

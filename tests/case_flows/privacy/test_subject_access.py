@@ -193,7 +193,7 @@ def test_a_relative_file_names_only_clients_the_producer_may_read(client_file, s
     assert len(person_subject_access(efua, viewer=supervisor)["relative_of"]) == 1
 
 
-def test_readable_document_labels_every_column_and_tells_needs_in_words():
+def test_readable_document_labels_every_column_and_tells_needs_in_words(db):
     with translation.override("en"):
         pairs = dict(
             labelled(

@@ -1,0 +1,1 @@
+"""Case types: what a category configures (need domains, approval rules), read and written."""
