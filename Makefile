@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Browser tests drive Debian's chromium (never a downloaded browser): installed here when missing.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install browser oidc-provider run test _test lint format messages compilemessages diagram bench clean
+.PHONY: install pdf-libs browser oidc-provider run test _test lint format messages compilemessages diagram bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) compilemessages
+install: pdf-libs $(STAMP) compilemessages
 
 compilemessages: $(STAMP)
 	@if command -v msgfmt >/dev/null 2>&1; then \
@@ -27,6 +27,14 @@ run: install
 	$(PY) manage.py migrate --noinput
 	DEBUG=false $(PY) manage.py seed_demo --accounts-only
 	SEED_DEMO_CASES=1 bin/dev
+
+# PDF documents (WeasyPrint) need Pango and a font with Polish letters: installed when missing.
+pdf-libs:
+	@if ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 && [ -d /usr/share/fonts/truetype/dejavu ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Pango and DejaVu fonts for PDF documents"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	else echo "Pango is not installed (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core): PDF documents will fail"; fi
 
 browser:
 	@if [ -x "$(CHROMIUM)" ]; then :; \
