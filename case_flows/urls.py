@@ -135,9 +135,7 @@ urlpatterns = [
     path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
     path("staff/import/", import_views.caseload_import_page, name="caseload_import"),
     path("staff/case-types/", include("case_flows.staff.case_types_urls")),
-    path(
-        "staff/documents/", document_template_views.document_templates, name="document_templates"
-    ),
+    path("staff/documents/", document_template_views.document_templates, name="document_templates"),
     path(
         "staff/documents/new/",
         document_template_views.document_template_new,

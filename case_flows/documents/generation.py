@@ -6,6 +6,7 @@ as an attachment of the case with the template version, in one timeline event)."
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -15,7 +16,6 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, User
@@ -191,9 +191,7 @@ def document_template_save(
         with transaction.atomic():
             current = (
                 DocumentTemplate.objects.select_for_update()
-                .filter(
-                    office=office, key=key, language=language, superseded_at__isnull=True
-                )
+                .filter(office=office, key=key, language=language, superseded_at__isnull=True)
                 .first()
             )
             if previous is None and current is not None:
@@ -273,8 +271,11 @@ def letterhead_save(
 
 
 def _file_name(template: DocumentTemplate, case: Case) -> str:
+    """'Case record sheet BEK-2026-000123 2026-03-12.pdf' (characters a file system refuses
+    become hyphens; validation.safe_name checks the rest)."""
     stamp = timezone.localdate().isoformat()
-    return get_valid_filename(f"{template.name} {case.reference} {stamp}.pdf")[:150]
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "-", f"{template.name} {case.reference} {stamp}")
+    return f"{name[:140]}.pdf"
 
 
 def document_generate(

@@ -14,8 +14,14 @@ import re
 from types import MappingProxyType
 from typing import Any
 
-from django.template import Context, Engine, Library, TemplateSyntaxError
-from django.template import defaultfilters, defaulttags
+from django.template import (
+    Context,
+    Engine,
+    Library,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
 from django.template.base import Lexer, TokenType
 from django.utils.translation import gettext_lazy as _
 

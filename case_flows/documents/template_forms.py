@@ -20,7 +20,9 @@ class TemplateEditForm(forms.Form):
     is_active = forms.BooleanField(label=_("Offered on the case page"), required=False)
     preview_case = forms.ChoiceField(label=_("Preview with"), required=False)
     free_text = forms.CharField(
-        label=_("Free text for the preview"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Free text for the preview"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, preview_cases=(), **kwargs):

@@ -160,12 +160,15 @@ def _handle_editor_post(request, office, form, *, template, key, language):
             )
             if isinstance(result, HttpResponse):
                 return result
-            return _editor(request, office, form, template=template, preview=result, versions=versions)
+            return _editor(
+                request, office, form, template=template, preview=result, versions=versions
+            )
         # An office's administrator saves an office's own version of a template of every
         # office; one who manages every office edits that template itself.
         target_office = (
             template.office
-            if template is not None and generation.may_edit_for_office(request.user, template.office)
+            if template is not None
+            and generation.may_edit_for_office(request.user, template.office)
             else office
         )
         saved = generation.document_template_save(
@@ -259,7 +262,9 @@ def letterhead_edit(request):
             form.add_error("logo", exc.message)
         else:
             messages.success(request, _("The letterhead was saved."))
-            return redirect(reverse("document_templates") + _context(request, office)["office_query"])
+            return redirect(
+                reverse("document_templates") + _context(request, office)["office_query"]
+            )
     return render(
         request,
         "case_flows/documents/letterhead.html",

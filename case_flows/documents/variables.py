@@ -57,8 +57,13 @@ VARIABLES: list[tuple[str, object]] = [
     ),
     ("assessment.needs", _("A list: {{ need.domain }}, {{ need.level }}")),
     ("plan.date, plan.summary", _("The latest case plan")),
-    ("plan.goals, plan.actions", _("Lists: {{ goal.description }}; {{ action.description }},"
-     " {{ action.responsible }}, {{ action.target_date }}")),
+    (
+        "plan.goals, plan.actions",
+        _(
+            "Lists: {{ goal.description }}; {{ action.description }},"
+            " {{ action.responsible }}, {{ action.target_date }}"
+        ),
+    ),
     ("closure.date, closure.reason, closure.summary", _("The closure, when the case is closing")),
     (
         "referrals",
@@ -145,7 +150,9 @@ def _client(person) -> dict:
     identifiers = []
     if person.national_id:
         kind = person.national_id_kind
-        identifiers.append({"kind": str(kind) if kind else str(_("ID")), "value": person.national_id})
+        identifiers.append(
+            {"kind": str(kind) if kind else str(_("ID")), "value": person.national_id}
+        )
     return {
         "name": str(person),
         "given_name": person.given_name,
@@ -296,7 +303,10 @@ def sample_variables(*, office, language: str, author=None, free_text: str = "")
             "today": _long(today),
             "today_short": _short(today),
             "free_text": free_text or str(_("Your appointment is on Monday at 10:00, room 12.")),
-            "office": {"name": office.name if office else "", "code": office.code if office else ""},
+            "office": {
+                "name": office.name if office else "",
+                "code": office.code if office else "",
+            },
             "letterhead": letterhead_variables(letterhead, office),
             "case": {
                 "reference": f"{office.code if office else 'DEMO'}-{today.year}-000123",
@@ -320,7 +330,11 @@ def sample_variables(*, office, language: str, author=None, free_text: str = "")
                 "phone": "+48 600 100 200",
                 "identifiers": [{"kind": "PESEL", "value": "87040912345"}],
             },
-            "caseworker": {"name": "Maria Kowalska", "email": "m.kowalska@example.org", "phone": ""},
+            "caseworker": {
+                "name": "Maria Kowalska",
+                "email": "m.kowalska@example.org",
+                "phone": "",
+            },
             "author": _user(author),
             "referrals": [referral],
             "referral": referral,

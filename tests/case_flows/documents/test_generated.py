@@ -43,9 +43,7 @@ def administrator(office):
 
 @pytest.fixture
 def polish_case(office, caseworker, supervisor):
-    person = make_person(
-        office, "Zofia", "Łącka-Żółkiewska", address="ul. Źródlana 3, Sochaczew"
-    )
+    person = make_person(office, "Zofia", "Łącka-Żółkiewska", address="ul. Źródlana 3, Sochaczew")
     case = case_services.case_open(
         actor=caseworker,
         person=person,
@@ -87,9 +85,7 @@ def test_sandbox_refuses_with_a_clear_message(body, message):
     assert message in str(refused.value.message)
 
 
-def test_variables_are_plain_data_and_reach_no_database(
-    polish_case, django_assert_num_queries
-):
+def test_variables_are_plain_data_and_reach_no_database(polish_case, django_assert_num_queries):
     variables = case_variables(polish_case, language="pl")
     body = (
         "[{{ case.person.office.users }}][{{ client.office.staff }}][{{ case.objects }}]"
@@ -159,7 +155,9 @@ def test_template_pages_are_for_administrators_of_the_office(
 ):
     assert client_for(caseworker).get(reverse("document_templates")).status_code == 403
     client = client_for(administrator)
-    assert client.get(reverse("document_templates") + f"?office={other_office.pk}").status_code == 404
+    assert (
+        client.get(reverse("document_templates") + f"?office={other_office.pk}").status_code == 404
+    )
     other = DocumentTemplate.objects.create(
         office=other_office, key="x", language="en", name="Other's", body="<p>x</p>"
     )
@@ -176,7 +174,11 @@ def test_template_list_query_count(office, administrator, django_assert_max_num_
     first = len(counted.captured_queries)
     for n in range(5):
         DocumentTemplate.objects.create(
-            office=office, key=f"extra-{n}", language="en", name=f"Extra {n}", body="<p>x</p>",
+            office=office,
+            key=f"extra-{n}",
+            language="en",
+            name=f"Extra {n}",
+            body="<p>x</p>",
             created_by=administrator,
         )
     with django_assert_max_num_queries(first):
@@ -187,7 +189,9 @@ def test_preview_as_html_and_as_pdf_with_the_sample_case(office, administrator):
     seeded = DocumentTemplate.objects.get(office=None, key="case-record-sheet", language="en")
     client = client_for(administrator)
     data = {"name": seeded.name, "body": seeded.body, "preview_case": ""}
-    page = client.post(reverse("document_template", args=[seeded.pk]), {**data, "action": "preview"})
+    page = client.post(
+        reverse("document_template", args=[seeded.pk]), {**data, "action": "preview"}
+    )
     assert page.status_code == 200
     assert "Łącka-Żółkiewska" in page.content.decode()
     pdf = client.post(reverse("document_template", args=[seeded.pk]), {**data, "action": "pdf"})
