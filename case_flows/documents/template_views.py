@@ -38,19 +38,20 @@ def _office_or_404(request) -> Office:
         raise PermissionDenied(_("Only administrators edit document templates."))
     wanted = request.GET.get("office") or request.POST.get("office")
     every = manages_every_office(user)
-    if not every and wanted in (None, "", str(user.home_office_id)):
-        return user.home_office  # loaded with the user
+    home = user.home_office  # loaded with the user
+    if not every and home is not None and wanted in (None, "", str(home.pk)):
+        return home
     offices = (
         Office.objects.filter(is_active=True)
         if every
-        else Office.objects.filter(pk=user.home_office_id)
+        else Office.objects.filter(pk=home.pk if home else 0)
     )
     try:
         office = offices.filter(pk=int(wanted)).first() if wanted else None
     except (TypeError, ValueError):
         office = None
     if office is None and not wanted:
-        office = offices.filter(pk=user.home_office_id).first() or offices.order_by("name").first()
+        office = (home if home is not None and every else None) or offices.order_by("name").first()
     if office is None:
         raise Http404(_("No such office, or not one you configure."))
     return office
