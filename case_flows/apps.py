@@ -53,6 +53,9 @@ class CaseFlowsConfig(AppConfig):
                 P.VIEW_NEEDDOMAIN,
                 P.ADD_NEEDDOMAIN,
                 P.CHANGE_NEEDDOMAIN,
+                P.VIEW_DOCUMENTTEMPLATE,
+                P.ADD_DOCUMENTTEMPLATE,
+                P.CHANGE_DOCUMENTTEMPLATE,
             ],
             # Staff of an internal service provider: answer the referrals addressed to it.
             "provider": [P.RESPOND_REFERRAL],

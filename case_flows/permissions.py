@@ -55,6 +55,10 @@ class CasePerm(StrEnum):
     VIEW_NEEDDOMAIN = "case_flows.view_needdomain"
     ADD_NEEDDOMAIN = "case_flows.add_needdomain"
     CHANGE_NEEDDOMAIN = "case_flows.change_needdomain"
+    # Generated documents: the templates and the letterhead (administrators).
+    VIEW_DOCUMENTTEMPLATE = "case_flows.view_documenttemplate"
+    ADD_DOCUMENTTEMPLATE = "case_flows.add_documenttemplate"
+    CHANGE_DOCUMENTTEMPLATE = "case_flows.change_documenttemplate"
     # The access log's page (data protection officers).
     VIEW_ACCESSEVENT = "case_flows.view_accessevent"
 
@@ -220,6 +224,16 @@ def may_configure_case_types(user: User) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
     if not (user.has_perm(CasePerm.CHANGE_NEEDDOMAIN) and user.has_perm(CHANGE_APPROVALRULE)):
+        return False
+    return user.home_office_id is not None or manages_every_office(user)
+
+
+def may_edit_document_templates(user: User) -> bool:
+    """The document templates and letterhead pages: an administrator of an office (or one
+    who chooses any office: a superuser, a national administrator)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if not user.has_perm(CasePerm.CHANGE_DOCUMENTTEMPLATE):
         return False
     return user.home_office_id is not None or manages_every_office(user)
 

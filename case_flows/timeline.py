@@ -479,6 +479,26 @@ def attachment_added(case: Case, *, actor, attachment) -> CaseEvent:
     )
 
 
+def document_generated(case: Case, *, actor, attachment, template) -> CaseEvent:
+    """A document was generated from a template and stored as an attachment: which
+    template version and language made it."""
+    return _event(
+        case,
+        kind=EventKind.DOCUMENT_GENERATED,
+        actor=actor,
+        data={
+            "attachment": attachment.pk,
+            "kind": attachment.kind,
+            "name": attachment.original_name,
+            "template": template.pk,
+            "template_key": template.key,
+            "template_name": template.name,
+            "version": template.version,
+            "language": template.language,
+        },
+    )
+
+
 def attachment_deleted(case: Case, *, actor, attachment, reason: str) -> CaseEvent:
     """An attachment was deleted (softly: the file stays until the retention job)."""
     return _event(

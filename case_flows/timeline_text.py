@@ -5,6 +5,7 @@ number of queries whatever the number of rows. The rows are written by timeline.
 import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -339,6 +340,19 @@ def _attachment(event: CaseEvent) -> tuple[str, str]:
     return event.get_kind_display(), detail
 
 
+def _document_generated(event: CaseEvent) -> tuple[str, str]:
+    """'Case record sheet (version 2, Polish): Case record sheet BEK-2026-000123.pdf.'"""
+    data = event.data or {}
+    language = dict(settings.LANGUAGES).get(data.get("language", ""), data.get("language", ""))
+    detail = _("%(template)s (version %(version)s, %(language)s): %(name)s.") % {
+        "template": data.get("template_name") or "—",
+        "version": data.get("version") or "—",
+        "language": str(language) if language else "—",
+        "name": data.get("name") or "—",
+    }
+    return event.get_kind_display(), detail
+
+
 def _review(event: CaseEvent) -> tuple[str, str]:
     outcome = dict(ReviewOutcome.choices).get((event.data or {}).get("outcome", ""))
     detail = _("Outcome: %(outcome)s.") % {"outcome": outcome} if outcome else ""
@@ -440,6 +454,7 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.HOUSEHOLD: _household,
     EventKind.ATTACHMENT_ADDED: _attachment,
     EventKind.ATTACHMENT_DELETED: _attachment,
+    EventKind.DOCUMENT_GENERATED: _document_generated,
     EventKind.RESTRICTION: lambda event: (
         str(RESTRICTION_TITLES.get(event.transition, event.get_kind_display())),
         "",

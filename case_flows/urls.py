@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from .cases import access_views, registration, views
+from .documents import template_views as document_template_views
 from .documents import views as document_views
 from .dpo import views as dpo_views
 from .households import views as household_views
@@ -134,6 +135,27 @@ urlpatterns = [
     path("dashboard/cases/export/", monitoring_views.dashboard_export, name="dashboard_export"),
     path("staff/import/", import_views.caseload_import_page, name="caseload_import"),
     path("staff/case-types/", include("case_flows.staff.case_types_urls")),
+    path("staff/documents/", document_template_views.document_templates, name="document_templates"),
+    path(
+        "staff/documents/new/",
+        document_template_views.document_template_new,
+        name="document_template_new",
+    ),
+    path(
+        "staff/documents/<int:template_id>/",
+        document_template_views.document_template,
+        name="document_template",
+    ),
+    path(
+        "staff/documents/letterhead/",
+        document_template_views.letterhead_edit,
+        name="document_letterhead",
+    ),
+    path(
+        "cases/<int:case_id>/documents/new/",
+        document_template_views.case_document_generate,
+        name="case_document_generate",
+    ),
     path("staff/", include("case_flows.staff.urls")),
     path("form-builder/", include("case_flows.formbuilder.urls")),
     path("privacy/access-log/", dpo_views.access_log, name="access_log"),

@@ -49,7 +49,12 @@ class AttachmentForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
     kind = forms.ChoiceField(
-        label=_("What is it?"), choices=[("", CHOOSE), *AttachmentKind.choices]
+        label=_("What is it?"),
+        # Generated documents are made by the app (case_flows.documents.generation), not uploaded.
+        choices=[
+            ("", CHOOSE),
+            *(c for c in AttachmentKind.choices if c[0] != AttachmentKind.GENERATED),
+        ],
     )
     description = forms.CharField(label=_("Description"), max_length=255, required=False)
     about = forms.ChoiceField(label=_("About"), required=False)

@@ -5,6 +5,7 @@ Other rooms (generated letters, decisions) store their PDFs through `attachment_
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -113,6 +114,7 @@ def attachment_create(
     description: str = "",
     file,
     name: str | None = None,
+    event: Callable[[Case, Attachment], object] | None = None,
 ) -> Attachment:
     """Attach `file` (an uploaded or Django File) to the case, about `person` (its client or
     a relative) or to one of its records (Intake, Assessment, CasePlan, FollowUp, Referral,
@@ -123,7 +125,10 @@ def attachment_create(
     metadata, PDF without scripts, virus scan when configured): a refusal raises
     AttachmentRefused with the reason and stores nothing. Then the file is stored, and the
     row and the timeline event are written in one transaction (the file is removed again if
-    that fails)."""
+    that fails).
+
+    `event(case, attachment)` writes the timeline event instead of "attachment added", in the
+    same transaction (a generated document says which template made it)."""
     case, columns = _target(case, record)
     if kind not in AttachmentKind.values:
         raise AttachmentError(_("Choose what kind of document this is."))
@@ -160,7 +165,10 @@ def attachment_create(
                 uploaded_by=actor,
                 **columns,
             )
-            timeline.attachment_added(case, actor=actor, attachment=attachment)
+            if event is not None:
+                event(case, attachment)
+            else:
+                timeline.attachment_added(case, actor=actor, attachment=attachment)
     except BaseException:
         for key in stored:
             storage.delete(key)

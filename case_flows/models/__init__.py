@@ -48,6 +48,11 @@ from .choices import (
     TransferStatus,
     Urgency,
 )
+from .documents import (
+    DocumentTemplate,
+    GeneratedDocument,
+    OfficeLetterhead,
+)
 from .formdefs import (
     CaseTypeForm,
     FormDefinition,
@@ -115,6 +120,9 @@ __all__ = [
     "RECORD_FIELDS",
     "Attachment",
     "AttachmentKind",
+    "DocumentTemplate",
+    "GeneratedDocument",
+    "OfficeLetterhead",
     "CaseTypeForm",
     "CaseTypeNeedDomain",
     "NeedDomain",
