@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 import case_flows.work.services as work_services
-from case_flows.cases import services as case_services
 from accounts.models import Role
+from case_flows.cases import services as case_services
 from case_flows.formdefs.content import CORE_FIELDS
 from case_flows.formdefs.services import (
     case_type_form_set,
