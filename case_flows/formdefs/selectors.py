@@ -84,17 +84,24 @@ def case_people(case, *, also: Iterable[int] = ()) -> list[tuple[int, str]]:
     (people already answered); only people registered at the case's office, never an
     anonymised or merged-away record. The client first. One query."""
     client = case.person_id
-    household = HouseholdMember.objects.filter(
-        to_date__isnull=True,
-        household__members__person_id=client,
-        household__members__to_date__isnull=True,
-    ).values("person_id")
-    related = Q(pk=client) | Q(pk__in=[int(i) for i in also])
-    related |= Q(pk__in=PersonRelation.objects.filter(person_id=client).values("relative_id"))
-    related |= Q(pk__in=PersonRelation.objects.filter(relative_id=client).values("person_id"))
-    related |= Q(pk__in=household)
+    # One list of ids (a UNION), then the people by primary key: an OR of subqueries would
+    # make PostgreSQL read every person of the office.
+    ids = (
+        Person.objects.filter(pk__in=[client, *(int(i) for i in also)])
+        .values("pk")
+        .union(
+            PersonRelation.objects.filter(person_id=client).values("relative_id"),
+            PersonRelation.objects.filter(relative_id=client).values("person_id"),
+            HouseholdMember.objects.filter(
+                to_date__isnull=True,
+                household__members__person_id=client,
+                household__members__to_date__isnull=True,
+            ).values("person_id"),
+            all=True,
+        )
+    )
     people = Person.objects.filter(
-        related,
+        pk__in=ids,
         office_id=case.office_id,
         anonymised_at__isnull=True,
         merged_into__isnull=True,
