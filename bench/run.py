@@ -24,7 +24,7 @@ from bench.scenarios.common import _log, _proc_status_mb
 from bench.scenarios.dashboard import dashboard_scenarios
 from bench.scenarios.handover import handover_scenario
 from bench.scenarios.imports import import_scenario
-from bench.scenarios.pages import page_scenarios, pick_subjects
+from bench.scenarios.pages import configured_task_scenario, page_scenarios, pick_subjects
 from bench.scenarios.registry import registry_scenario
 from bench.scenarios.sweep import sla_scenario
 from bench.scenarios.transitions import pgbench_scenario, transitions_scenario
@@ -39,6 +39,12 @@ BUDGETS = [
     ("queue_page_ms_p95", 100, "max", "team queue page (any number of open tasks): p95 <= 100 ms"),
     ("queue_html_kb", 150, "max", "team queue page: HTML <= 150 KB"),
     ("case_page_ms_p95", 150, "max", "case page with timeline: p95 <= 150 ms"),
+    (
+        "configured_task_page_ms_p95",
+        150,
+        "max",
+        "assess task page with a configured form (15 fields, a group): p95 <= 150 ms",
+    ),
     (
         "access_log_case_page_extra_ms_p95",
         5,
@@ -220,6 +226,7 @@ def main(argv=None) -> dict:
         )
     subjects = pick_subjects()
     pages = page_scenarios(subjects, runs=args.runs, warmup=args.warmup)
+    pages["configured_task"] = configured_task_scenario(runs=args.runs, warmup=args.warmup)
     dashboard = dashboard_scenarios(subjects, runs=args.runs, warmup=args.warmup)
     access_log = access_log_scenario(subjects, runs=args.runs, warmup=args.warmup)
     registry = registry_scenario(runs=args.runs, warmup=args.warmup)
@@ -258,6 +265,8 @@ def main(argv=None) -> dict:
         "case_page_ms_p95": p95("case_page"),
         "case_page_ms_median": pages["case_page"]["median_ms"],
         "case_html_kb": pages["case_page"]["html_kb"],
+        "configured_task_page_ms_p95": p95("configured_task"),
+        "configured_task_page_ms_median": pages["configured_task"].get("median_ms"),
         "access_log_case_page_extra_ms_p95": access_log["extra_ms_p95"],
         "access_log_case_page_extra_ms_median": access_log["extra_ms_median"],
         "dashboard_office_ms_p95": (dashboard.get("office") or {}).get("p95_ms"),

@@ -275,7 +275,7 @@ class CaseRows:
                     f"{cid}\t{rng.choice(SOURCES)}\t{CONCERNS[cid % len(CONCERNS)]}"
                     f"\t{'at_risk' if past_intake else ''}\t{'t' if past_intake else chr(92) + 'N'}"
                     f"\t{_ts(opened + day) if past_intake else chr(92) + 'N'}\t{cid}"
-                    f"\t{owner if past_intake else chr(92) + 'N'}\n"
+                    f"\t{owner if past_intake else chr(92) + 'N'}\t{{}}\n"  # no configured answers
                 )
 
                 # timeline: opened, allocated, the last stage changes

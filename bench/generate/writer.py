@@ -65,7 +65,7 @@ class CaseWriter:
             "episode, created_by_id, office_id, owner_id, team_id, category_id, person_id, "
             "is_restricted, source_system, external_ref",
             "case_flows_intake": "id, source, presenting_concerns, immediate_safety, "
-            "consent_to_share, completed_at, case_id, completed_by_id",
+            "consent_to_share, completed_at, case_id, completed_by_id, answers",
             "viewflow_process": "id, flow_class, status, created, finished, data",
             "case_flows_caseprocess": "process_ptr_id, next_step, case_id",
             "viewflow_task": "id, flow_task, flow_task_type, status, created, started, finished, "

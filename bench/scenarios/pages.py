@@ -116,3 +116,148 @@ def page_scenarios(subjects: dict, *, runs: int, warmup: int) -> dict:
         warmup=warmup,
     )
     return results
+
+
+# --- a task page with a configured form (issue #19) -------------------------------------
+
+BENCH_FORM_KEY = "bench_home_assessment"
+
+
+def _bench_form_content() -> dict:
+    """An assessment form of 15 configured fields (one a repeating group of three, one shown
+    on a condition, a choice and a multiple choice from a lookup, a person) around the
+    built-in fields."""
+    from case_flows.formdefs.content import CORE_FIELDS
+
+    def label(text: str) -> dict:
+        return {"en": text, "pl": text}
+
+    def field(key: str, kind: str, **more) -> dict:
+        return {
+            "key": key,
+            "type": kind,
+            "label": label(key.replace("_", " ").capitalize()),
+            **more,
+        }
+
+    fields = [
+        field("housing", "choice", lookup="bench_housing", required=True, searchable=True),
+        field(
+            "shelter",
+            "text",
+            show_if={"field": "housing", "equals": "homeless"},
+            required_if={"field": "housing", "equals": "homeless"},
+        ),
+        field("rooms", "number", integer=True, min=0, max=20),
+        field("rent", "number", min=0),
+        field("moved_in", "date", max="today"),
+        field("supports", "multichoice", lookup="bench_housing"),
+        field("has_heating", "boolean"),
+        field("landlord", "text", max_length=120),
+        field("neighbourhood", "textarea"),
+        field("main_carer", "person"),
+        field("school", "text"),
+        field("school_contact", "text", pattern=r"^\+?[0-9 ]+$"),
+        field("health_notes", "textarea"),
+        field("debts", "boolean"),
+        field(
+            "household",
+            "group",
+            max_items=20,
+            fields=[
+                field("name", "text", required=True),
+                field("age", "number", integer=True, min=0),
+                field("relation", "choice", lookup="bench_housing"),
+            ],
+        ),
+    ]
+    core = [{"key": k, "type": "core"} for k in CORE_FIELDS["assessment"]]
+    return {
+        "sections": [
+            {"key": "main", "label": label("Assessment"), "fields": core},
+            {"key": "home", "label": label("Home"), "fields": fields[:8]},
+            {"key": "family", "label": label("Family"), "fields": fields[8:]},
+        ]
+    }
+
+
+def _publish_bench_form(office, actor) -> None:
+    from case_flows.formdefs.services import (
+        case_type_form_set,
+        form_definition_create,
+        form_publish,
+        lookup_save,
+    )
+
+    lookup_save(
+        actor=actor,
+        office=office,
+        key="bench_housing",
+        labels={"en": "Housing", "pl": "Mieszkanie"},
+        values=[
+            {"code": code, "labels": {"en": code.capitalize(), "pl": code}}
+            for code in ("rented", "owned", "family", "homeless", "other")
+        ],
+    )
+    definition = form_definition_create(
+        actor=actor,
+        office=office,
+        key=BENCH_FORM_KEY,
+        labels={"en": "Home assessment", "pl": "Ocena domu"},
+        stage="assessment",
+        content=_bench_form_content(),
+    )
+    case_type_form_set(
+        actor=actor, office=office, category=None, stage="assessment", definition=definition
+    )
+    form_publish(actor=actor, version=definition.versions.get())
+
+
+def configured_task_scenario(*, runs: int, warmup: int) -> dict:
+    """The assess task page of an open assessment whose office's form is configured (15
+    fields, a group among them): the form published for the offices with open assessment
+    tasks, the page timed, and all of it rolled back (the dataset stays as generated)."""
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Office, User
+
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT k.id, k.owner_id, c.office_id FROM viewflow_task k
+            JOIN case_flows_caseprocess cp ON cp.process_ptr_id = k.process_id
+            JOIN case_flows_case c ON c.id = cp.case_id
+            WHERE k.flow_task LIKE '%%.assess' AND k.status IN ('ASSIGNED', 'STARTED')
+              AND k.owner_id IS NOT NULL
+            ORDER BY k.id LIMIT 1
+            """
+        )
+        row = cur.fetchone()
+    if row is None:
+        return {"reason": "no open assessment task with an owner in the dataset"}
+    task_id, owner_id, office_id = row
+    result: dict = {}
+    url = f"/tasks/{task_id}/"
+    with transaction.atomic():
+        owner = User.objects.get(pk=owner_id)
+        client = Client()
+        client.force_login(owner)
+        _log("the same task page with the built-in form (the comparison on this machine)")
+        builtin = _time_page(client, url, runs=runs, warmup=warmup)
+        _log("task page with a configured form: publishing the form (rolled back after)")
+        _publish_bench_form(Office.objects.get(pk=office_id), owner)
+        _log("task page with a configured form (assess, 15 fields and a group)")
+        result = _time_page(client, url, runs=runs, warmup=warmup)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        if 'name="cf_housing"' not in page:
+            raise RuntimeError("the task page does not show the configured form")
+        result.update(
+            queries=len(queries),
+            builtin_p95_ms=builtin["p95_ms"],
+            builtin_median_ms=builtin["median_ms"],
+        )
+        transaction.set_rollback(True)
+    return result

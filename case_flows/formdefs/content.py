@@ -75,6 +75,10 @@ def top_fields(content: dict) -> dict[str, dict]:
     return {f["key"]: f for _s, f, _g in iter_fields(content, groups=False) if f.get("key")}
 
 
+def has_person_field(content: dict) -> bool:
+    return any(f.get("type") == "person" for _s, f, _g in iter_fields(content))
+
+
 def configured_fields(content: dict) -> list[dict]:
     """The fields whose answers the version stores (not core), outside groups, in order."""
     return [f for _s, f, _g in iter_fields(content, groups=False) if f.get("type") != "core"]

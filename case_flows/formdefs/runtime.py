@@ -127,17 +127,19 @@ class _BoundedDateField(forms.DateField):
             )
 
 
-class PersonField(forms.IntegerField):
-    """A registry person, by id (the page offers the registry's search to pick one)."""
+class PersonField(forms.TypedChoiceField):
+    """A registry person, chosen among the case's people (selectors.case_people: the client,
+    their relatives and household); the form sets the choices. A posted id outside them (a
+    person of another office, say) is refused like any choice not offered."""
 
     def __init__(self, **kwargs):
-        super().__init__(min_value=1, **kwargs)
+        super().__init__(coerce=int, empty_value=None, choices=[("", _("Choose…"))], **kwargs)
         self.widget.attrs["data-person-picker"] = "1"
+        self.find_person_url = ""  # where to find someone else (the case's relatives page)
 
-    def validate(self, value):
-        super().validate(value)
-        if value and not Person.objects.filter(pk=value, anonymised_at__isnull=True).exists():
-            raise ValidationError(_("Choose a person from the registry."), code="unknown_person")
+    def offer(self, people: list[tuple[int, str]], find_person_url: str) -> None:
+        self.choices = [("", _("Choose…")), *people]
+        self.find_person_url = find_person_url
 
 
 def _to_json(spec: dict, value):
@@ -188,7 +190,18 @@ def required(spec: dict, answers: dict) -> bool:
 class ConfiguredForm(forms.Form):
     """The configured fields of one version, bound to a task page's POST."""
 
-    def __init__(self, data=None, *, version: FormVersion, answers: dict | None = None, **kw):
+    def __init__(
+        self,
+        data=None,
+        *,
+        version: FormVersion,
+        answers: dict | None = None,
+        people: list[tuple[int, str]] | None = None,
+        find_person_url: str = "",
+        **kw,
+    ):
+        """`people`: the (id, label) a person field may name (the case's people; none in
+        the builder's preview); `find_person_url`: where to find someone else."""
         super().__init__(data, **kw)
         self.version = version
         self.specs = configured_fields(version.content)
@@ -202,6 +215,9 @@ class ConfiguredForm(forms.Form):
             self.fields[name] = form_field(version, spec)
             self.fields[name].spec = spec  # type: ignore[attr-defined]
             self.initial[name] = _from_json(spec, answers.get(spec["key"]))
+        for form_field_ in self.fields.values():
+            if isinstance(form_field_, PersonField):
+                form_field_.offer(people or [], find_person_url)
 
     def _add_group(self, spec: dict, data, rows: list[dict]) -> None:
         """As many rows as stored (or posted), plus one empty row to add another."""
@@ -375,11 +391,16 @@ def people_answered(version: FormVersion | None, answers: dict) -> list[int]:
     """The registry people a record's person fields name (to load them once for many)."""
     if version is None:
         return []
-    return [
-        answers[f["key"]]
-        for _s, f, g in iter_fields(version.content, groups=False)
-        if f.get("type") == "person" and isinstance(answers.get(f["key"]), int)
-    ]
+    out = []
+    for _s, f, group in iter_fields(version.content):
+        if f.get("type") != "person":
+            continue
+        rows = [answers] if group is None else answers.get(group["key"]) or []
+        for row in rows if isinstance(rows, list) else []:
+            value = row.get(f["key"]) if isinstance(row, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool):
+                out.append(value)
+    return out
 
 
 def answers_shown(
@@ -406,7 +427,7 @@ def answers_shown(
                     [
                         (
                             translated(s.get("label"), s["key"]),
-                            display_value(version, s, r.get(s["key"])),
+                            display_value(version, s, r.get(s["key"]), people),
                         )
                         for s in subs
                     ]

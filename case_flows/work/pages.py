@@ -2,13 +2,15 @@
 calls, and its template. The registry is keyed by node name; a test checks that every human
 node has a page (approval nodes are decided on the approval page instead)."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..cases import selectors as case_selectors
 from ..casetypes.selectors import need_domains_for
-from ..formdefs.runtime import ConfiguredForm
-from ..formdefs.selectors import form_version_for
+from ..formdefs.content import has_person_field
+from ..formdefs.runtime import ConfiguredForm, people_answered
+from ..formdefs.selectors import case_people, form_version_for
 from ..models import FormStage
 from ..referrals import services as referral_services
 from ..referrals.forms import ReferralFormSet
@@ -56,7 +58,15 @@ class TaskPage:
         version = form_version_for(case, self.stage) if self.stage else None
         if version is None:
             return {}
-        return {"configured": ConfiguredForm(data, version=version, answers=answers)}
+        people, find_url = None, ""
+        if has_person_field(version.content):  # the case's people, only when asked for
+            people = case_people(case, also=people_answered(version, answers or {}))
+            find_url = reverse("relative_find", args=[case.pk])
+        return {
+            "configured": ConfiguredForm(
+                data, version=version, answers=answers, people=people, find_person_url=find_url
+            )
+        }
 
     def submit(self, forms: dict, *, task, actor, action: str = "") -> str | None:
         form = forms["form"]

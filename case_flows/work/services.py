@@ -18,7 +18,8 @@ from .. import timeline
 from ..cases.services import CaseError, expect_node, require, risk_apply
 from ..casetypes.selectors import need_domains_for
 from ..dates import contact_date_problem, target_date_problem
-from ..formdefs.runtime import schema_errors
+from ..formdefs.runtime import people_answered, schema_errors
+from ..formdefs.selectors import foreign_people
 from ..models import (
     Assessment,
     Case,
@@ -95,9 +96,12 @@ class AnswersInvalid(CaseError):
         self.problems = problems
 
 
-def checked_answers(*, stage: str, answers: dict | None, form_version: FormVersion | None) -> dict:
+def checked_answers(
+    *, stage: str, answers: dict | None, form_version: FormVersion | None, task: Task
+) -> dict:
     """The answers to store, re-checked against the version's JSON Schema (the page checks
-    them too; an import or a caller that bypasses the page is held to the same rules)."""
+    them too; an import or a caller that bypasses the page is held to the same rules), and
+    any person they name a person of the case's office."""
     if form_version is None:
         if answers:
             raise AnswersInvalid([_("These answers name no form version.")])
@@ -108,6 +112,9 @@ def checked_answers(*, stage: str, answers: dict | None, form_version: FormVersi
     problems = schema_errors(form_version, answers)
     if problems:
         raise AnswersInvalid(problems)
+    named = people_answered(form_version, answers)
+    if named and foreign_people(named, office_id=task.process.coerced.case.office_id):
+        raise AnswersInvalid([_("Choose a person of this office's registry.")])
     return answers
 
 
@@ -123,7 +130,9 @@ def intake_complete(
     form_version: FormVersion | None = None,
 ) -> Case:
     expect_node(task, "intake")
-    answers = checked_answers(stage=FormStage.INTAKE, answers=answers, form_version=form_version)
+    answers = checked_answers(
+        stage=FormStage.INTAKE, answers=answers, form_version=form_version, task=task
+    )
     require(bool(presenting_concerns.strip()), _("Describe the presenting concerns."))
     require(bool(immediate_safety), _("Record the client's immediate safety."))
     require(consent_to_share is not None, _("Record whether the client consents to sharing."))
@@ -158,7 +167,7 @@ def assessment_submit(
 ) -> Assessment:
     expect_node(task, "assess")
     answers = checked_answers(
-        stage=FormStage.ASSESSMENT, answers=answers, form_version=form_version
+        stage=FormStage.ASSESSMENT, answers=answers, form_version=form_version, task=task
     )
     require(bool(strengths.strip()), _("Record the client's strengths."))
     require(risk_decided in Risk.values, _("Decide the risk level."))
@@ -197,7 +206,9 @@ def plan_submit(
     form_version: FormVersion | None = None,
 ) -> CasePlan:
     expect_node(task, "plan")
-    answers = checked_answers(stage=FormStage.PLAN, answers=answers, form_version=form_version)
+    answers = checked_answers(
+        stage=FormStage.PLAN, answers=answers, form_version=form_version, task=task
+    )
     goals = [g.strip() for g in goals if g and g.strip()]
     require(bool(goals), _("A case plan needs at least one goal."))
     require(bool(actions), _("A case plan needs at least one action."))
@@ -271,7 +282,9 @@ def follow_up_record(
     form_version: FormVersion | None = None,
 ) -> FollowUp:
     expect_node(task, "follow_up")
-    answers = checked_answers(stage=FormStage.FOLLOW_UP, answers=answers, form_version=form_version)
+    answers = checked_answers(
+        stage=FormStage.FOLLOW_UP, answers=answers, form_version=form_version, task=task
+    )
     require(next_step in FollowUpNextStep.values, _("Choose what happens next."))
     require(bool(notes.strip()), _("Write what happened at the follow-up."))
     case = task.process.caseprocess.case
@@ -316,7 +329,9 @@ def closure_prepare(
     form_version: FormVersion | None = None,
 ) -> Closure:
     expect_node(task, "prepare_closure")
-    answers = checked_answers(stage=FormStage.CLOSURE, answers=answers, form_version=form_version)
+    answers = checked_answers(
+        stage=FormStage.CLOSURE, answers=answers, form_version=form_version, task=task
+    )
     require(bool(reason), _("Choose the reason for closing."))
     require(bool(summary.strip()), _("Write a closing summary."))
 

@@ -412,7 +412,7 @@ def test_the_preview_shows_the_draft_as_the_caseworker_will(signed_in, definitio
     )
     page = signed_in.get(url(definition, "preview/")).content.decode()
     assert "Built-in: Reason" in page
-    assert 'aria-describedby="id_cf_source_help"' in page
+    assert 'aria-describedby="id_cf_source_helptext"' in page
     assert ">Wage<" in page and ">Benefit<" in page
     # Tried with no answer: the error is shown at the field, nothing is stored.
     tried = signed_in.post(url(definition, "preview/"), {}).content.decode()

@@ -188,9 +188,9 @@ def test_an_administrator_adds_a_field_and_a_caseworker_uses_it(
     assert "configured-answers" not in response.content.decode()
 
 
-# The assess task page with a configured form: the 14 of the page without one (session,
+# The assess task page with a configured form: the 16 of the page without one (session,
 # user, office, groups, scope teams, the task with its case, the latest assessment that
-# prefills it, deadlines, returns, permissions x2, unread notifications, the household line,
-# the access-log row) plus the form's two: which definition the stage uses, and its newest
-# published version.
-TASK_PAGE_WITH_FORM_QUERIES = 16
+# prefills it, the case type's need domains, deadlines, returns, permissions x2, unread
+# notifications, the household line, the case's attachments, the access-log row) plus the
+# form's two: which definition the stage uses, and its newest published version.
+TASK_PAGE_WITH_FORM_QUERIES = 18

@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 
 import case_flows.work.services as work_services
 from accounts.models import Role
+from case_flows.cases import services as case_services
 from case_flows.formdefs.content import CORE_FIELDS
 from case_flows.formdefs.services import (
     case_type_form_set,
@@ -17,7 +18,7 @@ from case_flows.models import Closure
 from case_flows.privacy.subject_access import person_subject_access, readable
 from case_flows.referrals import services as referral_services
 from tests.case_flows.work.test_views_tasks import client_for, task_url
-from tests.factories import make_user
+from tests.factories import make_person, make_user
 from tests.steps import (
     allocate,
     approve,
@@ -140,3 +141,69 @@ def test_a_repeating_group_on_the_closure_page_and_in_the_subject_access_file(
     # The case page shows the supervisor the answers with their labels.
     body = client_for(supervisor).get(reverse("case_detail", args=[new_case.pk])).content
     assert "Household members" in body.decode() and "Name: Ama" in body.decode()
+
+
+CARER = {"key": "carer", "type": "person", "label": {"en": "Main carer", "pl": "Opiekun"}}
+FOLLOWS = {
+    "key": "carer_note",
+    "type": "text",
+    "label": {"en": "About the carer", "pl": "O opiekunie"},
+    "show_if": {"field": "carer", "filled": True},
+}
+
+
+def test_a_person_field_offers_the_case_people_and_never_another_office_person(
+    new_case, supervisor, caseworker, office, other_office
+):
+    version = publish_for(office, "intake", CARER, FOLLOWS)
+    allocate(new_case, supervisor, caseworker)
+    grandmother = make_person(office, "Efua", "Mensah")
+    case_services.person_link_relative(
+        actor=caseworker, person=new_case.person, relative=grandmother, relationship="grandparent"
+    )
+    stranger = make_person(office, "Yaw", "Boateng")  # in the registry, not the case's
+    elsewhere = make_person(other_office, "Adjoa", "Asante")
+    client = client_for(caseworker)
+    url = task_url(new_case, "intake")
+    page = client.get(url).content.decode()
+    # A choice of the case's people by name, the client first; nobody else's id to type.
+    assert '<select name="cf_carer"' in page
+    assert "Kwame Mensah (the client)" in page and "Efua Mensah" in page
+    assert "Yaw Boateng" not in page and "Adjoa Asante" not in page
+    assert reverse("relative_find", args=[new_case.pk]) in page
+    # The conditional note carries its condition for the browser's script.
+    assert (
+        'data-show-if="{&quot;name&quot;: &quot;cf_carer&quot;, &quot;filled&quot;: true}"' in page
+    )
+    assert "js/configured-forms.js" in page
+    post = {
+        "source": "walk_in",
+        "presenting_concerns": "Concern",
+        "immediate_safety": "safe",
+        "consent_to_share": "yes",
+    }
+    for foreign in (elsewhere, stranger):  # another office's person, a person not offered
+        response = client.post(url, {**post, "cf_carer": str(foreign.pk)})
+        assert response.status_code == 400
+        assert "Select a valid choice" in response.content.decode()
+    new_case.intake.refresh_from_db()
+    assert new_case.intake.completed_at is None
+    # Whoever calls the service: never another office's person.
+    with pytest.raises(work_services.AnswersInvalid):
+        work_services.intake_complete(
+            task=open_task(new_case, "intake"),
+            actor=caseworker,
+            answers={"carer": elsewhere.pk},
+            form_version=version,
+            source="walk_in",
+            presenting_concerns="Concern",
+            immediate_safety="safe",
+            consent_to_share=True,
+        )
+    response = client.post(url, {**post, "cf_carer": str(grandmother.pk), "cf_carer_note": "Kind"})
+    assert response.status_code == 302
+    new_case.intake.refresh_from_db()
+    assert new_case.intake.answers == {"carer": grandmother.pk, "carer_note": "Kind"}
+    # The case page names the person, not the id.
+    body = client.get(reverse("case_detail", args=[new_case.pk])).content.decode()
+    assert "Main carer" in body and "Efua Mensah" in body
