@@ -24,6 +24,19 @@ from .cases import (
     Category,
 )
 from .casetypes import CaseTypeNeedDomain, NeedDomain
+from .decisions import (
+    AppealOutcome,
+    Decision,
+    DecisionEffect,
+    DecisionGrants,
+    DecisionKind,
+    DecisionNumberCounter,
+    DecisionStatus,
+    DelayNotice,
+    DelayNoticeStatus,
+    FeePer,
+    HoursPer,
+)
 from .choices import (
     NEED_DOMAINS,
     OPEN_STAGES,
@@ -112,6 +125,17 @@ from .transfers import (
 )
 
 __all__ = [
+    "AppealOutcome",
+    "Decision",
+    "DecisionEffect",
+    "DecisionGrants",
+    "DecisionKind",
+    "DecisionNumberCounter",
+    "DecisionStatus",
+    "DelayNotice",
+    "DelayNoticeStatus",
+    "FeePer",
+    "HoursPer",
     "RECORD_FIELDS",
     "Attachment",
     "AttachmentKind",

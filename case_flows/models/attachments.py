@@ -74,6 +74,7 @@ class AttachmentKind(models.TextChoices):
     COURT = "court", _("Court document")
     MEDICAL = "medical", _("Medical document")
     PHOTO = "photo", _("Photo")
+    DECISION = "decision", _("Decision or official letter")
     OTHER = "other", _("Other")
 
 

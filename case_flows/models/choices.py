@@ -67,6 +67,7 @@ class EventKind(models.TextChoices):
     MERGE_UNDONE = "merge_undone", _("Merge of client records undone")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     ATTACHMENT_DELETED = "attachment_deleted", _("Attachment deleted")
+    DECISION = "decision", _("Administrative decision")
 
 
 class IntakeSource(models.TextChoices):
