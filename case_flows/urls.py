@@ -103,9 +103,7 @@ urlpatterns = [
         document_views.provider_attachment_download,
         name="provider_attachment_download",
     ),
-    path(
-        "cases/<int:case_id>/decisions/", decision_views.case_decisions, name="case_decisions"
-    ),
+    path("cases/<int:case_id>/decisions/", decision_views.case_decisions, name="case_decisions"),
     path(
         "cases/<int:case_id>/decisions/<int:decision_id>/",
         decision_views.decision_detail,

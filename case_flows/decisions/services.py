@@ -46,7 +46,7 @@ from ..models import (
     Stage,
 )
 from ..permissions import can_work_on
-from .document import delay_notice_pdf, decision_pdf
+from .document import decision_pdf, delay_notice_pdf
 from .selectors import kinds_for_office
 
 APPEAL_CLOCK = "appeal_period"
@@ -117,31 +117,43 @@ def _require_worker(actor: User, case: Case) -> None:
 # --- what a decision must say ---------------------------------------------------------------
 
 
+def _issue_elements_missing(decision: Decision) -> list[str]:
+    """What the issue adds to the content: the authority, the party (not erased), the
+    signature."""
+    case, missing = decision.case, []
+    if not (case.office.name or "").strip():
+        missing.append("authority")
+    person = case.person
+    if person.anonymised_at is not None or not f"{person.given_name}{person.family_name}":
+        missing.append("party")
+    return missing
+
+
+def _granted_missing(decision: Decision) -> list[str]:
+    grants = decision.kind.grants
+    if grants == DecisionGrants.AMOUNT and not (
+        decision.amount and decision.currency and decision.period_from
+    ):
+        return ["amount"]
+    if grants == DecisionGrants.SERVICE and not (
+        decision.service.strip() and decision.hours and decision.hours_per
+    ):
+        return ["service"]
+    return []
+
+
 def missing_elements(decision: Decision, *, for_issue: bool) -> list[str]:
     """The element keys a decision lacks (ELEMENTS): its content when submitted; with
     `for_issue`, also the authority, the party and the signature. A letter that is not an
-    administrative decision needs no reasoning; one that cannot be appealed, no instruction."""
+    administrative decision needs no legal basis or reasoning; one that cannot be appealed,
+    no instruction on appeal."""
     kind = decision.kind
-    missing = []
-    case = decision.case
-    if for_issue:
-        if not (case.office.name or "").strip():
-            missing.append("authority")
-        person = case.person
-        if person.anonymised_at is not None or not f"{person.given_name}{person.family_name}":
-            missing.append("party")
+    missing = _issue_elements_missing(decision) if for_issue else []
     if kind.administrative and not decision.legal_basis.strip():
         missing.append("legal_basis")
     if not decision.ruling.strip():
         missing.append("ruling")
-    if kind.grants == DecisionGrants.AMOUNT and not (
-        decision.amount and decision.currency and decision.period_from
-    ):
-        missing.append("amount")
-    if kind.grants == DecisionGrants.SERVICE and not (
-        decision.service.strip() and decision.hours and decision.hours_per
-    ):
-        missing.append("service")
+    missing += _granted_missing(decision)
     if kind.administrative and not decision.reasoning.strip():
         missing.append("reasoning")
     if kind.appealable and not decision.appeal_instruction.strip():
@@ -155,9 +167,37 @@ def missing_message(missing: Iterable[str], *, issuing: bool) -> str:
     names = ", ".join(str(ELEMENTS[key]) for key in missing)
     if issuing:
         return _("The decision cannot be issued. Missing: %(elements)s.") % {"elements": names}
-    return _("The decision cannot be submitted yet. Missing: %(elements)s.") % {
-        "elements": names
-    }
+    return _("The decision cannot be submitted yet. Missing: %(elements)s.") % {"elements": names}
+
+
+_STRIPPED = (
+    "legal_basis",
+    "ruling",
+    "reasoning",
+    "appeal_instruction",
+    "service",
+    "preparer_position",
+    "signer_name",
+    "signer_position",
+)
+
+
+def _check_numbers(cleaned: dict) -> None:
+    currency = cleaned.get("currency") or ""
+    if currency and (len(currency) != 3 or not currency.isalpha()):
+        raise DecisionError(_("Give the currency as its three-letter code, e.g. PLN."))
+    for name in ("amount", "hours", "client_fee"):
+        value = cleaned.get(name)
+        if value is not None and Decimal(value) < 0:
+            raise DecisionError(_("Amounts, hours and fees cannot be negative."))
+    if cleaned.get("hours") and cleaned.get("hours_per") not in HoursPer.values:
+        raise DecisionError(_("Say whether the hours are per week or per month."))
+    fee_per = cleaned.get("client_fee_per")
+    if cleaned.get("client_fee") is not None and fee_per not in FeePer.values:
+        raise DecisionError(_("Say whether the client's fee is per hour or per month."))
+    start, end = cleaned.get("period_from"), cleaned.get("period_to")
+    if start and end and end < start:
+        raise DecisionError(_("The period cannot end before it starts."))
 
 
 def _clean_content(values: dict) -> dict:
@@ -166,31 +206,12 @@ def _clean_content(values: dict) -> dict:
     if unknown:
         raise TypeError(f"Unknown decision fields: {sorted(unknown)}")
     cleaned = dict(values)
-    for name in ("legal_basis", "ruling", "reasoning", "appeal_instruction", "service"):
-        if name in cleaned:
-            cleaned[name] = (cleaned[name] or "").strip()
-    for name in ("preparer_position", "signer_name", "signer_position"):
+    for name in _STRIPPED:
         if name in cleaned:
             cleaned[name] = (cleaned[name] or "").strip()
     if "currency" in cleaned:
         cleaned["currency"] = (cleaned["currency"] or "").strip().upper()
-        if cleaned["currency"] and (
-            len(cleaned["currency"]) != 3 or not cleaned["currency"].isalpha()
-        ):
-            raise DecisionError(_("Give the currency as its three-letter code, e.g. PLN."))
-    for name in ("amount", "hours", "client_fee"):
-        value = cleaned.get(name)
-        if value is not None and Decimal(value) < 0:
-            raise DecisionError(_("Amounts, hours and fees cannot be negative."))
-    if cleaned.get("hours") and cleaned.get("hours_per") not in HoursPer.values:
-        raise DecisionError(_("Say whether the hours are per week or per month."))
-    if cleaned.get("client_fee") is not None and cleaned.get("client_fee_per") not in (
-        FeePer.values
-    ):
-        raise DecisionError(_("Say whether the client's fee is per hour or per month."))
-    start, end = cleaned.get("period_from"), cleaned.get("period_to")
-    if start and end and end < start:
-        raise DecisionError(_("The period cannot end before it starts."))
+    _check_numbers(cleaned)
     return cleaned
 
 
@@ -371,9 +392,7 @@ def _check_date(
 
 
 @transaction.atomic
-def decision_deliver(
-    *, decision: Decision, actor: User, delivered_on: datetime.date
-) -> Decision:
+def decision_deliver(*, decision: Decision, actor: User, delivered_on: datetime.date) -> Decision:
     """The party received the decision: the appeal period runs from the next day (KPA
     art. 57 § 1), as an SLA clock in calendar days; a letter that cannot be appealed is final."""
     decision = _locked(decision)
@@ -493,9 +512,7 @@ def decision_appeal_answer(
         raise _status_conflict(decision)
     if outcome not in AFTER_APPEAL:
         raise DecisionError(_("Choose the appeal body's answer."))
-    _check_date(
-        answered_on, after=decision.appeal_lodged_on, case=case, what=_("of the answer")
-    )
+    _check_date(answered_on, after=decision.appeal_lodged_on, case=case, what=_("of the answer"))
     decision.status = AFTER_APPEAL[AppealOutcome(outcome)]
     decision.appeal_outcome = outcome
     decision.appeal_answered_on = answered_on

@@ -50,9 +50,7 @@ def case_decisions(request, case_id: int):
     if not form.is_valid():
         return _render_list(request, case, form, status=400)
     try:
-        decision = services.decision_start(
-            case=case, actor=request.user, kind=form.chosen_kind()
-        )
+        decision = services.decision_start(case=case, actor=request.user, kind=form.chosen_kind())
     except WorkflowError as exc:
         return error_page(request, exc, lambda status: _render_list(request, case, form, status))
     task = services.preparation_task(decision)

@@ -24,19 +24,6 @@ from .cases import (
     Category,
 )
 from .casetypes import CaseTypeNeedDomain, NeedDomain
-from .decisions import (
-    AppealOutcome,
-    Decision,
-    DecisionEffect,
-    DecisionGrants,
-    DecisionKind,
-    DecisionNumberCounter,
-    DecisionStatus,
-    DelayNotice,
-    DelayNoticeStatus,
-    FeePer,
-    HoursPer,
-)
 from .choices import (
     NEED_DOMAINS,
     OPEN_STAGES,
@@ -60,6 +47,19 @@ from .choices import (
     SummaryFigure,
     TransferStatus,
     Urgency,
+)
+from .decisions import (
+    AppealOutcome,
+    Decision,
+    DecisionEffect,
+    DecisionGrants,
+    DecisionKind,
+    DecisionNumberCounter,
+    DecisionStatus,
+    DelayNotice,
+    DelayNoticeStatus,
+    FeePer,
+    HoursPer,
 )
 from .formdefs import (
     CaseTypeForm,

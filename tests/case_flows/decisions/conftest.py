@@ -29,22 +29,24 @@ def private_media(settings, tmp_path):
 def mops(db):
     seed_sla_policies()
     return make_office(
-        "MOPS", name="Miejski Ośrodek Pomocy Społecznej", jurisdiction="PL",
+        "MOPS",
+        name="Miejski Ośrodek Pomocy Społecznej",
+        jurisdiction="PL",
         timezone="Europe/Warsaw",
     )
 
 
 @pytest.fixture
 def kierownik(mops):
-    return make_user(Role.SUPERVISOR, mops, username="kier", first_name="Anna",
-                     last_name="Nowak")
+    return make_user(Role.SUPERVISOR, mops, username="kier", first_name="Anna", last_name="Nowak")
 
 
 @pytest.fixture
 def pracownik(mops, kierownik):
     team = make_team(mops, supervisor=kierownik, name="Zespół 1")
-    return make_user(Role.CASEWORKER, mops, team, username="prac", first_name="Ewa",
-                     last_name="Kowalska")
+    return make_user(
+        Role.CASEWORKER, mops, team, username="prac", first_name="Ewa", last_name="Kowalska"
+    )
 
 
 @pytest.fixture
@@ -52,8 +54,13 @@ def case(mops, pracownik, kierownik, time_machine):
     time_machine.move_to(START, tick=False)
     person = make_person(mops, "Jan", "Wiśniewski", address="ul. Polna 3, Sochaczew")
     case = case_services.case_open(
-        actor=pracownik, person=person, office=mops, category=category(), risk="medium",
-        source="walk_in", presenting_concerns="Needs help at home after a stroke",
+        actor=pracownik,
+        person=person,
+        office=mops,
+        category=category(),
+        risk="medium",
+        source="walk_in",
+        presenting_concerns="Needs help at home after a stroke",
     )
     from tests.steps import allocate
 

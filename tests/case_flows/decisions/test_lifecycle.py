@@ -72,9 +72,7 @@ def test_preparing_is_the_caseworkers_task_and_approving_the_supervisors(
     approve(case, "approve_decision", kierownik, approve=False, comment="Podaj godziny")
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.DRAFT
-    services.decision_submit(
-        task=open_task(case, "prepare_decision"), actor=pracownik, **CONTENT
-    )
+    services.decision_submit(task=open_task(case, "prepare_decision"), actor=pracownik, **CONTENT)
     approve(case, "approve_decision", kierownik)
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.APPROVED
@@ -218,11 +216,15 @@ def test_an_appeal_pauses_the_decision_until_the_appeal_body_answers(
 
     with pytest.raises(services.DecisionError):
         services.decision_appeal_answer(
-            decision=decision, actor=pracownik, outcome="maybe",
+            decision=decision,
+            actor=pracownik,
+            outcome="maybe",
             answered_on=datetime.date(2026, 4, 29),
         )
     services.decision_appeal_answer(
-        decision=decision, actor=pracownik, outcome="upheld",
+        decision=decision,
+        actor=pracownik,
+        outcome="upheld",
         answered_on=datetime.date(2026, 4, 29),
     )
     decision.refresh_from_db()
@@ -232,7 +234,9 @@ def test_an_appeal_pauses_the_decision_until_the_appeal_body_answers(
     assert clock.status == "met" and clock.pauses.get().ended_at is not None
     with pytest.raises(Conflict):  # answered once
         services.decision_appeal_answer(
-            decision=decision, actor=pracownik, outcome="overturned",
+            decision=decision,
+            actor=pracownik,
+            outcome="overturned",
             answered_on=datetime.date(2026, 4, 29),
         )
 
@@ -247,7 +251,9 @@ def test_sent_back_on_appeal_the_kpa_deadline_runs_again(case, pracownik, kierow
         decision=decision, actor=pracownik, lodged_on=datetime.date(2026, 3, 5)
     )
     services.decision_appeal_answer(
-        decision=decision, actor=pracownik, outcome="sent_back",
+        decision=decision,
+        actor=pracownik,
+        outcome="sent_back",
         answered_on=datetime.date(2026, 3, 5),
     )
     assert SlaClock.objects.filter(

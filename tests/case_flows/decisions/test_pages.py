@@ -57,9 +57,12 @@ def test_a_decision_through_its_pages(client, case, pracownik, kierownik):
     approval = open_task(case, "approve_decision").approval
     detail = client.get(reverse("approval_detail", args=[approval.pk])).content.decode()
     assert "Przyznaję usługi opiekuńcze" in detail
-    assert client.post(
-        reverse("approval_detail", args=[approval.pk]), {"decision": "approve"}
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("approval_detail", args=[approval.pk]), {"decision": "approve"}
+        ).status_code
+        == 302
+    )
 
     # The caseworker issues, records delivery, the appeal and the answer.
     client.force_login(pracownik)
@@ -104,19 +107,32 @@ def test_a_breached_decision_deadline_prepares_the_art_36_notice(
     assert missing.status_code == 400
     past = client.post(
         url,
-        {"reason": "Czekamy na opinię lekarza", "new_date": today.isoformat(),
-         "signer_name": "Anna Nowak", "signer_position": "Kierownik MOPS"},
+        {
+            "reason": "Czekamy na opinię lekarza",
+            "new_date": today.isoformat(),
+            "signer_name": "Anna Nowak",
+            "signer_position": "Kierownik MOPS",
+        },
     )
     assert past.status_code == 400 and "after today" in past.content.decode()
     sent = client.post(
         url,
-        {"reason": "Czekamy na opinię lekarza", "new_date": "2026-04-30",
-         "signer_name": "Anna Nowak", "signer_position": "Kierownik MOPS"},
+        {
+            "reason": "Czekamy na opinię lekarza",
+            "new_date": "2026-04-30",
+            "signer_name": "Anna Nowak",
+            "signer_position": "Kierownik MOPS",
+        },
     )
     assert sent.status_code == 302
     notice.refresh_from_db()
     assert notice.status == "sent" and notice.document.content_type == "application/pdf"
-    assert client.post(url, {"reason": "x", "new_date": "2026-05-30", "signer_name": "A",
-                             "signer_position": "B"}).status_code == 409
+    assert (
+        client.post(
+            url,
+            {"reason": "x", "new_date": "2026-05-30", "signer_name": "A", "signer_position": "B"},
+        ).status_code
+        == 409
+    )
     page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "Complete and send the notice" not in page and "KPA art. 36 notice sent" in page
