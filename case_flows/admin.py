@@ -19,6 +19,7 @@ from .models import (
     CaseEvent,
     CaseloadThreshold,
     Category,
+    DecisionKind,
     ErasureRequest,
     ExportLog,
     FollowUpSchedulePolicy,
@@ -57,6 +58,15 @@ class IdentifierKindAdmin(admin.ModelAdmin):
 
     list_display = ["name", "code", "jurisdiction", "validator", "pattern", "order", "active"]
     list_filter = ["jurisdiction", "active"]
+
+
+@admin.register(DecisionKind)
+class DecisionKindAdmin(admin.ModelAdmin):
+    """A country's kinds of decision are data (docs/decisions.md): names, effect, what is
+    granted, the default legal basis and instruction on appeal."""
+
+    list_display = ["label_en", "label_pl", "code", "jurisdiction", "effect", "is_active"]
+    list_filter = ["jurisdiction", "effect", "is_active"]
 
 
 @admin.register(IncomeThreshold)

@@ -76,6 +76,10 @@ class CaseFlowsConfig(AppConfig):
 
         register_escalation_handler(referral_escalations)
 
+        from .decisions.sla import decision_escalations
+
+        register_escalation_handler(decision_escalations)
+
         from workflows.handover import register_handover_listener
 
         from .handover import case_handover

@@ -183,6 +183,38 @@ class CaseFlow(flow.Flow):
     )
     case_review_done = flow.End()
 
+    # Started from the case page (case_flows.decisions): an administrative decision is
+    # prepared by the caseworker and approved by a supervisor (maker-checker) in a short
+    # process of the same case; issuing, delivery and appeal happen on the decision itself.
+    start_decision = flow.StartHandle(this.start_episode).Next(this.prepare_decision)
+    prepare_decision = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Prepare the decision"))
+        .Permission(CasePerm.WORK_CASE)
+        .Assign(this.case_owner)
+        .onCreate(task_created)
+        .Next(this.decision_gate)
+    )
+    decision_gate = (
+        flow.If(requires_approval("decision"))
+        .Then(this.approve_decision)
+        .Else(this.auto_approve_decision)
+    )
+    auto_approve_decision = flow.Function(auto_approve("decision")).Next(this.decision_approved)
+    approve_decision = (
+        flow.View(_UNROUTED)
+        .Annotation(title=_("Approve the decision"))
+        .Permission(CasePerm.APPROVE_CASE)
+        .onCreate(approval_task_created)
+        .Next(this.check_decision)
+    )
+    check_decision = (
+        flow.If(approval_granted).Then(this.decision_approved).Else(this.decision_returned)
+    )
+    decision_returned = flow.Function(flow_steps.decision_returned).Next(this.prepare_decision)
+    decision_approved = flow.Function(flow_steps.decision_approved).Next(this.decision_done)
+    decision_done = flow.End()
+
     # --- the flow's decisions and hooks, kept in flow_steps so this class reads like the diagram
     def start_episode(self, activation, case, actor):
         return flow_steps.start_episode(activation, case=case, actor=actor)

@@ -519,3 +519,23 @@ def attachments_shared(referral, *, actor, attachment_ids: list[int]) -> CaseEve
     return referral_changed(
         referral, actor=actor, action="attachments_shared", attachments=attachment_ids
     )
+
+
+def decision_changed(
+    case: Case, *, actor, decision, action: str, comment: str = "", **data
+) -> CaseEvent:
+    """A step of an administrative decision (started, approved, returned, issued, delivered,
+    final, appealed, appeal answered) or of a KPA art. 36 notice (delay_notice_sent)."""
+    return _event(
+        case,
+        kind=EventKind.DECISION,
+        actor=actor,
+        transition=action,
+        comment=comment,
+        data={
+            "decision": decision.pk if decision is not None else None,
+            "number": getattr(decision, "number", "") or "",
+            "kind": decision.kind_id if decision is not None else None,
+            **data,
+        },
+    )

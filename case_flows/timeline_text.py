@@ -16,6 +16,7 @@ from workflows.sla.models import SlaClock
 from workflows.sla.units import policy_display_name
 
 from .models import (
+    AppealOutcome,
     AttachmentKind,
     CaseEvent,
     ContactMode,
@@ -50,6 +51,7 @@ RECORD_KINDS = {
     "assessment": gettext_lazy("Assessment"),
     "plan": gettext_lazy("Case plan"),
     "closure": gettext_lazy("Closure"),
+    "decision": gettext_lazy("Administrative decision"),
 }
 
 
@@ -353,6 +355,37 @@ def _document_generated(event: CaseEvent) -> tuple[str, str]:
     return event.get_kind_display(), detail
 
 
+DECISION_STEPS = {
+    "decision_started": gettext_lazy("Decision started"),
+    "decision_approved": gettext_lazy("Decision approved"),
+    "decision_returned": gettext_lazy("Decision returned for revision"),
+    "decision_withdrawn": gettext_lazy("Decision taken back for revision"),
+    "decision_issued": gettext_lazy("Decision issued"),
+    "decision_delivered": gettext_lazy("Decision delivered"),
+    "decision_final": gettext_lazy("Decision final"),
+    "decision_appealed": gettext_lazy("Decision appealed"),
+    "appeal_answered": gettext_lazy("Appeal body's answer recorded"),
+    "delay_notice_sent": gettext_lazy("KPA art. 36 notice sent"),
+}
+
+
+def _decision_step(event: CaseEvent) -> tuple[str, str]:
+    """'Decision issued' · 'MOPS.12.2026.' (the number; the new date of an art. 36 notice;
+    the appeal body's answer; a return's comment)."""
+    data = event.data or {}
+    title = str(DECISION_STEPS.get(event.transition, event.get_kind_display()))
+    parts = []
+    if data.get("number"):
+        parts.append(_("Number %(number)s.") % {"number": data["number"]})
+    if data.get("outcome") in AppealOutcome.values:
+        parts.append(str(AppealOutcome(data["outcome"]).label) + ".")
+    if data.get("new_date"):
+        parts.append(_("New date: %(date)s.") % {"date": data["new_date"]})
+    if event.comment:
+        parts.append(event.comment)
+    return title, " ".join(parts)
+
+
 def _review(event: CaseEvent) -> tuple[str, str]:
     outcome = dict(ReviewOutcome.choices).get((event.data or {}).get("outcome", ""))
     detail = _("Outcome: %(outcome)s.") % {"outcome": outcome} if outcome else ""
@@ -452,6 +485,7 @@ DESCRIBERS: dict[str, Callable[[CaseEvent], tuple[str, str]]] = {
     EventKind.SUBJECT_ACCESS: _subject_access,
     EventKind.IMPORTED: _imported,
     EventKind.HOUSEHOLD: _household,
+    EventKind.DECISION: _decision_step,
     EventKind.ATTACHMENT_ADDED: _attachment,
     EventKind.ATTACHMENT_DELETED: _attachment,
     EventKind.DOCUMENT_GENERATED: _document_generated,

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from .cases import access_views, registration, views
+from .decisions import views as decision_views
 from .documents import template_views as document_template_views
 from .documents import views as document_views
 from .dpo import views as dpo_views
@@ -102,6 +103,17 @@ urlpatterns = [
         "referrals/to-us/<int:referral_id>/attachments/<int:attachment_id>/",
         document_views.provider_attachment_download,
         name="provider_attachment_download",
+    ),
+    path("cases/<int:case_id>/decisions/", decision_views.case_decisions, name="case_decisions"),
+    path(
+        "cases/<int:case_id>/decisions/<int:decision_id>/",
+        decision_views.decision_detail,
+        name="decision_detail",
+    ),
+    path(
+        "cases/<int:case_id>/delay-notices/<int:notice_id>/",
+        decision_views.delay_notice,
+        name="delay_notice",
     ),
     path("cases/emergency-access/", access_views.emergency_access_view, name="emergency_access"),
     path("people/duplicates/", merge_views.people_duplicates, name="people_duplicates"),

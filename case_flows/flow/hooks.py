@@ -134,8 +134,8 @@ def stage_changed(case: Case, *, from_stage: str, to_stage: str) -> None:
 
 
 def decision_clock_open(case: Case) -> None:
-    """The statutory decision deadline (KPA art. 35) runs from registration to the decision,
-    which here is the supervisor's approval of the assessment."""
+    """The statutory decision deadline (KPA art. 35) runs from registration until a decision
+    on the case is issued (case_flows.decisions.services.decision_issue)."""
     _clock(case, kind="stage", name="decision")
 
 

@@ -11,7 +11,17 @@ from workflows.approvals.services import approval_open, approval_record_auto, ap
 from workflows.errors import Conflict, NotPermitted
 
 from .. import timeline
-from ..models import Assessment, Case, CaseEvent, CasePlan, Closure, EventKind, Stage
+from ..models import (
+    Assessment,
+    Case,
+    CaseEvent,
+    CasePlan,
+    Closure,
+    Decision,
+    DecisionStatus,
+    EventKind,
+    Stage,
+)
 from . import hooks as task_hooks
 from .history import last_owned_task, previous_task
 
@@ -20,6 +30,7 @@ APPROVAL_KIND_BY_NODE = {
     "approve_assessment": "assessment",
     "approve_plan": "plan",
     "approve_closure": "closure",
+    "approve_decision": "decision",
 }
 
 
@@ -88,8 +99,7 @@ def fire_transition(
 
     if changed:
         task_hooks.stage_changed(case, from_stage=from_stage, to_stage=case.stage)
-    if name == "approve_assessment":
-        task_hooks.decision_clock_stop(case)
+    # The KPA decision deadline stops when a decision is issued (case_flows.decisions), not here.
     return timeline.stage_moved(
         case,
         actor=actor,
@@ -184,8 +194,18 @@ def latest_record(case: Case, kind: str) -> Assessment | CasePlan | Closure | No
     return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
 
 
-def submitted_record(case: Case, kind: str) -> Assessment | CasePlan | Closure:
-    """The record a step submits for approval: saved by the step before, so always there."""
+def process_decision(process) -> Decision:
+    """The decision a start_decision process prepares (linked when the process starts)."""
+    return Decision.objects.select_for_update().get(process_id=process.pk)
+
+
+def submitted_record(
+    case: Case, kind: str, process=None
+) -> Assessment | CasePlan | Closure | Decision:
+    """The record a step submits for approval: saved by the step before, so always there.
+    A decision is the one of its own process (a case may have several)."""
+    if kind == "decision":
+        return process_decision(process)
     record = latest_record(case, kind)
     if record is None:
         raise RuntimeError(f"Case {case.pk}: no {kind} in episode {case.episode} to approve.")
@@ -202,7 +222,7 @@ class AutoApprove:
     def __call__(self, activation):
         case = activation.process.case
         actor = _actor(activation)
-        record = submitted_record(case, self.kind)
+        record = submitted_record(case, self.kind, activation.process)
         approval_record_auto(
             subject=case,
             record_id=record.pk,
@@ -227,7 +247,7 @@ def approval_task_created(activation) -> None:
     case = activation.process.case
     kind = APPROVAL_KIND_BY_NODE[activation.flow_task.name]
     requester = _actor(activation)
-    record = submitted_record(case, kind)
+    record = submitted_record(case, kind, activation.process)
     approval = approval_open(
         task=activation.task,
         subject=case,
@@ -241,3 +261,58 @@ def approval_task_created(activation) -> None:
 
     task_hooks.task_opened(activation.task, case, notify_owner=False)
     task_hooks.approval_requested(activation.task, case, approval)
+
+
+def _decision_approval(decision: Decision) -> Approval | None:
+    return (
+        Approval.objects.filter(kind="decision", record_id=decision.pk)
+        .select_related("decided_by")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def decision_approved(activation) -> None:
+    """The supervisor approved the decision (or the office does not require it): ready to
+    issue, approved by the decider, who signs it unless another signer is named."""
+    case = Case.objects.select_related("office", "team").get(pk=activation.process.case_id)
+    decision = process_decision(activation.process)
+    approval = _decision_approval(decision)
+    approver = approval.decided_by if approval is not None else _actor(activation)
+    decision.status = DecisionStatus.APPROVED
+    decision.approved_by = approver
+    decision.approved_at = timezone.now()
+    if not decision.signer_name and approver is not None:
+        decision.signer_name = str(approver)
+    decision.save(
+        update_fields=["status", "approved_by", "approved_at", "signer_name", "updated_at"]
+    )
+    timeline.decision_changed(
+        case,
+        actor=approver,
+        decision=decision,
+        action="decision_approved",
+        comment=approval.comment if approval is not None else "",
+    )
+    if approval is not None:
+        task_hooks.approval_decided(case, approval)
+
+
+def decision_returned(activation) -> None:
+    """Returned for revision (or withdrawn by its preparer): a draft again, back to the
+    caseworker's preparation task."""
+    case = Case.objects.select_related("office", "team").get(pk=activation.process.case_id)
+    decision = process_decision(activation.process)
+    approval = _decision_approval(decision)
+    decision.status = DecisionStatus.DRAFT
+    decision.save(update_fields=["status", "updated_at"])
+    withdrawn = approval is not None and approval.status == ApprovalStatus.WITHDRAWN
+    timeline.decision_changed(
+        case,
+        actor=approval.decided_by if approval is not None else _actor(activation),
+        decision=decision,
+        action="decision_withdrawn" if withdrawn else "decision_returned",
+        comment=approval.comment if approval is not None else "",
+    )
+    if approval is not None:
+        task_hooks.approval_decided(case, approval)

@@ -620,8 +620,9 @@ def _restrictions(b: _Batch, planned: list[Planned]) -> None:
 
 def _clock_requests(planned: list[Planned], open_tasks: dict[int, Task]) -> list[ClockRequest]:
     """The deadlines running at the end of the walk: the open task's own (and its queue's
-    while nobody has it), the stage's, and the decision deadline until the assessment is
-    approved (case_flows.flow.hooks)."""
+    while nobody has it), the stage's, and the decision deadline of a case still in intake or
+    assessment (case_flows.flow.hooks; a case imported later in its life had its decision
+    made in the old system, so none is timed here)."""
     requests = []
     for p in planned:
         case, stage = p.case, p.row.stage

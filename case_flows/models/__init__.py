@@ -48,6 +48,19 @@ from .choices import (
     TransferStatus,
     Urgency,
 )
+from .decisions import (
+    AppealOutcome,
+    Decision,
+    DecisionEffect,
+    DecisionGrants,
+    DecisionKind,
+    DecisionNumberCounter,
+    DecisionStatus,
+    DelayNotice,
+    DelayNoticeStatus,
+    FeePer,
+    HoursPer,
+)
 from .documents import (
     DocumentTemplate,
     GeneratedDocument,
@@ -117,6 +130,17 @@ from .transfers import (
 )
 
 __all__ = [
+    "AppealOutcome",
+    "Decision",
+    "DecisionEffect",
+    "DecisionGrants",
+    "DecisionKind",
+    "DecisionNumberCounter",
+    "DecisionStatus",
+    "DelayNotice",
+    "DelayNoticeStatus",
+    "FeePer",
+    "HoursPer",
     "RECORD_FIELDS",
     "Attachment",
     "AttachmentKind",

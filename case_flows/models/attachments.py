@@ -75,6 +75,7 @@ class AttachmentKind(models.TextChoices):
     MEDICAL = "medical", _("Medical document")
     PHOTO = "photo", _("Photo")
     GENERATED = "generated", _("Generated document")
+    DECISION = "decision", _("Decision or official letter")
     OTHER = "other", _("Other")
 
 

@@ -68,6 +68,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     ATTACHMENT_DELETED = "attachment_deleted", _("Attachment deleted")
     DOCUMENT_GENERATED = "document_generated", _("Document generated")
+    DECISION = "decision", _("Administrative decision")
 
 
 class IntakeSource(models.TextChoices):

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from ..cases import selectors as case_selectors
 from ..casetypes.selectors import need_domains_for
+from ..decisions import services as decision_services
+from ..decisions.forms import DecisionDraftForm
 from ..formdefs.content import has_person_field
 from ..formdefs.runtime import ConfiguredForm, people_answered
 from ..formdefs.selectors import case_people, form_version_for
@@ -33,7 +35,7 @@ from .forms import (
 )
 
 # Decided on the approval page (the task page redirects there).
-APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure"}
+APPROVAL_NODES = {"approve_assessment", "approve_plan", "approve_closure", "approve_decision"}
 
 
 class TaskPage:
@@ -51,6 +53,10 @@ class TaskPage:
 
     def forms(self, case, data=None, action: str = "") -> dict:
         raise NotImplementedError
+
+    def task_forms(self, task, case, data=None, action: str = "") -> dict:
+        """The forms of this task (a page that needs more than the case overrides it)."""
+        return self.forms(case, data, action)
 
     def configured(self, case, data=None, *, answers: dict | None = None) -> dict:
         """{"configured": the configured form} when the case's stage uses a published
@@ -345,3 +351,33 @@ class ReviewCasePage(TaskPage):
     def done(self, form, data, *, task, actor):
         case_review_complete(task=task, actor=actor, **data)
         return _("Your review was recorded on the case timeline.")
+
+
+@page
+class PrepareDecisionPage(TaskPage):
+    """The draft decision of the task's own process: save it, or submit it for approval."""
+
+    node = "prepare_decision"
+
+    def task_forms(self, task, case, data=None, action=""):
+        decision = task.process.caseprocess.decision
+        return {
+            "form": DecisionDraftForm(data, initial=DecisionDraftForm.initial_from(decision)),
+            "decision": decision,
+        }
+
+    def submit(self, forms, *, task, actor, action=""):
+        form = forms["form"]
+        if not form.is_valid():
+            return None
+        if action == SAVE_DRAFT:
+            decision_services.decision_save(
+                decision=forms["decision"], actor=actor, **form.values()
+            )
+            return _("The draft was saved.")
+        decision_services.decision_submit(task=task, actor=actor, **form.values())
+        return _("The decision was submitted for approval.")
+
+
+# The action of a page that saves work without completing the task: the page is shown again.
+SAVE_DRAFT = "save_draft"

@@ -33,6 +33,7 @@ from ..models import (
     CasePlan,
     CaseProcess,
     Closure,
+    Decision,
     Stage,
 )
 from ..restriction import hidden_restricted_q, visible_q
@@ -357,7 +358,7 @@ def approval_for_user(user: User, approval_id: int) -> Approval | None:
     return approval
 
 
-def approval_record(approval: Approval) -> Assessment | CasePlan | Closure | None:
+def approval_record(approval: Approval) -> Assessment | CasePlan | Closure | Decision | None:
     """The record submitted for approval: an Assessment, a CasePlan (goals, actions) or Closure."""
     if approval.kind == "plan":
         return (
@@ -372,4 +373,10 @@ def approval_record(approval: Approval) -> Assessment | CasePlan | Closure | Non
         )
     if approval.kind == "closure":
         return Closure.objects.filter(pk=approval.record_id).select_related("form_version").first()
+    if approval.kind == "decision":
+        return (
+            Decision.objects.filter(pk=approval.record_id)
+            .select_related("kind", "prepared_by", "approved_by", "document")
+            .first()
+        )
     return None

@@ -22,7 +22,7 @@ from ..models import AccessAction
 from ..permissions import supervises
 from . import selectors as work_selectors
 from .forms import InboxFilterForm
-from .pages import APPROVAL_NODES, page_for
+from .pages import APPROVAL_NODES, SAVE_DRAFT, page_for
 
 INBOX_TABS = ("mine", "queue")
 
@@ -138,7 +138,11 @@ def _render_task(request, task, forms=None, status=200):
     state = _task_state(request.user, task)
     if forms is None:
         page = page_for(node)
-        forms = page.forms(case) if page is not None and state in ("mine", "claimable") else {}
+        forms = (
+            page.task_forms(task, case)
+            if page is not None and state in ("mine", "claimable")
+            else {}
+        )
     context = {
         "task": task,
         "case": case,
@@ -172,7 +176,7 @@ def task_page(request, task_id: int):
         raise Http404(_("This task has no page."))
     action = request.POST.get("action", "")
     case = case_of_task(task)
-    forms = page.forms(case, request.POST, action)
+    forms = page.task_forms(task, case, request.POST, action)
     try:
         message = page.submit(forms, task=task, actor=request.user, action=action)
     except WorkflowError as exc:
@@ -181,6 +185,9 @@ def task_page(request, task_id: int):
         )
     if message is None:  # invalid input: nothing changed
         return _render_task(request, task, forms, status=400)
+    if action == SAVE_DRAFT:  # saved, the task still open: back to it
+        messages.success(request, message)
+        return redirect("task", task_id=task.pk)
     return _after_completing(request, case, message)
 
 

@@ -14,6 +14,7 @@ class ApprovalKind(models.TextChoices):
     ASSESSMENT = "assessment", _("Assessment")
     PLAN = "plan", _("Case plan")
     CLOSURE = "closure", _("Closure")
+    DECISION = "decision", _("Administrative decision")
 
 
 class ApprovalStatus(models.TextChoices):

@@ -19,7 +19,7 @@ from ..errors import Conflict, NotPermitted, WorkflowError
 from ..queue import task_complete
 from .models import Approval, ApprovalRule, ApprovalStatus, SupervisorAbsence
 
-DEFAULT_REQUIRED = {"assessment", "plan", "closure"}
+DEFAULT_REQUIRED = {"assessment", "plan", "closure", "decision"}
 
 
 def approval_required(*, office_id: int, kind: str, category: str = "") -> bool:

@@ -41,6 +41,23 @@ KPA_DECISION = gettext_noop(
     "Kodeks postępowania administracyjnego art. 35 §3 (1 month); periods in "
     "art. 35 §5 (suspension, the party's delay) are excluded; counting per art. 57"
 )
+KPA_APPEAL = gettext_noop(
+    "Kodeks postępowania administracyjnego art. 129 §2 (appeal within 14 days of delivery); "
+    "counting per art. 57. The decision becomes final when the period ends."
+)
+# The appeal period is not the office's target but the party's: its one step, at the end of
+# the period (warning at 100% = the deadline, so never a breach), lets the case app mark the
+# decision final (case_flows.decisions.sla); nobody is notified.
+APPEAL_PERIOD_LADDER = [
+    {
+        "key": "period_over",
+        "anchor": LadderAnchor.WARNING.value,
+        "offset": 0,
+        "offset_unit": TargetUnit.HOURS.value,
+        "roles": [],
+        "priority": 0,
+    }
+]
 PRIMERO_QUEUE = gettext_noop(
     "Primero: unassigned cases overdue after 1 h (high risk) or 3 h (others)"
 )
@@ -160,6 +177,21 @@ def policy_pack() -> list[dict]:
             citation=KPA_DECISION,
             pausable=True,
             pause_reasons=[PauseReason.SUSPENDED_BY_DECISION, PauseReason.WAITING_CLIENT],
+            **pl,
+        ),
+        _policy(
+            "pl-kpa-odwolanie",
+            gettext_noop("Appeal period of a decision (14 calendar days, KPA)"),
+            35,
+            ClockKind.STAGE,
+            "appeal_period",
+            14,
+            CD,
+            citation=KPA_APPEAL,
+            warn_percent=100,
+            ladder=APPEAL_PERIOD_LADDER,
+            pausable=True,
+            pause_reasons=[PauseReason.WAITING_APPEAL_BODY],
             **pl,
         ),
         _policy(

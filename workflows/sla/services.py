@@ -336,15 +336,18 @@ def sla_clock_stop(
     outcome: str = "met",
     actor: User | None = None,
     task_ids: Iterable[int] | None = None,
+    at: datetime | None = None,
 ) -> int:
     """Stop the matching open clocks as met or cancelled; returns how many stopped.
     `task_ids` stops those of many tasks at once (a fixed number of queries).
 
-    A clock stopped after its deadline stays flagged `breached` (met late).
+    A clock stopped after its deadline stays flagged `breached` (met late). `at` (default
+    now) is when it stopped: a period that simply ran out (an appeal period) stops at its
+    own deadline, on time, even when the sweep notices a little later.
     """
     if outcome not in (ClockStatus.MET, ClockStatus.CANCELLED):
         raise SlaError(_("A deadline stops as met or cancelled."))
-    now = timezone.now()
+    now = at or timezone.now()
     clocks = list(
         _open_clocks(
             clock=clock, task=task, subject=subject, kind=kind, name=name, task_ids=task_ids

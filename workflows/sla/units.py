@@ -42,12 +42,18 @@ class PauseReason(models.TextChoices):
     WAITING_EXTERNAL_PROVIDER = "waiting_external_provider", _("Waiting for an external provider")
     WAITING_CLIENT = "waiting_client", _("Waiting for the client")
     SUSPENDED_BY_DECISION = "suspended_by_decision", _("Proceedings suspended by decision")
+    WAITING_APPEAL_BODY = "waiting_appeal_body", _("Waiting for the appeal body's answer")
 
 
 # Reasons a statute may exclude from its own deadline (KPA art. 35 §5: suspension of the
-# proceedings, delay caused by the party). A statutory policy may allow only these.
+# proceedings, delay caused by the party or by causes outside the authority, such as the
+# appeal body examining an appeal). A statutory policy may allow only these.
 STATUTORY_EXCLUDABLE_REASONS = frozenset(
-    {PauseReason.SUSPENDED_BY_DECISION, PauseReason.WAITING_CLIENT}
+    {
+        PauseReason.SUSPENDED_BY_DECISION,
+        PauseReason.WAITING_CLIENT,
+        PauseReason.WAITING_APPEAL_BODY,
+    }
 )
 
 

@@ -17,8 +17,9 @@ from tests.steps import allocate, close_case, complete_intake, open_task, submit
 # groups, scope teams, the case, open tasks, the stage records (assessment, plan + goals +
 # actions, referrals, follow-ups, closure), the timeline, the access-log row (one INSERT) and
 # the client's current household membership (the household section) and the case's
-# attachments (one query, uploader and person joined: the attachments section).
-CASE_PAGE_QUERIES = 21
+# attachments (one query, uploader and person joined: the attachments section) and its
+# decisions (one query: the decisions section).
+CASE_PAGE_QUERIES = 22
 # Session, user, office, permissions (user, groups), role groups, scope teams, the count
 # (capped at SEARCH_CAP), one page of cases, the access-log row.
 CASE_LIST_QUERIES = 11
