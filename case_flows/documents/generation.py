@@ -33,7 +33,7 @@ from ..models import (
 from ..models.attachments import attachments_storage
 from ..permissions import may_edit_document_templates
 from .pdf import html_to_pdf
-from .sandbox import TemplateRefused, render_body
+from .sandbox import TemplateRefused, render_body, template_compile
 from .services import attachment_create, may_attach
 from .validation import AttachmentRefused, check_upload
 from .variables import case_variables, sample_variables
@@ -181,6 +181,9 @@ def document_template_save(
     office's own version, which then replaces it there."""
     if not may_edit_for_office(actor, office):
         raise NotPermitted(_("Only administrators edit document templates."))
+    # Checked in the user's language first (a refusal is read by the administrator), then
+    # rendered with the sample case in the document's language.
+    template_compile(body)
     render_html(
         body,
         sample_variables(office=office, language=language, author=actor),

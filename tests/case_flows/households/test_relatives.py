@@ -113,7 +113,7 @@ def test_linking_someone_registered_moves_them_in_and_the_flag_follows_a_move_ou
 
 
 def test_the_migration_builds_households_for_relations_in_the_same_household(w):
-    migration = importlib.import_module("case_flows.migrations.0027_households_from_relations")
+    migration = importlib.import_module("case_flows.migrations.0030_households_from_relations")
     client = w.case.person  # Anna, with Jan flagged "same household" and no household
     child = make_person(w.office, "Ola", "Nowak")
     away = make_person(w.office, "Piotr", "Nowak")
