@@ -146,10 +146,13 @@ def configured_layout(configured, form=None) -> list[dict[str, Any]]:
                 item = _field_item(configured.bound_field(key), spec, show_if_data(spec, top))
             if item is not None:
                 items.append(item)
+        # A block alone (the needs grid, the plan's actions) is a fieldset with its own
+        # legend already: no second fieldset of the same name around it.
+        alone = len(items) == 1 and items[0]["kind"] == "block"
         sections.append(
             {
                 "key": section.get("key", ""),
-                "label": translated(section.get("label")),
+                "label": "" if alone else translated(section.get("label")),
                 "items": items,
             }
         )
