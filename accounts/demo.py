@@ -39,6 +39,9 @@ USERS = [
     # Data protection officers: the access log of their office (inspektor ochrony danych).
     ("dpo", "Efua", "Quaye", "BEK", Role.DATA_PROTECTION_OFFICER, "en", None),
     ("iod", "Joanna", "Zielińska", "SOC", Role.DATA_PROTECTION_OFFICER, "pl", None),
+    # Office administrators: forms, lookups, case types, document templates, categories.
+    ("officeadmin", "Yaw", "Darko", "BEK", Role.ADMINISTRATOR, "en", None),
+    ("administrator", "Piotr", "Nowak", "SOC", Role.ADMINISTRATOR, "pl", None),
 ]
 
 
