@@ -15,6 +15,7 @@ STEP_HELP = {
     ApprovalKind.ASSESSMENT: _("Approval of the assessment"),
     ApprovalKind.PLAN: _("Approval of the case plan"),
     ApprovalKind.CLOSURE: _("Approval of the closure"),
+    ApprovalKind.DECISION: _("Approval of an administrative decision"),
 }
 
 

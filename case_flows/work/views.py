@@ -136,6 +136,8 @@ def _render_task(request, task, forms=None, status=200):
     node = task.flow_task.name
     access_record(request, AccessAction.VIEW_RECORD, case=case, target=node)
     state = _task_state(request.user, task)
+    # A refused submit (the task went elsewhere meanwhile) still shows what was typed.
+    kept_input = forms is not None and state not in ("mine", "claimable")
     if forms is None:
         page = page_for(node)
         forms = (
@@ -151,6 +153,7 @@ def _render_task(request, task, forms=None, status=200):
         "node": node,
         "state": state,
         "forms": forms,
+        "kept_input": kept_input,
         "form_template": f"case_flows/tasks/{node}.html",
         "can_release": task.status == STATUS.ASSIGNED
         and (task.owner_id == request.user.pk or supervises(request.user)),
