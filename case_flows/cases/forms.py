@@ -1,5 +1,6 @@
 """Forms of the case pages: they validate input; the services in services.py do the writes."""
 
+import uuid
 from typing import TYPE_CHECKING, cast
 
 from django import forms
@@ -159,6 +160,13 @@ class CaseRegisterForm(IdentifierFields, NoFutureDateOfBirth, forms.Form):
         required=False,
         empty_label=_("A supervisor allocates it"),
         help_text=_("Leave empty to let a supervisor allocate the case."),
+    )
+    # One per page shown: a form sent twice (a replay, a second tab) opens one case.
+    submission = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput,
+        initial=lambda: uuid.uuid4().hex,
+        validators=[RegexValidator(r"^[0-9a-f]{0,32}$")],
     )
     # The people the search before registering showed (ids), kept on the case's timeline.
     candidates_shown = forms.CharField(

@@ -40,6 +40,7 @@ CARRIED = ["given_name", "family_name", "date_of_birth", "national_id_kind", "na
 
 
 SEARCHES = "person_searches"  # the session's key of the user's recent searches
+OPENED = "cases_opened"  # the session's registration forms already sent: token -> case id
 SEARCHES_KEPT = 5  # a few, one per open tab; the oldest is forgotten first
 SEARCHED = ["find", *CARRIED, "age"]
 
@@ -114,6 +115,14 @@ def _register_case(*, actor, office, form: CaseRegisterForm):
         )
 
 
+def _opened_keep(request, token: str, case_id: int) -> None:
+    """Remember which case this page's form opened (the session's last 20)."""
+    if token:
+        opened = dict(list(request.session.get(OPENED, {}).items())[-19:])
+        opened[token] = case_id
+        request.session[OPENED] = opened
+
+
 def _chosen_person(request):
     raw = request.POST.get("person") or request.GET.get("person")
     if not raw:
@@ -180,10 +189,21 @@ def case_new(request):
         return page(status=403)
     if not form.is_valid():
         return page()
+    token = form.cleaned_data.get("submission") or ""
+    already = request.session.get(OPENED, {}).get(token) if token else None
+    if already is not None:
+        messages.info(request, _("This form was sent already: the case opened then is shown."))
+        return redirect("case_detail", case_id=already)
     try:
         case = _register_case(actor=request.user, office=office, form=form)
     except WorkflowError as exc:
         return error_page(request, exc, page)
+    _opened_keep(request, token, case.pk)
+    _opened_say(request, form, case)
+    return redirect("case_detail", case_id=case.pk)
+
+
+def _opened_say(request, form, case) -> None:
     if form.filled_from_id:
         messages.info(request, _("The date of birth and sex were filled in from the PESEL."))
     if can_see(
@@ -199,7 +219,6 @@ def case_new(request):
             _("Case %(reference)s was opened; a supervisor will allocate it.")
             % {"reference": case.reference},
         )
-    return redirect("case_detail", case_id=case.pk)
 
 
 @login_required

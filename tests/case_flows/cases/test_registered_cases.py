@@ -141,3 +141,17 @@ def test_an_unrestricted_user_opens_any_task(new_case, office, client):
     admin = User.objects.create_superuser("root", "root@example.org", "x")
     task = open_task(new_case, "allocate")
     assert task_for_user(admin, task.pk) == task
+
+
+def test_the_same_form_sent_twice_opens_one_case(office, team, caseworker):
+    client = client_for(caseworker)
+    page = client.get(reverse("case_new") + "?new=1").content.decode()
+    token = page.split('name="submission" value="')[1].split('"')[0]
+    data = register_data(submission=token)
+    first = client.post(reverse("case_new"), data)
+    again = client.post(reverse("case_new"), data)  # a replay, a second tab
+    assert Case.objects.count() == 1
+    case = Case.objects.get()
+    assert first.url == again.url == reverse("case_detail", args=[case.pk])
+    shown = client.get(again.url).content.decode()
+    assert "This form was sent already" in shown
