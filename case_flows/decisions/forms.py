@@ -90,6 +90,11 @@ class DecisionDraftForm(forms.Form):
         return {name: getattr(decision, name) for name in CONTENT_FIELDS}
 
 
+class SignerForm(forms.Form):
+    signer_name = forms.CharField(label=_("Signed by (name)"), max_length=160)
+    signer_position = forms.CharField(label=_("Signer's position"), max_length=160)
+
+
 class DeliveryForm(forms.Form):
     delivered_on = forms.DateField(label=_("Delivered on"), widget=DateInput)
 

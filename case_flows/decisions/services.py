@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
@@ -45,7 +45,7 @@ from ..models import (
     HoursPer,
     Stage,
 )
-from ..permissions import can_work_on
+from ..permissions import can_work_on, has_lead_role
 from .document import decision_pdf, delay_notice_pdf
 from .selectors import kinds_for_office
 
@@ -316,6 +316,33 @@ def _next_number(decision: Decision, year: int) -> str:
     return f"{office.code}.{counter.last_number}.{year}"
 
 
+def may_complete_signer(actor: User, decision: Decision) -> bool:
+    """Who may name the signer of an approved decision: its approver, or a supervisor or
+    manager who works on the case."""
+    return decision.approved_by_id == actor.pk or (
+        has_lead_role(actor) and can_work_on(actor, decision.case)
+    )
+
+
+@transaction.atomic
+def decision_sign(
+    *, decision: Decision, actor: User, signer_name: str, signer_position: str
+) -> Decision:
+    """Complete the signature of an approved decision not yet issued (it was approved with
+    none, or with a name but no position), so that it can be issued."""
+    decision = _locked(decision)
+    if decision.status != DecisionStatus.APPROVED:
+        raise _status_conflict(decision)
+    if not may_complete_signer(actor, decision):
+        raise NotPermitted(_("Only its approver or a supervisor may name who signs it."))
+    name, position = (signer_name or "").strip(), (signer_position or "").strip()
+    if not (name and position):
+        raise DecisionError(missing_message(["signature"], issuing=True))
+    decision.signer_name, decision.signer_position = name, position
+    decision.save(update_fields=["signer_name", "signer_position", "updated_at"])
+    return decision
+
+
 @transaction.atomic
 def decision_issue(*, decision: Decision, actor: User) -> Decision:
     """Issue an approved decision: refused with the list of what is missing (KPA art. 107
@@ -387,7 +414,8 @@ def _check_date(
         raise DecisionError(_("The date %(what)s cannot be in the future.") % {"what": what})
     if after is not None and day < after:
         raise DecisionError(
-            _("The date %(what)s cannot be before %(date)s.") % {"what": what, "date": after}
+            _("The date %(what)s cannot be before %(date)s.")
+            % {"what": what, "date": formats.date_format(after)}
         )
 
 
@@ -477,7 +505,7 @@ def decision_appeal(*, decision: Decision, actor: User, lodged_on: datetime.date
                 "The appeal period ended on %(date)s: an appeal lodged later is out of time"
                 " (the appeal body decides on restoring the time limit, KPA art. 58)."
             )
-            % {"date": last_day}
+            % {"date": formats.date_format(last_day)}
         )
     if decision.status == DecisionStatus.FINAL and decision.final_on is None:
         raise _status_conflict(decision)

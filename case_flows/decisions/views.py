@@ -20,6 +20,7 @@ from .forms import (
     AppealForm,
     DelayNoticeForm,
     DeliveryForm,
+    SignerForm,
     StartDecisionForm,
 )
 
@@ -64,6 +65,7 @@ def case_decisions(request, case_id: int):
 
 
 ACTIONS = {
+    "sign": (SignerForm, "signer_form"),
     "deliver": (DeliveryForm, "delivery_form"),
     "appeal": (AppealForm, "appeal_form"),
     "answer": (AppealAnswerForm, "answer_form"),
@@ -84,12 +86,17 @@ def _render_decision(request, case, decision, forms=None, status=200):
         ]
         if decision.status == DecisionStatus.APPROVED
         else [],
+        "signature_missing": decision.status == DecisionStatus.APPROVED
+        and not (decision.signer_name.strip() and decision.signer_position.strip()),
         "appeal_period_end": services.appeal_period_end(decision)
         if decision.delivered_on
         else None,
     }
     if may:
         status_forms = {
+            DecisionStatus.APPROVED: ["signer_form"]
+            if context["signature_missing"] and services.may_complete_signer(request.user, decision)
+            else [],
             DecisionStatus.ISSUED: ["delivery_form"],
             DecisionStatus.DELIVERED: ["appeal_form"],
             DecisionStatus.FINAL: ["appeal_form"] if decision.kind.appealable else [],
@@ -97,7 +104,14 @@ def _render_decision(request, case, decision, forms=None, status=200):
         }.get(decision.status, [])
         for form_class, name in ACTIONS.values():
             if name in status_forms:
-                context[name] = forms.get(name) or form_class()
+                context[name] = forms.get(name) or form_class(
+                    initial={
+                        "signer_name": decision.signer_name,
+                        "signer_position": decision.signer_position,
+                    }
+                    if name == "signer_form"
+                    else None
+                )
     return render(request, "case_flows/decisions/detail.html", context, status=status)
 
 
@@ -135,6 +149,9 @@ def decision_detail(request, case_id: int, decision_id: int):
 
 
 def _run(action: str, decision, actor, data) -> str:
+    if action == "sign":
+        services.decision_sign(decision=decision, actor=actor, **data)
+        return _("The signer was recorded; the decision can be issued.")
     if action == "deliver":
         services.decision_deliver(decision=decision, actor=actor, **data)
         return _("The delivery was recorded.")

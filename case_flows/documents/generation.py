@@ -29,6 +29,7 @@ from ..models import (
     DocumentTemplate,
     GeneratedDocument,
     OfficeLetterhead,
+    Referral,
 )
 from ..models.attachments import attachments_storage
 from ..permissions import may_edit_document_templates
@@ -172,6 +173,7 @@ def document_template_save(
     name: str,
     body: str,
     is_active: bool = True,
+    needs_referral: bool = False,
 ) -> DocumentTemplate:
     """Save a template as a new version; the previous current version of the same office,
     key and language is kept, superseded. Checked in the sandbox first (with the sample
@@ -218,6 +220,7 @@ def document_template_save(
                 name=name.strip(),
                 body=body,
                 is_active=is_active,
+                needs_referral=needs_referral,
                 created_by=actor,
             )
     except IntegrityError:
@@ -281,6 +284,11 @@ def _file_name(template: DocumentTemplate, case: Case) -> str:
     return f"{name[:140]}.pdf"
 
 
+def case_has_referral(case: Case) -> bool:
+    """The case has a referral in its current episode (what a referral letter is about)."""
+    return Referral.objects.filter(case=case, episode=case.episode).exists()
+
+
 def document_generate(
     *,
     actor: User,
@@ -296,6 +304,13 @@ def document_generate(
         raise NotPermitted(_("You cannot add documents to this case."))
     if template.office_id not in (None, case.office_id) or template.superseded_at is not None:
         raise DocumentError(_("Choose one of the office's current templates."))
+    if template.needs_referral and not case_has_referral(case):
+        raise DocumentError(
+            _(
+                "This document needs a referral and the case has none: record the referral"
+                " on the case first. No document was made."
+            )
+        )
     started = time.perf_counter()
     variables = case_variables(
         case,

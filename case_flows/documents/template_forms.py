@@ -18,6 +18,11 @@ class TemplateEditForm(forms.Form):
         help_text=_("HTML with {{ variables }} and the tags listed below."),
     )
     is_active = forms.BooleanField(label=_("Offered on the case page"), required=False)
+    needs_referral = forms.BooleanField(
+        label=_("Only for a case with a referral"),
+        required=False,
+        help_text=_("E.g. a referral letter: not offered, nor made, for a case with none."),
+    )
     preview_case = forms.ChoiceField(label=_("Preview with"), required=False)
     free_text = forms.CharField(
         label=_("Free text for the preview"),
@@ -42,7 +47,7 @@ class TemplateNewForm(TemplateEditForm):
         help_text=_("Lowercase letters, digits and hyphens, e.g. home-visit-letter."),
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    field_order = ["key", "language", "name", "body", "is_active"]
+    field_order = ["key", "language", "name", "body", "is_active", "needs_referral"]
 
 
 class LetterheadForm(forms.Form):
@@ -78,6 +83,8 @@ class GenerateForm(forms.Form):
         super().__init__(*args, **kwargs)
         names: dict[str, str] = {}
         for template in templates:
+            if template.needs_referral and not referrals:
+                continue  # a referral letter for a case with no referral: not offered
             # One choice per key, named in the reader's language when there is such a version.
             if template.key not in names or template.language == reader_language:
                 names[template.key] = template.name

@@ -181,6 +181,7 @@ def _handle_editor_post(request, office, form, *, template, key, language):
             name=form.cleaned_data["name"],
             body=form.cleaned_data["body"],
             is_active=form.cleaned_data["is_active"],
+            needs_referral=form.cleaned_data["needs_referral"],
         )
     except WorkflowError as exc:
         form.add_error("body" if isinstance(exc, TemplateRefused) else None, exc.message)
@@ -201,7 +202,12 @@ def document_template(request, template_id: int):
     if template is None:
         raise Http404(_("No such template in this office."))
     cases = _preview_cases(request.user, office)
-    initial = {"name": template.name, "body": template.body, "is_active": template.is_active}
+    initial = {
+        "name": template.name,
+        "body": template.body,
+        "is_active": template.is_active,
+        "needs_referral": template.needs_referral,
+    }
     form = TemplateEditForm(request.POST or None, initial=initial, preview_cases=cases)
     if request.method == "POST":
         if not template.is_current:
@@ -322,6 +328,13 @@ def case_document_generate(request, case_id: int):
     return render(
         request,
         "case_flows/documents/generate.html",
-        {"case": case, "form": form, "has_templates": bool(templates)},
+        {
+            "case": case,
+            "form": form,
+            "has_templates": bool(templates),
+            "not_offered": sorted(
+                {t.name for t in templates if t.needs_referral} if not referrals else set()
+            ),
+        },
         status=status,
     )

@@ -2,7 +2,7 @@
 approval requests. Kept out of flows.py so the Flow class reads like the diagram."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
@@ -272,6 +272,13 @@ def _decision_approval(decision: Decision) -> Approval | None:
     )
 
 
+def signer_position_of(user, office) -> str:
+    """The position a user signs with: the label of their role in the office, in the office's
+    language (the decision's), e.g. "Koordynator" (the User model has no job title)."""
+    with translation.override(office.default_language or "en"):
+        return user.primary_role_label
+
+
 def decision_approved(activation) -> None:
     """The supervisor approved the decision (or the office does not require it): ready to
     issue, approved by the decider, who signs it unless another signer is named."""
@@ -284,8 +291,17 @@ def decision_approved(activation) -> None:
     decision.approved_at = timezone.now()
     if not decision.signer_name and approver is not None:
         decision.signer_name = str(approver)
+        if not decision.signer_position:
+            decision.signer_position = signer_position_of(approver, case.office)
     decision.save(
-        update_fields=["status", "approved_by", "approved_at", "signer_name", "updated_at"]
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "signer_name",
+            "signer_position",
+            "updated_at",
+        ]
     )
     timeline.decision_changed(
         case,

@@ -96,6 +96,10 @@ class DecisionKind(models.Model):
         return self.label_en or self.label_pl
 
 
+# The currency of each country's offices (as case_flows/households/text.py).
+OFFICE_CURRENCIES = {"PL": "PLN", "GH": "GHS", "KE": "KES", "GB": "GBP"}
+
+
 class DecisionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
@@ -251,6 +255,12 @@ class Decision(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == DecisionStatus.DRAFT
+
+    @property
+    def currency_shown(self) -> str:
+        """The decision's currency, else the office's country's (a fee stated without an
+        amount still has one)."""
+        return self.currency or OFFICE_CURRENCIES.get(self.case.office.jurisdiction, "")
 
 
 class DelayNoticeStatus(models.TextChoices):

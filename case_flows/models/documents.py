@@ -50,6 +50,11 @@ class DocumentTemplate(models.Model):
     is_active = models.BooleanField(
         _("offered"), default=True, help_text=_("Offered on the case page.")
     )
+    needs_referral = models.BooleanField(
+        _("needs a referral"),
+        default=False,
+        help_text=_("Offered only for a case with a referral (e.g. a referral letter)."),
+    )
 
     class Meta:
         verbose_name = _("document template")

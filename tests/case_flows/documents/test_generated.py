@@ -273,3 +273,36 @@ def test_preview_with_a_real_case_is_recorded(polish_case, administrator):
     assert AccessEvent.objects.filter(
         case=polish_case, action=AccessAction.VIEW_CASE, target="document preview"
     ).exists()
+
+
+def test_a_referral_letter_needs_a_referral(polish_case, caseworker, private_media):
+    from case_flows.referrals.services import referral_create
+
+    client = client_for(caseworker)
+    url = reverse("case_document_generate", args=[polish_case.pk])
+    # Not offered for a case with no referral; the page says why.
+    page = client.get(url).content.decode()
+    assert 'value="referral-letter"' not in page
+    assert "Not offered, as the case has no referral yet: Referral letter" in page
+    # Posted anyway (an old page): refused, nothing stored.
+    response = client.post(url, {"template": "referral-letter", "language": "en"})
+    assert response.status_code == 400
+    template = generation.template_for(polish_case.office, "referral-letter", "en")
+    assert template.needs_referral  # declared by the seeded data, not by its key in code
+    with pytest.raises(generation.DocumentError, match="needs a referral and the case has none"):
+        generation.document_generate(actor=caseworker, case=polish_case, template=template)
+    assert not Attachment.objects.exists() and not GeneratedDocument.objects.exists()
+
+    # With a referral it is offered and made.
+    referral_create(
+        case=polish_case,
+        actor=caseworker,
+        service_type="Home care",
+        provider_name="Opieka Sp. z o.o.",
+        consent_recorded=True,
+    )
+    assert 'value="referral-letter"' in client.get(url).content.decode()
+    response = client.post(url, {"template": "referral-letter", "language": "en"})
+    assert response.status_code == 302
+    with GeneratedDocument.objects.get().attachment.file.open("rb") as stored:
+        assert "Opieka Sp. z o.o." in pdf_text(stored.read())
