@@ -8,13 +8,21 @@ test is `answers @> {...}`, served by the records' GIN (jsonb_path_ops) indexes 
 
 The searchable fields are read from the published versions in the same SQL (a subquery,
 not a query of their own), so publishing a version makes its fields searchable at once and
-the case list keeps its query count. PostgreSQL only (jsonb); elsewhere nothing matches.
+the case list keeps its query count.
+
+Elsewhere (SQLite under `make run`) the same matches are built in Python: one query reads the
+published versions' searchable fields, then each becomes a test on the answer's text
+(`KT("answers__<key>")`, JSON1): equal to the text (text fields), equal to a matching code
+(choice), or holding the quoted code (multiple choice). No index serves it; fine for a
+developer's database.
 """
 
 from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.fields.json import KT
+from django.db.models.lookups import Contains, Exact
 from django.db.models.expressions import RawSQL
 
 from ..models import (
@@ -71,12 +79,17 @@ wanted AS (
 """
 
 
-def answers_match_q(query: str, case_field: str = "pk") -> Q:
+def answers_match_q(query: str, case_field: str = "pk", vendor: str | None = None) -> Q:
     """A condition on cases: one of the case's stage records has a searchable answer equal
-    to `query` (any episode's record: a client is found by what was ever recorded)."""
+    to `query` (any episode's record: a client is found by what was ever recorded).
+
+    `vendor` (default: the connection's) picks the jsonb path on PostgreSQL, else the
+    portable one (tests evaluate the portable one on PostgreSQL too)."""
     query = (query or "").strip()
-    if not query or connection.vendor != "postgresql":
+    if not query:
         return Q(pk__in=[])
+    if (vendor or connection.vendor) != "postgresql":
+        return _portable_q(query, case_field)
     wanted = _WANTED.format(
         version=FormVersion._meta.db_table, definition=FormDefinition._meta.db_table
     )
@@ -88,3 +101,54 @@ def answers_match_q(query: str, case_field: str = "pk") -> Q:
     sql = wanted + " UNION ALL ".join(parts)
     params = [FormVersionStatus.PUBLISHED.value, query, query, query]
     return Q(**{f"{case_field}__in": RawSQL(sql, params)})
+
+
+def _portable_q(query: str, case_field: str) -> Q:
+    """The same matches without jsonb: the searchable fields read in Python, each a test on
+    the answer's text."""
+    wanted: dict[str, Q] = {}
+    lowered = query.lower()
+    versions = FormVersion.objects.filter(status=FormVersionStatus.PUBLISHED).values_list(
+        "definition__stage", "content", "lookups"
+    )
+    for stage, content, lookups in versions:
+        for section in (content or {}).get("sections") or []:
+            for spec in section.get("fields") or []:
+                if spec.get("searchable") is not True or not spec.get("key"):
+                    continue
+                answer = KT(f"answers__{spec['key']}")
+                kind = spec.get("type")
+                if kind in ("text", "textarea"):
+                    test = Q(Exact(answer, query))
+                elif kind in ("choice", "multichoice"):
+                    codes = [
+                        str(value.get("code"))
+                        for value in (lookups or {}).get(spec.get("lookup"), [])
+                        if str(value.get("code", "")).lower() == lowered
+                        or any(
+                            str(label).lower() == lowered
+                            for label in (value.get("labels") or {}).values()
+                        )
+                    ]
+                    if not codes:
+                        continue
+                    test = Q(pk__in=[])
+                    for code in codes:
+                        if kind == "choice":
+                            test |= Q(Exact(answer, code))
+                        else:  # a list of codes: its JSON text holds the quoted code
+                            test |= Q(Contains(answer, f'"{code}"'))
+                else:
+                    continue
+                wanted[stage] = wanted.get(stage, Q(pk__in=[])) | test
+    if not wanted:
+        return Q(pk__in=[])
+    case_ids = [
+        model.objects.filter(wanted[stage]).values("case_id")
+        for model, stage in RECORDS
+        if stage in wanted
+    ]
+    condition = Q(**{f"{case_field}__in": case_ids[0]})
+    for ids in case_ids[1:]:
+        condition |= Q(**{f"{case_field}__in": ids})
+    return condition
