@@ -764,7 +764,9 @@ def _case_type_save(request, office: Office, choices) -> tuple[int | None, CaseT
     category_id = request.POST.get("category", "")
     category = None
     if category_id:
-        category = Category.offered_to(office).filter(pk=category_id).first()
+        category = None
+        if category_id.isdigit():  # a tampered id is no category, not an error
+            category = Category.offered_to(office).filter(pk=int(category_id)).first()
         if category is None:
             raise Http404(_("No such category in your office's country."))
     row_id = category.pk if category else None

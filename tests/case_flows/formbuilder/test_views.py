@@ -515,3 +515,26 @@ def test_the_lists_take_the_same_queries_for_more_rows(
     with CaptureQueriesContext(connection) as more_lookups:
         signed_in.get("/form-builder/lookups/")
     assert len(more_lookups) == len(few_lookups)
+
+
+def test_tampered_ids_are_a_clear_refusal_never_an_error(signed_in, definition):
+    """Ids that are not numbers (or not there) in a builder request: 400/404, never a 500."""
+    bad = ("abc", "1.5", "-1", "99999999999999999999", "")
+    for value in bad:
+        for method, path, data in (
+            ("post", "/form-builder/case-types/", {"category": value}),
+            ("post", "/form-builder/case-types/", {"category": "", "closure": value}),
+            ("get", "/form-builder/", {"office": value}),
+            ("get", "/form-builder/lookups/", {"office": value}),
+            ("get", "/form-builder/case-types/", {"office": value}),
+            ("get", url(definition, "preview/"), {"version": value}),
+            ("get", url(definition), {"office": value}),
+            ("post", url(definition, "sections/main/fields/add/"), {"group": value}),
+            ("post", url(definition, "sections/main/built-in/"), {"key": value}),
+            ("post", url(definition, "fields/reason/move/"), {"direction": value}),
+        ):
+            response = getattr(signed_in, method)(path, data)
+            assert response.status_code in (200, 302, 400, 404), (path, data)
+    response = signed_in.post("/form-builder/case-types/", {"category": "abc"})
+    assert response.status_code == 404
+    assert "No such category" in response.content.decode()
