@@ -165,6 +165,12 @@ class DefinitionCreateForm(forms.Form):
             )
 
 
+class DefinitionRenameForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_label_fields(self, "name", _("Name"))
+
+
 class SectionForm(forms.Form):
     def __init__(self, *args, new: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -39,6 +39,7 @@ from ..formdefs.services import (
     FormDefinitionError,
     case_type_form_set,
     form_definition_create,
+    form_definition_rename,
     form_draft_open,
     form_draft_save,
     form_publish,
@@ -59,6 +60,7 @@ from .forms import (
     TYPE_LABELS,
     CaseTypeForm,
     DefinitionCreateForm,
+    DefinitionRenameForm,
     FieldAddForm,
     FieldEditForm,
     LookupForm,
@@ -379,6 +381,10 @@ def _render_editor(request, definition, office, *, bound: dict | None = None, er
         "publish_problems": bound.get("publish_problems"),
         "bound_forms": {k: v for k, v in bound.items() if k != "publish_problems" and v},
     }
+    if editable:
+        context["rename_form"] = bound.get("rename_form") or DefinitionRenameForm(
+            prefix="rename-form", initial=labels_initial(definition.labels, "name")
+        )
     if shown is not None:
         shown.definition = definition
         context["sections"] = _field_rows(shown)
@@ -470,6 +476,22 @@ def section_add(request, definition_id: int):
         bound_form=form,
         anchor=f"section-{key}",
     )
+
+
+@login_required
+@require_POST
+def definition_rename(request, definition_id: int):
+    """The form's name per language: kept by every version, draft or published."""
+    form = DefinitionRenameForm(request.POST, prefix="rename-form")
+    if not form.is_valid():
+        return _invalid(request, definition_id, "rename_form", form)
+    definition, office = _definition_or_404(request, definition_id)
+    _require_edit(request, definition.office_id, office)
+    form_definition_rename(
+        actor=request.user, definition=definition, labels=labels_from(form.cleaned_data, "name")
+    )
+    messages.success(request, _("The form's name is saved."))
+    return redirect(_editor_url(definition, office, request.user))
 
 
 @login_required

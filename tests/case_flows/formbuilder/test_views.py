@@ -538,3 +538,31 @@ def test_tampered_ids_are_a_clear_refusal_never_an_error(signed_in, definition):
     response = signed_in.post("/form-builder/case-types/", {"category": "abc"})
     assert response.status_code == 404
     assert "No such category" in response.content.decode()
+
+
+def test_a_form_is_renamed_per_language_and_a_long_name_wraps(signed_in, definition):
+    long_name = "N" * 300
+    response = signed_in.post(
+        url(definition, "rename/"), {"rename-form-name_en": long_name, "rename-form-name_pl": "Z"}
+    )
+    assert response.status_code == 302
+    definition.refresh_from_db()
+    assert definition.labels == {"en": long_name, "pl": "Z"}
+    page = signed_in.get(url(definition)).content.decode()
+    assert f"<h1>{long_name}</h1>" in page and "Rename the form" in page
+    # The English name is required: nothing changes, the error is shown.
+    response = signed_in.post(url(definition, "rename/"), {"rename-form-name_pl": "Tylko"})
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    definition.refresh_from_db()
+    assert definition.labels["en"] == long_name
+
+
+def test_a_global_form_is_not_renamed_by_an_office_administrator(signed_in, national):
+    shared = form_definition_create(
+        actor=national, office=None, key="shared", labels={"en": "Shared"}, stage="closure"
+    )
+    response = signed_in.post(url(shared, "rename/"), {"rename-form-name_en": "Mine"})
+    assert response.status_code == 403
+    shared.refresh_from_db()
+    assert shared.labels == {"en": "Shared"}
+    assert "Rename the form" not in signed_in.get(url(shared)).content.decode()
