@@ -55,6 +55,7 @@ from ..models import (
     Lookup,
 )
 from ..models.formdefs import translated
+from ..permissions import may_configure_case_types
 from . import editing, rules, selectors
 from .forms import (
     TYPE_LABELS,
@@ -849,6 +850,7 @@ def case_types(request):
             "approval_rules": selectors.approval_rules_of(office),
             "sla_policies": selectors.sla_policies_of(office),
             "admin_links": request.user.is_staff,
+            "case_type_links": may_configure_case_types(request.user),
         },
         status=400 if refused else 200,
     )

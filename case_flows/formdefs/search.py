@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.db.models.lookups import Contains, Exact
-from django.db.models.expressions import RawSQL
 
 from ..models import (
     Assessment,
@@ -107,48 +107,46 @@ def _portable_q(query: str, case_field: str) -> Q:
     """The same matches without jsonb: the searchable fields read in Python, each a test on
     the answer's text."""
     wanted: dict[str, Q] = {}
-    lowered = query.lower()
     versions = FormVersion.objects.filter(status=FormVersionStatus.PUBLISHED).values_list(
         "definition__stage", "content", "lookups"
     )
     for stage, content, lookups in versions:
         for section in (content or {}).get("sections") or []:
             for spec in section.get("fields") or []:
-                if spec.get("searchable") is not True or not spec.get("key"):
-                    continue
-                answer = KT(f"answers__{spec['key']}")
-                kind = spec.get("type")
-                if kind in ("text", "textarea"):
-                    test = Q(Exact(answer, query))
-                elif kind in ("choice", "multichoice"):
-                    codes = [
-                        str(value.get("code"))
-                        for value in (lookups or {}).get(spec.get("lookup"), [])
-                        if str(value.get("code", "")).lower() == lowered
-                        or any(
-                            str(label).lower() == lowered
-                            for label in (value.get("labels") or {}).values()
-                        )
-                    ]
-                    if not codes:
-                        continue
-                    test = Q(pk__in=[])
-                    for code in codes:
-                        if kind == "choice":
-                            test |= Q(Exact(answer, code))
-                        else:  # a list of codes: its JSON text holds the quoted code
-                            test |= Q(Contains(answer, f'"{code}"'))
-                else:
-                    continue
-                wanted[stage] = wanted.get(stage, Q(pk__in=[])) | test
-    if not wanted:
-        return Q(pk__in=[])
-    case_ids = [
-        model.objects.filter(wanted[stage]).values("case_id")
-        for model, stage in RECORDS
-        if stage in wanted
-    ]
-    condition = Q(**{f"{case_field}__in": case_ids[0]})
-    for ids in case_ids[1:]:
-        condition |= Q(**{f"{case_field}__in": ids})
+                test = _field_test(spec, lookups or {}, query)
+                if test is not None:
+                    wanted[stage] = wanted.get(stage, Q(pk__in=[])) | test
+    condition = Q(pk__in=[])
+    for model, stage in RECORDS:
+        if stage in wanted:
+            ids = model.objects.filter(wanted[stage]).values("case_id")
+            condition |= Q(**{f"{case_field}__in": ids})
     return condition
+
+
+def _field_test(spec: dict, lookups: dict, query: str) -> Q | None:
+    """A searchable field's answer matching `query` (None: the field cannot match)."""
+    if spec.get("searchable") is not True or not spec.get("key"):
+        return None
+    answer = KT(f"answers__{spec['key']}")
+    kind = spec.get("type")
+    if kind in ("text", "textarea"):
+        return Q(Exact(answer, query))
+    if kind not in ("choice", "multichoice"):
+        return None
+    lowered = query.lower()
+    codes = [
+        str(value.get("code"))
+        for value in lookups.get(spec.get("lookup"), [])
+        if str(value.get("code", "")).lower() == lowered
+        or any(str(label).lower() == lowered for label in (value.get("labels") or {}).values())
+    ]
+    if not codes:
+        return None
+    test = Q(pk__in=[])
+    for code in codes:
+        if kind == "choice":
+            test |= Q(Exact(answer, code))
+        else:  # a list of codes: its JSON text holds the quoted code
+            test |= Q(Contains(answer, f'"{code}"'))
+    return test

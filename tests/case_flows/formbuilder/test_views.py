@@ -181,7 +181,11 @@ def test_unticking_offered_hides_a_value_never_deletes_it(signed_in, admin, offi
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"values-0-label_en": "No code"}, "A value needs a code."),
+        ({"values-0-label_en": "No code"}, "Value 1 needs a code."),
+        (
+            {"values-0-code": "a", "values-0-label_en": "A", "values-1-code": "bee"},
+            "Value 2 (code “bee”) needs a label.",
+        ),
         (
             {
                 "values-0-code": "a",
@@ -469,6 +473,8 @@ def test_the_case_types_page_sets_the_form_of_a_stage(signed_in, admin, office, 
     page = signed_in.get("/form-builder/case-types/").content.decode()
     assert "this office, this category" in page
     assert "Approvals" in page and "Deadlines" in page
+    # Approvals are changed on the Staff → Case types pages: linked, not "the administration".
+    assert 'href="/staff/case-types/"' in page and f'href="/staff/case-types/{cat.pk}/"' in page
     # A form of another stage is not offered: refused, nothing changes.
     response = signed_in.post(
         "/form-builder/case-types/", {"category": cat.pk, "intake": definition.pk}

@@ -13,6 +13,7 @@ import case_flows.cases.services as case_services
 import case_flows.work.services as work_services
 from accounts.models import Role
 from case_flows.formdefs.content import CORE_FIELDS
+from case_flows.formdefs.search import answers_match_q
 from case_flows.formdefs.services import (
     case_type_form_set,
     form_definition_create,
@@ -21,7 +22,6 @@ from case_flows.formdefs.services import (
     form_publish,
     lookup_save,
 )
-from case_flows.formdefs.search import answers_match_q
 from case_flows.models import Assessment, Case
 from tests.case_flows.work.test_views_tasks import client_for, task_url
 from tests.factories import category, make_person, make_user
