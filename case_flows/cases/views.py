@@ -20,7 +20,7 @@ from workflows.sla.selectors import clocks_for_subject
 
 from ..access_log import access_record
 from ..casetypes.selectors import needs_shown
-from ..models import AccessAction, Stage
+from ..models import AccessAction, Case, Stage
 from ..permissions import (
     CasePerm,
     may_open_cases,
@@ -60,17 +60,22 @@ def case_of_task(task):
 @login_required
 def case_list(request):
     form = CaseSearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
-    page = Paginator(case_selectors.case_search(request.user, query), case_selectors.PAGE_SIZE)
-    page = page.get_page(request.GET.get("page"))
-    # The list names clients across the user's scope: a search, even with no terms (browsing).
-    access_record(request, AccessAction.SEARCH, target="case list", query=query)
+    # A search the form refuses (too long) lists nothing: its error says why, rather than
+    # every case looking like its result.
+    refused = form.is_bound and not form.is_valid()
+    query = "" if refused or not form.is_bound else form.cleaned_data["q"]
+    found = Case.objects.none() if refused else case_selectors.case_search(request.user, query)
+    page = Paginator(found, case_selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    if not refused:
+        # The list names clients across the user's scope: a search, even with no terms.
+        access_record(request, AccessAction.SEARCH, target="case list", query=query)
     return render(
         request,
         "case_flows/case_list.html",
         {
             "form": form,
             "query": query,
+            "refused": refused,
             "page": page,
             "cases": page.object_list,
             "capped": page.paginator.count >= case_selectors.SEARCH_CAP,

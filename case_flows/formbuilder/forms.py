@@ -19,7 +19,8 @@ KEY_VALIDATOR = RegexValidator(
     KEY_RE, _("Use lowercase letters, digits and “_”, starting with a letter.")
 )
 TYPE_LABELS = {
-    "text": _("Text"),
+    # Not "Text": that msgid is also a message's body ("Treść"); this is the short answer.
+    "text": _("Short text"),
     "textarea": _("Long text"),
     "number": _("Number"),
     "date": _("Date"),
@@ -89,10 +90,11 @@ class LookupValueForm(forms.Form):
     offered = forms.BooleanField(label=_("Offered"), required=False, initial=True)
     order = forms.IntegerField(label=_("Order"), required=False, min_value=0, max_value=9999)
 
-    def __init__(self, *args, existing: bool = False, **kwargs):
+    def __init__(self, *args, existing: bool = False, number: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         add_label_fields(self, "label", _("Label"), required_first=False)
         self.existing = existing
+        self.number = number  # "Value 2" on the page: errors name it
         if existing:
             # A value's code is what records store: it never changes.
             self.fields["code"].disabled = True
@@ -104,15 +106,22 @@ class LookupValueForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.existing and not data.get("code") and labels_from(data, "label"):
-            self.add_error("code", _("A value needs a code."))
+            self.add_error("code", _("Value %(n)s needs a code.") % {"n": self.number or ""})
         if data.get("code") and not labels_from(data, "label"):
-            self.add_error(f"label_{languages()[0][0]}", _("A value needs a label."))
+            self.add_error(
+                f"label_{languages()[0][0]}",
+                _("Value %(n)s (code “%(code)s”) needs a label.")
+                % {"n": self.number or "", "code": data["code"]},
+            )
         return data
 
 
 class BaseValueFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
-        return {"existing": index is not None and index < self.initial_form_count()}
+        return {
+            "existing": index is not None and index < self.initial_form_count(),
+            "number": None if index is None else index + 1,
+        }
 
     def clean(self):
         if any(self.errors):
@@ -163,6 +172,12 @@ class DefinitionCreateForm(forms.Form):
                 required=False,
                 help_text=_("Offered to every office; only national administrators edit it."),
             )
+
+
+class DefinitionRenameForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_label_fields(self, "name", _("Name"))
 
 
 class SectionForm(forms.Form):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.definition_list, name="formbuilder_forms"),
     path("new/", views.definition_new, name="formbuilder_form_new"),
     path(D, views.definition_edit, name="formbuilder_form"),
+    path(D + "rename/", views.definition_rename, name="formbuilder_form_rename"),
     path(D + "copy/", views.definition_copy, name="formbuilder_form_copy"),
     path(D + "draft/", views.definition_draft_open, name="formbuilder_draft_open"),
     path(D + "publish/", views.definition_publish, name="formbuilder_publish"),

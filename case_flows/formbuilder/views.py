@@ -39,6 +39,7 @@ from ..formdefs.services import (
     FormDefinitionError,
     case_type_form_set,
     form_definition_create,
+    form_definition_rename,
     form_draft_open,
     form_draft_save,
     form_publish,
@@ -54,11 +55,13 @@ from ..models import (
     Lookup,
 )
 from ..models.formdefs import translated
+from ..permissions import may_configure_case_types
 from . import editing, rules, selectors
 from .forms import (
     TYPE_LABELS,
     CaseTypeForm,
     DefinitionCreateForm,
+    DefinitionRenameForm,
     FieldAddForm,
     FieldEditForm,
     LookupForm,
@@ -379,6 +382,10 @@ def _render_editor(request, definition, office, *, bound: dict | None = None, er
         "publish_problems": bound.get("publish_problems"),
         "bound_forms": {k: v for k, v in bound.items() if k != "publish_problems" and v},
     }
+    if editable:
+        context["rename_form"] = bound.get("rename_form") or DefinitionRenameForm(
+            prefix="rename-form", initial=labels_initial(definition.labels, "name")
+        )
     if shown is not None:
         shown.definition = definition
         context["sections"] = _field_rows(shown)
@@ -470,6 +477,22 @@ def section_add(request, definition_id: int):
         bound_form=form,
         anchor=f"section-{key}",
     )
+
+
+@login_required
+@require_POST
+def definition_rename(request, definition_id: int):
+    """The form's name per language: kept by every version, draft or published."""
+    form = DefinitionRenameForm(request.POST, prefix="rename-form")
+    if not form.is_valid():
+        return _invalid(request, definition_id, "rename_form", form)
+    definition, office = _definition_or_404(request, definition_id)
+    _require_edit(request, definition.office_id, office)
+    form_definition_rename(
+        actor=request.user, definition=definition, labels=labels_from(form.cleaned_data, "name")
+    )
+    messages.success(request, _("The form's name is saved."))
+    return redirect(_editor_url(definition, office, request.user))
 
 
 @login_required
@@ -764,7 +787,9 @@ def _case_type_save(request, office: Office, choices) -> tuple[int | None, CaseT
     category_id = request.POST.get("category", "")
     category = None
     if category_id:
-        category = Category.offered_to(office).filter(pk=category_id).first()
+        category = None
+        if category_id.isdigit():  # a tampered id is no category, not an error
+            category = Category.offered_to(office).filter(pk=int(category_id)).first()
         if category is None:
             raise Http404(_("No such category in your office's country."))
     row_id = category.pk if category else None
@@ -825,6 +850,7 @@ def case_types(request):
             "approval_rules": selectors.approval_rules_of(office),
             "sla_policies": selectors.sla_policies_of(office),
             "admin_links": request.user.is_staff,
+            "case_type_links": may_configure_case_types(request.user),
         },
         status=400 if refused else 200,
     )

@@ -10,6 +10,7 @@ stage record.
 from __future__ import annotations
 
 import datetime
+import decimal
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -380,11 +381,27 @@ def display_value(version: FormVersion, spec: dict, value, people: dict | None =
         except (TypeError, ValueError):
             return str(value)
     if kind == "number":
-        return formats.number_format(value)
+        return _number_text(value)
     if kind == "person":
         person = (people or {}).get(value)
         return str(person) if person is not None else _("Person no. %(id)s") % {"id": value}
     return str(value)
+
+
+def _number_text(value) -> str:
+    """A number as the user's locale writes it; a whole number without decimals (7, never
+    7.0, however it was stored), others as stored (12,5 in Polish)."""
+    try:
+        number = decimal.Decimal(str(value))
+    except (decimal.InvalidOperation, ValueError):
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    if number == number.to_integral_value():
+        number = number.quantize(decimal.Decimal(1))
+    else:
+        number = number.normalize()
+    return formats.number_format(number)
 
 
 def people_answered(version: FormVersion | None, answers: dict) -> list[int]:

@@ -8,7 +8,13 @@ test is `answers @> {...}`, served by the records' GIN (jsonb_path_ops) indexes 
 
 The searchable fields are read from the published versions in the same SQL (a subquery,
 not a query of their own), so publishing a version makes its fields searchable at once and
-the case list keeps its query count. PostgreSQL only (jsonb); elsewhere nothing matches.
+the case list keeps its query count.
+
+Elsewhere (SQLite under `make run`) the same matches are built in Python: one query reads the
+published versions' searchable fields, then each becomes a test on the answer's text
+(`KT("answers__<key>")`, JSON1): equal to the text (text fields), equal to a matching code
+(choice), or holding the quoted code (multiple choice). No index serves it; fine for a
+developer's database.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KT
+from django.db.models.lookups import Contains, Exact
 
 from ..models import (
     Assessment,
@@ -71,12 +79,17 @@ wanted AS (
 """
 
 
-def answers_match_q(query: str, case_field: str = "pk") -> Q:
+def answers_match_q(query: str, case_field: str = "pk", vendor: str | None = None) -> Q:
     """A condition on cases: one of the case's stage records has a searchable answer equal
-    to `query` (any episode's record: a client is found by what was ever recorded)."""
+    to `query` (any episode's record: a client is found by what was ever recorded).
+
+    `vendor` (default: the connection's) picks the jsonb path on PostgreSQL, else the
+    portable one (tests evaluate the portable one on PostgreSQL too)."""
     query = (query or "").strip()
-    if not query or connection.vendor != "postgresql":
+    if not query:
         return Q(pk__in=[])
+    if (vendor or connection.vendor) != "postgresql":
+        return _portable_q(query, case_field)
     wanted = _WANTED.format(
         version=FormVersion._meta.db_table, definition=FormDefinition._meta.db_table
     )
@@ -88,3 +101,52 @@ def answers_match_q(query: str, case_field: str = "pk") -> Q:
     sql = wanted + " UNION ALL ".join(parts)
     params = [FormVersionStatus.PUBLISHED.value, query, query, query]
     return Q(**{f"{case_field}__in": RawSQL(sql, params)})
+
+
+def _portable_q(query: str, case_field: str) -> Q:
+    """The same matches without jsonb: the searchable fields read in Python, each a test on
+    the answer's text."""
+    wanted: dict[str, Q] = {}
+    versions = FormVersion.objects.filter(status=FormVersionStatus.PUBLISHED).values_list(
+        "definition__stage", "content", "lookups"
+    )
+    for stage, content, lookups in versions:
+        for section in (content or {}).get("sections") or []:
+            for spec in section.get("fields") or []:
+                test = _field_test(spec, lookups or {}, query)
+                if test is not None:
+                    wanted[stage] = wanted.get(stage, Q(pk__in=[])) | test
+    condition = Q(pk__in=[])
+    for model, stage in RECORDS:
+        if stage in wanted:
+            ids = model.objects.filter(wanted[stage]).values("case_id")
+            condition |= Q(**{f"{case_field}__in": ids})
+    return condition
+
+
+def _field_test(spec: dict, lookups: dict, query: str) -> Q | None:
+    """A searchable field's answer matching `query` (None: the field cannot match)."""
+    if spec.get("searchable") is not True or not spec.get("key"):
+        return None
+    answer = KT(f"answers__{spec['key']}")
+    kind = spec.get("type")
+    if kind in ("text", "textarea"):
+        return Q(Exact(answer, query))
+    if kind not in ("choice", "multichoice"):
+        return None
+    lowered = query.lower()
+    codes = [
+        str(value.get("code"))
+        for value in lookups.get(spec.get("lookup"), [])
+        if str(value.get("code", "")).lower() == lowered
+        or any(str(label).lower() == lowered for label in (value.get("labels") or {}).values())
+    ]
+    if not codes:
+        return None
+    test = Q(pk__in=[])
+    for code in codes:
+        if kind == "choice":
+            test |= Q(Exact(answer, code))
+        else:  # a list of codes: its JSON text holds the quoted code
+            test |= Q(Contains(answer, f'"{code}"'))
+    return test

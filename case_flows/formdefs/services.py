@@ -57,6 +57,12 @@ def form_definition_create(
     return definition
 
 
+def form_definition_rename(*, actor: User, definition: FormDefinition, labels: dict) -> None:
+    """The form's name per language (not part of a version: every version shows it)."""
+    definition.labels = labels
+    definition.save(update_fields=["labels"])
+
+
 @transaction.atomic
 def form_draft_open(*, actor: User, definition: FormDefinition) -> FormVersion:
     """The definition's draft: the one being edited, or a new one copied from the newest

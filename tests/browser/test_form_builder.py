@@ -73,7 +73,7 @@ def test_administrator_builds_publishes_and_previews_a_form(person):
         expect(page.get_by_text("The draft is saved.")).to_be_visible()
 
     add_field("income_source", "One choice from a lookup", "Income source", "income_sources")
-    add_field("remarks", "Text", "Remarks")
+    add_field("remarks", "Short text", "Remarks")
     fields = page.get_by_role("table").first
     expect(fields.get_by_role("row", name=re.compile("Income source"))).to_contain_text(
         "income_sources"
@@ -107,4 +107,20 @@ def test_administrator_builds_publishes_and_previews_a_form(person):
     phone.goto(f"/form-builder/{definition.pk}/preview/")
     expect(phone.get_by_label("Income source")).to_be_visible()
     expect(phone.get_by_text(re.compile("(Built-in|Wbudowane): (Reason|Powód)"))).to_be_visible()
+    assert wider_than_screen(phone) == []
+
+    # A 300-character name without a space wraps: the editor, the preview and the phone
+    # preview keep their width.
+    FormDefinition.objects.filter(pk=definition.pk).update(labels={"en": "N" * 300})
+    for path in ("", "preview/", "preview/?phone=1"):
+        phone.goto(f"/form-builder/{definition.pk}/{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
+    page.goto(f"/form-builder/{definition.pk}/preview/?phone=1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+    # The seeded Polish draft (long keys and lookup names in its rows) fits a phone too.
+    seeded = FormDefinition.objects.get(key="pl_community_interview", office__isnull=True)
+    phone.goto(f"/form-builder/{seeded.pk}/")
+    expect(phone.get_by_text("Powody przyznania pomocy").first).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     assert wider_than_screen(phone) == []

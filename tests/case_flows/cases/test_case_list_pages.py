@@ -38,6 +38,10 @@ def test_the_list_pages_through_every_case(client, django_assert_max_num_queries
     assert "Paged02" in body and "Paged00" in body and "Paged27" not in body
     found = client.get(reverse("case_list") + "?q=paged2")
     assert "8 cases found" in found.content.decode()  # Paged20..Paged27
+    # A search too long for the form: its error, and no case listed as if it were a result.
+    body = client.get(reverse("case_list"), {"q": "x" * 3000}).content.decode()
+    assert "at most 120 characters" in body and "The search was not run" in body
+    assert "Paged" not in body
 
 
 def test_a_supervisor_finds_the_possible_duplicates_from_the_list(client):

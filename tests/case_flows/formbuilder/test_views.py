@@ -181,7 +181,11 @@ def test_unticking_offered_hides_a_value_never_deletes_it(signed_in, admin, offi
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"values-0-label_en": "No code"}, "A value needs a code."),
+        ({"values-0-label_en": "No code"}, "Value 1 needs a code."),
+        (
+            {"values-0-code": "a", "values-0-label_en": "A", "values-1-code": "bee"},
+            "Value 2 (code “bee”) needs a label.",
+        ),
         (
             {
                 "values-0-code": "a",
@@ -469,6 +473,8 @@ def test_the_case_types_page_sets_the_form_of_a_stage(signed_in, admin, office, 
     page = signed_in.get("/form-builder/case-types/").content.decode()
     assert "this office, this category" in page
     assert "Approvals" in page and "Deadlines" in page
+    # Approvals are changed on the Staff → Case types pages: linked, not "the administration".
+    assert 'href="/staff/case-types/"' in page and f'href="/staff/case-types/{cat.pk}/"' in page
     # A form of another stage is not offered: refused, nothing changes.
     response = signed_in.post(
         "/form-builder/case-types/", {"category": cat.pk, "intake": definition.pk}
@@ -515,3 +521,54 @@ def test_the_lists_take_the_same_queries_for_more_rows(
     with CaptureQueriesContext(connection) as more_lookups:
         signed_in.get("/form-builder/lookups/")
     assert len(more_lookups) == len(few_lookups)
+
+
+def test_tampered_ids_are_a_clear_refusal_never_an_error(signed_in, definition):
+    """Ids that are not numbers (or not there) in a builder request: 400/404, never a 500."""
+    bad = ("abc", "1.5", "-1", "99999999999999999999", "")
+    for value in bad:
+        for method, path, data in (
+            ("post", "/form-builder/case-types/", {"category": value}),
+            ("post", "/form-builder/case-types/", {"category": "", "closure": value}),
+            ("get", "/form-builder/", {"office": value}),
+            ("get", "/form-builder/lookups/", {"office": value}),
+            ("get", "/form-builder/case-types/", {"office": value}),
+            ("get", url(definition, "preview/"), {"version": value}),
+            ("get", url(definition), {"office": value}),
+            ("post", url(definition, "sections/main/fields/add/"), {"group": value}),
+            ("post", url(definition, "sections/main/built-in/"), {"key": value}),
+            ("post", url(definition, "fields/reason/move/"), {"direction": value}),
+        ):
+            response = getattr(signed_in, method)(path, data)
+            assert response.status_code in (200, 302, 400, 404), (path, data)
+    response = signed_in.post("/form-builder/case-types/", {"category": "abc"})
+    assert response.status_code == 404
+    assert "No such category" in response.content.decode()
+
+
+def test_a_form_is_renamed_per_language_and_a_long_name_wraps(signed_in, definition):
+    long_name = "N" * 300
+    response = signed_in.post(
+        url(definition, "rename/"), {"rename-form-name_en": long_name, "rename-form-name_pl": "Z"}
+    )
+    assert response.status_code == 302
+    definition.refresh_from_db()
+    assert definition.labels == {"en": long_name, "pl": "Z"}
+    page = signed_in.get(url(definition)).content.decode()
+    assert f"<h1>{long_name}</h1>" in page and "Rename the form" in page
+    # The English name is required: nothing changes, the error is shown.
+    response = signed_in.post(url(definition, "rename/"), {"rename-form-name_pl": "Tylko"})
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    definition.refresh_from_db()
+    assert definition.labels["en"] == long_name
+
+
+def test_a_global_form_is_not_renamed_by_an_office_administrator(signed_in, national):
+    shared = form_definition_create(
+        actor=national, office=None, key="shared", labels={"en": "Shared"}, stage="closure"
+    )
+    response = signed_in.post(url(shared, "rename/"), {"rename-form-name_en": "Mine"})
+    assert response.status_code == 403
+    shared.refresh_from_db()
+    assert shared.labels == {"en": "Shared"}
+    assert "Rename the form" not in signed_in.get(url(shared)).content.decode()

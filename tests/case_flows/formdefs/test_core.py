@@ -5,7 +5,12 @@ import pytest
 from django.utils import translation
 
 from case_flows.formdefs.content import definition_problems, json_schema
-from case_flows.formdefs.runtime import ConfiguredForm, answers_shown, schema_errors
+from case_flows.formdefs.runtime import (
+    ConfiguredForm,
+    answers_shown,
+    display_value,
+    schema_errors,
+)
 from case_flows.formdefs.selectors import lookups_for
 from case_flows.formdefs.services import (
     FormDefinitionError,
@@ -15,6 +20,7 @@ from case_flows.formdefs.services import (
     form_publish,
     lookup_save,
 )
+from case_flows.models import FormVersion
 
 EN_PL = {"en": "Income source", "pl": "Źródło dochodu"}
 LOOKUPS = {
@@ -220,3 +226,21 @@ def test_json_schema_is_draft_2020_12():
     schema = json_schema(content(field("a", required=True)), {})
     assert schema["$schema"].endswith("2020-12/schema")
     assert schema["required"] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("language", "stored", "shown"),
+    [
+        ("en", 7.0, "7"),
+        ("en", "7.0", "7"),
+        ("pl", 7, "7"),
+        ("pl", 12.5, "12,5"),
+        ("pl", "12.50", "12,5"),
+        ("en", 12.5, "12.5"),
+        ("en", -3.0, "-3"),
+        ("en", 0, "0"),
+    ],
+)
+def test_a_number_answer_shows_whole_numbers_without_decimals(language, stored, shown):
+    with translation.override(language):
+        assert display_value(FormVersion(), {"type": "number"}, stored) == shown

@@ -13,6 +13,7 @@ import case_flows.cases.services as case_services
 import case_flows.work.services as work_services
 from accounts.models import Role
 from case_flows.formdefs.content import CORE_FIELDS
+from case_flows.formdefs.search import answers_match_q
 from case_flows.formdefs.services import (
     case_type_form_set,
     form_definition_create,
@@ -21,7 +22,7 @@ from case_flows.formdefs.services import (
     form_publish,
     lookup_save,
 )
-from case_flows.models import Assessment
+from case_flows.models import Assessment, Case
 from tests.case_flows.work.test_views_tasks import client_for, task_url
 from tests.factories import category, make_person, make_user
 from tests.steps import allocate, complete_intake, open_task, submit_assessment
@@ -168,6 +169,12 @@ def test_an_administrator_adds_a_field_and_a_caseworker_uses_it(
         listed = client.get(reverse("case_list") + f"?q={text}").content.decode()
         assert case.reference in listed, text
         assert with_v1.reference not in listed and no_version.reference not in listed
+    # The portable path (SQLite under `make run`) finds the same, and only it.
+    for text in ("Social benefit", "zasiłek", "benefit", "BENEFIT"):
+        found = Case.objects.filter(answers_match_q(text, vendor="sqlite"))
+        assert list(found) == [case], text
+    for text in ("benefi", "wage", "Lives with aunt"):  # a part; no such answer; not searchable
+        assert not Case.objects.filter(answers_match_q(text, vendor="sqlite")).exists(), text
 
     # The export has a column per configured field, with the answer.
     export = client_for(supervisor).get(reverse("dashboard_export") + "?figure=open&format=csv")
