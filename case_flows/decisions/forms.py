@@ -38,8 +38,8 @@ class DecisionDraftForm(forms.Form):
         label=_("Amount"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
     currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
-    period_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    period_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+    period_from = forms.DateField(label=_("Period from"), required=False, widget=DateInput)
+    period_to = forms.DateField(label=_("Period until"), required=False, widget=DateInput)
     service = forms.CharField(label=_("Service"), required=False, max_length=200)
     hours = forms.DecimalField(
         label=_("Hours"), required=False, min_value=0, max_digits=6, decimal_places=1
