@@ -210,24 +210,94 @@ def _reference_data(browser_reference_data):
     return browser_reference_data
 
 
+SNAPSHOTS = {"reference": "browser_snapshot_reference", "demo": "browser_snapshot_demo"}
+_taken: set[str] = set()
+
+
+def _tables(cursor) -> list[str]:
+    from django.db import connection
+
+    return [t for t in connection.introspection.table_names(cursor) if t != "django_migrations"]
+
+
+def _snapshot_take(name: str) -> None:
+    """Copy every table into a schema of its own: restoring it is a few INSERT ... SELECT,
+    where loading the demo again takes seconds (once per browser module)."""
+    from django.db import connection
+
+    schema = SNAPSHOTS[name]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        for table in _tables(cursor):
+            cursor.execute(f'CREATE TABLE {schema}."{table}" AS TABLE public."{table}"')
+    _taken.add(name)
+
+
+def _snapshot_restore(name: str) -> None:
+    """Every table as the snapshot has it (triggers and foreign keys off while copying: the
+    append-only logs refuse writes otherwise), then each sequence past the restored ids."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    schema = SNAPSHOTS[name]
+    with connection.cursor() as cursor:
+        tables = _tables(cursor)
+        cursor.execute(
+            "SELECT table_name, string_agg(quote_ident(column_name), ', ' ORDER BY"
+            " ordinal_position) FROM information_schema.columns WHERE table_schema = 'public'"
+            " AND is_generated = 'NEVER' GROUP BY table_name"
+        )
+        columns = dict(cursor.fetchall())
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            "TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(f'"{t}"' for t in tables))
+        )
+        for table in tables:
+            cols = columns[table]
+            cursor.execute(
+                f'INSERT INTO public."{table}" ({cols}) SELECT {cols} FROM {schema}."{table}"'
+            )
+        cursor.execute("SET session_replication_role = DEFAULT")
+        # Every sequence past the restored ids, many-to-many tables' included.
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND (is_identity = 'YES'"
+            " OR column_default LIKE 'nextval%%')"
+        )
+        for table, column in cursor.fetchall():
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'),"
+                f' COALESCE(MAX("{column}"), 0) + 1, false) FROM "{table}"'
+            )
+    ContentType.objects.clear_cache()
+    apps.clear_cache()
+
+
 @pytest.fixture(scope="module")
 def site(request, _reference_data, django_db_blocker):
-    """The live server with the demo data, for one test module."""
+    """The live server with the demo data, for one test module. The first module loads the
+    demo and snapshots it (and the migrated state before it); the others restore snapshots."""
     from django.core.management import call_command
     from pytest_django.live_server_helper import LiveServer
 
     server = LiveServer("localhost:0")
     with django_db_blocker.unblock():
-        _reset_database(_reference_data)
-        with open(os.devnull, "w") as quiet:
-            call_command("seed_demo", stdout=quiet)
+        if "demo" in _taken:
+            _snapshot_restore("demo")
+        else:
+            _reset_database(_reference_data)
+            _snapshot_take("reference")
+            with open(os.devnull, "w") as quiet:
+                call_command("seed_demo", stdout=quiet)
+            _snapshot_take("demo")
     try:
         yield Site(server)
     finally:
         server.stop()
         with django_db_blocker.unblock():
             _close_server_connections()
-            _reset_database(_reference_data)
+            _snapshot_restore("reference")
             from django.db import connections
 
             connections.close_all()  # so the test database can be dropped at the end
