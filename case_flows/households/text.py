@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from ..models.decisions import OFFICE_CURRENCIES
 from .selectors import (
     HouseholdIncome,
     has_incomes,
@@ -16,14 +17,13 @@ from .selectors import (
 )
 
 # The currency of each country's offices (ISO 4217) and how an amount is written.
-CURRENCIES = {"PL": "PLN", "GH": "GHS"}
 SYMBOLS = {"PLN": "{amount} zł", "GHS": "GH₵ {amount}"}
 
 
 def money(amount: Decimal, jurisdiction: str) -> str:
     """1234.5 in a Polish office: "1 234,50 zł" in Polish, "1,234.50 zł" in English."""
     number = formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
-    currency = CURRENCIES.get(jurisdiction, "")
+    currency = OFFICE_CURRENCIES.get(jurisdiction, "")
     return SYMBOLS.get(currency, "{amount} " + currency).format(amount=number).strip()
 
 

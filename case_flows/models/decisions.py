@@ -96,7 +96,7 @@ class DecisionKind(models.Model):
         return self.label_en or self.label_pl
 
 
-# The currency of each country's offices (as case_flows/households/text.py).
+# The currency of each country's offices (decisions' amounts, households' incomes).
 OFFICE_CURRENCIES = {"PL": "PLN", "GH": "GHS", "KE": "KES", "GB": "GBP"}
 
 
