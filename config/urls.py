@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("case_flows.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path("notifications/", include("notifications.urls")),
     path("workflows/", include("workflows.urls")),
     path("dev/mailbox/", include("notifications.mailbox_urls")),

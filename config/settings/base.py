@@ -39,6 +39,11 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -504,3 +509,38 @@ def attachments_storage(bucket: str, private_root: Path) -> dict:
 
 
 STORAGES["attachments"] = attachments_storage(ATTACHMENTS_S3_BUCKET, PRIVATE_MEDIA_ROOT)
+
+
+# The REST API (api/, docs/api.md): tokens only (personal tokens and OAuth 2 client
+# credentials, both django-oauth-toolkit access tokens), one scope per resource family and
+# method (api/scopes.py), pages by cursor, one error shape (api/errors.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.scopes.TokenHasFamilyScope"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Caseflow API",
+    "DESCRIPTION": "Cases, tasks, approvals, referrals and transfers of a social-welfare office.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The documentation page's scripts and styles come from the drf-spectacular-sidecar
+    # package (PyPI), served as our own static files: nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("API_TOKEN_EXPIRE_SECONDS", 3600),
+    "SCOPES": {},  # filled from api.scopes.FAMILIES in api/apps.py
+}
