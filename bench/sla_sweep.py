@@ -99,7 +99,10 @@ def _create_clocks(n: int, due: int, office, team, owner, policy) -> None:
 
     subject_type = ContentType.objects.get_for_model(Team).pk
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE workflows_slaescalation, workflows_slapause, workflows_slaclock")
+        cursor.execute(
+            "TRUNCATE case_flows_delaynotice, workflows_slaescalation, workflows_slapause,"
+            " workflows_slaclock"
+        )
         # due clocks are past their warning, waiting for the breach step; the rest are not due
         cursor.execute(
             """
