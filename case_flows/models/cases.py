@@ -186,6 +186,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 name="case_restricted_office",
                 condition=models.Q(is_restricted=True),
             ),
+            # The open restricted cases with what their access list is decided by: the team
+            # queue reads them without visiting a row (work/selectors.queue_process_ids).
+            models.Index(
+                fields=["id"],
+                include=["owner", "team", "office"],
+                name="case_restricted_open",
+                condition=models.Q(is_restricted=True) & ~models.Q(stage="closed"),
+            ),
         ]
 
     def __str__(self):

@@ -36,7 +36,7 @@ from ..models import (
     Decision,
     Stage,
 )
-from ..restriction import hidden_restricted_q, visible_q
+from ..restriction import hidden_restricted_q, on_access_list_q, visible_q
 from ..text import fold
 
 _earliest_due = (
@@ -91,15 +91,23 @@ def queue_process_ids(user: User) -> list[int]:
     the queue then reaches tasks by process id. Left to the planner, PostgreSQL would scan
     every unclaimed task in the country and check each one's case (0.5 s at 1M cases).
     Pages that need it twice load it once and pass it on (never cached on the user: cases
-    move between offices)."""
+    move between offices).
+
+    Two arms in one UNION ALL: unrestricted cases by the scope's indexes, and the open
+    restricted cases by their access list (the partial index `case_restricted_open`). As one
+    OR, the planner drove it by every restricted case in the country, closed ones included
+    (20,000 row visits, 70 ms at 1M cases)."""
     cases = Case.objects.exclude(stage=Stage.CLOSED)
     if scope_for(user).all_offices:
         scope = Q(office_id=user.home_office_id) if user.home_office_id else Q()
     else:
         scope = scope_q(user, office="office", team="team", owner="owner")
-    cases = cases.filter(visible_q(user, scope))
+    unrestricted = cases.filter(Q(is_restricted=False) & scope).order_by().values("pk")
+    restricted = (
+        cases.filter(Q(is_restricted=True) & on_access_list_q(user)).order_by().values("pk")
+    )
     return list(
-        CaseProcess.objects.filter(case__in=cases.values("pk"))
+        CaseProcess.objects.filter(case__in=unrestricted.union(restricted, all=True))
         .order_by()
         .values_list("pk", flat=True)
     )
