@@ -10,8 +10,11 @@
 
 import datetime
 import decimal
+from collections.abc import Iterable
+from typing import cast
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Model
 from django.forms.formsets import (
     INITIAL_FORM_COUNT,
@@ -94,7 +97,7 @@ def formsets_without_rows(forms: dict, data: QueryDict) -> list[str]:
     """Prefixes of the formsets the body did not mention: they are sent as empty (their
     management form says 0 rows) rather than refused as tampered with."""
     return [
-        f.prefix
+        str(f.prefix)
         for f in forms.values()
         if isinstance(f, BaseFormSet) and f"{f.prefix}-{TOTAL_FORM_COUNT}" not in data
     ]
@@ -110,7 +113,7 @@ def _messages(errors) -> list[str]:
 def _form_errors(form: forms.BaseForm) -> dict:
     out: dict = {}
     for name, errors in form.errors.items():
-        out[NON_FIELD if name == forms.forms.NON_FIELD_ERRORS else name] = _messages(errors)
+        out[NON_FIELD if name == NON_FIELD_ERRORS else name] = _messages(errors)
     return out
 
 
@@ -175,8 +178,8 @@ def _kind(field: forms.Field) -> str:
 def _choices(field: forms.Field) -> list[dict] | None:
     if not isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
         return None
-    out = []
-    for value, label in field.choices:
+    out: list[dict] = []
+    for value, label in cast(Iterable, field.choices):
         if isinstance(label, list | tuple):  # an option group
             out.extend({"value": plain(v), "label": str(lab)} for v, lab in label)
         elif plain(value) not in ("", None):

@@ -182,7 +182,7 @@ class Keyset(BasePagination):
     def _link(self, position, backwards: bool) -> str | None:
         if position is None:
             return None
-        payload = {"p": [_dump(v) for v in position]}
+        payload: dict[str, object] = {"p": [_dump(v) for v in position]}
         if backwards:
             payload["b"] = 1
         raw = json.dumps(payload, separators=(",", ":")).encode()

@@ -2,10 +2,19 @@
 form's own fields (the form validates; this only documents), and what a task's form looks
 like to a client (api/formdata.describe_forms)."""
 
+from collections.abc import Iterable
+from typing import cast
+
 from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+
+def _values(field: forms.Field) -> list:
+    """A choice field's values, without the blank "Choose…" option."""
+    choices = cast(Iterable, getattr(field, "choices", []))
+    return [value for value, _label in choices if value not in ("", None)]
 
 
 def _field(field: forms.Field) -> serializers.Field:
@@ -20,7 +29,7 @@ def _field(field: forms.Field) -> serializers.Field:
     if isinstance(field, forms.MultipleChoiceField):
         return serializers.ListField(child=serializers.CharField(), **common)
     if isinstance(field, forms.ChoiceField):
-        choices = [value for value, _label in field.choices if value not in ("", None)]
+        choices = _values(field)
         return serializers.ChoiceField(choices=choices, **common)
     if isinstance(field, forms.IntegerField):
         return serializers.IntegerField(**common)
@@ -59,7 +68,7 @@ def form_parameters(form_class: type[forms.Form], *, exclude=()) -> list[OpenApi
         elif isinstance(field, forms.DateField):
             kind = OpenApiTypes.DATE
         elif isinstance(field, forms.ChoiceField):
-            enum = [value for value, _label in field.choices if value not in ("", None)]
+            enum = _values(field)
         parameters.append(
             OpenApiParameter(
                 name,

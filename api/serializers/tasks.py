@@ -60,7 +60,8 @@ class TaskDetailSerializer(TaskRowSerializer):
     deadlines = DeadlineSerializer(many=True)
     approval = serializers.IntegerField(
         source="approval_shown",
-        allow_null=True, help_text="An approval task is decided at /approvals/{id}/."
+        allow_null=True,
+        help_text="An approval task is decided at /approvals/{id}/.",
     )
     can_release = serializers.BooleanField()
     reassign_to = ReassignChoiceSerializer(

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from case_flows.casetypes.selectors import needs_shown
-from case_flows.models import AccessAction, Case
+from case_flows.models import AccessAction, Assessment, Case
 from case_flows.permissions import CasePerm
 from case_flows.work import selectors as work_selectors
 from case_flows.work.forms import DecisionForm, WithdrawForm
@@ -96,8 +96,10 @@ class ApprovalView(ResourceView):
         record = work_selectors.approval_record(approval)
         approval.record_data = None
         if record is not None:
-            needs = needs_shown(record.needs) if approval.kind == "assessment" else []
-            serializer = RECORD_SERIALIZERS[approval.kind](record, context={"needs": needs})
+            needs = needs_shown(record.needs) if isinstance(record, Assessment) else []
+            serializer: serializers.Serializer = RECORD_SERIALIZERS[approval.kind](
+                record, context={"needs": needs}
+            )
             approval.record_data = {approval.kind: serializer.data}
         pending = approval.status == ApprovalStatus.PENDING
         approval.can_decide = (

@@ -6,6 +6,9 @@ body and submits them as the page does: the same forms validate (400 with their 
 the same service runs (409 when the task was done or taken meanwhile).
 """
 
+from typing import cast
+
+from django import forms
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -182,6 +185,12 @@ def _submit_description(page, task, case) -> dict:
     return {"fields": fields, "actions": actions}
 
 
+def assignable_people(task):
+    """Whom the task may be given to: the reassign form's own list."""
+    field = cast(forms.ModelChoiceField, ReassignForm(task=task).fields["to_user"])
+    return field.queryset
+
+
 def task_detail(request, task) -> Response:
     """The task as its page shows it (recorded in the access log as the page does)."""
     user = request.user
@@ -203,7 +212,7 @@ def task_detail(request, task) -> Response:
     )
     task.reassign_to = None
     if task.status in (STATUS.NEW, STATUS.ASSIGNED) and supervises(user):
-        people = ReassignForm(task=task).fields["to_user"].queryset
+        people = assignable_people(task)
         task.reassign_to = [{"id": p.pk, "name": str(p)} for p in people]
     page = page_for(node)
     task.submit = None

@@ -95,7 +95,9 @@ def test_a_case_from_registration_to_closure(caseworker, supervisor, office):
 
     # Assessment: each need domain the form asks, strengths, the risk decided.
     assess = _ok(cw.get(f"/api/v1/tasks/{done['next_task']}/"))
-    needs = {f["name"]: "medium" for f in assess["submit"]["fields"] if f["name"].startswith("need_")}
+    needs = {
+        f["name"]: "medium" for f in assess["submit"]["fields"] if f["name"].startswith("need_")
+    }
     assert needs
     _ok(
         cw.post(

@@ -60,8 +60,7 @@ def build_world() -> World:
     allocate(mine, sup, cw)
     world.cases["mine"] = mine
     world.cases["unallocated"] = open_case(office, cw, "Adwoa", "Boateng")
-    restricted = open_case(office, cw_b, "Zofia", "Zastrzezona")
-    allocate(restricted, sup_b, cw_b)
+    restricted = allocate(open_case(office, cw_b, "Zofia", "Zastrzezona"), sup_b, cw_b)
     access_services.case_restrict(case=restricted, actor=cw_b, reason="Domestic violence")
     world.cases["restricted"] = restricted
     foreign = open_case(other, cw_other, "Jan", "Kowalski")
