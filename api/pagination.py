@@ -1,12 +1,10 @@
 """Long lists page by cursor: stable under inserts, no OFFSET scan at depth."""
 
-import base64
-import binascii
 import datetime
 import decimal
-import json
 from dataclasses import dataclass
 
+from django.core import signing
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext_lazy as _
@@ -108,7 +106,8 @@ class Keyset(BasePagination):
     list's "newest first"): the cursor holds the last row's sort values, and the next page is
     the rows after them (a WHERE on the order's columns, never an OFFSET), so pages stay
     right while rows are added and cost the same at any depth. Nulls sort as the selector
-    sorts them. `next` and `previous` are links (null at either end)."""
+    sorts them. `next` and `previous` are links (null at either end). Cursors are signed
+    (SECRET_KEY) and name their list and order: a forged or foreign one is a 400."""
 
     page_size = Cursor.page_size
     page_size_query_param = Cursor.page_size_query_param
@@ -119,8 +118,8 @@ class Keyset(BasePagination):
         self.request = request
         self.base_url = request.build_absolute_uri()
         size = self._page_size(request)
-        keys = _keys_of(queryset)
-        backwards, position = self._decode(request, len(keys))
+        keys = self.keys = _keys_of(queryset)
+        backwards, position = self._decode(request, keys)
         walk = [k.reversed() for k in keys] if backwards else keys
         qs = queryset.annotate(**{f"_keyset_{i}": F(k.name) for i, k in enumerate(keys)})
         if position is not None:
@@ -136,7 +135,6 @@ class Keyset(BasePagination):
         rows = rows[:size]
         if backwards:
             rows.reverse()
-        self.keys = keys
         self.rows = rows
         first = self._values(rows[0]) if rows else None
         last = self._values(rows[-1]) if rows else None
@@ -165,17 +163,23 @@ class Keyset(BasePagination):
             )
         return min(size, self.max_page_size)
 
-    def _decode(self, request, width: int):
+    def _salt(self) -> str:
+        # A cursor serves the list (and order) it came from only: signed with both.
+        return f"api.cursor:{self.request.path}:{','.join(k.name for k in self.keys)}"
+
+    def _decode(self, request, keys: list[_Key]):
+        """The cursor's direction and position. It is signed: one that was not made by this
+        list, in this order, is refused (400) rather than fed to the database."""
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
             return False, None
         try:
-            data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
+            data = signing.loads(raw, salt=self._salt())
             position = [_load(v) for v in data["p"]]
             backwards = bool(data.get("b"))
-        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        except (signing.BadSignature, ValueError, KeyError, TypeError) as exc:
             raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from exc
-        if len(position) != width:
+        if len(position) != len(keys):
             raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
         return backwards, position
 
@@ -185,8 +189,7 @@ class Keyset(BasePagination):
         payload: dict[str, object] = {"p": [_dump(v) for v in position]}
         if backwards:
             payload["b"] = 1
-        raw = json.dumps(payload, separators=(",", ":")).encode()
-        token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        token = signing.dumps(payload, salt=self._salt(), compress=True)
         return replace_query_param(self.base_url, self.cursor_query_param, token)
 
     def get_paginated_response(self, data):

@@ -1,7 +1,7 @@
 """Small shapes several families share: a person or user named, a case referred to, a
 deadline, a record's configured answers."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
 from case_flows.formdefs.runtime import answers_shown
@@ -86,3 +86,22 @@ class ConfiguredAnswersMixin(serializers.Serializer):
             return []
         sections = answers_shown(record.form_version, record.answers or {})
         return ShownSectionSerializer(sections, many=True).data
+
+
+# --- headers ------------------------------------------------------------------------------
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag you read. Changed since: 409 `stale`, nothing saved. Left out: the "
+    "change is made whatever changed meanwhile.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="The version of what you read: send it back as If-Match with a change.",
+)

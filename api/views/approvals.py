@@ -26,7 +26,7 @@ from ..serializers.approvals import (
     WithdrawSerializer,
 )
 from ..serializers.cases import AssessmentSerializer, ClosureSerializer, PlanSerializer
-from ..serializers.common import CaseRefSerializer
+from ..serializers.common import ETAG, IF_MATCH, CaseRefSerializer
 from ..serializers.errors import errors
 from .base import ResourceView, access, not_found, validated
 
@@ -83,6 +83,7 @@ class ApprovalView(ResourceView):
         "closure or a decision's draft) and whether you may decide or withdraw it. Recorded "
         "in the access log.",
         responses={200: ApprovalDetailSerializer, **errors(401, 403, 404)},
+        parameters=[ETAG],
     )
     def get(self, request, approval_id: int):
         user = request.user
@@ -122,6 +123,7 @@ class ApprovalDecideView(ResourceView):
         "If-Match (the approval's ETag), a request no longer as read is 409 `stale`.",
         request=DecideSerializer,
         responses={200: ApprovalDoneSerializer, **errors(400, 401, 403, 404, 409)},
+        parameters=[IF_MATCH],
     )
     def post(self, request, approval_id: int):
         approval = _approval(request.user, approval_id)
@@ -152,6 +154,7 @@ class ApprovalWithdrawView(ResourceView):
         "Someone else's request: 403; decided meanwhile: 409.",
         request=WithdrawSerializer,
         responses={200: ApprovalDoneSerializer, **errors(400, 401, 403, 404, 409)},
+        parameters=[IF_MATCH],
     )
     def post(self, request, approval_id: int):
         approval = _approval(request.user, approval_id)

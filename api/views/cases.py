@@ -34,7 +34,7 @@ from ..serializers.cases import (
     RiskChangeSerializer,
     TimelineEventSerializer,
 )
-from ..serializers.common import CaseRefSerializer
+from ..serializers.common import ETAG, IF_MATCH, CaseRefSerializer
 from ..serializers.errors import errors
 from ..serializers.forms import form_parameters
 from .base import ResourceView, access, not_found, parse_id, validated
@@ -130,6 +130,7 @@ class CaseDetailView(ResourceView):
         "access log. The ETag covers the facts a change would overwrite (If-Match on "
         "POST .../risk/).",
         responses={200: CaseDetailSerializer, **errors(401, 403, 404)},
+        parameters=[ETAG],
     )
     def get(self, request, case_id: int):
         case = case_to_read(request.user, case_id)
@@ -198,6 +199,7 @@ class CaseRiskView(ResourceView):
         "case's ETag), a case changed since is 409 `stale` and nothing changes.",
         request=RiskChangeSerializer,
         responses={200: CaseDoneSerializer, **errors(400, 401, 403, 404, 409)},
+        parameters=[IF_MATCH, ETAG],
     )
     def post(self, request, case_id: int):
         case = case_to_act_on(request.user, case_id)
@@ -220,6 +222,7 @@ class CaseReopenView(ResourceView):
         description="A new episode, back to assessment. A case that is not closed is 409.",
         request=ReopenSerializer,
         responses={200: CaseDoneSerializer, **errors(400, 401, 403, 404, 409)},
+        parameters=[IF_MATCH, ETAG],
     )
     def post(self, request, case_id: int):
         case = case_to_act_on(request.user, case_id)

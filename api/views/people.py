@@ -31,6 +31,7 @@ from workflows.errors import NotPermitted
 from ..etags import Stale, check_if_match, person_etag
 from ..formdata import body_object, form_data
 from ..serializers.cases import ClientEditSerializer
+from ..serializers.common import ETAG, IF_MATCH
 from ..serializers.errors import errors
 from ..serializers.forms import form_parameters
 from ..serializers.people import (
@@ -173,6 +174,7 @@ class PersonView(ResourceView):
         "answers with the record it was merged into. Recorded in the access log. The ETag is "
         "the person's version.",
         responses={200: PersonSerializer, **errors(401, 403, 404)},
+        parameters=[ETAG],
     )
     def get(self, request, person_id: int):
         person = _person(request.user, person_id)
@@ -200,11 +202,12 @@ class CaseClientView(ResourceView):
         description="The case's client, with an ETag to send back as If-Match when "
         "correcting their details.",
         responses={200: PersonSerializer, **errors(401, 403, 404)},
+        parameters=[ETAG],
     )
     def get(self, request, case_id: int):
         case = self._case(case_id)
         person = _with_cases(request.user, case.person)
-        access(request, AccessAction.VIEW_CASE, case=case, target="client")
+        access(request, AccessAction.VIEW_PERSON, case=case, person=person, target="client")
         response = Response(PersonSerializer(person).data)
         response["ETag"] = person_etag(person)
         return response
@@ -217,6 +220,7 @@ class CaseClientView(ResourceView):
         "nothing is saved; without it, the change is saved over theirs.",
         request=ClientEditSerializer,
         responses={200: PersonSerializer, **errors(400, 401, 403, 404, 409)},
+        parameters=[IF_MATCH, ETAG],
     )
     def patch(self, request, case_id: int):
         user = request.user

@@ -11,7 +11,7 @@ from typing import cast
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -44,6 +44,7 @@ from ..formdata import (
     formsets_without_rows,
     management_form,
 )
+from ..serializers.common import ETAG, IF_MATCH
 from ..serializers.errors import errors
 from ..serializers.forms import form_parameters
 from ..serializers.tasks import (
@@ -233,6 +234,7 @@ class TaskView(ResourceView):
         "back for revision, and (while it is yours or claimable) `submit`: the fields "
         "completing it takes. Recorded in the access log.",
         responses={200: TaskDetailSerializer, **errors(401, 403, 404)},
+        parameters=[ETAG],
     )
     def get(self, request, task_id: int):
         return task_detail(request, _task(request.user, task_id))
@@ -338,15 +340,7 @@ class TaskCompleteView(ResourceView):
         "decided at /approvals/{id}/decide/.",
         request=TaskCompleteSerializer,
         responses={200: TaskDoneSerializer, **errors(400, 401, 403, 404, 409)},
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                str,
-                OpenApiParameter.HEADER,
-                required=False,
-                description="The task's ETag.",
-            )
-        ],
+        parameters=[IF_MATCH],
     )
     def post(self, request, task_id: int):
         user = request.user

@@ -210,6 +210,34 @@ def test_a_plans_actions_are_a_list_checked_by_the_pages_formset(world):
     assert reassess.json()["case"]["stage"] == "assessment"
 
 
+def test_the_conflict_is_told_in_the_clients_language(world):
+    task = open_task(world.cases["mine"], "intake")
+    client = client_for(world.cw)
+    url = f"/api/v1/tasks/{task.pk}/complete/"
+    assert client.post(url, INTAKE, "json").status_code == 200
+    again = client.post(url, INTAKE, "json", HTTP_ACCEPT_LANGUAGE="pl")
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith("To zadanie wykonał(a) już Akosua")
+    bad = client.post(f"/api/v1/tasks/{task.pk}/complete/", [], "json", HTTP_ACCEPT_LANGUAGE="pl")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+
+
+def test_a_cursor_serves_only_its_own_list_and_order(world):
+    for n in range(3):
+        open_case(world.office, world.cw, "Ama", f"Cursor{n}")
+    client = client_for(world.sup)
+    following = client.get("/api/v1/tasks/queue/?sort=-due&page_size=1").json()["next"]
+    token = following.split("cursor=")[1].split("&")[0]
+    same = client.get(f"/api/v1/tasks/queue/?sort=-due&page_size=1&cursor={token}")
+    assert same.status_code == 200
+    other_order = client.get(f"/api/v1/tasks/queue/?sort=-risk&cursor={token}")
+    assert other_order.status_code == 400 and "cursor" in other_order.json()["errors"]
+    other_list = client.get(f"/api/v1/cases/?cursor={token}")
+    assert other_list.status_code == 400
+    forged = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
+    assert client.get(f"/api/v1/tasks/queue/?sort=-due&cursor={forged}").status_code == 400
+
+
 def test_an_approval_task_is_decided_on_its_approval(world):
     case = world.cases["mine"]
     complete_intake(case, world.cw)
