@@ -38,7 +38,7 @@ from ..serializers.common import ETAG, IF_MATCH, CaseRefSerializer
 from ..serializers.errors import errors
 from ..serializers.forms import form_parameters
 from .base import ResourceView, access, not_found, parse_id, validated
-from .people import _may_open
+from .people import office_to_open_cases_in
 
 NO_CASE = _("No such case, or it is not in your work.")
 
@@ -104,7 +104,7 @@ class CasesView(ResourceView):
     )
     def post(self, request):
         user = request.user
-        office = _may_open(user)
+        office = office_to_open_cases_in(user)
         body = body_object(request)
         person = person_for_registration(user, parse_id(body.get("person"), "person"))
         if person is None:

@@ -50,7 +50,9 @@ API_ONLY = ("register_anyway",)
 PAGE_ONLY = ("submission", "candidates_shown")
 
 
-def _may_open(user):
+def office_to_open_cases_in(user):
+    """The office the user registers people and opens cases in; 403 for someone who does
+    not open cases (the registration page's rule) or has no office."""
     if not may_open_cases(user):
         raise NotPermitted(_("You do not have permission to open cases."))
     if user.home_office is None:
@@ -90,7 +92,7 @@ class PeopleView(ResourceView):
         responses={200: CandidatesSerializer, **errors(400, 401, 403)},
     )
     def get(self, request):
-        office = _may_open(request.user)
+        office = office_to_open_cases_in(request.user)
         form = PersonSearchForm(request.query_params, office=office)
         validated(form)
         search = form.search()
@@ -120,7 +122,7 @@ class PeopleView(ResourceView):
     )
     def post(self, request):
         user = request.user
-        office = _may_open(user)
+        office = office_to_open_cases_in(user)
         body = body_object(request)
         register_anyway = body.get("register_anyway") is True
         data = form_data({k: v for k, v in body.items() if k not in API_ONLY + PAGE_ONLY})

@@ -321,7 +321,8 @@ def _submit(request, page, task, forms, action: str):
         # The flow lock first (the documented order), then the record the form edits: the
         # ETag is compared with nothing able to change it until the submit is done.
         with task.flow_task.flow_class.lock(task.process_id):
-            Decision.objects.select_for_update().filter(process_id=task.process_id).exists()
+            if task.flow_task.name == "prepare_decision":
+                Decision.objects.select_for_update().filter(process_id=task.process_id).exists()
             check_if_match(request, task_etag(task, _edited_record_version(task)))
             return page.submit(forms, task=task, actor=request.user, action=action)
 
