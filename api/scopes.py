@@ -23,7 +23,7 @@ FAMILIES = {
 
 def scope_choices() -> dict[str, object]:
     """Every scope with its description, for the OAuth provider and the token form."""
-    scopes: dict[str, str] = {}
+    scopes: dict[str, object] = {}
     for family, what in FAMILIES.items():
         scopes[f"{family}:read"] = format_lazy(_("Read {what}"), what=what)
         scopes[f"{family}:write"] = format_lazy(_("Change {what}"), what=what)

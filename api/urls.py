@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from .views import approvals, cases, people, tasks
 from .views.me import MeView
 
 app_name = "api"
@@ -11,4 +12,33 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("me/", MeView.as_view(), name="me"),
+    path("people/", people.PeopleView.as_view(), name="people"),
+    path("people/<int:person_id>/", people.PersonView.as_view(), name="person"),
+    path("cases/", cases.CasesView.as_view(), name="cases"),
+    path("cases/<int:case_id>/", cases.CaseDetailView.as_view(), name="case"),
+    path("cases/<int:case_id>/records/", cases.CaseRecordsView.as_view(), name="case_records"),
+    path("cases/<int:case_id>/timeline/", cases.CaseTimelineView.as_view(), name="case_timeline"),
+    path("cases/<int:case_id>/risk/", cases.CaseRiskView.as_view(), name="case_risk"),
+    path("cases/<int:case_id>/reopen/", cases.CaseReopenView.as_view(), name="case_reopen"),
+    path("cases/<int:case_id>/client/", people.CaseClientView.as_view(), name="case_client"),
+    path("tasks/", tasks.InboxView.as_view(), name="tasks"),
+    path("tasks/queue/", tasks.QueueView.as_view(), name="tasks_queue"),
+    path("tasks/counts/", tasks.CountsView.as_view(), name="tasks_counts"),
+    path("tasks/<int:task_id>/", tasks.TaskView.as_view(), name="task"),
+    path("tasks/<int:task_id>/claim/", tasks.TaskClaimView.as_view(), name="task_claim"),
+    path("tasks/<int:task_id>/release/", tasks.TaskReleaseView.as_view(), name="task_release"),
+    path("tasks/<int:task_id>/reassign/", tasks.TaskReassignView.as_view(), name="task_reassign"),
+    path("tasks/<int:task_id>/complete/", tasks.TaskCompleteView.as_view(), name="task_complete"),
+    path("approvals/", approvals.ApprovalsView.as_view(), name="approvals"),
+    path("approvals/<int:approval_id>/", approvals.ApprovalView.as_view(), name="approval"),
+    path(
+        "approvals/<int:approval_id>/decide/",
+        approvals.ApprovalDecideView.as_view(),
+        name="approval_decide",
+    ),
+    path(
+        "approvals/<int:approval_id>/withdraw/",
+        approvals.ApprovalWithdrawView.as_view(),
+        name="approval_withdraw",
+    ),
 ]

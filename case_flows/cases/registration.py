@@ -98,8 +98,9 @@ def _results(request, key: str):
     return redirect(f"{request.path}?{urlencode({'search': key})}", permanent=False)
 
 
-def _register_case(*, actor, office, form: CaseRegisterForm):
-    """Register the client (or reuse the one chosen) and open their case: both or neither."""
+def register_case(*, actor, office, form: CaseRegisterForm):
+    """Register the client (or reuse the one chosen) and open their case: both or neither.
+    The page's path, and the API's (api/views/people.py)."""
     with transaction.atomic():
         person = form.person
         candidates_shown = None
@@ -195,7 +196,7 @@ def case_new(request):
         messages.info(request, _("This form was sent already: the case opened then is shown."))
         return redirect("case_detail", case_id=already)
     try:
-        case = _register_case(actor=request.user, office=office, form=form)
+        case = register_case(actor=request.user, office=office, form=form)
     except WorkflowError as exc:
         return error_page(request, exc, page)
     _opened_keep(request, token, case.pk)
@@ -248,4 +249,4 @@ def relative_find(request, case_id: int):
     )
 
 
-__all__ = ["case_new", "relative_find"]
+__all__ = ["case_new", "register_case", "relative_find"]

@@ -89,10 +89,16 @@ def case_search(user: User, query: str) -> QuerySet[Case]:
     answer (case_flows.formdefs.search), within the user's scope
     (and the cases they registered that await allocation), newest first, at most
     SEARCH_CAP of them (the list pages through them)."""
+    return case_search_unbounded(user, query)[:SEARCH_CAP]
+
+
+def case_search_unbounded(user: User, query: str) -> QuerySet[Case]:
+    """`case_search` without its cap, still ordered newest first ("-opened_at", "-pk"): for
+    a list that pages by cursor (the API) and never counts the whole result."""
     qs = cases_findable_by(user).select_related("person", "owner", "category")
     query = (query or "").strip()
     if not query:
-        return qs.order_by("-opened_at", "-pk")[:SEARCH_CAP]
+        return qs.order_by("-opened_at", "-pk")
     condition = Q(reference__iexact=query) | Q(reference__istartswith=query)
     folded = fold(query)
     if folded:
@@ -101,7 +107,7 @@ def case_search(user: User, query: str) -> QuerySet[Case]:
     if len(phone) >= 5:
         condition |= Q(person__phone_digits__contains=phone)
     condition |= answers_match_q(query)
-    return qs.filter(condition).order_by("-opened_at", "-pk")[:SEARCH_CAP]
+    return qs.filter(condition).order_by("-opened_at", "-pk")
 
 
 def case_for_user(user: User, case_id: int, *, to_read: bool = False) -> Case | None:

@@ -117,7 +117,9 @@ def _task_or_404(user, task_id: int):
     return task
 
 
-def _task_state(user, task) -> str:
+def task_state(user, task) -> str:
+    """What the user may do with the task: "mine" (do it), "claimable" (take it from the
+    queue), "other" (someone else's) or "done" (the page and the API say the same)."""
     if task.status not in OPEN_STATUSES:
         return "done"
     if task.owner_id == user.pk:
@@ -135,7 +137,7 @@ def _render_task(request, task, forms=None, status=200):
     case = case_of_task(task)
     node = task.flow_task.name
     access_record(request, AccessAction.VIEW_RECORD, case=case, target=node)
-    state = _task_state(request.user, task)
+    state = task_state(request.user, task)
     # A refused submit (the task went elsewhere meanwhile) still shows what was typed.
     kept_input = forms is not None and state not in ("mine", "claimable")
     if forms is None:

@@ -3,11 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 from rest_framework.test import APIClient
 
 from api.scopes import FAMILIES
+
+from .world import build_world
 
 ALL_SCOPES = " ".join(f"{f}:{m}" for f in FAMILIES for m in ("read", "write"))
 
@@ -35,3 +39,31 @@ def client_for(user, scope: str = ALL_SCOPES, **kwargs) -> APIClient:
 def api_client_for():
     """`api_client_for(user, "cases:read tasks:write")` -> an APIClient with that token."""
     return client_for
+
+
+@pytest.fixture(scope="module")
+def world(module_db, django_db_blocker):
+    """tests/api/world.py's offices, people and cases, built once for the module."""
+    with django_db_blocker.unblock():
+        return build_world()
+
+
+def queries_for(client, url: str) -> int:
+    """The queries of one GET of `url`, after a first one warmed the caches."""
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.json()
+    return len(captured.captured_queries)
+
+
+def walk(client, url: str) -> list[dict]:
+    """Every row of a cursor-paged list, following `next` from `url`."""
+    rows: list[dict] = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        rows.extend(body["results"])
+        url = body["next"]
+    return rows
