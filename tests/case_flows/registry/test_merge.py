@@ -1,6 +1,7 @@
 """Merging two records of one person: values chosen, cases, relations and the files about the
-person moved, a timeline row on every case, the merged id an alias; refused for restricted cases out of reach; undone
-by an administrator within the period; the office's candidate duplicates."""
+person moved, a timeline row on every case, the merged id an alias; refused for restricted
+cases out of reach; undone by an administrator within the period; the office's candidate
+duplicates."""
 
 import datetime
 
