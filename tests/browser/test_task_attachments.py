@@ -1,7 +1,8 @@
 """A caseworker at phone width photographs a document on the assessment task page (the camera
 input), the photo is added without losing what was typed, the submitted assessment has it, the
 case page lists it under the assessment; then, arranging the referrals, the caseworker shares it
-with a provider, whose staff see it and nothing else of the case's files. In English (Bekwai)
+and a consent form attached there with a provider, whose staff see them and nothing else of the
+case's files. In English (Bekwai)
 and in Polish (Sochaczew); axe-core checks every page, and the page changed by the upload."""
 
 import re
@@ -160,6 +161,20 @@ def test_a_photo_taken_on_the_assessment_page_goes_on_it_and_to_a_provider(
     ).check()
     first.get_by_label(re.compile(r"notice\.jpg")).check()
     expect(first.get_by_label(re.compile(r"payslip\.pdf"))).not_to_be_checked()
+    # A file attached here joins each referral's list at once; the ticks and text stay.
+    page.get_by_text(either("Attach a file or a photo", "Załącz plik lub zdjęcie")).click()
+    page.get_by_label(either("File", "Plik")).set_input_files(
+        {"name": "consent.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}
+    )
+    page.get_by_label(either("What is it?", "Co to jest?")).select_option("consent")
+    page.get_by_role("button", name=either("Attach", "Załącz")).click()
+    expect(
+        page.get_by_text(either("The file was attached.", "Plik został załączony."))
+    ).to_be_visible()
+    expect(first.get_by_label(re.compile(r"notice\.jpg"))).to_be_checked()
+    expect(first.get_by_label(either("Service type", "Rodzaj usługi"))).to_have_value("Counselling")
+    first.get_by_label(re.compile(r"consent\.pdf")).check()
+    axe.check(page)
     assert wider_than_screen(page) == []
     page.get_by_role("button", name=either("Save referrals", "Zapisz skierowania")).click()
     expect(
@@ -167,9 +182,10 @@ def test_a_photo_taken_on_the_assessment_page_goes_on_it_and_to_a_provider(
     ).to_be_visible()
     with django_db_blocker.unblock():
         referral = Referral.objects.get(case=case)
-        assert list(referral.shared_attachments.values_list("original_name", flat=True)) == [
-            "notice.jpg"
-        ]
+        shared = referral.shared_attachments.values_list("original_name", flat=True)
+        assert sorted(shared) == ["consent.pdf", "notice.jpg"]
+        # Attached on the arrange page and shared by this referral alone: the referral's file.
+        assert Attachment.objects.get(case=case, original_name="consent.pdf").referral == referral
 
     # The provider's staff see the photo, and not the case's other file.
     provider = person(provider_login, width=375, language=language)
@@ -181,5 +197,6 @@ def test_a_photo_taken_on_the_assessment_page_goes_on_it_and_to_a_provider(
         ),
     )
     expect(shared.get_by_role("link", name="notice.jpg")).to_be_visible()
+    expect(shared.get_by_role("link", name="consent.pdf")).to_be_visible()
     expect(provider.get_by_role("link", name="payslip.pdf")).to_have_count(0)
     assert wider_than_screen(provider) == []
