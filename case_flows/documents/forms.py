@@ -33,6 +33,46 @@ def record_choices(case, records: dict | None) -> list[tuple[str, str]]:
     return choices
 
 
+# On a task page, the record the task writes ("task" in the upload's "Belongs to"), by its
+# column (services.TASK_RECORDS); the help says when a record not written yet gets the file.
+TASK_RECORD_CHOICES = {
+    "intake": _("This intake"),
+    "assessment": _("This assessment"),
+    "plan": _("This case plan"),
+    "follow_up": _("This follow-up"),
+    "referral": _("The referral that shares it"),
+    "closure": _("This closure"),
+}
+TASK_RECORD_HELP = {
+    "assessment": _(
+        "It goes on the assessment when you submit it; until then it is kept on the case."
+    ),
+    "plan": _("It goes on the case plan when you submit it; until then it is kept on the case."),
+    "follow_up": _(
+        "It goes on the follow-up when you record it; until then it is kept on the case."
+    ),
+    "referral": _(
+        "Tick it under the referral that needs it: when you save the referrals it"
+        " goes on that referral, and its provider sees it. Shared by several referrals, or by"
+        " none, it stays with the case as a whole."
+    ),
+    "closure": _("It goes on the closure when you submit it; until then it is kept on the case."),
+}
+# In a task page's list, a file waiting for the record its task writes.
+TASK_RECORD_PENDING = {
+    "assessment": _("for the assessment, when it is submitted"),
+    "plan": _("for the case plan, when it is submitted"),
+    "follow_up": _("for the follow-up, when it is recorded"),
+    "referral": _("for the referral that shares it, when the referrals are saved"),
+    "closure": _("for the closure, when it is submitted"),
+}
+
+
+def attachment_choices(attachments) -> list[tuple[str, str]]:
+    """The case's attachments as checkbox choices (a referral's "share with the provider")."""
+    return [(str(a.pk), f"{a.original_name} · {a.get_kind_display()}") for a in attachments]
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
@@ -59,9 +99,21 @@ class AttachmentForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=255, required=False)
     about = forms.ChoiceField(label=_("About"), required=False)
     record = forms.ChoiceField(label=_("Belongs to"), required=False)
+    # The task page it is sent from: "Belongs to" then offers the record that task writes.
+    task = forms.IntegerField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, case, records: dict | None = None, relatives=(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        case,
+        records: dict | None = None,
+        relatives=(),
+        task=None,
+        task_record: str = "",
+        **kwargs,
+    ):
+        """`task` and `task_record` (its record's column): sent from that task's page."""
         super().__init__(*args, **kwargs)
         person = case.person
         about = self.fields["about"]
@@ -74,6 +126,11 @@ class AttachmentForm(forms.Form):
         record = self.fields["record"]
         assert isinstance(record, forms.ChoiceField)
         record.choices = record_choices(case, records)
+        if task is not None and task_record in TASK_RECORD_CHOICES:
+            record.choices = [("task", TASK_RECORD_CHOICES[task_record]), *record.choices]
+            record.help_text = TASK_RECORD_HELP.get(task_record, "")
+            self.initial.setdefault("record", "task")
+            self.initial.setdefault("task", task.pk)
 
     def clean(self):
         data = super().clean()
@@ -103,6 +160,4 @@ class ReferralShareForm(forms.Form):
 
     def __init__(self, *args, attachments, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].choices = [
-            (str(a.pk), f"{a.original_name} · {a.get_kind_display()}") for a in attachments
-        ]
+        self.fields["attachments"].choices = attachment_choices(attachments)

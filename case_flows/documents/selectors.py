@@ -2,6 +2,7 @@
 scope for staff; for a provider's staff, only what a referral to them shares)."""
 
 from django.db.models import QuerySet
+from viewflow.workflow.models import Task
 
 from accounts.models import User
 
@@ -18,6 +19,23 @@ def case_attachments(case: Case) -> list[Attachment]:
         .select_related("uploaded_by", "person")
         .order_by("-uploaded_at", "-pk")
     )
+
+
+def live_attachments(case: Case) -> list[Attachment]:
+    """`case_attachments`, read once per request for this case object: a page whose parts
+    all list them (the task page's section and its referrals' choices) pays one query. Only
+    for pages that show; a write reads `case_attachments` afresh."""
+    cached = getattr(case, "_live_attachments", None)
+    if cached is None:
+        cached = case._live_attachments = case_attachments(case)  # type: ignore[attr-defined]
+    return cached
+
+
+def case_task(case: Case, task_id) -> Task | None:
+    """The case's task of that id (any process of the case), or None."""
+    if not str(task_id or "").isdigit():
+        return None
+    return Task.objects.filter(pk=int(task_id), process__caseprocess__case=case).first()
 
 
 def attachment_for_user(user: User, attachment_id: int) -> tuple[Attachment, Case] | None:

@@ -12,19 +12,20 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
 
 from accounts.models import User
-from workflows.errors import NotPermitted, WorkflowError
+from workflows.errors import Conflict, NotPermitted, WorkflowError
+from workflows.queue import OPEN_STATUSES, conflicts_as_errors
 
 from .. import timeline
+from ..cases.attachments import record_column, referral_attachments_set
+from ..locking import case_lock
 from ..models import (
-    Assessment,
     Attachment,
     AttachmentKind,
     Case,
-    CasePlan,
-    Closure,
-    FollowUp,
+    CaseProcess,
     Intake,
     Person,
     PersonRelation,
@@ -37,14 +38,18 @@ from .validation import AttachmentRefused, check_upload
 
 logger = logging.getLogger(__name__)
 
-# The record models an attachment may name, and the column that names each.
-RECORD_COLUMNS: dict[type, str] = {
-    Intake: "intake",
-    Assessment: "assessment",
-    CasePlan: "plan",
-    FollowUp: "follow_up",
-    Referral: "referral",
-    Closure: "closure",
+# The tasks whose page attaches files to the record the task writes, and that record's column.
+# The intake exists from registration: a file goes on it at once. The others are written when
+# the task is submitted: a file waits on the task until then (`Attachment.task`), and the
+# task's service names the record (case_flows.cases.attachments). The arrange-referrals task
+# writes several referrals: a file goes to the one that shares it.
+TASK_RECORDS: dict[str, str] = {
+    "intake": "intake",
+    "assess": "assessment",
+    "plan": "plan",
+    "follow_up": "follow_up",
+    "arrange_referrals": "referral",
+    "prepare_closure": "closure",
 }
 
 
@@ -91,9 +96,7 @@ def _target(case: Case | None, record) -> tuple[Case, dict]:
     """The case and the record column of an attachment to `record` (or the case alone)."""
     columns: dict = {}
     if record is not None:
-        column = RECORD_COLUMNS.get(type(record))
-        if column is None:
-            raise TypeError(f"Cannot attach to a {type(record).__name__}.")
+        column = record_column(record)
         if case is None:
             case = Case.objects.get(pk=record.case_id)
         elif record.case_id != case.pk:
@@ -102,6 +105,71 @@ def _target(case: Case | None, record) -> tuple[Case, dict]:
     if case is None:
         raise TypeError("attachment_create needs a case or a record of a case.")
     return case, columns
+
+
+def _task_open(task: Task) -> None:
+    if task.status not in OPEN_STATUSES:
+        raise Conflict(
+            _(
+                "This task was finished meanwhile: the file was not attached. Attach it from"
+                " the case page."
+            )
+        )
+
+
+def _task_yours(task: Task, actor: User) -> None:
+    """Open, and the actor's or still in the queue (the page offers it to whoever may work on
+    the task: its owner, or anyone who may claim it)."""
+    _task_open(task)
+    if task.owner_id not in (None, actor.pk):
+        raise NotPermitted(_("This task is assigned to %(who)s.") % {"who": task.owner})
+
+
+def _task_columns(case: Case, task: Task, actor: User) -> dict:
+    """The record columns of a file attached on `task`'s page: the intake's at once, none
+    for a record the task has not written yet (the file waits on the task)."""
+    column = TASK_RECORDS.get(task.flow_task.name if task.flow_task else "")
+    if column is None:
+        raise AttachmentError(_("This task writes no record a file could belong to."))
+    if not CaseProcess.objects.filter(pk=task.process_id, case_id=case.pk).exists():
+        raise AttachmentError(_("The task belongs to another case."))
+    _task_yours(task, actor)
+    if column == "intake":
+        intake = Intake.objects.filter(case=case).first()
+        if intake is None:
+            raise AttachmentError(_("The case has no intake."))
+        return {"intake": intake}
+    return {}
+
+
+def _checked_target(*, actor, case, record, task, kind, person) -> tuple[Case, dict]:
+    """The case and record columns of a new attachment, once everything but the file is
+    checked (who, what kind, about whom, on which task)."""
+    case, columns = _target(case, record)
+    if kind not in AttachmentKind.values:
+        raise AttachmentError(_("Choose what kind of document this is."))
+    if not may_attach(actor, case):
+        raise NotPermitted(_("You cannot add attachments to this case."))
+    if task is not None:
+        if record is not None:
+            raise TypeError("attachment_create takes a record or a task, not both.")
+        columns = _task_columns(case, task, actor)
+    if person is not None:
+        _person_on_case(case, person)
+    return case, columns
+
+
+def _upload_lock(case: Case, task: Task | None, actor: User) -> None:
+    """The case row, so that two uploads cannot both pass the count at its limit. On a task:
+    the flow locks first (the task's submit takes them in that order, then the case row), and
+    the task still open and the actor's under them: its submit names the record of the files
+    waiting on it, and a file must not arrive after that."""
+    if task is None:
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").first()
+        return
+    case_lock(case.pk)
+    task.refresh_from_db(fields=["status", "owner"])
+    _task_yours(task, actor)
 
 
 def attachment_create(
@@ -115,6 +183,7 @@ def attachment_create(
     file,
     name: str | None = None,
     event: Callable[[Case, Attachment], object] | None = None,
+    task: Task | None = None,
 ) -> Attachment:
     """Attach `file` (an uploaded or Django File) to the case, about `person` (its client or
     a relative) or to one of its records (Intake, Assessment, CasePlan, FollowUp, Referral,
@@ -128,14 +197,15 @@ def attachment_create(
     that fails).
 
     `event(case, attachment)` writes the timeline event instead of "attachment added", in the
-    same transaction (a generated document says which template made it)."""
-    case, columns = _target(case, record)
-    if kind not in AttachmentKind.values:
-        raise AttachmentError(_("Choose what kind of document this is."))
-    if not may_attach(actor, case):
-        raise NotPermitted(_("You cannot add attachments to this case."))
-    if person is not None:
-        _person_on_case(case, person)
+    same transaction (a generated document says which template made it).
+
+    `task` (instead of `record`): attached on that open task's page, for the record the task
+    writes (TASK_RECORDS): the intake at once; the others when the task is submitted (its
+    service names the record). The task's flow lock is taken before the case row, as its
+    submit takes them: a task submitted meanwhile is a Conflict and nothing is stored."""
+    case, columns = _checked_target(
+        actor=actor, case=case, record=record, task=task, kind=kind, person=person
+    )
     _count_check(case)
     checked = check_upload(file, name=name)
     virus_scan(checked.content)
@@ -146,10 +216,8 @@ def attachment_create(
     if checked.thumbnail is not None:
         stored.append(storage.save(f"{stem}-thumb.jpg", ContentFile(checked.thumbnail)))
     try:
-        with transaction.atomic():
-            # The case row alone (no stage change here): two uploads cannot both pass the
-            # count at its limit.
-            Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").first()
+        with conflicts_as_errors(), transaction.atomic():
+            _upload_lock(case, task, actor)
             _count_check(case)
             attachment = Attachment.objects.create(
                 case=case,
@@ -163,6 +231,7 @@ def attachment_create(
                 file=stored[0],
                 thumbnail=stored[1] if len(stored) > 1 else "",
                 uploaded_by=actor,
+                task=task,
                 **columns,
             )
             if event is not None:
@@ -209,14 +278,6 @@ def referral_attachments_share(
         raise NotPermitted(_("You cannot change this referral."))
     if not referral.is_open:
         raise AttachmentError(_("The referral is closed: nothing more can be shared."))
-    ids = sorted({a.pk for a in attachments})
-    allowed = set(
-        Attachment.objects.filter(case=case, pk__in=ids, deleted_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+    return referral_attachments_set(
+        referral=referral, actor=actor, attachment_ids=[a.pk for a in attachments]
     )
-    if allowed != set(ids):
-        raise AttachmentError(_("Only this case's own attachments can be shared."))
-    referral.shared_attachments.set(ids)
-    timeline.attachments_shared(referral, actor=actor, attachment_ids=ids)
-    return ids

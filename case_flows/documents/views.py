@@ -59,6 +59,17 @@ def _record(case, key: str):
     return model.objects.filter(case=case, pk=int(pk)).first()
 
 
+def _task_of(case, task_id) -> tuple:
+    """The task page an upload comes from (its id posted with it) and the record column it
+    writes; (None, "") when none was posted; 404 for an id that is not a task of this case."""
+    if not task_id:
+        return None, ""
+    task = selectors.case_task(case, task_id)
+    if task is None:
+        raise Http404(_("No such task on this case."))
+    return task, services.TASK_RECORDS.get(getattr(task.flow_task, "name", ""), "")
+
+
 def _page(request, case, form=None, status=200):
     records = case_selectors.case_records(case)
     relatives = [rel.relative for rel in records["relatives"]]
@@ -74,6 +85,8 @@ def _page(request, case, form=None, status=200):
         if may_attach
         else None,
         "delete_form": AttachmentDeleteForm(),
+        # A refused upload from another page (a task page) goes back there once it is right.
+        "upload_next": _back(request, case) if request.method == "POST" else "",
     }
     return render(request, "case_flows/documents/attachments.html", context, status=status)
 
@@ -90,19 +103,28 @@ def case_attachments(request, case_id: int):
     case = case_or_404(request.user, case_id)
     records = case_selectors.case_records(case)
     relatives = [rel.relative for rel in records["relatives"]]
+    task, task_record = _task_of(case, request.POST.get("task"))
     form = AttachmentForm(
-        request.POST, request.FILES, case=case, records=records, relatives=relatives
+        request.POST,
+        request.FILES,
+        case=case,
+        records=records,
+        relatives=relatives,
+        task=task,
+        task_record=task_record,
     )
     if not form.is_valid():
         return _page(request, case, form, status=400)
     data = form.cleaned_data
     people = {str(case.person_id): case.person, **{str(r.pk): r for r in relatives}}
+    on_task = data["record"] == "task"
     try:
         services.attachment_create(
             actor=request.user,
             case=case,
             person=people.get(data["about"]),
-            record=_record(case, data["record"]),
+            record=None if on_task else _record(case, data["record"]),
+            task=task if on_task else None,
             kind=data["kind"],
             description=data["description"],
             file=data["upload"],

@@ -115,6 +115,18 @@ class Attachment(models.Model):
     follow_up = _record_fk("case_flows.FollowUp", _("follow-up"))
     referral = _record_fk("case_flows.Referral", _("referral"))
     closure = _record_fk("case_flows.Closure", _("closure"))
+    # The task page it was attached on. A task that writes its record when it is submitted
+    # (assessment, plan, follow-up, referrals, closure) names that record then, in its own
+    # transaction (case_flows.cases.attachments): until then the file is "pending" on the task,
+    # kept on the case whatever happens to the task's form. Kept afterwards as provenance.
+    task = models.ForeignKey(
+        "viewflow.Task",
+        verbose_name=_("attached on the task"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=AttachmentKind.choices)
     description = models.CharField(_("description"), max_length=255, blank=True)
     # The name the file had on the uploader's device, made safe (no folders, no dangerous

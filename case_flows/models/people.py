@@ -169,7 +169,8 @@ class PersonMerge(models.Model):
     # {"source": {field: value}, "target": {field: value}}, as stored (dates in ISO).
     values_before = models.JSONField(_("values before"), default=dict)
     # {"cases": [ids], "relations": [ids moved], "relations_dropped": [rows],
-    #  "erasure_requests": [ids]}
+    #  "erasure_requests": [ids], "households": {"members": [ids], "incomes": [ids]},
+    #  "attachments": [ids about the merged record, now about the kept one]}
     moved = models.JSONField(_("moved"), default=dict)
     undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
     undone_by = models.ForeignKey(

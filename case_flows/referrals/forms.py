@@ -29,16 +29,32 @@ class ReferralForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, providers=None, **kwargs):
+    attachments = forms.MultipleChoiceField(
+        label=_("Attachments the provider may see"),
+        required=False,
+        help_text=_(
+            "The provider sees only the files ticked here. You can change it later on the"
+            " case's referrals page."
+        ),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "attachment-choices"}),
+    )
+
+    def __init__(self, *args, providers=None, attachment_choices=None, **kwargs):
+        """`attachment_choices`: the case's attachments the referral may share, as (id,
+        label); None (the case's referrals page) leaves the choice out."""
         super().__init__(*args, **kwargs)
         if providers is not None:  # the providers serving the case's office
             self.fields["provider"].queryset = providers
+        if attachment_choices is None:
+            del self.fields["attachments"]
+        else:
+            self.fields["attachments"].choices = attachment_choices  # type: ignore[attr-defined]
 
     def clean(self):
         data = super().clean()
         has_provider = bool(data.get("provider") or data.get("provider_name"))
         if bool(data.get("service_type")) != has_provider or (
-            data.get("notes") and not data.get("service_type")
+            (data.get("notes") or data.get("attachments")) and not data.get("service_type")
         ):
             raise ValidationError(_("Each referral needs a service type and a provider."))
         return data

@@ -20,6 +20,7 @@ from workflows.queue import task_complete
 from workflows.sla.services import sla_clock_open, sla_clock_stop
 
 from .. import timeline
+from ..cases.attachments import referral_attachments_set, task_attachments_to_referrals
 from ..cases.services import expect_node, require
 from ..models import (
     Case,
@@ -55,6 +56,20 @@ def response_clock_name(urgency: str) -> str:
     return "referral_response_urgent" if urgency == Urgency.URGENT else "referral_response"
 
 
+def _provider_name(case: Case, provider: ServiceProvider) -> str:
+    """A directory provider's name, when it may take this case's referral."""
+    if not provider.is_active:
+        raise ReferralError(_("This provider is no longer in the directory."))
+    if not provider_offered_to(provider, case):
+        # The one rule for every path that creates a referral (the case page, the
+        # arrange-services task): a provider of another office, or another country, would
+        # see this case through its "Referrals to us" list.
+        raise ReferralError(
+            _("This provider does not serve this case's office; choose one that does.")
+        )
+    return provider.name
+
+
 def referral_create(
     *,
     case: Case,
@@ -66,25 +81,18 @@ def referral_create(
     consent_recorded: bool = False,
     notes: str = "",
     override_reason: str = "",
+    attachment_ids=(),
 ) -> Referral:
     """Record and send one referral, inside the caller's transaction.
 
     Without consent to share (intake or this referral) the referral is refused, unless a
     supervisor overrides the refusal with a reason: the override is kept on the referral and
-    on the case timeline.
+    on the case timeline. `attachment_ids`: the case's attachments the provider may see
+    (changed later on the case's referrals page).
     """
     service_type = service_type.strip()
     if provider is not None:
-        if not provider.is_active:
-            raise ReferralError(_("This provider is no longer in the directory."))
-        if not provider_offered_to(provider, case):
-            # The one rule for every path that creates a referral (the case page, the
-            # arrange-services task): a provider of another office, or another country, would
-            # see this case through its "Referrals to us" list.
-            raise ReferralError(
-                _("This provider does not serve this case's office; choose one that does.")
-            )
-        provider_name = provider.name
+        provider_name = _provider_name(case, provider)
     if not (service_type and provider_name.strip()):
         raise ReferralError(_("Each referral needs a service type and a provider."))
     if urgency not in Urgency.values:
@@ -128,6 +136,8 @@ def referral_create(
     timeline.referral_changed(
         referral, actor=actor, action="sent", comment=referral.notes, urgency=urgency
     )
+    if attachment_ids:
+        referral_attachments_set(referral=referral, actor=actor, attachment_ids=attachment_ids)
     sla_clock_open(
         subject=referral,
         office=case.office,
@@ -336,8 +346,10 @@ def referrals_arrange(
                     consent_recorded=bool(ref.get("consent_recorded")),
                     notes=ref.get("notes", ""),
                     override_reason=ref.get("override_reason", ""),
+                    attachment_ids=ref.get("attachments") or (),
                 )
             )
+        task_attachments_to_referrals(task=task, referrals=created)
         if none_needed and not referrals:
             plan = case._latest(CasePlan)
             if plan is not None and not plan.no_referral_needed:

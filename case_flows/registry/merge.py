@@ -1,7 +1,8 @@
 """Merging two records of one person (issue 18), and undoing a merge.
 
 A supervisor chooses, field by field, which record's value survives; the other record's
-cases, relations and erasure requests move to the kept one, and the merged row stays with
+cases, relations, erasure requests, households and the attachments about them move to the
+kept one, and the merged row stays with
 `merged_into` set: an alias, so a link, an import or an access-log row naming it still
 resolves (`selectors.person_resolve`). The access log is append-only (a trigger refuses
 UPDATEs): its rows keep naming the merged id, which resolves. Every case of either person
@@ -26,6 +27,7 @@ from workflows.errors import Conflict, NotPermitted, WorkflowError
 
 from .. import timeline
 from ..models import (
+    Attachment,
     Case,
     ErasureRequest,
     HouseholdMember,
@@ -291,6 +293,10 @@ def people_merge(*, actor: User, source: Person, target: Person, choices: dict) 
     erasures = list(ErasureRequest.objects.filter(person=source).values_list("pk", flat=True))
     ErasureRequest.objects.filter(pk__in=erasures).update(person=target)
     households = _move_households(source, target)
+    # The files about the merged record (an identity document, a photo) are about the kept
+    # one; deleted ones too, so an undo puts back exactly what moved.
+    attachments = list(Attachment.objects.filter(person=source).values_list("pk", flat=True))
+    Attachment.objects.filter(pk__in=attachments).update(person=target)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     merge = PersonMerge.objects.create(
@@ -304,6 +310,7 @@ def people_merge(*, actor: User, source: Person, target: Person, choices: dict) 
             "relations_dropped": dropped,
             "erasure_requests": erasures,
             "households": households,
+            "attachments": attachments,
         },
     )
     cases = list(Case.objects.filter(person=target).order_by("pk"))
@@ -395,6 +402,9 @@ def people_merge_undo(*, actor: User, merge: PersonMerge) -> PersonMerge:
         person=source
     )
     _households_back(moved.get("households", []), source, target)
+    Attachment.objects.filter(pk__in=moved.get("attachments", []), person=target).update(
+        person=source
+    )
     source.merged_into = None
     source.save(update_fields=["merged_into"])
     merge.undone_at = timezone.now()

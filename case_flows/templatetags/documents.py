@@ -6,17 +6,14 @@ from django import template
 from django.urls import reverse
 
 from case_flows.documents import selectors, services
-from case_flows.documents.forms import AttachmentForm, ReferralShareForm
+from case_flows.documents.forms import TASK_RECORD_PENDING, AttachmentForm, ReferralShareForm
 
 register = template.Library()
 
 
 def _live(case):
     """The case's attachments, read once per request whatever the number of tags."""
-    cached = getattr(case, "_live_attachments", None)
-    if cached is None:
-        cached = case._live_attachments = selectors.case_attachments(case)
-    return cached
+    return selectors.live_attachments(case)
 
 
 def _listed(user, case):
@@ -45,24 +42,45 @@ def attachments_section(context, case, records=None) -> dict:
 
 
 @register.inclusion_tag("case_flows/documents/_section.html", takes_context=True)
-def task_attachments(context, case, node: str) -> dict:
-    """A task page's section: what the case holds, and an upload that names the task's
-    record when it exists already (the intake); other records are made when the task is
-    submitted, so their files go on the case and can be linked to the record later."""
+def task_attachments(context, case, task) -> dict:
+    """A task page's section: what the case holds, and an upload that belongs by default to
+    the record the task writes (services.TASK_RECORDS): the intake at once; a record written
+    when the task is submitted gets the files then, and until then the list says what each
+    waits for. Pages of tasks that write no record attach to the case. The upload is sent in
+    the background where script runs (static/js/app.js), so what is typed above stays."""
     request = context["request"]
     user = request.user
-    records = {"intake": getattr(case, "intake", None)} if node == "intake" else {}
-    form = AttachmentForm(case=case, records=records) if services.may_attach(user, case) else None
-    if form is not None and records.get("intake") is not None:
-        form.initial["record"] = "intake"
+    column = services.TASK_RECORDS.get(getattr(task.flow_task, "name", ""), "")
+    form = None
+    if services.may_attach(user, case):
+        form = AttachmentForm(case=case, task=task if column else None, task_record=column)
+    attachments = _listed(user, case)
+    pending = TASK_RECORD_PENDING.get(column)
+    if pending:
+        for attachment in attachments:
+            if attachment.task_id == task.pk and not attachment.record_label:
+                attachment.pending_label = pending
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "case": case,
-        "attachments": _listed(user, case),
+        "attachments": attachments,
         "form": form,
         "next": request.get_full_path(),
+        "in_place": True,
     }
+
+
+@register.inclusion_tag("case_flows/documents/_record_files.html")
+def record_attachments(case, record, column: str) -> dict:
+    """The case's attachments that belong to `record` (named by `column`), from the list the
+    page read already: the case page shows them under each record, with no query of its own."""
+    files = (
+        []
+        if record is None
+        else [a for a in _live(case) if getattr(a, f"{column}_id") == record.pk]
+    )
+    return {"files": files}
 
 
 @register.inclusion_tag("case_flows/documents/_referral_sharing.html", takes_context=True)

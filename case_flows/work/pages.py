@@ -10,6 +10,8 @@ from ..cases import selectors as case_selectors
 from ..casetypes.selectors import need_domains_for
 from ..decisions import services as decision_services
 from ..decisions.forms import DecisionDraftForm
+from ..documents import selectors as document_selectors
+from ..documents.forms import attachment_choices
 from ..formdefs.content import has_person_field
 from ..formdefs.runtime import ConfiguredForm, people_answered
 from ..formdefs.selectors import case_people, form_version_for
@@ -256,10 +258,13 @@ class ArrangeReferralsPage(TaskPage):
     node = "arrange_referrals"
 
     def forms(self, case, data=None, action=""):
+        # Each referral chooses the case's attachments its provider may see (the list the
+        # page's attachments section shows: one query for both).
+        choices = attachment_choices(document_selectors.live_attachments(case))
         formset = ReferralFormSet(
             data,
             prefix="referrals",
-            form_kwargs={"providers": providers_for_case(case)},
+            form_kwargs={"providers": providers_for_case(case), "attachment_choices": choices},
         )
         return {"form": ReferralsDoneForm(data, formset=formset), "formset": formset}
 

@@ -15,6 +15,7 @@ from accounts.models import Office, Team, User
 from workflows.queue import task_complete
 
 from .. import timeline
+from ..cases.attachments import task_attachments_to_record
 from ..cases.services import CaseError, expect_node, require, risk_apply
 from ..casetypes.selectors import need_domains_for
 from ..dates import contact_date_problem, target_date_problem
@@ -189,6 +190,7 @@ def assessment_submit(
             answers=answers,
         )
         risk_apply(case, actor=actor, risk=risk_decided, comment=_("Risk decided at assessment"))
+        task_attachments_to_record(task=task, record=record)
         return record
 
     return task_complete(task=task, actor=actor, work=save_assessment)
@@ -250,6 +252,7 @@ def plan_submit(
         )
         activation.process.next_step = "submit"
         activation.process.save(update_fields=["next_step"])
+        task_attachments_to_record(task=task, record=plan)
         return plan
 
     return task_complete(task=task, actor=actor, work=save_plan)
@@ -314,6 +317,7 @@ def follow_up_record(
         activation.process.next_step = next_step
         activation.process.save(update_fields=["next_step"])
         timeline.follow_up_recorded(case, actor=actor, follow_up=record, next_step=next_step)
+        task_attachments_to_record(task=task, record=record)
         return record
 
     return task_complete(task=task, actor=actor, work=save_follow_up)
@@ -337,7 +341,7 @@ def closure_prepare(
 
     def save_closure(activation):
         case = activation.process.case
-        return Closure.objects.create(
+        closure = Closure.objects.create(
             case=case,
             episode=case.episode,
             created_by=actor,
@@ -346,6 +350,8 @@ def closure_prepare(
             form_version=form_version,
             answers=answers,
         )
+        task_attachments_to_record(task=task, record=closure)
+        return closure
 
     return task_complete(task=task, actor=actor, work=save_closure)
 

@@ -50,8 +50,95 @@
     });
   }
 
+  // A task page's upload (form.attachment-upload[data-in-place]) is sent in the background
+  // and only what it changes is replaced: the attachments section, the referrals' choices of
+  // files to share (div.attachment-choices, ticks kept) and the message. What is typed in the
+  // task's form stays. A refusal shows the upload form again with its reason. Without
+  // script (or on a network error) the form is posted and the page comes back.
+  function uploadInPlace() {
+    if (!window.fetch || !window.FormData || !window.DOMParser) return;
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.matches || !form.matches("form.attachment-upload[data-in-place]")) return;
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        .then(function (response) {
+          return response.text().then(function (html) {
+            return { ok: response.ok, doc: new DOMParser().parseFromString(html, "text/html") };
+          });
+        })
+        .then(function (result) {
+          if (result.ok) uploaded(result.doc);
+          else if (!refused(form, result.doc)) form.submit();
+          if (button) button.disabled = false;
+        })
+        .catch(function () {
+          form.submit();
+        });
+    });
+  }
+
+  function uploaded(doc) {
+    var section = document.getElementById("attachments");
+    var fresh = doc.getElementById("attachments");
+    if (section && fresh) section.replaceWith(document.importNode(fresh, true));
+    document.querySelectorAll("div.attachment-choices[id]").forEach(function (choices) {
+      var update = doc.getElementById(choices.id);
+      if (!update) return;
+      var ticked = {};
+      choices.querySelectorAll("input:checked").forEach(function (input) {
+        ticked[input.value] = true;
+      });
+      update = document.importNode(update, true);
+      update.querySelectorAll("input").forEach(function (input) {
+        input.checked = !!ticked[input.value];
+      });
+      choices.replaceWith(update);
+    });
+    var status = doc.querySelector("main [role=status]");
+    if (status) say(status.textContent.trim());
+  }
+
+  function refused(form, doc) {
+    var again = doc.querySelector("form.attachment-upload");
+    if (!again) return false;
+    var next = form.querySelector("input[name=next]");
+    var back = next ? next.value : "";
+    form.innerHTML = again.innerHTML;
+    next = form.querySelector("input[name=next]");
+    if (next) next.value = back;
+    var error = form.querySelector("[role=alert], .error");
+    var field = error && error.closest("p") && error.closest("p").querySelector("input, select");
+    (field || form.querySelector("input, select")).focus();
+    return true;
+  }
+
+  // A live region of its own at the top of the page (created empty the first time, then
+  // filled: a screen reader announces the change), with the server's message.
+  function say(text) {
+    var main = document.getElementById("main");
+    if (!text || !main) return;
+    var region = main.querySelector("[data-upload-status]");
+    if (!region) {
+      region = document.createElement("div");
+      region.setAttribute("role", "status");
+      region.setAttribute("data-upload-status", "");
+      main.insertBefore(region, main.firstChild);
+    }
+    region.textContent = "";
+    window.setTimeout(function () {
+      var line = document.createElement("p");
+      line.className = "msg msg-success";
+      line.textContent = text;
+      region.appendChild(line);
+    }, 50);
+  }
+
   languageSwitcher();
   errorSummary();
   openOnWideScreens();
   historyBack();
+  uploadInPlace();
 })();

@@ -1,10 +1,12 @@
-"""Merging two records of one person: values chosen, cases and relations moved, a timeline
-row on every case, the merged id an alias; refused for restricted cases out of reach; undone
-by an administrator within the period; the office's candidate duplicates."""
+"""Merging two records of one person: values chosen, cases, relations and the files about the
+person moved, a timeline row on every case, the merged id an alias; refused for restricted
+cases out of reach; undone by an administrator within the period; the office's candidate
+duplicates."""
 
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +15,9 @@ import case_flows.cases.services as case_services
 from accounts.models import Role
 from case_flows.cases.access import case_restrict
 from case_flows.cases.selectors import case_search
+from case_flows.documents.services import attachment_create, attachment_delete
 from case_flows.models import (
+    Attachment,
     Case,
     CaseEvent,
     EventKind,
@@ -22,6 +26,7 @@ from case_flows.models import (
     PersonMerge,
     PersonRelation,
 )
+from case_flows.registry import merge as merge_module
 from case_flows.registry.duplicates import _pairs_python, duplicate_pairs, duplicates_page
 from case_flows.registry.merge import people_merge, people_merge_undo
 from case_flows.registry.selectors import (
@@ -32,6 +37,8 @@ from case_flows.registry.selectors import (
 )
 from case_flows.timeline import events_redact
 from case_flows.timeline_text import describe
+from config.settings.base import attachments_storage
+from tests.case_flows.documents.files import pdf_bytes
 from tests.factories import category, make_person, make_team, make_user
 from workflows.errors import Conflict, NotPermitted
 
@@ -142,6 +149,66 @@ def test_merge_moves_cases_relations_and_tells_every_case(db, world):
     }
     (told,) = describe([events[0]])
     assert told.what == "Client records merged" and "Phone: — → 600100200" in told.detail
+
+
+def _attach(actor, case, person, name):
+    return attachment_create(
+        actor=actor,
+        case=case,
+        person=person,
+        kind="identity",
+        file=SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf"),
+        name=name,
+    )
+
+
+def test_merge_moves_the_files_about_the_merged_record_and_undo_moves_them_back(
+    db, world, settings, tmp_path
+):
+    settings.STORAGES = {**settings.STORAGES, "attachments": attachments_storage("", tmp_path)}
+    sup, kept, merged = world["supervisor"], world["kept"], world["merged"]
+    merged_case = Case.objects.get(pk=world["merged_case"].pk)
+    kept_case = Case.objects.get(pk=world["kept_case"].pk)
+    # About the merged record: on its own case (the client), and on the kept record's case
+    # (where it is recorded as a relative); a deleted one too. And two that stay put.
+    id_card = _attach(sup, merged_case, merged, "id-card.pdf")
+    as_relative = _attach(sup, kept_case, merged, "sibling.pdf")
+    deleted = _attach(sup, merged_case, merged, "wrong.pdf")
+    attachment_delete(actor=sup, attachment=deleted, reason="Wrong person")
+    about_kept = _attach(sup, kept_case, kept, "kept.pdf")
+    about_nobody = _attach(sup, merged_case, None, "case.pdf")
+    moved = {id_card.pk, as_relative.pk, deleted.pk}
+
+    merge = _merge(world)
+    about = dict(Attachment.objects.values_list("pk", "person_id"))
+    assert {pk for pk, person in about.items() if person == kept.pk} == moved | {about_kept.pk}
+    assert about[about_nobody.pk] is None
+    assert not Attachment.objects.filter(person=merged).exists()
+    assert sorted(merge.moved["attachments"]) == sorted(moved)
+    # Still on their cases (the cases moved with the person), still downloadable there.
+    assert Attachment.objects.get(pk=id_card.pk).case_id == merged_case.pk
+
+    people_merge_undo(actor=world["admin"], merge=merge)
+    about = dict(Attachment.objects.values_list("pk", "person_id"))
+    assert {pk for pk, person in about.items() if person == merged.pk} == moved
+    assert about[about_kept.pk] == kept.pk and about[about_nobody.pk] is None
+
+
+def test_a_merge_that_fails_late_moves_no_file(db, world, settings, tmp_path, monkeypatch):
+    """The move is in the merge's transaction: a failure after it (here, writing the
+    timeline) leaves every file about the merged record where it was."""
+    settings.STORAGES = {**settings.STORAGES, "attachments": attachments_storage("", tmp_path)}
+    merged_case = Case.objects.get(pk=world["merged_case"].pk)
+    id_card = _attach(world["supervisor"], merged_case, world["merged"], "id-card.pdf")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the timeline could not be written")
+
+    monkeypatch.setattr(merge_module.timeline, "people_merged", broken)
+    with pytest.raises(RuntimeError):
+        _merge(world)
+    assert Attachment.objects.get(pk=id_card.pk).person_id == world["merged"].pk
+    assert not PersonMerge.objects.exists()
 
 
 def test_the_merged_id_is_an_alias_and_never_a_candidate(db, world):
