@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('case_flows', '0040_document_template_needs_referral'),
+        ('case_flows', '0041_case_restricted_open_index'),
         ('viewflow', '0015_task_scheduled'),
     ]
 
