@@ -35,9 +35,11 @@ def required_scope(family: str, method: str) -> str:
 
 
 class TokenHasFamilyScope(BasePermission):
-    """The token carries the scope the view's family and the request's method need."""
+    """The token carries the scope the view's family and the request's method need. Refused:
+    403, code `insufficient_scope`, the detail naming the scope."""
 
     message = _("This token does not have the scope this request needs.")
+    code = "insufficient_scope"
 
     def has_permission(self, request, view) -> bool:
         token = request.auth
@@ -47,4 +49,12 @@ class TokenHasFamilyScope(BasePermission):
         if not request.user or not request.user.is_authenticated or not request.user.is_active:
             return False
         granted = set((getattr(token, "scope", "") or "").split())
-        return required_scope(family, request.method) in granted
+        needed = required_scope(family, request.method)
+        if needed in granted:
+            return True
+        # DRF reads the message from the instance it asked (one per request).
+        self.message = format_lazy(
+            _("This token does not have the scope {scope} that this request needs."),
+            scope=needed,
+        )
+        return False
