@@ -588,6 +588,10 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "api.oauth.ClientScopes",
     # The token's user is the client's service account; disabled clients get no token.
     "OAUTH2_VALIDATOR_CLASS": "api.oauth.CaseflowOAuth2Validator",
+    # oauthlib's server of the client-credentials grant alone (and bearer tokens): the token
+    # endpoint refuses every other grant before looking at anything else (the password grant
+    # would otherwise check a username and password first).
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
     # RFC 9700: tokens are kept only as their SHA-256 checksum (a database dump holds no usable
     # token), never accepted in a query string, no password or implicit grant.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
