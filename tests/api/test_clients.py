@@ -235,3 +235,43 @@ def test_every_change_is_in_the_account_audit(office):
     ]
     assert all(e.actor == admin and e.office == office for e in events)
     assert events[1].details["client_id"] == client.client_id
+
+
+def test_expired_tokens_are_swept_daily_and_personal_rows_stay(office, caseworker):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from api.tasks import clear_expired_tokens
+    from config.celery import app
+    from tests.api.credentials import personal_token
+
+    entry = app.conf.beat_schedule["api-clear-expired-tokens"]
+    assert entry["task"] == clear_expired_tokens.name and entry["options"]["expires"]
+    row, secret = api_client(office_admin(office))
+    _token(row, secret)
+    token, _value = personal_token(caseworker, days=7)
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        _token(row, secret)  # a fresh one, still valid
+        clear_expired_tokens()
+    assert AccessToken.objects.count() == 1
+    assert AccessToken.objects.get().application == row.application
+    token.refresh_from_db()
+    assert token.access_token is None and token.revoked_at is None
+
+
+def test_the_secret_may_come_in_the_form_body_too(office):
+    from urllib.parse import urlencode
+
+    from django.test import Client
+
+    row, secret = api_client(office_admin(office))
+    response = Client().post(
+        TOKEN_URL,
+        urlencode(
+            {"grant_type": "client_credentials", "client_id": row.client_id, "client_secret": secret}
+        ),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200 and response.json()["token_type"] == "Bearer"

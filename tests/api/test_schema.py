@@ -76,3 +76,10 @@ def test_the_docs_page_has_no_inline_script_or_style_and_nothing_from_a_cdn(clie
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert b"SwaggerUIBundle" in script.content and b"/api/v1/schema/" in script.content
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served_as_json_too(client):
+    response = client.get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    assert "securitySchemes" in response.json()["components"]
