@@ -5,9 +5,16 @@ other `<family>:write`. `write` does not imply `read`. A signed-in session (the 
 documentation) is not a token and is refused: the API is for tokens only.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import StrOrPromise
 
 FAMILIES = {
     "people": _("people and their relatives"),
@@ -21,9 +28,9 @@ FAMILIES = {
 }
 
 
-def scope_choices() -> dict[str, object]:
+def scope_choices() -> dict[str, StrOrPromise]:
     """Every scope with its description, for the OAuth provider and the token form."""
-    scopes: dict[str, str] = {}
+    scopes: dict[str, StrOrPromise] = {}
     for family, what in FAMILIES.items():
         scopes[f"{family}:read"] = format_lazy(_("Read {what}"), what=what)
         scopes[f"{family}:write"] = format_lazy(_("Change {what}"), what=what)
@@ -38,7 +45,7 @@ class TokenHasFamilyScope(BasePermission):
     """The token carries the scope the view's family and the request's method need. Refused:
     403, code `insufficient_scope`, the detail naming the scope."""
 
-    message = _("This token does not have the scope this request needs.")
+    message: StrOrPromise = _("This token does not have the scope this request needs.")
     code = "insufficient_scope"
 
     def has_permission(self, request, view) -> bool:

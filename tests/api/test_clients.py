@@ -270,7 +270,11 @@ def test_the_secret_may_come_in_the_form_body_too(office):
     response = Client().post(
         TOKEN_URL,
         urlencode(
-            {"grant_type": "client_credentials", "client_id": row.client_id, "client_secret": secret}
+            {
+                "grant_type": "client_credentials",
+                "client_id": row.client_id,
+                "client_secret": secret,
+            }
         ),
         content_type="application/x-www-form-urlencoded",
     )

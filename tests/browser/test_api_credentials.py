@@ -90,12 +90,14 @@ def test_a_polish_administrator_registers_an_api_client_on_a_phone(person, site)
     page.get_by_role("link", name=_either("API clients", "Klienci API")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(_either("API clients", "Klienci API"))
     assert wider_than_screen(page) == []
-    page.get_by_role("link", name=_either("Register an API client", "Zarejestruj klienta API")).click()
+    page.get_by_role(
+        "link", name=_either("Register an API client", "Zarejestruj klienta API")
+    ).click()
     assert wider_than_screen(page) == []
 
     page.get_by_label(re.compile("^(Name|Nazwa):?$")).fill("System świadczeń")
-    page.get_by_label(re.compile("Read cases|Odczyt spraw")).check()
-    page.get_by_label(re.compile("Read people|Odczyt osób")).check()
+    page.get_by_label(re.compile("Read cases|Odczyt: sprawy")).check()
+    page.get_by_label(re.compile("Read people|Odczyt: osoby")).check()
     page.get_by_label(re.compile("^(Role of the new account|Rola nowego konta)")).select_option(
         "manager"
     )
