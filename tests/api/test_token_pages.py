@@ -166,3 +166,12 @@ def test_creation_and_revocation_are_in_the_account_audit(client, caseworker):
         "expires": token.expires_at.date().isoformat(),
     }
     assert all(e.actor == caseworker and e.address == "127.0.0.1" for e in events)
+
+
+def test_the_office_audit_tells_token_events_in_words(client, caseworker, manager):
+    token, _value = personal_token(caseworker, ["cases:read", "tasks:read"], name="Nightly sync")
+    personal_token_revoke(token=token, actor=caseworker)
+    client.force_login(manager)
+    page = client.get("/staff/audit/").content.decode()
+    assert "API token created" in page and "API token revoked" in page
+    assert "“Nightly sync”; scopes: cases:read, tasks:read; expires " in page
