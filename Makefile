@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Browser tests drive Debian's chromium (never a downloaded browser): installed here when missing.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install pdf-libs browser oidc-provider run test _test lint format messages compilemessages diagram bench clean
+.PHONY: install pdf-libs browser oidc-provider run test _test lint format messages compilemessages diagram bench clean api-schema
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -92,3 +92,8 @@ diagram: $(STAMP)
 	$(PY) manage.py graph_transitions case_flows.Case.stage > docs/case-stages.dot
 	@if command -v dot >/dev/null 2>&1; then dot -Tsvg docs/case-stages.dot -o docs/case-stages.svg; \
 	else echo "Graphviz (dot) not installed: docs/case-stages.svg not refreshed"; fi
+
+# The API's OpenAPI description, committed (docs/api/openapi.yaml): regenerate after changing an
+# endpoint; tests/api/test_schema.py fails while the committed file differs from the code's.
+api-schema: $(STAMP)
+	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml

@@ -207,6 +207,15 @@ class AccountAction(models.TextChoices):
     REACTIVATED = "reactivated", _("Reactivated")
     TASKS_HANDED_OVER = "tasks_handed_over", _("Open tasks handed over")
     AUDIT_EXPORTED = "audit_exported", _("Account audit exported")
+    # The REST API's credentials (api/): personal tokens, API clients and their accounts.
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    SERVICE_ACCOUNT_CREATED = "service_account_created", _("Service account created")
+    API_CLIENT_CREATED = "api_client_created", _("API client registered")
+    API_CLIENT_DISABLED = "api_client_disabled", _("API client disabled")
+    API_CLIENT_ENABLED = "api_client_enabled", _("API client enabled")
+    API_CLIENT_SECRET_ROTATED = "api_client_secret_rotated", _("API client secret replaced")
+    API_CLIENT_DELETED = "api_client_deleted", _("API client deleted")
 
 
 class AccountEvent(models.Model):

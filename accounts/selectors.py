@@ -116,6 +116,24 @@ def _export(details: dict) -> str:
     return _("%(count)s rows exported") % {"count": details.get("rows", 0)}
 
 
+def _api_credential(details: dict) -> str:
+    text = f"“{details.get('name', '—')}”"
+    if details.get("scopes"):
+        text += "; " + _("scopes: %(scopes)s") % {"scopes": ", ".join(details["scopes"])}
+    if details.get("expires"):
+        text += "; " + _("expires %(day)s") % {"day": details["expires"]}
+    if details.get("tokens_ended"):
+        text += "; " + _("tokens ended: %(count)s") % {"count": details["tokens_ended"]}
+    return text
+
+
+def _service_account(details: dict) -> str:
+    return _("for the API client “%(name)s”, as %(roles)s") % {
+        "name": details.get("client", "—"),
+        "roles": _role_labels(details.get("roles")),
+    }
+
+
 SUMMARIES = {
     AccountAction.ROLES_CHANGED: lambda d: (
         f"{_role_labels(d.get('before'))} → {_role_labels(d.get('after'))}"
@@ -127,6 +145,14 @@ SUMMARIES = {
     AccountAction.TASKS_HANDED_OVER: _handover,
     AccountAction.INVITED: _invited,
     AccountAction.AUDIT_EXPORTED: _export,
+    AccountAction.API_TOKEN_CREATED: _api_credential,
+    AccountAction.API_TOKEN_REVOKED: _api_credential,
+    AccountAction.SERVICE_ACCOUNT_CREATED: _service_account,
+    AccountAction.API_CLIENT_CREATED: _api_credential,
+    AccountAction.API_CLIENT_DISABLED: _api_credential,
+    AccountAction.API_CLIENT_ENABLED: _api_credential,
+    AccountAction.API_CLIENT_SECRET_ROTATED: _api_credential,
+    AccountAction.API_CLIENT_DELETED: _api_credential,
 }
 
 

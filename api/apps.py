@@ -10,6 +10,7 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         from oauth2_provider.settings import oauth2_settings
 
+        from . import schema  # noqa: F401  (registers the OpenAPI authentication scheme)
         from .scopes import scope_choices
 
         # The provider's scope list is ours: read/write per resource family.

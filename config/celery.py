@@ -26,6 +26,7 @@ app.conf.task_routes = {
     "case_flows.tasks.anonymise_past_retention": {"queue": "sweeps"},
     "case_flows.tasks.raise_access_alerts": {"queue": "sweeps"},
     "case_flows.tasks.purge_access_log": {"queue": "sweeps"},
+    "api.tasks.clear_expired_tokens": {"queue": "sweeps"},
 }
 
 # Every entry has `expires` so a backlog after an outage does not replay stale runs.
@@ -33,6 +34,11 @@ app.conf.beat_schedule = {
     "accounts-clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
+    "api-clear-expired-tokens": {
+        "task": "api.tasks.clear_expired_tokens",
+        "schedule": crontab(hour=3, minute=35),
         "options": {"expires": 3600},
     },
     "notifications-redispatch-pending": {

@@ -6,13 +6,16 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
+from api.page_urls import client_urlpatterns, token_urlpatterns
 
 admin.site.site_header = _("Caseflow administration")
 admin.site.site_title = _("Caseflow")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("accounts/api-tokens/", include(token_urlpatterns)),
     path("accounts/", include("accounts.urls")),
+    path("staff/api-clients/", include(client_urlpatterns)),
     path("", include("case_flows.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

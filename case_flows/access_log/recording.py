@@ -23,10 +23,14 @@ def access_record(
     reason: str = "",
 ) -> None:
     """Note one read by the request's user; written when the response is ready (see the
-    middleware). Nothing is recorded for an anonymous request (it reads nothing)."""
+    middleware). Nothing is recorded for an anonymous request (it reads nothing).
+
+    An API view passes its REST framework request, a wrapper: the rows go on the Django
+    request inside it, the one the middleware flushes."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return
+    request = getattr(request, "_request", request)
     row = AccessEvent(
         at=timezone.now(),
         user_id=user.pk,

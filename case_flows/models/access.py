@@ -22,6 +22,9 @@ class AccessAction(models.TextChoices):
     SEARCH = "search", _("Searched")
     SUBJECT_ACCESS = "subject_access", _("Produced a subject-access file")
     EMERGENCY = "emergency", _("Emergency access (break the glass)")
+    # One row per call of the REST API (api/authentication.py): what = method and path,
+    # reason = the credential ("personal token #12", "API client #3").
+    API_CALL = "api_call", _("API call")
 
 
 class AccessEvent(models.Model):

@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything deployment-specific comes from os.environ."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -514,11 +515,39 @@ STORAGES["attachments"] = attachments_storage(ATTACHMENTS_S3_BUCKET, PRIVATE_MED
 # The REST API (api/, docs/api.md): tokens only (personal tokens and OAuth 2 client
 # credentials, both django-oauth-toolkit access tokens), one scope per resource family and
 # method (api/scopes.py), pages by cursor, one error shape (api/errors.py).
+# --- api ---
+# Requests per token (a personal token, or an API client across all its tokens): "600/min",
+# "20/s", "10000/hour", "100000/day". Over it: 429 with Retry-After.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
+if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f'API_RATE_LIMIT must look like "600/min" (per s, min, hour or day), got {API_RATE_LIMIT!r}'
+    )
+# The longest a personal token may live, in days (the page offers 7, 30 and 90 days up to it).
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 90)
+if API_TOKEN_MAX_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_MAX_DAYS must be at least 1.")
+# The rate limit's counters: Redis when configured, shared by every web worker (a per-process
+# memory would multiply the limit by the number of workers); memory for `make run`.
+API_THROTTLE_CACHE = "api"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    API_THROTTLE_CACHE: (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "caseflow-api",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
-    ],
+    # Bearer tokens only: a signed-in browser session is not an API credential.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.scopes.TokenHasFamilyScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_RATE_LIMIT},
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -527,9 +556,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+API_TOKEN_URL = "/api/v1/oauth/token/"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Caseflow API",
-    "DESCRIPTION": "Cases, tasks, approvals, referrals and transfers of a social-welfare office.",
+    "DESCRIPTION": (
+        "Cases, tasks, approvals, referrals and transfers of a social-welfare office. "
+        "Every call carries a bearer token: a personal token (created on the account's "
+        "API tokens page) or an OAuth 2 client-credentials token of an API client "
+        f"(POST {API_TOKEN_URL}). Guide: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -538,9 +573,43 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from validator.swagger.io (it would send the schema's address away, and the
+    # Content-Security-Policy refuses the image anyway).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # api/schema.py: the client-credentials flow of this token endpoint, and personal tokens.
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": API_TOKEN_URL,
     "COMPONENT_SPLIT_REQUEST": True,
 }
 OAUTH2_PROVIDER = {
+    # Client-credentials tokens; a personal token lives for the days chosen on its page.
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("API_TOKEN_EXPIRE_SECONDS", 3600),
-    "SCOPES": {},  # filled from api.scopes.FAMILIES in api/apps.py
+    # The scopes (api/scopes.py), and per API client the ones it was allowed (api/oauth.py).
+    "SCOPES_BACKEND_CLASS": "api.oauth.ClientScopes",
+    # The token's user is the client's service account; disabled clients get no token.
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth.CaseflowOAuth2Validator",
+    # oauthlib's server of the client-credentials grant alone (and bearer tokens): the token
+    # endpoint refuses every other grant before looking at anything else (the password grant
+    # would otherwise check a username and password first).
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
+    # RFC 9700: tokens are kept only as their SHA-256 checksum (a database dump holds no usable
+    # token), never accepted in a query string, no password or implicit grant.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # No redirecting flow is used (client credentials only); kept at the compliant values.
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "SCOPES": {},  # the scopes backend above answers from api.scopes.FAMILIES
 }
+# DOT's own models (its defaults), named so that api's migrations can point at them.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+# --- end api ---

@@ -27,3 +27,10 @@ DEMO_CASES_PER_OFFICE = 12  # the full 200 per office are exercised by `make run
 # The demo accounts (and the test suite's people) sign in with a password only; production
 # keeps base.py's default. TWO_FACTOR_REQUIRED_ROLES in the environment still applies.
 TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", [])
+
+# The API's rate-limit counters in this process's memory (base.py uses Redis when REDIS_URL is
+# set): each test run starts from none, and tests that lower API_RATE_LIMIT clear them.
+CACHES[API_THROTTLE_CACHE] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "api-throttle-test",
+}
