@@ -119,7 +119,7 @@ def test_a_token_without_the_scope_is_403(world):
     case = world.cases["mine"]
     response = client_for(world.cw, "tasks:read").get(f"/api/v1/cases/{case.pk}/")
     assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert response.json()["code"] == "insufficient_scope"
     read_only = client_for(world.cw, "cases:read")
     response = read_only.post(
         f"/api/v1/cases/{case.pk}/risk/", {"risk": "low", "comment": "x"}, "json"

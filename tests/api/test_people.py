@@ -68,7 +68,7 @@ def test_only_those_who_open_cases_search_and_register(world):
     response = client_for(world.mgr).get("/api/v1/people/", {"family_name": "Mensah"})
     assert response.status_code == 403 and response.json()["code"] == "not_permitted"
     response = client_for(world.cw, "people:read").post("/api/v1/people/", new_client(), "json")
-    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
 
 
 def test_a_person_in_reach_with_their_cases_and_version(world):
