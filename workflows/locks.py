@@ -22,9 +22,12 @@ class WaitingSelectForUpdateLock:
     @contextmanager
     def __call__(self, flow_class, process_pk):
         timeout = self.timeout_ms or settings.WORKFLOW_LOCK_TIMEOUT_MS
-        with transaction.atomic():
+        # No savepoints: a failed lock aborts the caller's transaction, which the
+        # FlowLockFailed raised here then rolls back (every caller holds the lock inside
+        # its own atomic block, and nothing continues after a refused lock).
+        with transaction.atomic(savepoint=False):
             try:
-                with transaction.atomic():
+                with transaction.atomic(savepoint=False):
                     if connection.vendor == "postgresql":
                         with connection.cursor() as cursor:
                             cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(timeout)}ms"])

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from notifications.models import Event
+from workflows.completion import recalled
 from notifications.outbox import notify
 from workflows.approvals.models import Approval, ApprovalKind, ApprovalStatus
 from workflows.sla.models import SlaClock
@@ -31,6 +32,8 @@ def _clock(case: Case, *, kind: str, name: str, task=None, owner=None):
         kind=kind,
         name=name,
         task=task,
+        # a task's clocks are opened as the flow creates it: none of them can be open yet
+        fresh=task is not None,
     )
 
 
@@ -46,13 +49,7 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
     previous = last_owned_task(task)
     if previous is not None and previous.owner_id == task.owner_id:
         return  # the caseworker's own next step: no need to tell them
-    returned = (
-        Approval.objects.filter(task=previous, status=ApprovalStatus.RETURNED)
-        .select_related("decided_by")
-        .first()
-        if previous is not None
-        else None
-    )
+    returned = returned_by(previous)
     notify(
         recipient=task.owner,
         event=Event.TASK_RETURNED if returned else Event.TASK_ASSIGNED,
@@ -61,6 +58,21 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
         **case_notice(case, task=title_msgid(task)),
         # the text says who returned it ("... returned to you for revision by <name>")
         actor=returned.decided_by if returned else None,
+    )
+
+
+def returned_by(task) -> Approval | None:
+    """The approval that `task` (an approval task) returned for revision, if it did. Inside
+    the completion that decided it, the decision is known (workflows.completion)."""
+    if task is None:
+        return None
+    decided = recalled(("approval_of_task", task.pk))
+    if decided is not None:
+        return decided if decided.status == ApprovalStatus.RETURNED else None
+    return (
+        Approval.objects.filter(task=task, status=ApprovalStatus.RETURNED)
+        .select_related("decided_by")
+        .first()
     )
 
 

@@ -15,6 +15,7 @@ from accounts.audit import account_event_record
 from accounts.models import AccountAction, Office, Role, Team, User
 from accounts.staff_rules import staff_may_manage
 
+from ..completion import remember
 from ..errors import Conflict, NotPermitted, WorkflowError
 from ..queue import task_complete
 from .models import Approval, ApprovalRule, ApprovalStatus, SupervisorAbsence
@@ -168,6 +169,8 @@ def approval_decide(*, approval: Approval, actor: User, approve: bool, comment: 
         current.decided_at = timezone.now()
         current.comment = comment
         current.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        # the flow's gateway and hooks ask for this decision next: they find it here
+        remember(("approval_of_task", current.task_id), current)
 
     try:
         task_complete(task=approval.task, actor=actor, work=decide)
@@ -194,6 +197,8 @@ def approval_withdraw(*, approval: Approval, actor: User, comment: str = "") -> 
         current.decided_at = timezone.now()
         current.comment = comment.strip()
         current.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        # the flow's gateway and hooks ask for this decision next: they find it here
+        remember(("approval_of_task", current.task_id), current)
 
     try:
         # The requester completes the approval task only to take the work back.
