@@ -23,8 +23,10 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from accounts.backends import permissions_preload
 from accounts.models import Role, Team, User
 from accounts.scope import can_see
+from notifications import outbox
 
 from .approvals.models import Approval
 from .completion import completing
@@ -325,6 +327,7 @@ def task_complete(
     when the flow completes it (claimed, started and done in one UPDATE)."""
     with conflicts_as_errors(), transaction.atomic(), _locked(task):
         _read_for_completion(task)
+        permissions_preload(actor)  # the checks below and the flow's transition ask
         if task.status not in OPEN_STATUSES:
             raise Conflict(_done_message(task))
         activation = task.flow_task.activation_class(task)
@@ -343,7 +346,8 @@ def task_complete(
             raise NotPermitted(_("You may not do this task."))
         if task.status == STATUS.ASSIGNED:
             activation.start(None)
-        with completing(task, actor):
+        # The notifications the flow's hooks ask for are written together at the end.
+        with completing(task, actor), outbox.batched():
             result = work(activation) if work is not None else None
             # Stop this task's deadlines before the flow creates the next task (and its clocks).
             sla_clock_stop(task=task, outcome="met", actor=actor)

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from notifications.models import Event
 from workflows.completion import recalled
-from notifications.outbox import notify
+from notifications.outbox import notify_soon
 from workflows.approvals.models import Approval, ApprovalKind, ApprovalStatus
 from workflows.sla.models import SlaClock
 from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_retarget
@@ -50,7 +50,7 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
     if previous is not None and previous.owner_id == task.owner_id:
         return  # the caseworker's own next step: no need to tell them
     returned = returned_by(previous)
-    notify(
+    notify_soon(
         recipient=task.owner,
         event=Event.TASK_RETURNED if returned else Event.TASK_ASSIGNED,
         dedupe_key=f"task:{task.pk}:{task.owner_id}",
@@ -85,7 +85,7 @@ def approval_requested(task, case: Case, approval: Approval) -> None:
             recipient = team.supervisor
     if recipient is None:
         return
-    notify(
+    notify_soon(
         recipient=recipient,
         event=Event.APPROVAL_REQUESTED,
         dedupe_key=f"approval:{approval.pk}:requested:{recipient.pk}",
@@ -104,8 +104,8 @@ def approval_decided(case: Case, approval: Approval) -> None:
         # The revision task goes to them and its own notice (task_returned) names who
         # returned it and links to the task: one message, not two.
         return
-    notify(
-        recipient=approval.requested_by,
+    notify_soon(
+        recipient_id=approval.requested_by_id,
         event=Event.APPROVAL_DECIDED,
         dedupe_key=f"approval:{approval.pk}:decided",
         link=reverse("case_detail", args=[case.pk]),

@@ -487,6 +487,7 @@ class CaseProcess(Process):
         "case__team__supervisor",
         "case__category",
         "case__owner",
+        "case__intake",
     )
 
     def work_subject(self) -> Case:

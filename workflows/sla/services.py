@@ -548,7 +548,6 @@ def sla_clock_resume(*, clock: SlaClock, actor: User) -> SlaClock:
     return clock
 
 
-@transaction.atomic
 def sla_clocks_retarget(*, subject: Model, risk: str, actor: User | None = None) -> int:
     """Re-target the subject's open clocks after its risk level changed.
 
@@ -556,10 +555,16 @@ def sla_clocks_retarget(*, subject: Model, risk: str, actor: User | None = None)
     the pauses under the policy that now matches; a breached clock is never extended.
     Returns how many clocks changed.
     """
+    with transaction.atomic(savepoint=False):
+        return _retarget(subject=subject, risk=risk)
+
+
+def _retarget(*, subject: Model, risk: str) -> int:
     changed = 0
     clocks = _open_clocks(subject=subject).select_for_update(of=("self",)).select_related("office")
     for clock in clocks:
-        policy = policy_match(
+        policy = _first_policy(
+            _office_policies(clock.office),
             office=clock.office,
             category=clock.category,
             risk=risk,
