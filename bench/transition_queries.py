@@ -205,8 +205,9 @@ def referrals(world: World) -> Callable[[], object]:
 
 def _follow_up(next_step: str):
     def step(world: World) -> Callable[[], object]:
-        import case_flows.work.services as work
         from django.utils import timezone
+
+        import case_flows.work.services as work
 
         task = _page_task(world, "follow_up", world.caseworker)
         return lambda: work.follow_up_record(
@@ -257,10 +258,12 @@ def statement_kind(sql: str) -> str:
     `SAVEPOINT`, `RELEASE SAVEPOINT`, `SET`, ... for one statement."""
     text = sql.strip()
     head = text.split(None, 1)[0].upper() if text else ""
+    if head == "SET" and ";" in text:
+        return "SET; SELECT FOR UPDATE; SET (the flow lock)"
+    if head.startswith("("):
+        head = "SELECT"  # a UNION
     if head in ("SAVEPOINT", "RELEASE", "ROLLBACK", "SET"):
-        return {"RELEASE": "RELEASE SAVEPOINT", "ROLLBACK": "ROLLBACK TO SAVEPOINT"}.get(
-            head, head
-        )
+        return {"RELEASE": "RELEASE SAVEPOINT", "ROLLBACK": "ROLLBACK TO SAVEPOINT"}.get(head, head)
     if head == "INSERT":
         match = re.match(r"INSERT INTO " + _TABLE, text, re.I)
         return f"INSERT {match.group(1) if match else '?'}"
@@ -270,6 +273,11 @@ def statement_kind(sql: str) -> str:
     if head == "DELETE":
         match = re.match(r"DELETE FROM " + _TABLE, text, re.I)
         return f"DELETE {match.group(1) if match else '?'}"
+    if head == "WITH":
+        # a data-modifying statement with CTEs (sla_clock_stop's): named by its main verb
+        match = re.search(r"\)\s*(UPDATE|INSERT INTO|DELETE FROM) " + _TABLE, text, re.I)
+        if match:
+            return f"{match.group(1).split()[0].upper()} {match.group(2)} (WITH)"
     if head in ("SELECT", "WITH", "("):
         match = re.search(r"\bFROM " + _TABLE, text, re.I)
         table = match.group(1) if match else "(no table)"

@@ -75,7 +75,9 @@ class CaseFlow(flow.Flow):
         .onCreate(approval_task_created)
         .Next(this.check_assessment)
     )
-    check_assessment = nodes.If(approval_granted).Then(this.to_planning).Else(this.return_assessment)
+    check_assessment = (
+        nodes.If(approval_granted).Then(this.to_planning).Else(this.return_assessment)
+    )
     return_assessment = nodes.Function(fire("return_for_revision")).Next(this.assess)
     to_planning = nodes.Function(fire("approve_assessment")).Next(this.plan)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model, Q
 from django.db.models.constants import OnConflict
-from django.db.models import Q
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
@@ -188,8 +188,11 @@ def _choices_for(
     for row in User.objects.filter(pk__in=recipient_ids).values(
         "id", "email", "phone", "is_active", "home_office_id", "groups__name"
     ):
-        role = row.pop("groups__name")
-        users.setdefault(row["id"], row)
+        role = row["groups__name"]
+        users.setdefault(
+            row["id"],
+            {k: row[k] for k in ("id", "email", "phone", "is_active", "home_office_id")},
+        )
         if role in Role.values:
             roles.setdefault(row["id"], set()).add(role)
     office_ids = {row["home_office_id"] for row in users.values() if row["home_office_id"]}
@@ -283,9 +286,8 @@ def _insert_new(notifications: list[Notification], *, batch: uuid.UUID) -> list[
             ).order_by("id")
         )
     query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
-    query.insert_values(
-        [f for f in Notification._meta.concrete_fields if not f.primary_key], notifications
-    )
+    rows: list[Model] = list(notifications)
+    query.insert_values([f for f in Notification._meta.concrete_fields if not f.primary_key], rows)
     [(sql, params)] = query.get_compiler(connection=connection).as_sql()
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:

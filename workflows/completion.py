@@ -33,8 +33,7 @@ class Completion:
         same process: its previous task is then the completed one (no split in between)."""
         flow_task = self.task.flow_task
         return (
-            self.owns(activation.task)
-            and getattr(flow_task, "_next", None) is activation.flow_task
+            self.owns(activation.task) and getattr(flow_task, "_next", None) is activation.flow_task
         )
 
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from notifications.models import Event
-from workflows.completion import recalled
 from notifications.outbox import notify_soon
 from workflows.approvals.models import Approval, ApprovalKind, ApprovalStatus
+from workflows.completion import recalled
 from workflows.sla.models import SlaClock
 from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_retarget
 from workflows.sla.units import ClockStatus

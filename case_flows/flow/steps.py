@@ -109,10 +109,7 @@ def fire_transition(
     try:
         if not can_proceed(method):
             raise Conflict(
-                _(
-                    "The case cannot move this way from %(stage)s: the required records are"
-                    " missing."
-                )
+                _("The case cannot move this way from %(stage)s: the required records are missing.")
                 % {"stage": case.get_stage_display()}
             )
         if actor is None or not (waived or has_transition_perm(method, actor)):

@@ -376,15 +376,17 @@ class Case(ConcurrentTransitionMixin, models.Model):
             return False
         approval = self._memo(
             ("approval", kind, record.pk),
-            lambda: Approval.objects.filter(
-                subject_type=ContentType.objects.get_for_model(Case),
-                subject_id=self.pk,
-                kind=kind,
-                record_id=record.pk,
-            )
-            .order_by("-pk")
-            .only("status")
-            .first(),
+            lambda: (
+                Approval.objects.filter(
+                    subject_type=ContentType.objects.get_for_model(Case),
+                    subject_id=self.pk,
+                    kind=kind,
+                    record_id=record.pk,
+                )
+                .order_by("-pk")
+                .only("status")
+                .first()
+            ),
         )
         return approval is not None and approval.status == ApprovalStatus.APPROVED
 
