@@ -8,6 +8,7 @@ from viewflow.workflow.flow.views import UpdateProcessView
 
 from workflows.locks import select_for_update_wait_lock
 
+from .flow import nodes
 from .flow import steps as flow_steps
 from .flow.steps import (
     approval_granted,
@@ -50,8 +51,8 @@ class CaseFlow(flow.Flow):
         .onCreate(task_created)
         .Next(this.to_assessment)
     )
-    to_assessment = flow.Function(fire("complete_intake")).Next(this.assess)
-    reopen_case = flow.Function(fire("reopen")).Next(this.assess)
+    to_assessment = nodes.Function(fire("complete_intake")).Next(this.assess)
+    reopen_case = nodes.Function(fire("reopen")).Next(this.assess)
 
     assess = (
         flow.View(_UNROUTED)
@@ -62,11 +63,11 @@ class CaseFlow(flow.Flow):
         .Next(this.assessment_gate)
     )
     assessment_gate = (
-        flow.If(requires_approval("assessment"))
+        nodes.If(requires_approval("assessment"))
         .Then(this.approve_assessment)
         .Else(this.auto_approve_assessment)
     )
-    auto_approve_assessment = flow.Function(auto_approve("assessment")).Next(this.to_planning)
+    auto_approve_assessment = nodes.Function(auto_approve("assessment")).Next(this.to_planning)
     approve_assessment = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Approve assessment"))
@@ -74,9 +75,11 @@ class CaseFlow(flow.Flow):
         .onCreate(approval_task_created)
         .Next(this.check_assessment)
     )
-    check_assessment = flow.If(approval_granted).Then(this.to_planning).Else(this.return_assessment)
-    return_assessment = flow.Function(fire("return_for_revision")).Next(this.assess)
-    to_planning = flow.Function(fire("approve_assessment")).Next(this.plan)
+    check_assessment = (
+        nodes.If(approval_granted).Then(this.to_planning).Else(this.return_assessment)
+    )
+    return_assessment = nodes.Function(fire("return_for_revision")).Next(this.assess)
+    to_planning = nodes.Function(fire("approve_assessment")).Next(this.plan)
 
     plan = (
         flow.View(_UNROUTED)
@@ -86,12 +89,12 @@ class CaseFlow(flow.Flow):
         .onCreate(task_created)
         .Next(this.route_plan)
     )
-    route_plan = flow.If(chose("reassess")).Then(this.reassess_from_plan).Else(this.plan_gate)
+    route_plan = nodes.If(chose("reassess")).Then(this.reassess_from_plan).Else(this.plan_gate)
     plan_gate = (
-        flow.If(requires_approval("plan")).Then(this.approve_plan).Else(this.auto_approve_plan)
+        nodes.If(requires_approval("plan")).Then(this.approve_plan).Else(this.auto_approve_plan)
     )
-    auto_approve_plan = flow.Function(auto_approve("plan")).Next(this.to_referral)
-    reassess_from_plan = flow.Function(fire("reassess")).Next(this.assess)
+    auto_approve_plan = nodes.Function(auto_approve("plan")).Next(this.to_referral)
+    reassess_from_plan = nodes.Function(fire("reassess")).Next(this.assess)
     approve_plan = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Approve case plan"))
@@ -99,9 +102,9 @@ class CaseFlow(flow.Flow):
         .onCreate(approval_task_created)
         .Next(this.check_plan)
     )
-    check_plan = flow.If(approval_granted).Then(this.to_referral).Else(this.return_plan)
-    return_plan = flow.Function(fire("return_for_revision")).Next(this.plan)
-    to_referral = flow.Function(fire("approve_plan")).Next(this.arrange_referrals)
+    check_plan = nodes.If(approval_granted).Then(this.to_referral).Else(this.return_plan)
+    return_plan = nodes.Function(fire("return_for_revision")).Next(this.plan)
+    to_referral = nodes.Function(fire("approve_plan")).Next(this.arrange_referrals)
 
     arrange_referrals = (
         flow.View(_UNROUTED)
@@ -111,7 +114,7 @@ class CaseFlow(flow.Flow):
         .onCreate(task_created)
         .Next(this.to_follow_up)
     )
-    to_follow_up = flow.Function(fire("complete_referrals")).Next(this.follow_up)
+    to_follow_up = nodes.Function(fire("complete_referrals")).Next(this.follow_up)
 
     follow_up = (
         flow.View(_UNROUTED)
@@ -122,16 +125,16 @@ class CaseFlow(flow.Flow):
         .Next(this.route_follow_up)
     )
     route_follow_up = (
-        flow.Switch()
+        nodes.Switch()
         .Case(this.prepare_closure, chose(FollowUpNextStep.CLOSE))
         .Case(this.reassess_from_follow_up, chose(FollowUpNextStep.REASSESS))
         .Case(this.revise, chose(FollowUpNextStep.REVISE_PLAN))
         .Case(this.refer_again, chose(FollowUpNextStep.NEW_REFERRAL))
         .Default(this.follow_up)
     )
-    reassess_from_follow_up = flow.Function(fire("reassess")).Next(this.assess)
-    revise = flow.Function(fire("revise_plan")).Next(this.plan)
-    refer_again = flow.Function(fire("new_referral")).Next(this.arrange_referrals)
+    reassess_from_follow_up = nodes.Function(fire("reassess")).Next(this.assess)
+    revise = nodes.Function(fire("revise_plan")).Next(this.plan)
+    refer_again = nodes.Function(fire("new_referral")).Next(this.arrange_referrals)
 
     prepare_closure = (
         flow.View(_UNROUTED)
@@ -141,13 +144,13 @@ class CaseFlow(flow.Flow):
         .onCreate(task_created)
         .Next(this.to_closing)
     )
-    to_closing = flow.Function(fire("propose_closure")).Next(this.closure_gate)
+    to_closing = nodes.Function(fire("propose_closure")).Next(this.closure_gate)
     closure_gate = (
-        flow.If(requires_approval("closure"))
+        nodes.If(requires_approval("closure"))
         .Then(this.approve_closure)
         .Else(this.auto_approve_closure)
     )
-    auto_approve_closure = flow.Function(auto_approve("closure")).Next(this.to_closed)
+    auto_approve_closure = nodes.Function(auto_approve("closure")).Next(this.to_closed)
     approve_closure = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Approve closure"))
@@ -155,9 +158,9 @@ class CaseFlow(flow.Flow):
         .onCreate(approval_task_created)
         .Next(this.check_closure)
     )
-    check_closure = flow.If(approval_granted).Then(this.to_closed).Else(this.return_closure)
-    return_closure = flow.Function(fire("return_for_revision")).Next(this.follow_up)
-    to_closed = flow.Function(fire("approve_closure")).Next(this.end)
+    check_closure = nodes.If(approval_granted).Then(this.to_closed).Else(this.return_closure)
+    return_closure = nodes.Function(fire("return_for_revision")).Next(this.follow_up)
+    to_closed = nodes.Function(fire("approve_closure")).Next(this.end)
 
     end = flow.End()
 
@@ -196,11 +199,11 @@ class CaseFlow(flow.Flow):
         .Next(this.decision_gate)
     )
     decision_gate = (
-        flow.If(requires_approval("decision"))
+        nodes.If(requires_approval("decision"))
         .Then(this.approve_decision)
         .Else(this.auto_approve_decision)
     )
-    auto_approve_decision = flow.Function(auto_approve("decision")).Next(this.decision_approved)
+    auto_approve_decision = nodes.Function(auto_approve("decision")).Next(this.decision_approved)
     approve_decision = (
         flow.View(_UNROUTED)
         .Annotation(title=_("Approve the decision"))
@@ -209,10 +212,10 @@ class CaseFlow(flow.Flow):
         .Next(this.check_decision)
     )
     check_decision = (
-        flow.If(approval_granted).Then(this.decision_approved).Else(this.decision_returned)
+        nodes.If(approval_granted).Then(this.decision_approved).Else(this.decision_returned)
     )
-    decision_returned = flow.Function(flow_steps.decision_returned).Next(this.prepare_decision)
-    decision_approved = flow.Function(flow_steps.decision_approved).Next(this.decision_done)
+    decision_returned = nodes.Function(flow_steps.decision_returned).Next(this.prepare_decision)
+    decision_approved = nodes.Function(flow_steps.decision_approved).Next(this.decision_done)
     decision_done = flow.End()
 
     # --- the flow's decisions and hooks, kept in flow_steps so this class reads like the diagram

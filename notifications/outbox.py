@@ -9,8 +9,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Model, Q
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -56,7 +58,8 @@ class NotificationRequest:
 
 def notify(
     *,
-    recipient: User,
+    recipient: User | None = None,
+    recipient_id: int | None = None,
     event: str,
     dedupe_key: str,
     case_reference: str = "",
@@ -67,11 +70,16 @@ def notify(
     """Write one notification and its outbox rows in the caller's transaction.
 
     Returns None when the dedupe key was already used. Delivery is enqueued after commit.
+    `recipient_id` instead of `recipient`: the recipient need not be read first.
     """
+    if recipient is not None:
+        recipient_id = recipient.pk
+    if recipient_id is None:
+        raise ValueError("A notification needs a recipient")
     created = _notifications_write(
         [
             NotificationRequest(
-                recipient_id=recipient.pk,
+                recipient_id=recipient_id,
                 event=event,
                 dedupe_key=dedupe_key,
                 case_reference=case_reference,
@@ -82,6 +90,70 @@ def notify(
         ]
     )
     return created[0] if created else None
+
+
+# Inside batched(): the requests of notify_soon(), written together when the block ends.
+_BATCH: ContextVar[list[NotificationRequest] | None] = ContextVar("notify_batch", default=None)
+
+
+@contextmanager
+def batched():
+    """Collect notify_soon() calls made inside this block and write them in one go at its end
+    (in the caller's transaction, a fixed number of queries). Nested blocks join the outer."""
+    if _BATCH.get() is not None:
+        yield
+        return
+    token = _BATCH.set([])
+    try:
+        yield
+        pending = _BATCH.get()
+        if pending:
+            _notifications_write(pending)
+    finally:
+        _BATCH.reset(token)
+
+
+def notify_soon(
+    *,
+    recipient: User | None = None,
+    recipient_id: int | None = None,
+    event: str,
+    dedupe_key: str,
+    case_reference: str = "",
+    link: str = "",
+    params: dict | None = None,
+    actor: User | None = None,
+) -> None:
+    """notify() for a caller that does not need the row: inside batched() it is written with
+    the block's other notifications when the block ends, else at once."""
+    pending = _BATCH.get()
+    if pending is None:
+        notify(
+            recipient=recipient,
+            recipient_id=recipient_id,
+            event=event,
+            dedupe_key=dedupe_key,
+            case_reference=case_reference,
+            link=link,
+            params=params,
+            actor=actor,
+        )
+        return
+    if recipient is not None:
+        recipient_id = recipient.pk
+    if recipient_id is None:
+        raise ValueError("A notification needs a recipient")
+    request = NotificationRequest(
+        recipient_id=recipient_id,
+        event=event,
+        dedupe_key=dedupe_key,
+        case_reference=case_reference,
+        link=link,
+        params=params or {},
+        actor_id=actor.pk if actor is not None else None,
+    )
+    _validate([request])  # a bad request fails where it is made, as notify() does
+    pending.append(request)
 
 
 def notify_bulk(requests: list[NotificationRequest]) -> int:
@@ -107,20 +179,22 @@ def _validate(requests: list[NotificationRequest]) -> list[NotificationRequest]:
 def _choices_for(
     requests: list[NotificationRequest],
 ) -> tuple[Callable[[int, str], ChannelChoice], dict[int, Any]]:
-    """Load recipients, their roles and the relevant preferences: three queries in all."""
+    """Load recipients with their roles, and the relevant preferences: two queries in all."""
     recipient_ids = {request.recipient_id for request in requests}
     events = {request.event for request in requests}
-    users = {
-        row["id"]: row
-        for row in User.objects.filter(pk__in=recipient_ids).values(
-            "id", "email", "phone", "is_active", "home_office_id"
-        )
-    }
+    users: dict[int, dict] = {}
     roles: dict[int, set[str]] = {}
-    for user_id, role in User.groups.through.objects.filter(
-        user_id__in=recipient_ids, group__name__in=Role.values
-    ).values_list("user_id", "group__name"):
-        roles.setdefault(user_id, set()).add(role)
+    # one row per recipient and group (a recipient without a group: one row, no group)
+    for row in User.objects.filter(pk__in=recipient_ids).values(
+        "id", "email", "phone", "is_active", "home_office_id", "groups__name"
+    ):
+        role = row["groups__name"]
+        users.setdefault(
+            row["id"],
+            {k: row[k] for k in ("id", "email", "phone", "is_active", "home_office_id")},
+        )
+        if role in Role.values:
+            roles.setdefault(row["id"], set()).add(role)
     office_ids = {row["home_office_id"] for row in users.values() if row["home_office_id"]}
     user_prefs, office_prefs = {}, {}
     for pref in NotificationPreference.objects.filter(
@@ -147,13 +221,14 @@ def _notifications_write(requests: list[NotificationRequest]) -> list[Notificati
     requests = _validate(requests)
     if not requests:
         return []
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: a failure here rolls the caller back.
+    with transaction.atomic(savepoint=False):
         choice_for, users = _choices_for(requests)
         requests = [request for request in requests if request.recipient_id in users]
         if not requests:
             return []
         batch = uuid.uuid4()
-        Notification.objects.bulk_create(
+        created = _insert_new(
             [
                 Notification(
                     recipient_id=request.recipient_id,
@@ -167,13 +242,7 @@ def _notifications_write(requests: list[NotificationRequest]) -> list[Notificati
                 )
                 for request in requests
             ],
-            ignore_conflicts=True,
-        )
-        # Rows that already existed keep their own batch id, so this finds only new ones.
-        created = list(
-            Notification.objects.filter(
-                dedupe_key__in=[request.dedupe_key for request in requests], write_batch=batch
-            ).order_by("id")
+            batch=batch,
         )
         now = timezone.now()
         deliveries: list[Delivery] = []
@@ -203,3 +272,32 @@ def _notifications_write(requests: list[NotificationRequest]) -> list[Notificati
         if pending_ids:
             transaction.on_commit(lambda: enqueue_deliveries(pending_ids), robust=True)
     return created
+
+
+def _insert_new(notifications: list[Notification], *, batch: uuid.UUID) -> list[Notification]:
+    """Insert the notifications whose dedupe key is new; returns those, by id. On PostgreSQL
+    one statement (INSERT ... ON CONFLICT DO NOTHING RETURNING the new ids)."""
+    if connection.vendor != "postgresql":
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        # Rows that already existed keep their own batch id, so this finds only new ones.
+        return list(
+            Notification.objects.filter(
+                dedupe_key__in=[n.dedupe_key for n in notifications], write_batch=batch
+            ).order_by("id")
+        )
+    query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+    rows: list[Model] = list(notifications)
+    query.insert_values([f for f in Notification._meta.concrete_fields if not f.primary_key], rows)
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {quote('id')}, {quote('dedupe_key')}", params)
+        new_ids = dict((key, pk) for pk, key in cursor.fetchall())
+    created = []
+    for notification in notifications:
+        if notification.dedupe_key in new_ids:
+            notification.pk = new_ids[notification.dedupe_key]
+            notification._state.adding = False
+            notification._state.db = connection.alias
+            created.append(notification)
+    return sorted(created, key=lambda n: n.pk)

@@ -22,21 +22,37 @@ class WaitingSelectForUpdateLock:
     @contextmanager
     def __call__(self, flow_class, process_pk):
         timeout = self.timeout_ms or settings.WORKFLOW_LOCK_TIMEOUT_MS
-        with transaction.atomic():
+        # No savepoints: a failed lock aborts the caller's transaction, which the
+        # FlowLockFailed raised here then rolls back (every caller holds the lock inside
+        # its own atomic block, and nothing continues after a refused lock).
+        with transaction.atomic(savepoint=False):
             try:
-                with transaction.atomic():
-                    if connection.vendor == "postgresql":
-                        with connection.cursor() as cursor:
-                            cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(timeout)}ms"])
-                    flow_class.process_class._default_manager.filter(
-                        pk=process_pk
-                    ).select_for_update().exists()
-                    if connection.vendor == "postgresql":
-                        with connection.cursor() as cursor:
-                            cursor.execute("SET LOCAL lock_timeout = 0")
+                with transaction.atomic(savepoint=False):
+                    _lock_row(flow_class.process_class, process_pk, timeout)
             except DatabaseError as exc:
                 raise FlowLockFailed(f"Lock failed for {flow_class}") from exc
             yield
+
+
+def _lock_row(process_class, process_pk, timeout_ms: int) -> None:
+    """The process row FOR UPDATE, waiting at most `timeout_ms`, then no limit again. On
+    PostgreSQL with client-side binding (Django's default) the three statements go in one
+    round trip."""
+    rows = process_class._default_manager.filter(pk=process_pk).select_for_update()
+    if connection.vendor != "postgresql":
+        rows.exists()
+        return
+    timeout = f"{int(timeout_ms)}ms"
+    with connection.cursor() as cursor:
+        if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True:
+            cursor.execute("SET LOCAL lock_timeout = %s", [timeout])
+            rows.exists()
+            cursor.execute("SET LOCAL lock_timeout = 0")
+            return
+        sql, params = rows.values("pk").query.get_compiler(connection=connection).as_sql()
+        cursor.execute(
+            f"SET LOCAL lock_timeout = %s; {sql}; SET LOCAL lock_timeout = 0", [timeout, *params]
+        )
 
 
 select_for_update_wait_lock = WaitingSelectForUpdateLock()

@@ -23,10 +23,13 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from accounts.backends import permissions_preload
 from accounts.models import Role, Team, User
 from accounts.scope import can_see
+from notifications import outbox
 
 from .approvals.models import Approval
+from .completion import completing
 from .errors import Conflict, NotPermitted
 from .sla.services import sla_clock_stop, sla_clocks_reassign
 
@@ -316,22 +319,25 @@ def task_complete(
 ) -> T | None:
     """Complete a human task as `actor`: checks, runs `work(activation)`, then lets the flow
     move on, and returns what `work` returned (the record it wrote), or None without work.
-    A task still in the queue is claimed first if the actor may take it."""
+    A task still in the queue is claimed first if the actor may take it.
+
+    The task, its process and the process's subject are read once, under the flow lock
+    (`_read_for_completion`); the nodes the flow runs next find what this completion knows
+    in `workflows.completion` instead of reading it again. The task row is written once,
+    when the flow completes it (claimed, started and done in one UPDATE)."""
     with conflicts_as_errors(), transaction.atomic(), _locked(task):
-        task.refresh_from_db()
+        _read_for_completion(task)
+        permissions_preload(actor)  # the checks below and the flow's transition ask
         if task.status not in OPEN_STATUSES:
             raise Conflict(_done_message(task))
         activation = task.flow_task.activation_class(task)
         if take_over and task.owner_id != actor.pk:
             # Only for callers that authorise the actor themselves (withdrawing a request).
-            if task.owner_id is None:
-                activation.assign(actor)
-            else:
-                activation.reassign(actor)
+            _take(task, actor)
         if task.owner_id is None:
             if not (task.flow_task.can_assign(actor, task) and user_may_take(actor, task)):
                 raise NotPermitted(_("You may not do this task."))
-            activation.assign(actor)
+            _take(task, actor)
         elif task.owner_id != actor.pk:
             raise NotPermitted(_("This task is assigned to %(who)s.") % {"who": task.owner})
         # An assigned task was given to the actor by a claim, a supervisor's reassignment or
@@ -340,9 +346,30 @@ def task_complete(
             raise NotPermitted(_("You may not do this task."))
         if task.status == STATUS.ASSIGNED:
             activation.start(None)
-            task.save()
-        result = work(activation) if work is not None else None
-        # Stop this task's deadlines before the flow creates the next task (and its clocks).
-        sla_clock_stop(task=task, outcome="met", actor=actor)
-        activation.execute()
+        # The notifications the flow's hooks ask for are written together at the end.
+        with completing(task, actor), outbox.batched():
+            result = work(activation) if work is not None else None
+            # Stop this task's deadlines before the flow creates the next task (and its clocks).
+            sla_clock_stop(task=task, outcome="met", actor=actor)
+            activation.execute()  # saves the task: owner, started and done at once
     return result
+
+
+def _take(task: Task, actor: User) -> None:
+    """What viewflow's assign/reassign set, without their own save: the completion saves the
+    task once (the permission to take it is checked by the caller)."""
+    task.owner = actor
+    task.status = STATUS.ASSIGNED
+
+
+def _read_for_completion(task: Task) -> None:
+    """Re-read the task under the lock, with its owner, its process (as the flow's process
+    class) and what the process class names in `completion_related` (its subject and the
+    subject's relations), in one query."""
+    process_class = task.flow_task.flow_class.process_class
+    related = ["owner", "process"]
+    if process_class is not Task.process.field.related_model:
+        link = f"process__{process_class._meta.model_name}"
+        related.append(link)
+        related += [f"{link}__{path}" for path in getattr(process_class, "completion_related", ())]
+    task.refresh_from_db(from_queryset=Task.objects.select_related(*related))

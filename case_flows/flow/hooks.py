@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from notifications.models import Event
-from notifications.outbox import notify
+from notifications.outbox import notify_soon
 from workflows.approvals.models import Approval, ApprovalKind, ApprovalStatus
+from workflows.completion import recalled
 from workflows.sla.models import SlaClock
 from workflows.sla.services import sla_clock_open, sla_clock_stop, sla_clocks_retarget
 from workflows.sla.units import ClockStatus
@@ -31,6 +32,8 @@ def _clock(case: Case, *, kind: str, name: str, task=None, owner=None):
         kind=kind,
         name=name,
         task=task,
+        # a task's clocks are opened as the flow creates it: none of them can be open yet
+        fresh=task is not None,
     )
 
 
@@ -46,14 +49,8 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
     previous = last_owned_task(task)
     if previous is not None and previous.owner_id == task.owner_id:
         return  # the caseworker's own next step: no need to tell them
-    returned = (
-        Approval.objects.filter(task=previous, status=ApprovalStatus.RETURNED)
-        .select_related("decided_by")
-        .first()
-        if previous is not None
-        else None
-    )
-    notify(
+    returned = returned_by(previous)
+    notify_soon(
         recipient=task.owner,
         event=Event.TASK_RETURNED if returned else Event.TASK_ASSIGNED,
         dedupe_key=f"task:{task.pk}:{task.owner_id}",
@@ -61,6 +58,21 @@ def task_opened(task, case: Case, *, notify_owner: bool = True) -> None:
         **case_notice(case, task=title_msgid(task)),
         # the text says who returned it ("... returned to you for revision by <name>")
         actor=returned.decided_by if returned else None,
+    )
+
+
+def returned_by(task) -> Approval | None:
+    """The approval that `task` (an approval task) returned for revision, if it did. Inside
+    the completion that decided it, the decision is known (workflows.completion)."""
+    if task is None:
+        return None
+    decided = recalled(("approval_of_task", task.pk))
+    if decided is not None:
+        return decided if decided.status == ApprovalStatus.RETURNED else None
+    return (
+        Approval.objects.filter(task=task, status=ApprovalStatus.RETURNED)
+        .select_related("decided_by")
+        .first()
     )
 
 
@@ -73,7 +85,7 @@ def approval_requested(task, case: Case, approval: Approval) -> None:
             recipient = team.supervisor
     if recipient is None:
         return
-    notify(
+    notify_soon(
         recipient=recipient,
         event=Event.APPROVAL_REQUESTED,
         dedupe_key=f"approval:{approval.pk}:requested:{recipient.pk}",
@@ -92,8 +104,8 @@ def approval_decided(case: Case, approval: Approval) -> None:
         # The revision task goes to them and its own notice (task_returned) names who
         # returned it and links to the task: one message, not two.
         return
-    notify(
-        recipient=approval.requested_by,
+    notify_soon(
+        recipient_id=approval.requested_by_id,
         event=Event.APPROVAL_DECIDED,
         dedupe_key=f"approval:{approval.pk}:decided",
         link=reverse("case_detail", args=[case.pk]),

@@ -8,6 +8,8 @@ from django_fsm import can_proceed, has_transition_perm
 
 from workflows.approvals.models import Approval, ApprovalStatus
 from workflows.approvals.services import approval_open, approval_record_auto, approval_required
+from workflows.completion import current as current_completion
+from workflows.completion import recalled
 from workflows.errors import Conflict, NotPermitted
 
 from .. import timeline
@@ -43,12 +45,19 @@ def start_episode(activation, *, case: Case, actor):
 
 
 def _actor(activation):
-    """Whoever completed the human task that led here."""
+    """Whoever completed the human task that led here (inside a task completion: its actor,
+    whose permissions are already loaded)."""
+    completion = current_completion()
+    if completion is not None and completion.owns(activation.task):
+        return completion.actor
     task = last_owned_task(activation.task)
     return task.owner if task is not None else None
 
 
 def _latest_approval(case: Case, kind: str) -> Approval | None:
+    decided = _decided_now(case, kind)
+    if decided is not None:
+        return decided
     return (
         Approval.objects.filter(
             subject_type=ContentType.objects.get_for_model(Case), subject_id=case.pk, kind=kind
@@ -57,6 +66,18 @@ def _latest_approval(case: Case, kind: str) -> Approval | None:
         .order_by("-pk")
         .first()
     )
+
+
+def _decided_now(case: Case, kind: str) -> Approval | None:
+    """The approval of this kind decided by the completion under way, if it is this case's:
+    the latest of its kind (the next request of a kind needs this one decided first)."""
+    completion = current_completion()
+    if completion is None:
+        return None
+    approval = completion.memo.get(("approval_of_task", completion.task.pk))
+    if approval is not None and approval.kind == kind and approval.subject_id == case.pk:
+        return approval
+    return None
 
 
 EVENT_KIND = {
@@ -82,15 +103,21 @@ def fire_transition(
     `waived`: the office's approval rule waives the approver's role for this step.
     """
     method = getattr(case, name)
-    if not can_proceed(method):
-        raise Conflict(
-            _("The case cannot move this way from %(stage)s: the required records are missing.")
-            % {"stage": case.get_stage_display()}
-        )
-    if actor is None or not (waived or has_transition_perm(method, actor)):
-        raise NotPermitted(_("You do not have permission to do this."))
-    from_stage, entered_at = case.stage, case.stage_entered_at
-    method()
+    # The conditions are asked three times (can_proceed, has_transition_perm, the call):
+    # the records they read are read once.
+    case.remember_records()
+    try:
+        if not can_proceed(method):
+            raise Conflict(
+                _("The case cannot move this way from %(stage)s: the required records are missing.")
+                % {"stage": case.get_stage_display()}
+            )
+        if actor is None or not (waived or has_transition_perm(method, actor)):
+            raise NotPermitted(_("You do not have permission to do this."))
+        from_stage, entered_at = case.stage, case.stage_entered_at
+        method()
+    finally:
+        case.forget_records()
     now = timezone.now()
     changed = from_stage != case.stage
     if changed:
@@ -121,8 +148,9 @@ class FireTransition:
         self.__name__ = f"fire_{name}"
 
     def __call__(self, activation):
-        case = Case.objects.select_related("office", "team").get(pk=activation.process.case_id)
-        activation.process.case = case
+        # The case as the completion read it under the flow lock (with office, team and
+        # category), else read here.
+        case = activation.process.case
         actor = _actor(activation)
         name, comment, waived, approval = self.name, "", False, None
         if name in APPROVAL_KIND_BY_TRANSITION:
@@ -164,7 +192,9 @@ def chose(option: str) -> ChoseOption:
 
 def approval_granted(activation) -> bool:
     task = previous_task(activation)
-    approval = Approval.objects.filter(task=task).only("status").first()
+    approval = recalled(("approval_of_task", task.pk)) if task is not None else None
+    if approval is None:
+        approval = Approval.objects.filter(task=task).only("status").first()
     return approval is not None and approval.status == ApprovalStatus.APPROVED
 
 

@@ -350,8 +350,26 @@ class Case(ConcurrentTransitionMixin, models.Model):
         intake = getattr(self, "intake", None)
         return intake is not None and intake.is_complete
 
+    def remember_records(self) -> None:
+        """Until forget_records(): the conditions read each record (and its approval) once."""
+        self._records_memo: dict | None = {}
+
+    def forget_records(self) -> None:
+        self._records_memo = None
+
+    def _memo(self, key, read):
+        memo = getattr(self, "_records_memo", None)
+        if memo is None:
+            return read()
+        if key not in memo:
+            memo[key] = read()
+        return memo[key]
+
     def _latest(self, model):
-        return model.objects.filter(case=self, episode=self.episode).order_by("-pk").first()
+        return self._memo(
+            ("latest", model, self.episode),
+            lambda: model.objects.filter(case=self, episode=self.episode).order_by("-pk").first(),
+        )
 
     def _approved(self, kind: str, model) -> bool:
         """The gate: the latest record of this kind has an approved approval request."""
@@ -364,16 +382,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
         record = self._latest(model)
         if record is None:
             return False
-        approval = (
-            Approval.objects.filter(
-                subject_type=ContentType.objects.get_for_model(Case),
-                subject_id=self.pk,
-                kind=kind,
-                record_id=record.pk,
-            )
-            .order_by("-pk")
-            .only("status")
-            .first()
+        approval = self._memo(
+            ("approval", kind, record.pk),
+            lambda: (
+                Approval.objects.filter(
+                    subject_type=ContentType.objects.get_for_model(Case),
+                    subject_id=self.pk,
+                    kind=kind,
+                    record_id=record.pk,
+                )
+                .order_by("-pk")
+                .only("status")
+                .first()
+            ),
         )
         return approval is not None and approval.status == ApprovalStatus.APPROVED
 
@@ -468,6 +489,16 @@ class CaseProcess(Process):
     class Meta:
         verbose_name = _("case process")
         verbose_name_plural = _("case processes")
+
+    # What workflows.queue.task_complete reads with the task, in the same query: the case
+    # and what the flow's nodes and hooks use of it (deadlines, routing, the next owner).
+    completion_related = (
+        "case__office",
+        "case__team__supervisor",
+        "case__category",
+        "case__owner",
+        "case__intake",
+    )
 
     def work_subject(self) -> Case:
         """What the workflow kernel scopes this process's tasks by (office, team, owner)."""

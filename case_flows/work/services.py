@@ -152,7 +152,7 @@ def intake_complete(
         timeline.intake_completed(activation.process.case, actor=actor, intake=intake)
 
     task_complete(task=task, actor=actor, work=save_intake)
-    return Case.objects.get(pk=task.process.coerced.case_id)
+    return task.process.coerced.case  # as the completion read and moved it
 
 
 def assessment_submit(
@@ -269,7 +269,7 @@ def plan_request_reassessment(*, task: Task, actor: User, reason: str) -> Case:
         timeline.reassessment_requested(activation.process.case, actor=actor, reason=reason.strip())
 
     task_complete(task=task, actor=actor, work=choose)
-    return Case.objects.get(pk=task.process.coerced.case_id)
+    return task.process.coerced.case  # as the completion read and moved it
 
 
 def follow_up_record(
@@ -290,19 +290,20 @@ def follow_up_record(
     )
     require(next_step in FollowUpNextStep.values, _("Choose what happens next."))
     require(bool(notes.strip()), _("Write what happened at the follow-up."))
-    case = task.process.caseprocess.case
-    office_today = timezone.localdate(timezone=case.office.tzinfo)
-    problem = contact_date_problem(
-        date,
-        opened=timezone.localdate(case.opened_at, timezone=case.office.tzinfo),
-        # A day of grace: the caseworker's device may be a time zone ahead of the office.
-        today=office_today + datetime.timedelta(days=1),
-    )
-    if problem:
-        raise CaseError(problem)
 
     def save_follow_up(activation):
+        # Checked on the case as the completion read it (with its office): nothing is
+        # written when the date is refused.
         case = activation.process.case
+        office_today = timezone.localdate(timezone=case.office.tzinfo)
+        problem = contact_date_problem(
+            date,
+            opened=timezone.localdate(case.opened_at, timezone=case.office.tzinfo),
+            # A day of grace: the caseworker's device may be a time zone ahead of the office.
+            today=office_today + datetime.timedelta(days=1),
+        )
+        if problem:
+            raise CaseError(problem)
         record = FollowUp.objects.create(
             case=case,
             episode=case.episode,

@@ -15,6 +15,7 @@ from accounts.audit import account_event_record
 from accounts.models import AccountAction, Office, Role, Team, User
 from accounts.staff_rules import staff_may_manage
 
+from ..completion import remember
 from ..errors import Conflict, NotPermitted, WorkflowError
 from ..queue import task_complete
 from .models import Approval, ApprovalRule, ApprovalStatus, SupervisorAbsence
@@ -160,14 +161,12 @@ def approval_decide(*, approval: Approval, actor: User, approve: bool, comment: 
         raise Conflict(_decided_message(approval))
 
     def decide(activation):
-        current = Approval.objects.select_for_update().get(pk=approval.pk)
-        if current.status != ApprovalStatus.PENDING:
-            raise Conflict(_decided_message(current))
-        current.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.RETURNED
-        current.decided_by = actor
-        current.decided_at = timezone.now()
-        current.comment = comment
-        current.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        _record_decision(
+            approval,
+            status=ApprovalStatus.APPROVED if approve else ApprovalStatus.RETURNED,
+            actor=actor,
+            comment=comment,
+        )
 
     try:
         task_complete(task=approval.task, actor=actor, work=decide)
@@ -176,8 +175,23 @@ def approval_decide(*, approval: Approval, actor: User, approve: bool, comment: 
         if approval.status != ApprovalStatus.PENDING:
             raise Conflict(_decided_message(approval)) from None
         raise
-    approval.refresh_from_db()
-    return approval
+    return approval  # as recorded (the flow changes nothing else on it)
+
+
+def _record_decision(approval: Approval, *, status: str, actor: User, comment: str) -> None:
+    """Decide a pending request in one statement (the row's lock and the status check at
+    once); a request already decided or withdrawn is a Conflict. `approval` is updated."""
+    now = timezone.now()
+    updated = Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
+        status=status, decided_by=actor, decided_at=now, comment=comment
+    )
+    if not updated:
+        current = Approval.objects.select_related("decided_by").get(pk=approval.pk)
+        raise Conflict(_decided_message(current))
+    approval.status, approval.decided_by, approval.decided_at = status, actor, now
+    approval.comment = comment
+    # the flow's gateway and hooks ask for this decision next: they find it here
+    remember(("approval_of_task", approval.task_id), approval)
 
 
 def approval_withdraw(*, approval: Approval, actor: User, comment: str = "") -> Approval:
@@ -186,14 +200,9 @@ def approval_withdraw(*, approval: Approval, actor: User, comment: str = "") -> 
         raise NotPermitted(_("Only the person who asked for approval can withdraw the request."))
 
     def withdraw(activation):
-        current = Approval.objects.select_for_update().get(pk=approval.pk)
-        if current.status != ApprovalStatus.PENDING:
-            raise Conflict(_decided_message(current))
-        current.status = ApprovalStatus.WITHDRAWN
-        current.decided_by = actor
-        current.decided_at = timezone.now()
-        current.comment = comment.strip()
-        current.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        _record_decision(
+            approval, status=ApprovalStatus.WITHDRAWN, actor=actor, comment=comment.strip()
+        )
 
     try:
         # The requester completes the approval task only to take the work back.
@@ -205,8 +214,7 @@ def approval_withdraw(*, approval: Approval, actor: User, comment: str = "") -> 
         if approval.status != ApprovalStatus.PENDING:
             raise Conflict(_decided_message(approval)) from None
         raise
-    approval.refresh_from_db()
-    return approval
+    return approval  # as recorded (the flow changes nothing else on it)
 
 
 # --- absences (set by the office's manager on the staff pages) --------------------------------

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from viewflow.workflow.models import Task
 
 from accounts.models import Office, Team, User
 
+from ..completion import recalled, remember
 from .calendar import Calendar, calendar_for_office, clear_calendar_cache
 from .models import SlaClock, SlaPause, SlaPolicy
 from .timing import compute_due, compute_warn, next_step
@@ -161,7 +162,6 @@ def _closed_pauses(clock: SlaClock) -> list[tuple[datetime, datetime]]:
     return [(started, ended) for started, ended in pauses if ended is not None]
 
 
-@transaction.atomic
 def sla_clock_open(
     *,
     subject: Model,
@@ -175,58 +175,109 @@ def sla_clock_open(
     task: Task | None = None,
     started_at: datetime | None = None,
     actor: User | None = None,
+    fresh: bool = False,
 ) -> SlaClock | None:
     """Start timing `kind`/`name` for `subject` under the first matching policy.
 
     Returns None when no policy matches. Opening a clock that is already open for the
-    same subject, kind, name and task returns the open one (safe to call twice).
+    same subject, kind, name and task returns the open one (safe to call twice); `fresh`:
+    the task was created in this transaction, so no clock of it can be open (not looked up).
+    Inside a task completion the office's policies are read once for all its clocks.
     """
     if kind not in ClockKind.values:
         raise SlaError(_("Unknown kind of deadline."))
     subject_type, subject_id = _subject_key(subject)
-    existing = (
-        SlaClock.objects.select_for_update()
-        .filter(
-            subject_type=subject_type,
-            subject_id=subject_id,
+    with transaction.atomic(savepoint=False):
+        if not (fresh and task is not None):
+            existing = (
+                SlaClock.objects.select_for_update()
+                .filter(
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    kind=kind,
+                    name=name,
+                    task=task,
+                    status__in=OPEN_STATUSES,
+                )
+                .first()
+            )
+            if existing:
+                return existing
+        started_at = started_at or timezone.now()
+        policy = _first_policy(
+            _office_policies(office),
+            office=office,
+            category=category,
+            risk=risk,
             kind=kind,
             name=name,
-            task=task,
-            status__in=OPEN_STATUSES,
+            on=started_at.astimezone(office.tzinfo).date(),
         )
-        .first()
-    )
-    if existing:
-        return existing
-    started_at = started_at or timezone.now()
-    policy = policy_match(
-        office=office,
-        category=category,
-        risk=risk,
-        kind=kind,
-        name=name,
-        on=started_at.astimezone(office.tzinfo).date(),
-    )
-    if policy is None:
-        return None
-    clock = SlaClock(
-        subject_type=subject_type,
-        subject_id=subject_id,
-        task=task,
-        office=office,
-        team=team,
-        owner=owner,
-        risk=risk or "",
-        category=category or "",
-        kind=kind,
-        name=name,
-        policy=policy,
-        started_at=started_at,
-    )
-    _schedule(clock, calendar_for_office(office), ())
-    clock.save()
-    _mark_in_use(policy)
+        if policy is None:
+            return None
+        clock = SlaClock(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            task=task,
+            office=office,
+            team=team,
+            owner=owner,
+            risk=risk or "",
+            category=category or "",
+            kind=kind,
+            name=name,
+            policy=policy,
+            started_at=started_at,
+        )
+        _schedule(clock, calendar_for_office(office), ())
+        clock.save(force_insert=True)
+        _mark_in_use(policy)
     return clock
+
+
+def _office_policies(office: Office) -> list[SlaPolicy]:
+    """The current policies that may apply in this office (any kind, scope or date), by
+    `order`: one query, kept for the rest of a task completion."""
+    key = ("sla_office_policies", office.pk)
+    policies = recalled(key)
+    if policies is None:
+        statuses = [PolicyStatus.CONFIRMED]
+        if getattr(settings, "SLA_DRAFT_POLICIES_APPLY", True):
+            statuses.append(PolicyStatus.DRAFT)
+        policies = list(
+            SlaPolicy.objects.filter(is_current=True, status__in=statuses)
+            .filter(Q(jurisdiction="") | Q(jurisdiction=office.jurisdiction))
+            .filter(Q(office__isnull=True) | Q(office=office))
+            .order_by("order", "pk")
+        )
+        remember(key, policies)
+    return policies
+
+
+def _first_policy(
+    policies: list[SlaPolicy],
+    *,
+    office: Office,
+    category: str,
+    risk: str,
+    kind: str,
+    name: str,
+    on: date,
+) -> SlaPolicy | None:
+    """policy_match's rule over policies already read (`_office_policies`)."""
+    for policy in policies:
+        if (
+            policy.kind == kind
+            and policy.node_name in (name or "", "")
+            and policy.category in (category or "", "")
+            and policy.risk in (risk or "", "")
+            and policy.effective_from <= on
+            and (policy.effective_to is None or policy.effective_to >= on)
+            and policy.jurisdiction in ("", office.jurisdiction)
+            and policy.office_id in (None, office.pk)
+        ):
+            return policy
+    return None
 
 
 @dataclass(frozen=True)
@@ -325,7 +376,6 @@ def _open_clocks(
     return qs
 
 
-@transaction.atomic
 def sla_clock_stop(
     *,
     clock: SlaClock | None = None,
@@ -344,17 +394,82 @@ def sla_clock_stop(
     A clock stopped after its deadline stays flagged `breached` (met late). `at` (default
     now) is when it stopped: a period that simply ran out (an appeal period) stops at its
     own deadline, on time, even when the sweep notices a little later.
+
+    On PostgreSQL this is one statement (the clocks locked, their open pauses ended, the
+    clocks stopped); inside the caller's transaction it takes no savepoint.
     """
     if outcome not in (ClockStatus.MET, ClockStatus.CANCELLED):
         raise SlaError(_("A deadline stops as met or cancelled."))
     now = at or timezone.now()
-    clocks = list(
+    target = (
         _open_clocks(
             clock=clock, task=task, subject=subject, kind=kind, name=name, task_ids=task_ids
         )
         .select_for_update(of=("self",))
-        .only("pk", "status", "paused_total")
+        .order_by()
     )
+    with transaction.atomic(savepoint=False):
+        if connection.vendor != "postgresql":
+            return _stop_portable(target, outcome=outcome, actor=actor, now=now)
+        target_sql, target_params = (
+            target.values("id", "status").query.get_compiler(connection=connection).as_sql()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _STOP_SQL.format(
+                    target=target_sql,
+                    clock=connection.ops.quote_name(SlaClock._meta.db_table),
+                    pause=connection.ops.quote_name(SlaPause._meta.db_table),
+                ),
+                [
+                    *target_params,
+                    now,
+                    actor.pk if actor is not None else None,
+                    ClockStatus.PAUSED,
+                    now,
+                    outcome,
+                    now,
+                    ClockStatus.RUNNING,
+                    now,
+                    ClockStatus.RUNNING,
+                    now,
+                ],
+            )
+            return cursor.rowcount
+
+
+# The clocks to stop (locked), the open pauses of the paused ones ended (their time added to
+# the clock's paused total), and every one stopped; a running clock past its deadline is met
+# late: breached at its deadline, even when no sweep ran between the deadline and now (a
+# paused clock's deadline only moves on resume, so it is left alone), as _stop_portable does.
+_STOP_SQL = """
+WITH target AS ({target}),
+ended AS (
+    UPDATE {pause} AS p SET ended_at = %s, resumed_by_id = %s
+    FROM target AS t
+    WHERE p.clock_id = t.id AND t.status = %s AND p.ended_at IS NULL
+    RETURNING p.clock_id, %s::timestamptz - p.started_at AS spent
+)
+UPDATE {clock} AS c SET
+    status = %s,
+    stopped_at = %s,
+    next_step = NULL,
+    next_step_at = NULL,
+    breached = c.breached OR (t.status = %s AND c.due_at < %s),
+    breached_at = CASE
+        WHEN NOT c.breached AND t.status = %s AND c.due_at < %s THEN c.due_at
+        ELSE c.breached_at
+    END,
+    paused_total = c.paused_total
+        + COALESCE((SELECT SUM(e.spent) FROM ended AS e WHERE e.clock_id = c.id), INTERVAL '0')
+FROM target AS t
+WHERE c.id = t.id
+"""
+
+
+def _stop_portable(target: QuerySet, *, outcome: str, actor: User | None, now: datetime) -> int:
+    """sla_clock_stop on a database without UPDATE ... FROM a locking CTE (SQLite)."""
+    clocks = list(target.only("pk", "status", "paused_total"))
     if not clocks:
         return 0
     paused_ids = [c.pk for c in clocks if c.status == ClockStatus.PAUSED]
@@ -368,8 +483,6 @@ def sla_clock_stop(
         SlaPause.objects.bulk_update(open_pauses, ["ended_at", "resumed_by"])
         SlaClock.objects.bulk_update([by_clock[i] for i in paused_ids], ["paused_total"])
     ids = [c.pk for c in clocks]
-    # Met late is breached even when no sweep ran between the deadline and now (compliance
-    # counts it); a paused clock's deadline only moves on resume, so it is left alone.
     SlaClock.objects.filter(
         pk__in=ids, status=ClockStatus.RUNNING, breached=False, due_at__lt=now
     ).update(breached=True, breached_at=F("due_at"))
@@ -435,7 +548,6 @@ def sla_clock_resume(*, clock: SlaClock, actor: User) -> SlaClock:
     return clock
 
 
-@transaction.atomic
 def sla_clocks_retarget(*, subject: Model, risk: str, actor: User | None = None) -> int:
     """Re-target the subject's open clocks after its risk level changed.
 
@@ -443,10 +555,16 @@ def sla_clocks_retarget(*, subject: Model, risk: str, actor: User | None = None)
     the pauses under the policy that now matches; a breached clock is never extended.
     Returns how many clocks changed.
     """
+    with transaction.atomic(savepoint=False):
+        return _retarget(subject=subject, risk=risk)
+
+
+def _retarget(*, subject: Model, risk: str) -> int:
     changed = 0
     clocks = _open_clocks(subject=subject).select_for_update(of=("self",)).select_related("office")
     for clock in clocks:
-        policy = policy_match(
+        policy = _first_policy(
+            _office_policies(clock.office),
             office=clock.office,
             category=clock.category,
             risk=risk,

@@ -1,0 +1,105 @@
+"""Queries per task completion, by kind (issue #22): each completion of a case's path, through
+its service as the task or approval page calls it, with a user read afresh as a request reads
+it. The walk is bench/transition_queries.py's (`python -m bench.transition_queries` prints the
+same counts by kind of statement, and `--show KIND` lists them with where each comes from).
+
+The counts are a request's: the SAVEPOINT and RELEASE that the test's own transaction adds
+around the service's outermost atomic block are not counted. The budget is 15 per completion
+(PERFORMANCE.md); the kinds above it are explained in docs/performance.md ("Transitions").
+"""
+
+from django.db import connection
+
+from bench.transition_queries import COMPLETIONS, build_world, by_kind, fresh_users, open_case
+from bench.transition_queries import record as record_statements
+
+BUDGET = 15
+
+# lock, task+process+case, permissions, the record, the timeline, clocks stopped, task done,
+# the flow's next nodes (a gateway or function: one INSERT as done and its link), the next
+# task and its link, its deadline (policies, INSERT), the overdue flag, the notification
+ALLOCATION = 20
+INTAKE = 18
+ASSESSMENT = 29
+ASSESSMENT_APPROVAL = 25
+PLAN = 28
+PLAN_APPROVAL = 24
+REFERRALS = 23
+FOLLOW_UP_CONTINUE = 15  # the bench's transition
+FOLLOW_UP_CLOSE = 14
+CLOSURE_PREPARATION = 30
+CLOSURE_APPROVAL = 28
+
+EXPECTED = {
+    "allocation": ALLOCATION,
+    "intake": INTAKE,
+    "assessment": ASSESSMENT,
+    "assessment approval": ASSESSMENT_APPROVAL,
+    "plan": PLAN,
+    "plan approval": PLAN_APPROVAL,
+    "referrals": REFERRALS,
+    "follow-up (continue)": FOLLOW_UP_CONTINUE,
+    "follow-up (close)": FOLLOW_UP_CLOSE,
+    "closure preparation": CLOSURE_PREPARATION,
+    "closure approval": CLOSURE_APPROVAL,
+}
+
+
+def _as_in_a_request(statements):
+    """Without the savepoint the test's transaction puts around the outermost atomic block."""
+    first = next((s for s in statements if s.sql.startswith("SAVEPOINT")), None)
+    if first is None:
+        return statements
+    sid = first.sql.split(None, 1)[1]
+    return [s for s in statements if s.sql not in (f"SAVEPOINT {sid}", f"RELEASE SAVEPOINT {sid}")]
+
+
+def _walk(world):
+    counts, details = {}, {}
+    for kind, step in COMPLETIONS:
+        fresh_users(world)
+        call = step(world)
+        statements = _as_in_a_request(record_statements(call))
+        counts[kind] = len(statements)
+        details[kind] = "\n".join(
+            f"  {n}. {s.where}: {s.sql[:160]}" for n, s in enumerate(statements, start=1)
+        )
+    return counts, details
+
+
+def test_queries_per_completion_of_each_kind(db):
+    assert connection.in_atomic_block  # the test's transaction, whose savepoint is not counted
+    warm = build_world("warm")
+    open_case(warm)
+    _walk(warm)  # content types, calendars: read once per process, not per completion
+
+    world = build_world("count")
+    open_case(world)
+    counts, details = _walk(world)
+
+    assert counts == EXPECTED, "\n".join(
+        f"{kind}: {counts[kind]} (expected {EXPECTED[kind]})\n{details[kind]}"
+        for kind in counts
+        if counts[kind] != EXPECTED[kind]
+    )
+    world.case.refresh_from_db()
+    assert world.case.stage == "closed"  # the walk really went through every completion
+
+
+def test_the_bench_transition_is_within_the_budget(db):
+    """The follow-up the bench completes again and again, with the statements it makes."""
+    warm = build_world("warm")
+    open_case(warm)
+    _walk(warm)
+    world = build_world("bench")
+    open_case(world)
+    for _kind, step in COMPLETIONS[:7]:  # up to the first follow-up
+        fresh_users(world)
+        step(world)()
+    follow_up = dict(COMPLETIONS)["follow-up (continue)"]
+    fresh_users(world)
+    statements = _as_in_a_request(record_statements(follow_up(world)))
+    assert len(statements) <= BUDGET
+    kinds = by_kind(statements)
+    assert not any(kind.endswith("SAVEPOINT") for kind in kinds)  # none needed
+    assert kinds["INSERT viewflow_task"] == 2  # the route (inserted done) and the next task
