@@ -36,15 +36,18 @@ def pending_on_task(task: Task) -> QuerySet[Attachment]:
     return Attachment.objects.filter(_no_record(), task=task)
 
 
-def task_attachments_to_record(*, task: Task, record) -> list[int]:
+# The flag in a task's `data` that files wait on it (set by the upload, under the flow lock).
+FILES_WAITING = "files_waiting"
+
+
+def task_attachments_to_record(*, task: Task, record) -> int:
     """Call inside the service that wrote `record` for `task` (its transaction, under the
-    flow lock an upload on the task's page takes too): the files attached on the page while
-    the record did not exist are the record's now. Returns their ids."""
-    rows = pending_on_task(task)
-    ids = list(rows.values_list("pk", flat=True))
-    if ids:
-        Attachment.objects.filter(pk__in=ids).update(**{record_column(record): record})
-    return ids
+    flow lock an upload on the task's page takes too, `task` re-read under it): the files
+    attached on the page while the record did not exist are the record's now. No query when
+    nothing was attached (the upload flags the task), else one UPDATE; returns how many."""
+    if not (task.data or {}).get(FILES_WAITING):
+        return 0
+    return pending_on_task(task).update(**{record_column(record): record})
 
 
 def task_attachments_to_referrals(*, task: Task, referrals: list[Referral]) -> dict[int, int]:

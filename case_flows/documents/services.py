@@ -19,7 +19,7 @@ from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.queue import OPEN_STATUSES, conflicts_as_errors
 
 from .. import timeline
-from ..cases.attachments import record_column, referral_attachments_set
+from ..cases.attachments import FILES_WAITING, record_column, referral_attachments_set
 from ..locking import case_lock
 from ..models import (
     Attachment,
@@ -168,8 +168,13 @@ def _upload_lock(case: Case, task: Task | None, actor: User) -> None:
         Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").first()
         return
     case_lock(case.pk)
-    task.refresh_from_db(fields=["status", "owner"])
+    task.refresh_from_db(fields=["status", "owner", "data"])
     _task_yours(task, actor)
+    if not (task.data or {}).get(FILES_WAITING):
+        # The task's submit reads this flag (its task row, re-read under the same lock) and
+        # names its record on the waiting files only when it is set: no query otherwise.
+        task.data = {**(task.data or {}), FILES_WAITING: True}
+        Task.objects.filter(pk=task.pk).update(data=task.data)
 
 
 def attachment_create(
