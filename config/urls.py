@@ -13,6 +13,8 @@ admin.site.site_title = _("Caseflow")
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    # An office's webhooks, one of its Staff pages (notifications owns the endpoints).
+    path("staff/webhooks/", include("notifications.webhook_urls")),
     path("", include("case_flows.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

@@ -7,7 +7,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casefl
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 from .base import *  # noqa: E402,F403
-from .env import env_list  # noqa: E402
+from .env import env_bool, env_list  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -27,3 +27,5 @@ DEMO_CASES_PER_OFFICE = 12  # the full 200 per office are exercised by `make run
 # The demo accounts (and the test suite's people) sign in with a password only; production
 # keeps base.py's default. TWO_FACTOR_REQUIRED_ROLES in the environment still applies.
 TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", [])
+# Local webhook receivers (a test's, a developer's) listen on plain http.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", True)
