@@ -387,9 +387,13 @@ def webhooks_emit(requests: list[WebhookRequest]) -> int:
             ignore_conflicts=True,
         )
         # Rows that existed (a repeated call) keep their own batch: only new ones come back.
-        created = WebhookEvent.objects.filter(
-            source_key__in=[request.source_key for request in wanted], write_batch=batch
-        ).only("pk", "office_id", "event")
+        created = (
+            WebhookEvent.objects.filter(
+                source_key__in=[request.source_key for request in wanted], write_batch=batch
+            )
+            .only("pk", "office_id", "event")
+            .order_by("pk")  # deliveries in the order of the changes
+        )
         now = timezone.now()
         deliveries = Delivery.objects.bulk_create(
             [
