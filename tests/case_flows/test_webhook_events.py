@@ -19,8 +19,7 @@ from notifications import webhooks
 from notifications.models import Delivery, WebhookEvent
 from tests.factories import category, make_person, make_team, make_user
 from tests.notifications.webhook_receiver import Receiver
-from tests.steps import allocate, approve, close_case, complete_intake, open_task
-from tests.steps import submit_assessment
+from tests.steps import allocate, approve, close_case, complete_intake, open_task, submit_assessment
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep

@@ -53,7 +53,7 @@ def _request(office, *, event=WebhookEventType.STAGE_CHANGED, key="caseevent:1",
     )
 
 
-# --- endpoints ---------------------------------------------------------------------------------
+# --- endpoints -----------------------------------------------------------------------------------
 
 
 def test_an_administrator_registers_an_endpoint_with_a_secret_of_its_own(admin, office):
@@ -126,7 +126,7 @@ def test_rotating_makes_a_new_secret_and_signs_with_the_old_one_for_a_while(
     assert sending.webhook_secrets(endpoint, now=now + timedelta(hours=25)) == [new]
 
 
-# --- events in the caller's transaction -------------------------------------------------------------
+# --- events in the caller's transaction ----------------------------------------------------------
 
 
 def test_no_endpoint_costs_one_query_and_writes_nothing(office, django_assert_num_queries):
@@ -205,7 +205,7 @@ def test_history_being_replayed_is_not_news(admin, office):
     assert not WebhookEvent.objects.exists()
 
 
-# --- delivery through the outbox --------------------------------------------------------------------
+# --- delivery through the outbox -----------------------------------------------------------------
 
 
 def _emit_one(office, **kwargs) -> Delivery:

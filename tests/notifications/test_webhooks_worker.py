@@ -25,7 +25,11 @@ def _drained() -> bool:
 
 
 def test_a_receiver_down_then_up_receives_each_event_once(
-    office, team, caseworker, start_worker, settings
+    office,
+    team,
+    caseworker,
+    start_worker,  # noqa: F811 - the fixture imported above
+    settings,
 ):
     admin = make_user(Role.ADMINISTRATOR, office, username="officeadmin")
     port = free_port()  # nothing listens here yet: the receiver is down
