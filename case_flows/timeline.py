@@ -454,7 +454,7 @@ def work_handed_over(
     left or went on leave): how many of its tasks went to whom or back to the queue, and
     whether the case itself now belongs to the colleague. One INSERT for all the cases."""
     at = at or timezone.now()
-    return CaseEvent.objects.bulk_create(
+    events = CaseEvent.objects.bulk_create(
         [
             CaseEvent(
                 case=case,
@@ -476,6 +476,25 @@ def work_handed_over(
             for case in cases
         ]
     )
+    if to_user is not None and owner_moved:
+        webhooks_emit(
+            [
+                _hook(
+                    case,
+                    event,
+                    Hook.CASE_ASSIGNED,
+                    {
+                        "owner": to_user.pk,
+                        "team": case.team_id,
+                        "previous_owner": from_user.pk,
+                        "how": "handed_over",
+                    },
+                )
+                for case, event in zip(cases, events, strict=True)
+                if case.pk in owner_moved
+            ]
+        )
+    return events
 
 
 # --- erasure and retention (case_flows/privacy) --------------------------------------------

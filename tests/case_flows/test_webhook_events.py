@@ -281,3 +281,23 @@ def test_a_breached_deadline_is_sent_once_per_clock(
         )
         sla_sweep()
     assert len(_events(new_case, "deadline_breached")) == 1
+
+
+def test_a_hand_over_of_a_person_s_work_assigns_their_cases(
+    endpoint, office, team, supervisor, caseworker, manager
+):
+    from workflows.handover import tasks_hand_over
+
+    colleague = make_user(Role.CASEWORKER, office, team, username="anna")
+    case = _open(office, caseworker)
+    allocate(case, supervisor, caseworker)
+    complete_intake(case, caseworker)
+    tasks_hand_over(from_user=caseworker, to_user=colleague, actor=manager, reason=SENTENCE)
+    handed = [p["data"] for p in _events(case, "case_assigned")]
+    assert handed[-1] == {
+        "owner": colleague.pk,
+        "team": team.pk,
+        "previous_owner": caseworker.pk,
+        "how": "handed_over",
+    }
+    _assert_no_free_text()
