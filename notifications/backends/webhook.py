@@ -192,13 +192,16 @@ def webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
     parts = urlsplit(url)
     host = parts.hostname or ""
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    secure = parts.scheme.lower() == "https"
+    # The port always given: http.client would read the end of an IPv6 literal as one.
+    port = parts.port or (443 if secure else 80)
     connection: http.client.HTTPConnection
-    if parts.scheme.lower() == "https":
+    if secure:
         connection = http.client.HTTPSConnection(
-            host, parts.port, timeout=timeout, context=ssl.create_default_context()
+            host, port, timeout=timeout, context=ssl.create_default_context()
         )
     else:
-        connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
     # http.client connects through this attribute (both classes): the address check happens
     # on the resolved address. http.client never follows redirects, and no proxy is used.
     connection._create_connection = _guarded_connection  # type: ignore[attr-defined]

@@ -131,6 +131,20 @@ def test_a_redirect_is_never_followed():
     assert target.requests == []
 
 
+def test_an_ipv6_receiver_without_a_port_is_reached_on_the_scheme_s_port(monkeypatch):
+    # http.client alone would read "http://[::1]/" as host "::" and port 1.
+    seen = []
+
+    def connect(address, *args, **kwargs):
+        seen.append(address)
+        raise ConnectionRefusedError("nothing here")
+
+    monkeypatch.setattr(webhook, "_guarded_connection", connect)
+    with pytest.raises(WebhookAttemptError):
+        _post("http://[::1]/hooks")
+    assert seen == [("::1", 80)]
+
+
 def test_a_receiver_that_is_down_is_an_attempt_to_retry():
     with pytest.raises(WebhookAttemptError, match="unreachable") as down:
         _post(f"http://127.0.0.1:{free_port()}/hooks")

@@ -226,3 +226,27 @@ def test_the_pages_query_counts_do_not_grow_with_rows(
         body = c.get(reverse("webhook_detail", args=[endpoint.pk])).content.decode()
     assert body.count('data-label="Event id"') == extra * 3
     assert WebhookEvent.objects.count() == extra * 3
+
+
+def test_the_django_admin_lists_webhook_deliveries_and_never_shows_a_secret(
+    client, office, endpoint
+):
+    _emit(office, 1)
+    webhooks.webhook_ping(actor=endpoint.created_by, endpoint=endpoint)
+    root = make_user(None, None, username="root", is_superuser=True, is_staff=True)
+    c = _as(client, root)
+    outbox = c.get(reverse("admin:notifications_delivery_changelist"))
+    assert outbox.status_code == 200
+    body = outbox.content.decode()
+    assert "https://hooks.example.org/in" in body and "Test ping" in body
+    delivery = Delivery.objects.filter(endpoint=endpoint).first()
+    assert (
+        c.get(reverse("admin:notifications_delivery_change", args=[delivery.pk])).status_code == 200
+    )
+    page = c.get(reverse("admin:notifications_webhookendpoint_change", args=[endpoint.pk]))
+    assert page.status_code == 200 and endpoint.secret not in page.content.decode()
+    event = WebhookEvent.objects.first()
+    assert (
+        c.get(reverse("admin:notifications_webhookevent_change", args=[event.pk])).status_code
+        == 200
+    )
