@@ -108,6 +108,8 @@ class CaseHandoverListener:
         for team_id, case_ids in by_team.items():
             team = teams.get(team_id) if team_id else None
             Case.objects.filter(pk__in=case_ids).update(owner=to_user, team=team)
+            for case_id in case_ids:  # the rows in memory as written (the timeline reads them)
+                cases[case_id].owner_id, cases[case_id].team_id = to_user.pk, team_id
             sla_clocks_reassign(subjects=(Case, case_ids), team=team)
             referral_ids = Referral.objects.filter(
                 case_id__in=case_ids, status__in=OPEN_REFERRALS

@@ -3,9 +3,16 @@ event. Rows are stored with keys and ids (the step "breach", the clock, the prov
 never with sentences in the writer's language; timeline_text.py tells them in the reader's.
 """
 
+import dataclasses
+
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from accounts.models import Office
+from notifications.models import WebhookEventType as Hook
+from notifications.webhooks import WebhookRequest, webhook_subscribed_offices, webhooks_emit
+from workflows.sla.models import SlaPolicy
 
 from .models import Case, CaseEvent, EventKind, Stage
 
@@ -25,6 +32,38 @@ def _event(
     return event
 
 
+# --- webhooks: the timeline rows that are also an office's webhook events ----------------------
+# Written in the same transaction as the row (so a rolled-back change sends nothing and a
+# committed one cannot be lost), delivered by Celery after commit (notifications.webhooks).
+# Identifiers and codes only: never a comment, a name or a note (docs/webhooks.md).
+
+
+def _case_reference(case: Case, *, restricted: bool = False) -> str | None:
+    """A restricted case is named by its id alone, as in every notification."""
+    return None if (restricted or case.is_restricted) else case.reference
+
+
+def _hook(
+    case: Case,
+    event: CaseEvent,
+    hook: str,
+    data: dict,
+    *,
+    office_id: int | None = None,
+    restricted: bool = False,
+) -> WebhookRequest:
+    office_id = office_id or case.office_id
+    return WebhookRequest(
+        office_id=office_id,
+        event=hook,
+        source_key=f"caseevent:{event.pk}:{hook}:{office_id}",
+        occurred_at=event.created_at,
+        case_id=case.pk,
+        case_reference=_case_reference(case, restricted=restricted),
+        data=data,
+    )
+
+
 def events_write(events: list[CaseEvent]) -> None:
     """The rows built with `save=False` (an import's batch), in one statement."""
     CaseEvent.objects.bulk_create(events)
@@ -36,7 +75,7 @@ def case_opened(
     """`candidates_shown`: the people the search before registering offered (ids), when a
     new person was registered anyway (None: no search was made)."""
     data = {} if candidates_shown is None else {"candidates_shown": candidates_shown}
-    return _event(
+    event = _event(
         case,
         kind=EventKind.OPENED,
         actor=actor,
@@ -46,6 +85,13 @@ def case_opened(
         data=data,
         save=save,
     )
+    if save:  # a bulk import's rows (save=False) are history, not news
+        # The restriction of a category restricted by default is written just after this.
+        restricted = case.category.restricted_by_default
+        webhooks_emit(
+            [_hook(case, event, Hook.CASE_OPENED, {"stage": Stage.INTAKE}, restricted=restricted)]
+        )
+    return event
 
 
 def stage_moved(
@@ -60,8 +106,9 @@ def stage_moved(
     at,
     stage_entered_at,
 ) -> CaseEvent:
-    """A flow step fired a stage transition (or a same-stage step such as an approval)."""
-    return _event(
+    """A flow step fired a stage transition (or a same-stage step such as an approval).
+    An approval's step passes `data` {"approval", "approval_kind", "status", "auto_approved"}."""
+    event = _event(
         case,
         kind=kind,
         actor=actor,
@@ -73,12 +120,34 @@ def stage_moved(
         # the dashboard's time in stage reads this instead of looking up the entry event
         stage_entered_at=stage_entered_at,
     )
+    hooks = []
+    if data and data.get("approval"):
+        hooks.append(_hook(case, event, Hook.APPROVAL_DECIDED, _approval_data(data)))
+    if from_stage != case.stage:
+        moved = {"from_stage": from_stage, "to_stage": case.stage, "transition": transition}
+        hooks.append(_hook(case, event, Hook.STAGE_CHANGED, moved))
+        if case.stage == Stage.CLOSED:
+            closed = {"from_stage": from_stage, "episode": case.episode}
+            hooks.append(_hook(case, event, Hook.CASE_CLOSED, closed))
+    webhooks_emit(hooks)
+    return event
+
+
+def _approval_data(data: dict) -> dict:
+    return {
+        "approval": data["approval"],
+        "approval_kind": data.get("approval_kind", ""),
+        "status": data.get("status", ""),
+        "auto_approved": bool(data.get("auto_approved")),
+        # the administrative decision approved (approval_kind "decision")
+        **({"decision": data["decision"]} if data.get("decision") else {}),
+    }
 
 
 def case_allocated(
     case: Case, *, actor, caseworker, team, comment: str, save: bool = True
 ) -> CaseEvent:
-    return _event(
+    event = _event(
         case,
         kind=EventKind.ALLOCATED,
         actor=actor,
@@ -86,6 +155,10 @@ def case_allocated(
         data={"owner": caseworker.pk, "team": team.pk},
         save=save,
     )
+    if save:
+        assigned = {"owner": caseworker.pk, "team": team.pk, "how": "allocated"}
+        webhooks_emit([_hook(case, event, Hook.CASE_ASSIGNED, assigned)])
+    return event
 
 
 def approval_requested(
@@ -149,8 +222,11 @@ def review_recorded(case: Case, *, actor, review, note: str) -> CaseEvent:
     )
 
 
+REFERRAL_ANSWERS = ("accepted", "declined", "completed")
+
+
 def referral_changed(referral, *, actor, action: str, comment: str = "", **data) -> CaseEvent:
-    return _event(
+    event = _event(
         referral.case,
         kind=EventKind.REFERRAL,
         actor=actor,
@@ -164,6 +240,15 @@ def referral_changed(referral, *, actor, action: str, comment: str = "", **data)
             **data,
         },
     )
+    if action in REFERRAL_ANSWERS:
+        answered = {
+            "referral": referral.pk,
+            "answer": action,
+            "status": referral.status,
+            "provider": referral.provider_id,
+        }
+        webhooks_emit([_hook(referral.case, event, Hook.REFERRAL_ANSWERED, answered)])
+    return event
 
 
 def transfer_changed(
@@ -171,7 +256,7 @@ def transfer_changed(
 ) -> CaseEvent:
     """One row per step of a transfer: within_office, requested, accepted, declined, cancelled."""
     when = {"created_at": created_at} if created_at is not None else {}
-    return _event(
+    event = _event(
         case,
         kind=EventKind.TRANSFER,
         actor=actor,
@@ -179,6 +264,38 @@ def transfer_changed(
         comment=comment,
         data=data,
         **when,
+    )
+    if action == "within_office":
+        assigned = {
+            "owner": data.get("to_owner"),
+            "team": data.get("team"),
+            "previous_owner": data.get("from_owner"),
+            "how": "reassigned",
+        }
+        webhooks_emit([_hook(case, event, Hook.CASE_ASSIGNED, assigned)])
+    elif action == "accepted":
+        _transfer_completed(case, event, data)
+    return event
+
+
+def _transfer_completed(case: Case, event: CaseEvent, data: dict) -> None:
+    """Both offices hear of it: the one the case left and the one it joined."""
+    office_ids = [data["from_office"], data["to_office"]]
+    if not webhook_subscribed_offices(office_ids, Hook.TRANSFER_COMPLETED):
+        return
+    codes = dict(Office.objects.filter(pk__in=office_ids).values_list("pk", "code"))
+    completed = {
+        "transfer": data.get("transfer"),
+        "from_office": codes.get(data["from_office"]),
+        "to_office": codes.get(data["to_office"]),
+        "owner": data.get("to_owner"),
+        "team": data.get("team"),
+    }
+    webhooks_emit(
+        [
+            _hook(case, event, Hook.TRANSFER_COMPLETED, completed, office_id=office_id)
+            for office_id in office_ids
+        ]
     )
 
 
@@ -211,7 +328,8 @@ def access_changed(case: Case, *, actor, action: str, grant, save: bool = True) 
 def deadlines_escalated(entries) -> list[CaseEvent]:
     """The sweep's escalations, one row each, written in one statement: `entries` are
     (case_id, stage, escalation, extra data) tuples."""
-    return CaseEvent.objects.bulk_create(
+    entries = list(entries)
+    events = CaseEvent.objects.bulk_create(
         CaseEvent(
             case_id=case_id,
             kind=EventKind.SLA,
@@ -228,6 +346,55 @@ def deadlines_escalated(entries) -> list[CaseEvent]:
         )
         for case_id, stage, escalation, extra in entries
     )
+    _deadlines_breached(entries, events)
+    return events
+
+
+def _deadlines_breached(entries: list, events: list[CaseEvent]) -> None:
+    """deadline_breached, once per clock (at its first breach step), for the offices that
+    subscribe: one query when none does."""
+    breaches = [
+        (entry, event) for entry, event in zip(entries, events, strict=True) if entry[2].breach
+    ]
+    if not breaches:
+        return
+    offices = webhook_subscribed_offices(
+        {entry[2].clock.office_id for entry, _event in breaches}, Hook.DEADLINE_BREACHED
+    )
+    breaches = [(e, ev) for e, ev in breaches if e[2].clock.office_id in offices]
+    if not breaches:
+        return
+    cases = Case.objects.in_bulk({entry[0] for entry, _event in breaches})
+    policies = dict(
+        SlaPolicy.objects.filter(
+            pk__in={entry[2].clock.policy_id for entry, _event in breaches}
+        ).values_list("pk", "key")
+    )
+    requests = []
+    for (case_id, _stage, escalation, extra), event in breaches:
+        clock, case = escalation.clock, cases.get(case_id)
+        if case is None:
+            continue
+        request = _hook(
+            case,
+            event,
+            Hook.DEADLINE_BREACHED,
+            {
+                "clock": clock.pk,
+                "deadline": clock.name,
+                "deadline_kind": clock.kind,
+                "policy": policies.get(clock.policy_id),
+                "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                "step": escalation.key,
+                "referral": extra.get("referral"),
+            },
+            office_id=clock.office_id,
+        )
+        # Once per clock, however many breach steps its ladder has.
+        requests.append(
+            dataclasses.replace(request, source_key=f"deadline_breached:clock:{clock.pk}")
+        )
+    webhooks_emit(requests)
 
 
 # --- one per kind of completed work ------------------------------------------------------
@@ -287,7 +454,7 @@ def work_handed_over(
     left or went on leave): how many of its tasks went to whom or back to the queue, and
     whether the case itself now belongs to the colleague. One INSERT for all the cases."""
     at = at or timezone.now()
-    return CaseEvent.objects.bulk_create(
+    events = CaseEvent.objects.bulk_create(
         [
             CaseEvent(
                 case=case,
@@ -309,6 +476,25 @@ def work_handed_over(
             for case in cases
         ]
     )
+    if to_user is not None and owner_moved:
+        webhooks_emit(
+            [
+                _hook(
+                    case,
+                    event,
+                    Hook.CASE_ASSIGNED,
+                    {
+                        "owner": to_user.pk,
+                        "team": case.team_id,
+                        "previous_owner": from_user.pk,
+                        "how": "handed_over",
+                    },
+                )
+                for case, event in zip(cases, events, strict=True)
+                if case.pk in owner_moved
+            ]
+        )
+    return events
 
 
 # --- erasure and retention (case_flows/privacy) --------------------------------------------
@@ -526,7 +712,7 @@ def decision_changed(
 ) -> CaseEvent:
     """A step of an administrative decision (started, approved, returned, issued, delivered,
     final, appealed, appeal answered) or of a KPA art. 36 notice (delay_notice_sent)."""
-    return _event(
+    event = _event(
         case,
         kind=EventKind.DECISION,
         actor=actor,
@@ -539,3 +725,7 @@ def decision_changed(
             **data,
         },
     )
+    if data.get("approval"):  # a supervisor's decision on it (flow.steps)
+        decided = _approval_data({**data, "decision": decision.pk})
+        webhooks_emit([_hook(case, event, Hook.APPROVAL_DECIDED, decided)])
+    return event

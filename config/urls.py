@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/api-tokens/", include(token_urlpatterns)),
     path("accounts/", include("accounts.urls")),
     path("staff/api-clients/", include(client_urlpatterns)),
+    # An office's webhooks, one of its Staff pages (notifications owns the endpoints).
+    path("staff/webhooks/", include("notifications.webhook_urls")),
     path("", include("case_flows.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import delivery
-from .models import Delivery, Notification, NotificationPreference
+from .models import Delivery, Notification, NotificationPreference, WebhookEndpoint, WebhookEvent
 
 
 @admin.register(Delivery)
@@ -20,14 +20,16 @@ class DeliveryAdmin(admin.ModelAdmin):
         "sent_at",
         "short_error",
     ]
-    list_filter = ["status", "channel", "notification__event"]
+    list_filter = ["status", "channel", "notification__event", "webhook_event__event"]
     search_fields = ["notification__recipient__username", "notification__case_reference"]
-    list_select_related = ["notification__recipient"]
+    list_select_related = ["notification__recipient", "endpoint", "webhook_event"]
     date_hierarchy = "created_at"
     actions = ["retry_deliveries"]
     # The outbox is written by services only; the admin reads it and retries failed rows.
     readonly_fields = [
         "notification",
+        "webhook_event",
+        "endpoint",
         "channel",
         "status",
         "attempts",
@@ -36,6 +38,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "sent_at",
         "digest",
+        "last_attempt_at",
+        "last_status_code",
     ]
 
     def has_add_permission(self, request):
@@ -46,10 +50,12 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("recipient"))
     def recipient(self, obj):
-        return obj.notification.recipient
+        return obj.endpoint if obj.notification is None else obj.notification.recipient
 
     @admin.display(description=_("event"))
     def event(self, obj):
+        if obj.notification is None:
+            return obj.webhook_event.get_event_display()
         return obj.notification.get_event_display()
 
     @admin.display(description=_("last error"))
@@ -95,3 +101,56 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_filter = ["office", "event", "frequency"]
     list_select_related = ["office", "user"]
     raw_id_fields = ["user"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Read-only here: offices register and change endpoints at Staff -> Webhooks (which
+    checks the address and shows the secret once). The secret is never shown."""
+
+    list_display = ["id", "office", "url", "is_active", "created_at"]
+    list_filter = ["office", "is_active"]
+    list_select_related = ["office"]
+    fields = readonly_fields = (
+        "office",
+        "url",
+        "description",
+        "events",
+        "is_active",
+        "secret_rotated_at",
+        "created_by",
+        "created_at",
+        "updated_by",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "event", "office", "occurred_at", "uid"]
+    list_filter = ["event", "office"]
+    list_select_related = ["office"]
+    search_fields = ["=uid", "source_key"]
+    date_hierarchy = "occurred_at"
+    readonly_fields = [
+        "uid",
+        "office",
+        "event",
+        "source_key",
+        "occurred_at",
+        "payload",
+        "created_at",
+    ]
+    exclude = ["write_batch"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -7,8 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
     default_auto_field = "django.db.models.BigAutoField"
 
-    # Granted by accounts.roles after migrate: administrators run the outbox and set
-    # office defaults; everyone else works through their own pages.
+    # Granted by accounts.roles after migrate: administrators run the outbox, set office
+    # defaults and register their office's webhooks; everyone else works through their own
+    # pages.
     role_permissions = {
         "administrator": [
             "notifications.view_notification",
@@ -18,5 +19,9 @@ class NotificationsConfig(AppConfig):
             "notifications.add_notificationpreference",
             "notifications.change_notificationpreference",
             "notifications.delete_notificationpreference",
+            # The office's webhook endpoints (Staff -> Webhooks, docs/webhooks.md).
+            "notifications.view_webhookendpoint",
+            "notifications.add_webhookendpoint",
+            "notifications.change_webhookendpoint",
         ],
     }

@@ -97,6 +97,7 @@ def digest_send(*, user: User, local_date: date) -> Notification | None:
         seen, items = set(), []
         for delivery in held:
             notification = delivery.notification
+            assert notification is not None  # held rows are e-mail/SMS, never webhooks
             if notification.pk in seen:
                 continue
             seen.add(notification.pk)

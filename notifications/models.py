@@ -1,6 +1,7 @@
 """Notifications (what the user sees in the app), the outbox of external deliveries, preferences."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +33,9 @@ class Event(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
+    # An office's registered endpoint (WebhookEndpoint): the row names the endpoint and the
+    # WebhookEvent instead of a notification.
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class Frequency(models.TextChoices):
@@ -110,11 +114,31 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """The outbox: one external message (e-mail or SMS) for one notification."""
+    """The outbox: one external message: an e-mail or SMS for one notification, or one
+    webhook event for one endpoint. The same retries, backoff, recovery sweep and retry by
+    an administrator serve every channel (notifications.delivery)."""
 
     notification = models.ForeignKey(
         Notification,
         verbose_name=_("notification"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    webhook_event = models.ForeignKey(
+        "WebhookEvent",
+        verbose_name=_("webhook event"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    endpoint = models.ForeignKey(
+        "WebhookEndpoint",
+        verbose_name=_("endpoint"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="deliveries",
     )
@@ -135,6 +159,11 @@ class Delivery(models.Model):
         on_delete=models.SET_NULL,
         related_name="digested_deliveries",
     )
+    # The last attempt, whatever its outcome (the receiver's HTTP status for a webhook).
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last HTTP status"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("delivery")
@@ -143,6 +172,28 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["notification", "channel"], name="delivery_one_per_channel"
+            ),
+            models.UniqueConstraint(
+                fields=["webhook_event", "endpoint"], name="delivery_one_per_endpoint"
+            ),
+            # A webhook row names its event and endpoint and no notification; any other row
+            # the reverse.
+            models.CheckConstraint(
+                condition=Q(
+                    channel="webhook",
+                    notification__isnull=True,
+                    webhook_event__isnull=False,
+                    endpoint__isnull=False,
+                )
+                | (
+                    ~Q(channel="webhook")
+                    & Q(
+                        notification__isnull=False,
+                        webhook_event__isnull=True,
+                        endpoint__isnull=True,
+                    )
+                ),
+                name="delivery_notification_xor_webhook",
             ),
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False)
@@ -157,6 +208,12 @@ class Delivery(models.Model):
                 name="delivery_pending_due",
             ),
             models.Index(fields=["status"], name="delivery_status"),
+            # An endpoint's recent deliveries (its page lists them, newest first).
+            models.Index(
+                fields=["endpoint", "-created_at"],
+                condition=Q(endpoint__isnull=False),
+                name="delivery_endpoint_recent",
+            ),
         ]
 
     def __str__(self):
@@ -242,3 +299,113 @@ class MailboxMessage(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+# --- webhooks (notifications/webhooks.py, docs/webhooks.md) ---------------------------------
+
+
+class WebhookEventType(models.TextChoices):
+    """The catalogue an administrator subscribes an endpoint to (docs/webhooks.md has each
+    payload). Never a name, an address or a note: identifiers and codes only."""
+
+    CASE_OPENED = "case_opened", _("Case opened")
+    CASE_ASSIGNED = "case_assigned", _("Case assigned to a caseworker")
+    STAGE_CHANGED = "stage_changed", _("Stage changed")
+    APPROVAL_DECIDED = "approval_decided", _("Approval decided")
+    DEADLINE_BREACHED = "deadline_breached", _("Deadline breached")
+    REFERRAL_ANSWERED = "referral_answered", _("Referral answered by the provider")
+    TRANSFER_COMPLETED = "transfer_completed", _("Transfer between offices completed")
+    CASE_CLOSED = "case_closed", _("Case closed")
+    # Sent from the endpoint's page to test it; not subscribable.
+    PING = "ping", _("Test ping")
+
+
+SUBSCRIBABLE_EVENTS = [value for value in WebhookEventType.values if value != "ping"]
+
+
+def subscribable_event_choices() -> list[tuple[str, Any]]:
+    return [(value, label) for value, label in WebhookEventType.choices if value != "ping"]
+
+
+class WebhookEndpoint(models.Model):
+    """An address of an office's own system that receives the events it chose, signed with
+    the endpoint's secret."""
+
+    office = models.ForeignKey(
+        "accounts.Office",
+        verbose_name=_("office"),
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
+    url = models.CharField(_("address (URL)"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(_("events"), default=list)
+    # Kept in the clear: every delivery is signed with it (a hash could not sign). Shown once
+    # when made or rotated; never in a page, log or the admin afterwards.
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    # After a rotation, deliveries are signed with both secrets until this time, so the
+    # receiver can switch without losing events.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
+    secret_rotated_at = models.DateTimeField(_("secret rotated"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["office", "-is_active", "url", "id"]
+        indexes = [models.Index(fields=["office", "is_active"], name="webhook_endpoint_office")]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def event_labels(self) -> list[str]:
+        labels = dict(WebhookEventType.choices)
+        return [str(labels[event]) for event in self.events if event in labels]
+
+
+class WebhookEvent(models.Model):
+    """One business event of one office, as its subscribed endpoints receive it: the payload
+    is fixed when the change commits. Its `uid` is the payload's "id", the receiver's key
+    for de-duplication (the same on every retry)."""
+
+    uid = models.UUIDField(_("event id"), default=uuid.uuid4, unique=True, editable=False)
+    office = models.ForeignKey(
+        "accounts.Office",
+        verbose_name=_("office"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    event = models.CharField(_("event"), max_length=32, choices=WebhookEventType.choices)
+    # What caused it, unique: a redelivered sweep or a repeated call writes no second event.
+    source_key = models.CharField(_("source"), max_length=120, unique=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # As Notification.write_batch: tells the rows one bulk insert really wrote.
+    write_batch = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self):
+        return f"{self.event} {self.uid}"

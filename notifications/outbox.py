@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 _REPLAYING_HISTORY: ContextVar[bool] = ContextVar("replaying_history", default=False)
 
 
+def replaying_history() -> bool:
+    """Inside history_replay(): record, do not send."""
+    return _REPLAYING_HISTORY.get()
+
+
 @contextmanager
 def history_replay():
     """Write notifications without deliveries inside this block (demo data, imports)."""

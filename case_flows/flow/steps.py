@@ -166,9 +166,20 @@ class FireTransition:
             actor = approval.decided_by
             if approval.status == ApprovalStatus.WITHDRAWN:
                 name = "withdraw_submission"
-        fire_transition(case, name, actor=actor, comment=comment, waived=waived)
+        data = approval_event_data(approval) if approval is not None else None
+        fire_transition(case, name, actor=actor, comment=comment, data=data, waived=waived)
         if approval is not None:
             task_hooks.approval_decided(case, approval)
+
+
+def approval_event_data(approval: Approval) -> dict:
+    """What the timeline keeps of a decided approval (and its webhook sends): ids and codes."""
+    return {
+        "approval": approval.pk,
+        "approval_kind": approval.kind,
+        "status": approval.status,
+        "auto_approved": approval.auto_approved,
+    }
 
 
 def fire(name: str) -> FireTransition:
@@ -339,6 +350,7 @@ def decision_approved(activation) -> None:
         decision=decision,
         action="decision_approved",
         comment=approval.comment if approval is not None else "",
+        **(approval_event_data(approval) if approval is not None else {}),
     )
     if approval is not None:
         task_hooks.approval_decided(case, approval)
@@ -359,6 +371,7 @@ def decision_returned(activation) -> None:
         decision=decision,
         action="decision_withdrawn" if withdrawn else "decision_returned",
         comment=approval.comment if approval is not None else "",
+        **(approval_event_data(approval) if approval is not None else {}),
     )
     if approval is not None:
         task_hooks.approval_decided(case, approval)

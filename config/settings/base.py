@@ -237,6 +237,15 @@ NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 7)
 NOTIFICATIONS_SLA_GROUP_THRESHOLD = env_int("NOTIFICATIONS_SLA_GROUP_THRESHOLD", 3)
 # The development mailbox (notifications.backends.mailbox) keeps this many newest messages.
 DEV_MAILBOX_KEEP = env_int("DEV_MAILBOX_KEEP", 2000)
+# Webhooks (docs/webhooks.md): http:// endpoints only when this is on (development, tests);
+# production requires https.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+# Seconds a receiver has to connect and to answer each read.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+# A webhook delivery is marked failed after this many tries (backoff as NOTIFICATIONS_RETRY_*).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+# After a secret is rotated, deliveries are signed with the old one too for this many hours.
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 
 # --- access log ---
 # The access log (case_flows/access_log, docs/access-log.md): rows older than this many days

@@ -10,3 +10,5 @@ WHITENOISE_AUTOREFRESH = True
 # The demo accounts (and the test suite's people) sign in with a password only; production
 # keeps base.py's default. TWO_FACTOR_REQUIRED_ROLES in the environment still applies.
 TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", [])
+# Local webhook receivers (a test's, a developer's) listen on plain http.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", True)

@@ -7,7 +7,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casefl
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 from .base import *  # noqa: E402,F403
-from .env import env_list  # noqa: E402
+from .env import env_bool, env_list  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -34,3 +34,6 @@ CACHES[API_THROTTLE_CACHE] = {  # noqa: F405
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "api-throttle-test",
 }
+
+# Local webhook receivers (a test's, a developer's) listen on plain http.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", True)
