@@ -13,6 +13,8 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -343,6 +345,29 @@ def webhook_subscribed_offices(office_ids: Iterable[int], event: str) -> set[int
     }
 
 
+# Inside batched(): the requests of webhooks_emit(), written together when the block ends.
+_BATCH: ContextVar[list[WebhookRequest] | None] = ContextVar("webhook_batch", default=None)
+
+
+@contextmanager
+def batched():
+    """Collect webhooks_emit() calls made inside this block (a task completion's several
+    timeline events) and write them at its end, in the caller's transaction: one endpoint
+    lookup for the whole block. Nested blocks join the outer."""
+    if _BATCH.get() is not None:
+        yield
+        return
+    token = _BATCH.set([])
+    try:
+        yield
+        pending = _BATCH.get()
+        if pending:
+            _BATCH.set(None)
+            webhooks_emit(pending)
+    finally:
+        _BATCH.reset(token)
+
+
 def webhooks_emit(requests: list[WebhookRequest]) -> int:
     """Write the events that some active endpoint of their office subscribes to, and one
     delivery per such endpoint, in the caller's transaction; Celery after commit. One query
@@ -355,6 +380,10 @@ def webhooks_emit(requests: list[WebhookRequest]) -> int:
     for request in requests:
         if request.event not in SUBSCRIBABLE_EVENTS:
             raise ValueError(f"Unknown webhook event {request.event!r}")
+    pending = _BATCH.get()
+    if pending is not None:  # written when the batched() block ends
+        pending.extend(requests)
+        return 0
     endpoints: dict[tuple[int, str], list[WebhookEndpoint]] = {}
     codes: dict[int, str] = {}
     for endpoint in WebhookEndpoint.objects.filter(

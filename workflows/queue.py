@@ -26,7 +26,7 @@ from viewflow.workflow.status import STATUS
 from accounts.backends import permissions_preload
 from accounts.models import Role, Team, User
 from accounts.scope import can_see
-from notifications import outbox
+from notifications import outbox, webhooks
 
 from .approvals.models import Approval
 from .completion import completing
@@ -347,7 +347,7 @@ def task_complete(
         if task.status == STATUS.ASSIGNED:
             activation.start(None)
         # The notifications the flow's hooks ask for are written together at the end.
-        with completing(task, actor), outbox.batched():
+        with completing(task, actor), outbox.batched(), webhooks.batched():
             result = work(activation) if work is not None else None
             # Stop this task's deadlines before the flow creates the next task (and its clocks).
             sla_clock_stop(task=task, outcome="met", actor=actor)

@@ -17,18 +17,20 @@ BUDGET = 15
 
 # lock, task+process+case, permissions, the record, the timeline, clocks stopped, task done,
 # the flow's next nodes (a gateway or function: one INSERT as done and its link), the next
-# task and its link, its deadline (policies, INSERT), the overdue flag, the notification
-ALLOCATION = 20
-INTAKE = 18
+# task and its link, its deadline (policies, INSERT), the overdue flag, the notification;
+# where a completion writes a webhook event (case assigned, approval decided, stage changed),
+# one lookup of the office's endpoints for all of them (notifications.webhooks.batched)
+ALLOCATION = 21
+INTAKE = 19
 ASSESSMENT = 29
-ASSESSMENT_APPROVAL = 25
+ASSESSMENT_APPROVAL = 26
 PLAN = 28
-PLAN_APPROVAL = 24
-REFERRALS = 23
+PLAN_APPROVAL = 25
+REFERRALS = 24
 FOLLOW_UP_CONTINUE = 15  # the bench's transition
 FOLLOW_UP_CLOSE = 14
-CLOSURE_PREPARATION = 30
-CLOSURE_APPROVAL = 28
+CLOSURE_PREPARATION = 31
+CLOSURE_APPROVAL = 29
 
 EXPECTED = {
     "allocation": ALLOCATION,
