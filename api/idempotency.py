@@ -110,12 +110,14 @@ def idempotent(method):
         claimed = _claim(request.user, key, fingerprint(request))
         if isinstance(claimed, Response):
             return claimed
-        response = None
         try:
             response = method(view, request, *args, **kwargs)
-        finally:
-            if response is None or not 200 <= response.status_code < 300:
-                claimed.delete()  # failed: the key is free for the corrected request
+        except BaseException:
+            claimed.delete()  # failed: the key is free for the corrected request
+            raise
+        if not 200 <= response.status_code < 300:
+            claimed.delete()
+            return response
         data = response.data
         case_id = (data.get("case") or {}).get("id") if "case" in data else data.get("id")
         claimed.status_code = response.status_code

@@ -231,7 +231,9 @@ def test_only_the_providers_staff_see_its_referrals(setting):
     response = client_for(other).get(f"/api/v1/referrals/to-us/{setting.referral.pk}/")
     assert response.status_code == 404
     response = client_for(other).post(
-        f"/api/v1/referrals/to-us/{setting.referral.pk}/answer/", {"action": "accept"}, format="json"
+        f"/api/v1/referrals/to-us/{setting.referral.pk}/answer/",
+        {"action": "accept"},
+        format="json",
     )
     assert response.status_code == 404
 

@@ -107,7 +107,9 @@ def test_accepting_a_transfer_once(world):
     # Accepted twice: 409, nothing changes.
     response = client.post(accept, {"caseworker": world.cw_other.pk}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "conflict"
-    response = client.post(f"/api/v1/transfers/{transfer.pk}/decline/", {"reason": "No"}, format="json")
+    response = client.post(
+        f"/api/v1/transfers/{transfer.pk}/decline/", {"reason": "No"}, format="json"
+    )
     assert response.status_code == 409
     assert CaseTransfer.objects.get(pk=transfer.pk).status == TransferStatus.ACCEPTED
 
@@ -141,7 +143,9 @@ def test_a_token_without_the_transfers_scope_is_403(world):
     transfer = requested(world)
     client = client_for(world.sup_other, "transfers:read")
     assert client.get("/api/v1/transfers/").status_code == 200
-    response = client.post(f"/api/v1/transfers/{transfer.pk}/decline/", {"reason": "No"}, format="json")
+    response = client.post(
+        f"/api/v1/transfers/{transfer.pk}/decline/", {"reason": "No"}, format="json"
+    )
     assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
     response = client_for(world.sup_other, "cases:read").get("/api/v1/transfers/")
     assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
