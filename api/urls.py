@@ -78,6 +78,11 @@ urlpatterns += [
     path(
         "cases/<int:case_id>/transfer/", transfers.CaseTransferView.as_view(), name="case_transfer"
     ),
+    path(
+        "cases/<int:case_id>/transfer/cancel/",
+        transfers.CaseTransferCancelView.as_view(),
+        name="case_transfer_cancel",
+    ),
     path("transfers/", transfers.TransfersView.as_view(), name="transfers"),
     path("transfers/<int:transfer_id>/", transfers.TransferView.as_view(), name="transfer"),
     path(

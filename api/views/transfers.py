@@ -8,7 +8,7 @@ answered already (accepted twice, say) is 409.
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from case_flows.models import CaseTransfer
@@ -50,8 +50,34 @@ def _shown(transfer_id: int) -> dict:
     return TransferSerializer(transfer).data
 
 
+class CaseTransferStateSerializer(serializers.Serializer):
+    pending = TransferSerializer(allow_null=True, help_text="The request waiting for an answer.")
+    may_request = serializers.BooleanField(
+        help_text="You may ask another office to take the case (none waiting)."
+    )
+    may_cancel = serializers.BooleanField(help_text="You may take the waiting request back.")
+
+
 class CaseTransferView(ResourceView):
     scope_family = "transfers"
+
+    @extend_schema(
+        operation_id="case_transfer_state",
+        summary="The case's transfer to another office",
+        description="The request waiting for the other office's answer, if any, and what you "
+        "may do (the case's transfer page).",
+        responses={200: CaseTransferStateSerializer, **errors(401, 403, 404)},
+    )
+    def get(self, request, case_id: int):
+        case = case_to_act_on(request.user, case_id)
+        may_request = services.may_request_transfer(request.user, case)
+        pending = selectors.pending_transfer_of(case)
+        state = {
+            "pending": _shown(pending.pk) if pending else None,
+            "may_request": may_request and pending is None,
+            "may_cancel": may_request and pending is not None,
+        }
+        return Response(state)
 
     @extend_schema(
         operation_id="case_transfer_request",
@@ -75,6 +101,26 @@ class CaseTransferView(ResourceView):
         response = Response(_shown(transfer.pk), status=status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/transfers/{transfer.pk}/"
         return response
+
+
+class CaseTransferCancelView(ResourceView):
+    scope_family = "transfers"
+
+    @extend_schema(
+        operation_id="case_transfer_cancel",
+        summary="Take back the transfer request",
+        description="The sending side (the case's caseworker or a supervisor of it) cancels "
+        "the request waiting for an answer. None waiting: 404; answered meanwhile: 409.",
+        request=None,
+        responses={200: TransferSerializer, **errors(401, 403, 404, 409)},
+    )
+    def post(self, request, case_id: int):
+        case = case_to_act_on(request.user, case_id)
+        pending = selectors.pending_transfer_of(case)
+        if pending is None:
+            raise not_found(_("No transfer of this case waits for an answer."))
+        services.transfer_cancel(transfer=pending, actor=request.user)
+        return Response(_shown(pending.pk))
 
 
 class TransfersView(ResourceView):

@@ -149,3 +149,29 @@ def test_a_token_without_the_transfers_scope_is_403(world):
     assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
     response = client_for(world.sup_other, "cases:read").get("/api/v1/transfers/")
     assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
+
+
+def test_the_cases_transfer_state_and_cancelling_it(world):
+    case = world.cases["mine"]
+    client = client_for(world.cw)
+    state = client.get(f"/api/v1/cases/{case.pk}/transfer/").json()
+    assert state == {"pending": None, "may_request": True, "may_cancel": False}
+    response = client.post(f"/api/v1/cases/{case.pk}/transfer/cancel/")
+    assert response.status_code == 404
+    transfer = requested(world)
+    state = client.get(f"/api/v1/cases/{case.pk}/transfer/").json()
+    assert state["pending"]["id"] == transfer.pk and state["may_cancel"] is True
+    assert state["may_request"] is False
+    # Someone outside the case's work: 404.
+    assert (
+        client_for(world.cw_other).post(f"/api/v1/cases/{case.pk}/transfer/cancel/").status_code
+        == 404
+    )
+    response = client.post(f"/api/v1/cases/{case.pk}/transfer/cancel/")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    # The receiving office's answer comes too late: 409.
+    response = client_for(world.sup_other).post(
+        f"/api/v1/transfers/{transfer.pk}/accept/", {"caseworker": world.cw_other.pk}, format="json"
+    )
+    assert response.status_code == 409
+    assert Case.objects.get(pk=case.pk).office_id == world.office.pk
