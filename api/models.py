@@ -164,3 +164,33 @@ class ApiClient(models.Model):
         if not self.service_account.is_active:
             return "account_inactive"
         return "active"
+
+
+class IdempotencyKey(models.Model):
+    """A client's `Idempotency-Key` on a request that opens a case (POST people/, POST
+    cases/): the request's fingerprint and, once it succeeded, its answer and the case it
+    opened. A resent request with the same key gets that answer again instead of a second
+    case; kept for a day (api.idempotency.KEEP)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=255)
+    # sha256 of the method, path and JSON body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # 0 while the first request is being answered.
+    status_code = models.PositiveSmallIntegerField(default=0)
+    response = models.JSONField(null=True, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    case = models.ForeignKey(
+        "case_flows.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_user_key")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.key}"

@@ -10,3 +10,7 @@ def clear_expired_tokens() -> None:
     # Our PersonalToken rows stay, so an expired token is still told "token_expired".
     # Idempotent: a second run finds nothing to delete.
     call_command("cleartokens")
+    # Idempotency keys are kept for a day (api/idempotency.py).
+    from .idempotency import purge_expired
+
+    purge_expired()

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from oauth2_provider.views import TokenView
 
 from .docs import ApiDocsView
-from .views import approvals, cases, people, tasks
+from .views import approvals, cases, dashboard, notifications, people, referrals, tasks, transfers
 from .views.me import MeView
 
 app_name = "api"
@@ -46,5 +46,65 @@ urlpatterns = [
         "approvals/<int:approval_id>/withdraw/",
         approvals.ApprovalWithdrawView.as_view(),
         name="approval_withdraw",
+    ),
+]
+urlpatterns += [
+    path(
+        "cases/<int:case_id>/referrals/",
+        referrals.CaseReferralsView.as_view(),
+        name="case_referrals",
+    ),
+    path(
+        "cases/<int:case_id>/referrals/<int:referral_id>/",
+        referrals.CaseReferralView.as_view(),
+        name="case_referral",
+    ),
+    path(
+        "cases/<int:case_id>/referrals/<int:referral_id>/answer/",
+        referrals.CaseReferralAnswerView.as_view(),
+        name="case_referral_answer",
+    ),
+    path("referrals/to-us/", referrals.ProviderReferralsView.as_view(), name="provider_referrals"),
+    path(
+        "referrals/to-us/<int:referral_id>/",
+        referrals.ProviderReferralView.as_view(),
+        name="provider_referral",
+    ),
+    path(
+        "referrals/to-us/<int:referral_id>/answer/",
+        referrals.ProviderReferralAnswerView.as_view(),
+        name="provider_referral_answer",
+    ),
+    path(
+        "cases/<int:case_id>/transfer/", transfers.CaseTransferView.as_view(), name="case_transfer"
+    ),
+    path(
+        "cases/<int:case_id>/transfer/cancel/",
+        transfers.CaseTransferCancelView.as_view(),
+        name="case_transfer_cancel",
+    ),
+    path("transfers/", transfers.TransfersView.as_view(), name="transfers"),
+    path("transfers/<int:transfer_id>/", transfers.TransferView.as_view(), name="transfer"),
+    path(
+        "transfers/<int:transfer_id>/accept/",
+        transfers.TransferAcceptView.as_view(),
+        name="transfer_accept",
+    ),
+    path(
+        "transfers/<int:transfer_id>/decline/",
+        transfers.TransferDeclineView.as_view(),
+        name="transfer_decline",
+    ),
+    path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
+    path("notifications/", notifications.NotificationsView.as_view(), name="notifications"),
+    path(
+        "notifications/read-all/",
+        notifications.NotificationsReadAllView.as_view(),
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notifications.NotificationReadView.as_view(),
+        name="notification_read",
     ),
 ]

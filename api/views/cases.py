@@ -25,6 +25,7 @@ from workflows.sla.units import ClockStatus
 
 from ..etags import case_etag, check_if_match
 from ..formdata import body_object, form_data
+from ..idempotency import IDEMPOTENCY_KEY, REPLAYED, idempotent
 from ..serializers.cases import (
     CaseDetailSerializer,
     CaseOpenSerializer,
@@ -98,10 +99,17 @@ class CasesView(ResourceView):
         operation_id="case_open",
         summary="Open a case for a registered person",
         description="The registration page's second step for a person found by the search "
-        "(GET /people/): a new case at intake, its allocation in the supervisors' queue.",
+        "(GET /people/): a new case at intake, its allocation in the supervisors' queue. "
+        "With an `Idempotency-Key`, the same request sent again answers 200 with the same case.",
         request=CaseOpenSerializer,
-        responses={201: CaseRefSerializer, **errors(400, 401, 403, 404, 409)},
+        parameters=[IDEMPOTENCY_KEY, REPLAYED],
+        responses={
+            201: CaseRefSerializer,
+            200: CaseRefSerializer,
+            **errors(400, 401, 403, 404, 409),
+        },
     )
+    @idempotent
     def post(self, request):
         user = request.user
         office = office_to_open_cases_in(user)

@@ -30,6 +30,7 @@ from workflows.errors import NotPermitted
 
 from ..etags import Stale, check_if_match, person_etag
 from ..formdata import body_object, form_data
+from ..idempotency import IDEMPOTENCY_KEY, REPLAYED, idempotent
 from ..serializers.cases import ClientEditSerializer
 from ..serializers.common import ETAG, IF_MATCH
 from ..serializers.errors import errors
@@ -109,10 +110,13 @@ class PeopleView(ResourceView):
         "name born the same day), the answer is 409 `possible_duplicates` with them, and "
         "nothing is registered; check them, and send again with `register_anyway: true` "
         "(kept on the case's timeline) or open a case for the person found "
-        "(POST /cases/).",
+        "(POST /cases/). With an `Idempotency-Key`, the same request sent again answers "
+        "200 with the first answer (the same person and case).",
         request=PersonRegisterSerializer,
+        parameters=[IDEMPOTENCY_KEY, REPLAYED],
         responses={
             201: RegisteredSerializer,
+            200: RegisteredSerializer,
             409: OpenApiResponse(
                 PossibleDuplicatesSerializer,
                 description="`possible_duplicates`, or a rule of the service refused it.",
@@ -120,6 +124,7 @@ class PeopleView(ResourceView):
             **errors(400, 401, 403),
         },
     )
+    @idempotent
     def post(self, request):
         user = request.user
         office = office_to_open_cases_in(user)

@@ -10,18 +10,24 @@ from ..models import Case, CaseTransfer, TransferStatus
 from ..permissions import CasePerm
 
 
-def transfers_incoming_for(user: User) -> QuerySet[CaseTransfer]:
-    """Pending transfers the user may decide: to their home office, for its supervisors."""
+def transfers_to_receiver(user: User) -> QuerySet[CaseTransfer]:
+    """Transfers to the user's home office, for its supervisors (every office for a national
+    user), whatever their status: who may answer one (the API's 409 for an answered one)."""
     if not user.has_perm(CasePerm.ALLOCATE_CASE):
         return CaseTransfer.objects.none()
-    qs = CaseTransfer.objects.filter(status=TransferStatus.REQUESTED)
+    qs = CaseTransfer.objects.all()
     if not scope_for(user).all_offices:
         if Role.SUPERVISOR not in user.role_names or not user.home_office_id:
             return CaseTransfer.objects.none()
         qs = qs.filter(to_office_id=user.home_office_id)
     return qs.select_related(
-        "case__person", "case__category", "from_office", "requested_by"
+        "case__person", "case__category", "from_office", "to_office", "requested_by"
     ).order_by("requested_at", "pk")
+
+
+def transfers_incoming_for(user: User) -> QuerySet[CaseTransfer]:
+    """Pending transfers the user may decide: to their home office, for its supervisors."""
+    return transfers_to_receiver(user).filter(status=TransferStatus.REQUESTED)
 
 
 def transfer_for_receiver(user: User, transfer_id: int) -> CaseTransfer | None:

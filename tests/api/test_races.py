@@ -44,3 +44,58 @@ def test_two_supervisors_decide_the_same_approval(office, team, supervisor, case
     )
     assert statuses(responses) == [200, 409], [r.json() for r in responses]
     assert next(r for r in responses if r.status_code == 409).json()["code"] == "conflict"
+
+
+def test_two_receiving_supervisors_accept_the_same_transfer(
+    office, other_office, team, supervisor, caseworker, new_case
+):
+    from case_flows.models import Case
+    from case_flows.transfers.services import transfer_request
+    from tests.factories import make_team
+
+    first = make_user(Role.SUPERVISOR, other_office, username="sup_o1")
+    second = make_user(Role.SUPERVISOR, other_office, username="sup_o2")
+    receiving = make_team(other_office, supervisor=first, name="Rodziny")
+    taker = make_user(Role.CASEWORKER, other_office, receiving, username="cw_o")
+    allocate(new_case, supervisor, caseworker)
+    new_case.refresh_from_db()
+    transfer = transfer_request(
+        case=new_case, actor=caseworker, to_office=other_office, reason="Moved"
+    )
+    url = f"/api/v1/transfers/{transfer.pk}/accept/"
+    clients = [client_for(first), client_for(second)]
+    responses = race(*(lambda c=c: c.post(url, {"caseworker": taker.pk}, "json") for c in clients))
+    assert statuses(responses) == [200, 409], [r.json() for r in responses]
+    assert next(r for r in responses if r.status_code == 409).json()["code"] == "conflict"
+    assert Case.objects.get(pk=new_case.pk).owner_id == taker.pk
+
+
+def test_one_registration_sent_twice_at_once_with_one_key(office, team, caseworker):
+    from case_flows.models import Case
+    from tests.factories import category
+
+    body = {
+        "given_name": "Kwabena",
+        "family_name": "Twice",
+        "sex": "male",
+        "date_of_birth": "2015-04-02",
+        "phone": "+233 20 555 0303",
+        "category": category().pk,
+        "risk": "medium",
+        "source": "walk_in",
+        "presenting_concerns": "Child out of school",
+    }
+    clients = [client_for(caseworker), client_for(caseworker)]
+    responses = race(
+        *(
+            lambda c=c: c.post("/api/v1/people/", body, "json", HTTP_IDEMPOTENCY_KEY="twice")
+            for c in clients
+        )
+    )
+    codes = statuses(responses)
+    # The second is a replay (the first had answered) or told the first is still running.
+    assert codes in ([200, 201], [201, 409]), [r.json() for r in responses]
+    if 409 in codes:
+        loser = next(r for r in responses if r.status_code == 409).json()
+        assert loser["code"] == "idempotency_key_in_progress"
+    assert Case.objects.filter(person__family_name="Twice").count() == 1
