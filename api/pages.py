@@ -7,6 +7,7 @@ that made them (never stored, never in a redirect or the session), with `no-stor
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 
 from django.conf import settings
@@ -60,6 +61,11 @@ def _token_url() -> str:
 # --- personal tokens ---------------------------------------------------------------------------
 
 
+# The form submissions that made a token (the session keeps the last 20): a reload of the
+# answer does not make a second one.
+_TOKENS_SUBMITTED = "api_tokens_submitted"
+
+
 def _require_token_holder(user) -> None:
     if not token_services.may_hold_personal_token(user):
         raise PermissionDenied(_("Only active members of staff may create API tokens."))
@@ -81,6 +87,18 @@ def token_list(request):
 def token_new(request):
     _require_token_holder(request.user)
     form = PersonalTokenForm(request.POST or None)
+    submission = request.POST.get("submission", "") if request.method == "POST" else ""
+    if submission and submission in request.session.get(_TOKENS_SUBMITTED, []):
+        # The same form sent again (a reload of the page that showed the value, a double
+        # click): no second token; the first one's value was shown once and is not again.
+        messages.info(
+            request,
+            _(
+                "That token was already created; its value was shown once. Revoke it and"
+                " create a new one if you did not copy it."
+            ),
+        )
+        return redirect("api_tokens")
     if request.method == "POST" and form.is_valid():
         try:
             token, value = token_services.personal_token_create(
@@ -94,6 +112,9 @@ def token_new(request):
             _put_on_form(form, exc)
             return render(request, "api/token_new.html", {"form": form}, status=exc.status)
         else:
+            if submission:
+                done = request.session.get(_TOKENS_SUBMITTED, [])[-19:]
+                request.session[_TOKENS_SUBMITTED] = [*done, submission]
             return render(
                 request,
                 "api/token_created.html",
@@ -101,7 +122,12 @@ def token_new(request):
                 status=201,
             )
     status = 400 if form.is_bound else 200
-    return render(request, "api/token_new.html", {"form": form}, status=status)
+    return render(
+        request,
+        "api/token_new.html",
+        {"form": form, "submission": submission or uuid.uuid4().hex},
+        status=status,
+    )
 
 
 @login_required

@@ -175,3 +175,15 @@ def test_the_office_audit_tells_token_events_in_words(client, caseworker, manage
     page = client.get("/staff/audit/").content.decode()
     assert "API token created" in page and "API token revoked" in page
     assert "“Nightly sync”; scopes: cases:read, tasks:read; expires " in page
+
+
+def test_the_same_form_sent_twice_makes_one_token(client, caseworker):
+    client.force_login(caseworker)
+    page = client.get(NEW).content.decode()
+    submission = re.search(r'name="submission" value="([0-9a-f]{32})"', page).group(1)
+    data = {"name": "Sent twice", "scopes": ["cases:read"], "days": "30", "submission": submission}
+    assert client.post(NEW, data).status_code == 201
+    again = client.post(NEW, data, follow=True)
+    assert again.redirect_chain[-1][0] == LIST
+    assert "already created" in again.content.decode()
+    assert PersonalToken.objects.filter(name="Sent twice").count() == 1
