@@ -70,7 +70,9 @@ def service_account_roles(actor: User) -> list[str]:
 
 def service_account_candidates(actor: User, office: Office) -> list[User]:
     """Existing accounts that may serve a client: active, of the office, ones the actor may
-    manage (a client never acts as someone holding a role the actor could not grant)."""
+    manage, holding only roles a service account may have (a client never acts as someone
+    holding a role the actor could not grant, nor as a provider, the data protection officer
+    or the administrator themself)."""
     people = list(
         User.objects.filter(home_office=office, is_active=True)
         .prefetch_related("groups")
@@ -81,7 +83,15 @@ def service_account_candidates(actor: User, office: Office) -> list[User]:
         person.__dict__["role_names"] = frozenset(
             group.name for group in person.groups.all() if group.name in roles
         )
-    return [person for person in people if staff_may_manage(actor, person)]
+    allowed = set(service_account_roles(actor))
+    return [
+        person
+        for person in people
+        if person.pk != actor.pk
+        and person.role_names
+        and person.role_names <= allowed
+        and staff_may_manage(actor, person)
+    ]
 
 
 def _service_account_create(

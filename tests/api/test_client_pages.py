@@ -72,6 +72,16 @@ def test_an_existing_account_of_the_office_may_be_chosen(client, office, supervi
     assert ApiClient.objects.get().service_account == supervisor
 
 
+def test_only_accounts_a_client_may_act_as_are_offered(client, office, supervisor):
+    admin = office_admin(office)
+    dpo = make_user(Role.DATA_PROTECTION_OFFICER, office, username="dpo-here")
+    client.force_login(admin)
+    page = client.get(NEW).content.decode()
+    assert f'<option value="{supervisor.pk}">' in page
+    assert f'<option value="{dpo.pk}">' not in page
+    assert f'<option value="{admin.pk}">' not in page
+
+
 def test_bad_input_says_why_and_registers_nothing(client, office, other_office):
     admin = office_admin(office)
     stranger = make_user(Role.MANAGER, other_office, username="stranger")
