@@ -75,7 +75,7 @@ def seed_providers() -> int:
                 user, new_user = User.objects.get_or_create(
                     username=username,
                     defaults={
-                        "first_name": name.split(",")[0][:30],
+                        "first_name": name.split(",")[0][:150],
                         "home_office": office,
                         "preferred_language": office.default_language,
                     },
