@@ -1,9 +1,14 @@
 """The contract test: a client generated from the committed description (docs/api/openapi.yaml)
 by openapi-python-client, a generator no one here wrote, drives one case from registration to
-closure over real HTTP (live_server), as the caseworker and the supervisor. Every answer is
+closure over HTTP, as the caseworker and the supervisor. Every answer is
 parsed into the generated models: a field the description promises and the API does not send
 (or sends in another type) fails here, and so does a status the description does not list
 (`raise_on_unexpected_status`).
+
+The HTTP goes through httpx's WSGI transport to Django's application in this process (the
+whole stack, middleware included, without a socket): `live_server` would flush the database
+after the test, and a transactional test run before this one would have flushed the
+migrations' reference data (the assessment's need domains) that the journey needs.
 
 The client is generated at test time into a temporary folder (nothing generated is
 committed) from the installed generator: no network. The steps are tests/api/test_journey.py's,
@@ -19,6 +24,7 @@ from http import HTTPStatus
 from pathlib import Path
 from types import SimpleNamespace
 
+import httpx
 import pytest
 from django.utils import timezone
 
@@ -26,7 +32,7 @@ from case_flows.models import Case, Stage
 from tests.api.conftest import token_for
 from tests.factories import category
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 DESCRIPTION = ROOT / "docs" / "api" / "openapi.yaml"
@@ -132,17 +138,19 @@ class Journey:
 
 
 def test_a_generated_client_drives_a_case_from_registration_to_closure(
-    generated, live_server, caseworker, supervisor
+    generated, wsgi_app, caseworker, supervisor
 ):
     gen = generated
     models = gen.models
 
     def client_of(user):
+        # The generated client builds its own httpx client (base URL, bearer header); only
+        # its transport is Django's application.
         return gen.client.AuthenticatedClient(
-            base_url=live_server.url,
+            base_url="http://testserver",
             token=token_for(user).token,
             raise_on_unexpected_status=True,
-            timeout=60,
+            httpx_args={"transport": httpx.WSGITransport(app=wsgi_app)},
         )
 
     cw, sup = client_of(caseworker), client_of(supervisor)

@@ -18,9 +18,6 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -95,18 +92,8 @@ def seeded(demo, django_db_blocker):
 
 
 @pytest.fixture
-def wsgi(seeded, db, settings):
-    """Django's WSGI application on the test's connection and transaction. The handler
-    closes "old" connections around each request, which inside a test's transaction would
-    drop it: switched off, as Django's test client does."""
-    settings.API_RATE_LIMIT = "100000/min"
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
+def wsgi(seeded, wsgi_app):
+    return wsgi_app
 
 
 def _real_ids(case, ids: dict[str, list[int]]) -> None:
