@@ -58,6 +58,11 @@ from ..serializers.tasks import (
 from .base import ResourceView, access, not_found, validated
 
 
+# What a boolean in a query string may say (OpenAPI's `true`/`false`, and 1/0); empty is
+# "not given".
+BOOLEAN_WORDS = ("true", "false", "1", "0", "")
+
+
 def _filters(request, *, ordered: bool = True) -> tuple[dict, str]:
     """The inbox's filters and order from the query string (the page's form; bad values
     are 400 here, where the page would ignore them: an unknown `sort` too, which the page's
@@ -66,6 +71,10 @@ def _filters(request, *, ordered: bool = True) -> tuple[dict, str]:
     params = request.query_params.copy()
     for name in ("cursor", "page_size") if ordered else ("cursor", "page_size", "sort"):
         params.pop(name, None)
+    overdue = params.get("overdue")
+    if overdue is not None and overdue.lower() not in BOOLEAN_WORDS:
+        # The page's checkbox takes any text as "on"; the description says a boolean.
+        raise ValidationError({"overdue": [_("Give true or false.")]})
     sort = params.get("sort")
     if sort and sort not in INBOX_SORTS:
         field = InboxFilterForm.base_fields["sort"]

@@ -54,3 +54,14 @@ def test_an_unknown_sort_is_refused_by_the_lists_and_the_counts_take_none(casewo
     assert "sort" not in _parameters("/api/v1/tasks/counts/")
     assert "sort" in _parameters("/api/v1/tasks/")
     assert api.get("/api/v1/tasks/counts/?sort=AAA").status_code == 200
+
+
+def test_overdue_takes_a_boolean(caseworker):
+    """The page's checkbox reads any text as "on": `overdue=null` listed the overdue tasks."""
+    api = client_for(caseworker)
+    for path in ("/api/v1/tasks/", "/api/v1/tasks/queue/", "/api/v1/tasks/counts/"):
+        response = api.get(f"{path}?overdue=null")
+        assert response.status_code == 400, path
+        assert response.json()["errors"]["overdue"] == ["Give true or false."]
+        for value in ("true", "false", "1", "0"):
+            assert api.get(f"{path}?overdue={value}").status_code == 200, (path, value)
