@@ -57,7 +57,6 @@ from ..serializers.tasks import (
 )
 from .base import ResourceView, access, not_found, validated
 
-
 # What a boolean in a query string may say (OpenAPI's `true`/`false`, and 1/0); empty is
 # "not given".
 BOOLEAN_WORDS = ("true", "false", "1", "0", "")
