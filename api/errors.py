@@ -5,14 +5,17 @@
 - Bad input: 400 with `errors`, the field errors of the form or serializer.
 - Outside the caller's scope: 404, the same answer as for a thing that does not exist.
 - A lost race reaching the database (deadlock, lock timeout): 409, never a 500.
+- An address under /api/ that no endpoint matches (a typo, an id that is not a number): the
+  same JSON 404 (`page_not_found`, the site's handler404), not the site's HTML page.
 """
 
 import re
 
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -64,3 +67,14 @@ def api_exception_handler(exc, context):
         code = codes if isinstance(codes, str) else "error"
         response.data = {"code": code, "detail": str(exc.detail)}
     return response
+
+
+API_PREFIX = "/api/"
+
+
+def page_not_found(request, exception=None):
+    """The site's 404 (config/urls.py, handler404): in the API's error shape for an address
+    under /api/, the site's page for any other."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"code": "not_found", "detail": str(_("Not found."))}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -229,6 +229,7 @@ class Keyset(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": str(_("Rows per page (at most 200).")),
-                "schema": {"type": "integer"},
+                # 0 or less is a 400; more than 200 is served as 200.
+                "schema": {"type": "integer", "minimum": 1},
             },
         ]

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.scenarios.access_log import access_log_scenario
+from bench.scenarios.api import api_inbox_scenario
 from bench.scenarios.common import _log, _proc_status_mb
 from bench.scenarios.dashboard import dashboard_scenarios
 from bench.scenarios.handover import handover_scenario
@@ -39,6 +40,12 @@ BUDGETS = [
     ("queue_page_ms_p95", 100, "max", "team queue page (any number of open tasks): p95 <= 100 ms"),
     ("queue_html_kb", 150, "max", "team queue page: HTML <= 150 KB"),
     ("case_page_ms_p95", 150, "max", "case page with timeline: p95 <= 150 ms"),
+    (
+        "api_inbox_ms_p95",
+        100,
+        "max",
+        "API inbox list (GET /api/v1/tasks/, largest inbox), server time: p95 <= 100 ms",
+    ),
     (
         "configured_task_page_ms_p95",
         150,
@@ -227,6 +234,7 @@ def main(argv=None) -> dict:
     subjects = pick_subjects()
     pages = page_scenarios(subjects, runs=args.runs, warmup=args.warmup)
     pages["configured_task"] = configured_task_scenario(runs=args.runs, warmup=args.warmup)
+    api = api_inbox_scenario(subjects, runs=args.runs, warmup=args.warmup)
     dashboard = dashboard_scenarios(subjects, runs=args.runs, warmup=args.warmup)
     access_log = access_log_scenario(subjects, runs=args.runs, warmup=args.warmup)
     registry = registry_scenario(runs=args.runs, warmup=args.warmup)
@@ -265,6 +273,9 @@ def main(argv=None) -> dict:
         "case_page_ms_p95": p95("case_page"),
         "case_page_ms_median": pages["case_page"]["median_ms"],
         "case_html_kb": pages["case_page"]["html_kb"],
+        "api_inbox_ms_p95": api["p95_ms"],
+        "api_inbox_ms_median": api["median_ms"],
+        "api_inbox_kb": api["json_kb"],
         "configured_task_page_ms_p95": p95("configured_task"),
         "configured_task_page_ms_median": pages["configured_task"].get("median_ms"),
         "access_log_case_page_extra_ms_p95": access_log["extra_ms_p95"],
@@ -311,6 +322,7 @@ def main(argv=None) -> dict:
         "scenarios": {
             "subjects": subjects,
             "pages": pages,
+            "api_inbox": api,
             "dashboard": dashboard,
             "access_log": access_log,
             "transitions": transitions,

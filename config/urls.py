@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts import views as account_views
 from api.page_urls import client_urlpatterns, token_urlpatterns
 
+# A 404 under /api/ answers in the API's JSON error shape, the site's page elsewhere.
+handler404 = "api.errors.page_not_found"
+
 admin.site.site_header = _("Caseflow administration")
 admin.site.site_title = _("Caseflow")
 

@@ -24,6 +24,7 @@ from case_flows.permissions import supervises
 from case_flows.work import selectors as work_selectors
 from case_flows.work.forms import InboxFilterForm
 from case_flows.work.pages import APPROVAL_NODES, SAVE_DRAFT, page_for
+from case_flows.work.selectors import INBOX_SORTS
 from case_flows.work.views import task_state
 from workflows.errors import Conflict, NotPermitted
 from workflows.queue import (
@@ -56,13 +57,27 @@ from ..serializers.tasks import (
 )
 from .base import ResourceView, access, not_found, validated
 
+# What a boolean in a query string may say (OpenAPI's `true`/`false`, and 1/0); empty is
+# "not given".
+BOOLEAN_WORDS = ("true", "false", "1", "0", "")
 
-def _filters(request) -> tuple[dict, str]:
+
+def _filters(request, *, ordered: bool = True) -> tuple[dict, str]:
     """The inbox's filters and order from the query string (the page's form; bad values
-    are 400 here, where the page would ignore them)."""
+    are 400 here, where the page would ignore them: an unknown `sort` too, which the page's
+    form replaces by the default for an old bookmark). A list that is not `ordered` (the
+    counts) takes no `sort`."""
     params = request.query_params.copy()
-    for name in ("cursor", "page_size"):
+    for name in ("cursor", "page_size") if ordered else ("cursor", "page_size", "sort"):
         params.pop(name, None)
+    overdue = params.get("overdue")
+    if overdue is not None and overdue.lower() not in BOOLEAN_WORDS:
+        # The page's checkbox takes any text as "on"; the description says a boolean.
+        raise ValidationError({"overdue": [_("Give true or false.")]})
+    sort = params.get("sort")
+    if sort and sort not in INBOX_SORTS:
+        field = InboxFilterForm.base_fields["sort"]
+        raise ValidationError({"sort": [field.error_messages["invalid_choice"] % {"value": sort}]})
     form = InboxFilterForm(params or None)
     if form.is_bound:
         validated(form)
@@ -141,11 +156,11 @@ class CountsView(ResourceView):
         summary="How many tasks are in the inbox and the queue",
         description="The inbox tabs' counts under the same filters (the queue's stops at "
         "1000, `queue_more`).",
-        parameters=INBOX_PARAMETERS,
+        parameters=form_parameters(InboxFilterForm, exclude=("sort",)),
         responses={200: CountsSerializer, **errors(400, 401, 403)},
     )
     def get(self, request):
-        criteria, _sort = _filters(request)
+        criteria, _sort = _filters(request, ordered=False)
         return Response(
             CountsSerializer(work_selectors.inbox_counts(request.user, **criteria)).data
         )

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from api.scopes import FAMILIES
 
 from .world import build_world
+from .wsgi import wsgi_app  # noqa: F401  (a fixture: Django's WSGI app on the test's transaction)
 
 ALL_SCOPES = " ".join(f"{f}:{m}" for f in FAMILIES for m in ("read", "write"))
 

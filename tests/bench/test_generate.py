@@ -144,6 +144,20 @@ def test_case_page_shows_the_generated_timeline(dataset, client):
     assert case.events.count() >= 2
 
 
+def test_the_api_inbox_scenario_times_the_largest_inbox_and_leaves_no_trace(dataset):
+    from api.models import PersonalToken
+    from bench.scenarios.api import api_inbox_scenario
+    from bench.scenarios.pages import pick_subjects
+
+    subjects = pick_subjects()
+    worker, open_count = _busiest_caseworker()
+    assert subjects["inbox_large"]["user_id"] == worker.pk
+    result = api_inbox_scenario(subjects, runs=2, warmup=1)
+    assert result["runs"] == 2 and result["p95_ms"] > 0
+    assert result["rows"] == min(open_count, 50)  # the first page of their inbox
+    assert not PersonalToken.objects.exists()  # the bench token was rolled back
+
+
 def test_second_run_at_the_same_scale_is_skipped(dataset):
     again = generate(cases=CASES, offices=3, staff=60, seed=7, verbose=False, vacuum=False)
     assert again["skipped"] is True
