@@ -1,13 +1,12 @@
 """`/api/v1/`: the versioned API, its OpenAPI description and its documentation page."""
 
-from django.urls import path, re_path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from oauth2_provider.views import TokenView
 
 from .docs import ApiDocsView
 from .views import approvals, cases, dashboard, notifications, people, referrals, tasks, transfers
 from .views.me import MeView
-from .views.missing import not_found
 
 app_name = "api"
 
@@ -109,6 +108,3 @@ urlpatterns += [
         name="notification_read",
     ),
 ]
-
-# Any other address under /api/v1/ answers in the API's own error shape, not an HTML page.
-urlpatterns.append(re_path(r"^.*$", not_found, name="not_found"))
