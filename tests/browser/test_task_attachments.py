@@ -198,6 +198,11 @@ def test_a_photo_taken_on_the_assessment_page_goes_on_it_and_to_a_provider(
     )
     expect(shared.get_by_role("link", name="notice.jpg")).to_be_visible()
     expect(shared.get_by_role("link", name="consent.pdf")).to_be_visible()
+    # The photo's thumbnail loads (through the referral's scope, not the staff URL).
+    thumbnail = shared.get_by_role("img", name=re.compile(r"notice\.jpg"))
+    thumbnail.scroll_into_view_if_needed()
+    provider.wait_for_function("img => img.complete", arg=thumbnail.element_handle(), timeout=5000)
+    assert thumbnail.evaluate("img => img.naturalWidth") > 0
     expect(provider.get_by_role("link", name="payslip.pdf")).to_have_count(0)
     assert wider_than_screen(provider) == []
 
