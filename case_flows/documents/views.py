@@ -117,9 +117,10 @@ def case_attachments(request, case_id: int):
     records = case_selectors.case_records(case)
     relatives = [rel.relative for rel in records["relatives"]]
     task, task_record = _task_of(case, request.POST.get("task"))
-    if task is not None:
-        # From a task page: the choices that page offered (templatetags.documents.
-        # task_attachments), so that a refusal shows the same form again.
+    if task is not None or _task_page(_back(request, case)):
+        # From a task page (also one whose task writes no record, which posts no task): the
+        # choices that page offered (templatetags.documents.task_attachments), so that a
+        # refusal shows the same form again.
         records, relatives = {}, []
     form = AttachmentForm(
         request.POST,

@@ -589,3 +589,23 @@ def test_follow_up_dates_in_belongs_to_follow_the_language():
     with translation.override("en"):
         labels = dict(record_choices(None, {"follow_ups": [follow_up]}))
     assert "2026-12-01" not in labels["follow_up:7"] and "2026" in labels["follow_up:7"]
+
+
+def test_a_refused_upload_from_a_page_whose_task_writes_no_record_offers_the_case_only(
+    new_case, supervisor, caseworker
+):
+    """Such a page (allocation, a review) posts no task, only the page to go back to; its
+    form offered "The case as a whole" alone (the tag's AttachmentForm without records)."""
+    task = to_task(new_case, "assess", supervisor, caseworker)
+    response = client_for(caseworker).post(
+        reverse("case_attachments", args=[new_case.pk]),
+        {
+            "kind": "photo",
+            "file": SimpleUploadedFile("empty.pdf", b""),
+            "next": reverse("task", args=[task.pk]),
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert record_options(body) == [""]
+    assert f'<a href="{reverse("task", args=[task.pk])}">Back to the task</a>' in body
