@@ -104,6 +104,11 @@ urlpatterns = [
         document_views.provider_attachment_download,
         name="provider_attachment_download",
     ),
+    path(
+        "referrals/to-us/<int:referral_id>/attachments/<int:attachment_id>/thumbnail/",
+        document_views.provider_attachment_thumbnail,
+        name="provider_attachment_thumbnail",
+    ),
     path("cases/<int:case_id>/decisions/", decision_views.case_decisions, name="case_decisions"),
     path(
         "cases/<int:case_id>/decisions/<int:decision_id>/",

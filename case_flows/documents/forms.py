@@ -2,6 +2,7 @@
 the referral's choice of shared attachments. The file's checks are the service's."""
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ..models import AttachmentKind
@@ -26,7 +27,7 @@ def record_choices(case, records: dict | None) -> list[tuple[str, str]]:
         label = _("Referral: %(service)s") % {"service": referral.service_type}
         choices.append((f"referral:{referral.pk}", label))
     for follow_up in records.get("follow_ups") or []:
-        label = _("Follow-up of %(date)s") % {"date": follow_up.date}
+        label = _("Follow-up of %(date)s") % {"date": date_format(follow_up.date)}
         choices.append((f"follow_up:{follow_up.pk}", label))
     if records.get("closure") is not None:
         choices.append((f"closure:{records['closure'].pk}", str(_("Closure"))))

@@ -1,7 +1,7 @@
 """Attachment reads: the case page's list, and one attachment for a download (in the case's
 scope for staff; for a provider's staff, only what a referral to them shares)."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from viewflow.workflow.models import Task
 
 from accounts.models import User
@@ -13,9 +13,12 @@ from ..permissions import CasePerm
 
 def case_attachments(case: Case) -> list[Attachment]:
     """The case's attachments still in use, newest first: one query (the uploader and the
-    person joined; the record is told from its column, not loaded)."""
+    person joined; the record is told from its column, not loaded; `shared` tells whether a
+    referral shares it with its provider, for the delete confirmation)."""
+    shares = Referral.shared_attachments.through.objects.filter(attachment_id=OuterRef("pk"))
     return list(
         Attachment.objects.filter(case=case, deleted_at__isnull=True)
+        .annotate(shared=Exists(shares))
         .select_related("uploaded_by", "person")
         .order_by("-uploaded_at", "-pk")
     )

@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from workflows.errors import WorkflowError
+from workflows.errors import Conflict, WorkflowError
 
 from ..access_log import access_record
 from ..cases import selectors as case_selectors
@@ -70,7 +70,16 @@ def _task_of(case, task_id) -> tuple:
     return task, services.TASK_RECORDS.get(getattr(task.flow_task, "name", ""), "")
 
 
-def _page(request, case, form=None, status=200):
+def _task_page(url: str) -> str:
+    """`url` when it is a task page (where a refused upload came from), else ""."""
+    try:
+        match = resolve(url.split("#")[0].split("?")[0])
+    except Resolver404:
+        return ""
+    return url if match.url_name == "task" else ""
+
+
+def _page(request, case, form=None, status=200, *, case_link=False):
     records = case_selectors.case_records(case)
     relatives = [rel.relative for rel in records["relatives"]]
     attachments = selectors.case_attachments(case)
@@ -85,8 +94,12 @@ def _page(request, case, form=None, status=200):
         if may_attach
         else None,
         "delete_form": AttachmentDeleteForm(),
-        # A refused upload from another page (a task page) goes back there once it is right.
+        # A refused upload from another page (a task page) goes back there once it is right,
+        # and the page links back to it (without script the refusal lands here).
         "upload_next": _back(request, case) if request.method == "POST" else "",
+        "task_back": _task_page(_back(request, case)) if request.method == "POST" else "",
+        # A task finished meanwhile: the file can still go on the case, from its page.
+        "case_link": case_link,
     }
     return render(request, "case_flows/documents/attachments.html", context, status=status)
 
@@ -104,6 +117,11 @@ def case_attachments(request, case_id: int):
     records = case_selectors.case_records(case)
     relatives = [rel.relative for rel in records["relatives"]]
     task, task_record = _task_of(case, request.POST.get("task"))
+    if task is not None or _task_page(_back(request, case)):
+        # From a task page (also one whose task writes no record, which posts no task): the
+        # choices that page offered (templatetags.documents.task_attachments), so that a
+        # refusal shows the same form again.
+        records, relatives = {}, []
     form = AttachmentForm(
         request.POST,
         request.FILES,
@@ -131,7 +149,9 @@ def case_attachments(request, case_id: int):
         )
     except WorkflowError as exc:
         form.add_error(None, exc.message)
-        return _page(request, case, form, status=exc.status_code)
+        return _page(
+            request, case, form, status=exc.status_code, case_link=isinstance(exc, Conflict)
+        )
     messages.success(request, _("The file was attached."))
     return redirect(_back(request, case))
 
@@ -210,10 +230,7 @@ def referral_share_view(request, case_id: int, referral_id: int):
 @login_required
 def provider_attachment_download(request, referral_id: int, attachment_id: int):
     """A provider's staff download what the referral shares, and nothing else."""
-    found = selectors.shared_attachment_for_provider(request.user, referral_id, attachment_id)
-    if found is None:
-        raise Http404(_("No such attachment shared with your service."))
-    attachment, referral = found
+    attachment, referral = _shared_or_404(request.user, referral_id, attachment_id)
     access_record(
         request,
         AccessAction.VIEW_ATTACHMENT,
@@ -221,3 +238,21 @@ def provider_attachment_download(request, referral_id: int, attachment_id: int):
         target=f"attachment {attachment.pk} (referral {referral.pk})",
     )
     return attachment_response(attachment)
+
+
+@login_required
+def provider_attachment_thumbnail(request, referral_id: int, attachment_id: int):
+    """The thumbnail of what the referral shares, through the same scope as the provider's
+    download (the staff thumbnail is the case scope's, which a provider is not in); not
+    logged separately, as the staff thumbnails are not."""
+    attachment, _referral = _shared_or_404(request.user, referral_id, attachment_id)
+    if not attachment.thumbnail:
+        raise Http404(_("This attachment has no thumbnail."))
+    return thumbnail_response(attachment)
+
+
+def _shared_or_404(user, referral_id: int, attachment_id: int):
+    found = selectors.shared_attachment_for_provider(user, referral_id, attachment_id)
+    if found is None:
+        raise Http404(_("No such attachment shared with your service."))
+    return found

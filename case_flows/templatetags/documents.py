@@ -90,7 +90,14 @@ def referral_sharing(context, referral, case) -> dict:
     live = _live(case)
     form = None
     if referral.is_open and services.may_attach(request.user, case) and live:
-        shared = [str(pk) for pk in referral.shared_attachments.values_list("pk", flat=True)]
+        # Only the live ones: a deleted attachment stays in the link table (the provider no
+        # longer sees it) and must not be counted.
+        in_use = {str(a.pk) for a in live}
+        shared = [
+            pk
+            for pk in map(str, referral.shared_attachments.values_list("pk", flat=True))
+            if pk in in_use
+        ]
         form = ReferralShareForm(
             attachments=live,
             initial={"attachments": shared},

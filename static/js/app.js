@@ -50,16 +50,20 @@
     });
   }
 
-  // A task page's upload (form.attachment-upload[data-in-place]) is sent in the background
-  // and only what it changes is replaced: the attachments section, the referrals' choices of
-  // files to share (div.attachment-choices, ticks kept) and the message. What is typed in the
-  // task's form stays. A refusal shows the upload form again with its reason. Without
-  // script (or on a network error) the form is posted and the page comes back.
-  function uploadInPlace() {
+  // A task page's upload (form.attachment-upload[data-in-place]) and its deletions
+  // (form.attachment-delete-form[data-in-place]) are sent in the background and only what they
+  // change is replaced: the attachments section, the referrals' choices of files to share
+  // (div.attachment-choices, ticks kept) and the message, which is said in the section's own
+  // live region (where the user is, also on a phone). What is typed in the task's form stays.
+  // A refused upload shows the upload form again with its reason. Without script (or on a
+  // network error) the form is posted and the page comes back.
+  function attachmentsInPlace() {
     if (!window.fetch || !window.FormData || !window.DOMParser) return;
     document.addEventListener("submit", function (event) {
       var form = event.target;
-      if (!form.matches || !form.matches("form.attachment-upload[data-in-place]")) return;
+      if (!form.matches) return;
+      var upload = form.matches("form.attachment-upload[data-in-place]");
+      if (!upload && !form.matches("form.attachment-delete-form[data-in-place]")) return;
       event.preventDefault();
       var button = form.querySelector("button[type=submit]");
       if (button) button.disabled = true;
@@ -70,8 +74,8 @@
           });
         })
         .then(function (result) {
-          if (result.ok) uploaded(result.doc);
-          else if (!refused(form, result.doc)) form.submit();
+          if (result.ok) replaced(result.doc);
+          else if (!upload || !refused(form, result.doc)) form.submit();
           if (button) button.disabled = false;
         })
         .catch(function () {
@@ -80,10 +84,17 @@
     });
   }
 
-  function uploaded(doc) {
+  function replaced(doc) {
     var section = document.getElementById("attachments");
     var fresh = doc.getElementById("attachments");
-    if (section && fresh) section.replaceWith(document.importNode(fresh, true));
+    if (section && fresh) {
+      fresh = document.importNode(fresh, true);
+      // The live region stays the same element: a screen reader announces what changes in it.
+      var region = section.querySelector("[data-attachments-status]");
+      var slot = fresh.querySelector("[data-attachments-status]");
+      if (region && slot) slot.replaceWith(region);
+      section.replaceWith(fresh);
+    }
     document.querySelectorAll("div.attachment-choices[id]").forEach(function (choices) {
       var update = doc.getElementById(choices.id);
       if (!update) return;
@@ -97,8 +108,8 @@
       });
       choices.replaceWith(update);
     });
-    var status = doc.querySelector("main [role=status]");
-    if (status) say(status.textContent.trim());
+    var message = doc.querySelector("main .messages .msg");
+    if (message) say(message.textContent.trim(), message.className);
   }
 
   function refused(form, doc) {
@@ -115,22 +126,31 @@
     return true;
   }
 
-  // A live region of its own at the top of the page (created empty the first time, then
-  // filled: a screen reader announces the change), with the server's message.
-  function say(text) {
+  // The server's message in the attachments section's live region (rendered empty with the
+  // section, then filled: a screen reader announces the change), which takes the focus (the
+  // button or form that was used is gone with the old section) and is scrolled into view;
+  // without such a region, one of its own at the top of the page.
+  function say(text, className) {
     var main = document.getElementById("main");
     if (!text || !main) return;
-    var region = main.querySelector("[data-upload-status]");
+    var region = document.querySelector("[data-attachments-status]");
     if (!region) {
-      region = document.createElement("div");
-      region.setAttribute("role", "status");
-      region.setAttribute("data-upload-status", "");
-      main.insertBefore(region, main.firstChild);
+      region = main.querySelector("[data-upload-status]");
+      if (!region) {
+        region = document.createElement("div");
+        region.setAttribute("role", "status");
+        region.setAttribute("data-upload-status", "");
+        main.insertBefore(region, main.firstChild);
+      }
     }
     region.textContent = "";
+    if (region.hasAttribute("data-attachments-status")) {
+      region.focus({ preventScroll: true });
+      region.scrollIntoView({ block: "nearest" });
+    }
     window.setTimeout(function () {
       var line = document.createElement("p");
-      line.className = "msg msg-success";
+      line.className = className || "msg msg-success";
       line.textContent = text;
       region.appendChild(line);
     }, 50);
@@ -140,5 +160,5 @@
   errorSummary();
   openOnWideScreens();
   historyBack();
-  uploadInPlace();
+  attachmentsInPlace();
 })();

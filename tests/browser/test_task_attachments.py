@@ -198,5 +198,48 @@ def test_a_photo_taken_on_the_assessment_page_goes_on_it_and_to_a_provider(
     )
     expect(shared.get_by_role("link", name="notice.jpg")).to_be_visible()
     expect(shared.get_by_role("link", name="consent.pdf")).to_be_visible()
+    # The photo's thumbnail loads (through the referral's scope, not the staff URL).
+    thumbnail = shared.get_by_role("img", name=re.compile(r"notice\.jpg"))
+    thumbnail.scroll_into_view_if_needed()
+    provider.wait_for_function("img => img.complete", arg=thumbnail.element_handle(), timeout=5000)
+    assert thumbnail.evaluate("img => img.naturalWidth") > 0
     expect(provider.get_by_role("link", name="payslip.pdf")).to_have_count(0)
     assert wider_than_screen(provider) == []
+
+
+def test_a_file_deleted_on_the_assessment_page_keeps_what_was_typed(person, axe, django_db_blocker):
+    """Deleting, like attaching, is sent in the background: what is typed stays, and the
+    message is said in the attachments section (where the user is on a phone), in its live
+    region, which takes the focus."""
+    office, caseworker, supervisor, _provider, _login, given = PEOPLE["en"]
+    with django_db_blocker.unblock():
+        case = _case_at_assessment(office, caseworker, supervisor, given)
+        assess_url = reverse("task", args=[open_task(case, "assess").pk])
+
+    page = person(caseworker, width=375, language="en")
+    page.goto(assess_url)
+    strengths = page.get_by_label("Strengths")
+    strengths.fill("Supportive neighbours")
+    page.get_by_text("Attach a file or a photo").click()
+    page.get_by_label(either("File", "Plik")).set_input_files(
+        {"name": "wrong.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}
+    )
+    page.get_by_label("What is it?").select_option("other")
+    page.get_by_role("button", name="Attach", exact=True).click()
+    section = page.locator("#attachments")
+    status = section.get_by_role("status")
+    expect(status).to_have_text("The file was attached.")
+    expect(page.locator("main > [role=status]")).to_have_count(0)  # not at the top
+
+    section.get_by_text("Delete: wrong.pdf").click()
+    section.get_by_label("Why is it deleted?").fill("Wrong file")
+    section.get_by_role("button", name="Delete the attachment").click()
+    expect(status).to_have_text("The attachment was deleted.")
+    expect(status).to_be_focused()
+    expect(section.get_by_role("link", name="wrong.pdf")).to_have_count(0)
+    expect(strengths).to_have_value("Supportive neighbours")
+    axe.check(page)
+    assert wider_than_screen(page) == []
+    with django_db_blocker.unblock():
+        removed = Attachment.objects.get(case=case, original_name="wrong.pdf")
+        assert removed.deleted_at is not None and removed.deletion_reason == "Wrong file"

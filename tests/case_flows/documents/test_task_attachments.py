@@ -4,15 +4,20 @@ the record when the task is submitted; a task finished meanwhile refuses the fil
 nothing; the pages keep their query counts. Referrals: the files each referral shares are chosen
 when arranging it and changed later, and the provider sees only those."""
 
+import datetime
+import re
+from types import SimpleNamespace
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import case_flows.referrals.services as referral_services
 import case_flows.work.services as work_services
 from accounts.models import Role
 from case_flows.cases.services import CaseError, case_open
+from case_flows.documents.forms import record_choices
 from case_flows.documents.services import attachment_create
 from case_flows.models import (
     AccessAction,
@@ -437,3 +442,170 @@ def test_sharing_is_changed_later_on_the_referrals_page_both_ways(
     seen = provider_sees(nurse, referral)
     assert "second.pdf" not in seen and "first.pdf" not in seen
     assert AccessEvent.objects.filter(action=AccessAction.VIEW_ATTACHMENT, user=nurse).count() == 1
+
+
+# --- what the tester found ------------------------------------------------------------------
+
+
+def shared_photo_and_pdf(client, new_case, task, clinic):
+    """On the arrange page: a photo and a PDF attached and shared with the clinic's referral,
+    another photo kept private to the case."""
+    upload_on(client, new_case, task, name="photo.jpg", kind="photo")
+    upload_on(client, new_case, task, name="private.jpg", kind="photo")
+    upload_on(client, new_case, task, name="letter.pdf", kind="other")
+    photo, private, letter = (
+        Attachment.objects.get(original_name=n) for n in ("photo.jpg", "private.jpg", "letter.pdf")
+    )
+    response = arrange(client, task, clinic, first=[photo.pk, letter.pk], second_service="")
+    assert response.status_code == 302
+    return photo, private, letter, Referral.objects.get()
+
+
+def test_the_provider_sees_the_thumbnail_of_a_shared_photo_through_the_referral_only(
+    new_case, supervisor, caseworker, clinic, nurse
+):
+    task = to_task(new_case, "arrange_referrals", supervisor, caseworker)
+    photo, private, _letter, referral = shared_photo_and_pdf(
+        client_for(caseworker), new_case, task, clinic
+    )
+    page = provider_sees(nurse, referral)
+    thumbnail = reverse("provider_attachment_thumbnail", args=[referral.pk, photo.pk])
+    assert f'src="{thumbnail}"' in page
+    assert f'src="{reverse("attachment_thumbnail", args=[photo.pk])}"' not in page
+    nurse_client = client_for(nurse)
+    response = nurse_client.get(thumbnail)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    # Nothing wider: the staff thumbnail, a photo the referral does not share, another
+    # referral's path, a file no longer shared.
+    assert nurse_client.get(reverse("attachment_thumbnail", args=[photo.pk])).status_code == 404
+    hidden = reverse("provider_attachment_thumbnail", args=[referral.pk, private.pk])
+    assert nurse_client.get(hidden).status_code == 404
+    assert client_for(caseworker).get(thumbnail).status_code == 404  # staff: not a provider
+    client_for(caseworker).post(reverse("referral_share", args=[new_case.pk, referral.pk]), {})
+    assert nurse_client.get(thumbnail).status_code == 404
+
+
+def test_the_referrals_page_counts_only_live_shared_attachments(
+    new_case, supervisor, caseworker, clinic
+):
+    task = to_task(new_case, "arrange_referrals", supervisor, caseworker)
+    client = client_for(caseworker)
+    photo, _private, _letter, _referral = shared_photo_and_pdf(client, new_case, task, clinic)
+    page = client.get(reverse("case_referrals", args=[new_case.pk])).content.decode()
+    assert "Shares 2 attachments" in page
+    delete = reverse("attachment_delete", args=[photo.pk])
+    assert client.post(delete, {"reason": "Wrong photo"}).status_code == 302
+    page = client.get(reverse("case_referrals", args=[new_case.pk])).content.decode()
+    assert "Shares 1 attachment" in page and "Shares 2" not in page
+
+
+def delete_form(body: str, attachment) -> str:
+    form = body[body.index(reverse("attachment_delete", args=[attachment.pk])) :]
+    return form[: form.index("</form>")]
+
+
+def test_the_delete_confirmation_says_when_a_referral_shares_the_file(
+    new_case, supervisor, caseworker, clinic
+):
+    task = to_task(new_case, "arrange_referrals", supervisor, caseworker)
+    client = client_for(caseworker)
+    photo, private, _letter, _referral = shared_photo_and_pdf(client, new_case, task, clinic)
+    warning = "A referral shares this file with its service provider"
+    follow_up = open_task(new_case, "follow_up")
+    for url in (reverse("case_detail", args=[new_case.pk]), reverse("task", args=[follow_up.pk])):
+        body = client.get(url).content.decode()
+        assert warning in delete_form(body, photo)
+        assert warning not in delete_form(body, private)
+        assert body.count(warning) == 2  # the photo and the letter
+    # The task page's deletions are sent in the background (static/js/app.js); the case
+    # page's post and come back.
+    assert 'class="attachment-delete-form" data-in-place' in body
+    case_page = client.get(reverse("case_detail", args=[new_case.pk])).content.decode()
+    assert "data-in-place" not in case_page
+
+
+def record_options(body: str) -> list[str]:
+    select = body[body.index('name="record"') :]
+    select = select[: select.index("</select>")]
+    return re.findall(r'<option value="([^"]*)"', select)
+
+
+def test_a_refused_upload_on_a_task_page_offers_that_pages_choices_and_the_way_back(
+    new_case, supervisor, caseworker
+):
+    task = to_task(new_case, "assess", supervisor, caseworker)
+    client = client_for(caseworker)
+    page = client.get(reverse("task", args=[task.pk])).content.decode()
+    assert record_options(page) == ["task", ""]
+    response = client.post(
+        reverse("case_attachments", args=[new_case.pk]),
+        {
+            "task": task.pk,
+            "record": "task",
+            "kind": "photo",
+            "file": SimpleUploadedFile("empty.pdf", b""),
+            "next": reverse("task", args=[task.pk]),
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "The file is empty" in body
+    assert record_options(body) == ["task", ""]  # not the intake and the case's other records
+    assert "This assessment" in body
+    # Without script the refusal lands on the attachments page: it leads back to the task.
+    back = f'<a href="{reverse("task", args=[task.pk])}">Back to the task</a>'
+    assert back in body
+    # From the case page: back to the case only.
+    response = client.post(
+        reverse("case_attachments", args=[new_case.pk]),
+        {"kind": "photo", "file": SimpleUploadedFile("empty.pdf", b"")},
+    )
+    assert response.status_code == 400
+    assert "Back to the task" not in response.content.decode()
+    assert "intake" in record_options(response.content.decode())
+
+
+def test_the_conflict_of_a_task_finished_meanwhile_links_to_the_case_page(
+    new_case, supervisor, caseworker
+):
+    task = to_task(new_case, "assess", supervisor, caseworker)
+    client = client_for(caseworker)
+    submit_assessment(new_case, caseworker)
+    response = upload_on(client, new_case, task)
+    assert response.status_code == 409
+    body = response.content.decode()
+    alert = body[body.index("This task was finished meanwhile") :]
+    alert = alert[: alert.index("</div>")]
+    case_page = reverse("case_detail", args=[new_case.pk]) + "#attachments"
+    assert f'<a href="{case_page}">' in alert
+
+
+def test_follow_up_dates_in_belongs_to_follow_the_language():
+    follow_up = SimpleNamespace(pk=7, date=datetime.date(2026, 12, 1))
+    with translation.override("pl"):
+        labels = dict(record_choices(None, {"follow_ups": [follow_up]}))
+    assert "2026-12-01" not in labels["follow_up:7"]
+    assert "grudnia 2026" in labels["follow_up:7"] or "01.12.2026" in labels["follow_up:7"]
+    with translation.override("en"):
+        labels = dict(record_choices(None, {"follow_ups": [follow_up]}))
+    assert "2026-12-01" not in labels["follow_up:7"] and "2026" in labels["follow_up:7"]
+
+
+def test_a_refused_upload_from_a_page_whose_task_writes_no_record_offers_the_case_only(
+    new_case, supervisor, caseworker
+):
+    """Such a page (allocation, a review) posts no task, only the page to go back to; its
+    form offered "The case as a whole" alone (the tag's AttachmentForm without records)."""
+    task = to_task(new_case, "assess", supervisor, caseworker)
+    response = client_for(caseworker).post(
+        reverse("case_attachments", args=[new_case.pk]),
+        {
+            "kind": "photo",
+            "file": SimpleUploadedFile("empty.pdf", b""),
+            "next": reverse("task", args=[task.pk]),
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert record_options(body) == [""]
+    assert f'<a href="{reverse("task", args=[task.pk])}">Back to the task</a>' in body
