@@ -232,6 +232,12 @@ def main(argv=None) -> dict:
             "generate_cases_per_s is from that generation."
         )
     subjects = pick_subjects()
+    # The timed requests run in this process, as in a web worker: what it holds so far (the
+    # generator's data included) is frozen out of the collector's scans, as config/wsgi.py
+    # does for a gunicorn worker once it has loaded the application.
+    from config.wsgi import worker_ready
+
+    worker_ready()
     pages = page_scenarios(subjects, runs=args.runs, warmup=args.warmup)
     pages["configured_task"] = configured_task_scenario(runs=args.runs, warmup=args.warmup)
     api = api_inbox_scenario(subjects, runs=args.runs, warmup=args.warmup)
