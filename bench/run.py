@@ -132,8 +132,10 @@ WHY = {
     "owner index (workflows 0007); in this sequence the other scenarios evict its pages "
     "(shared_buffers 128 MB), and template time is ~40 ms. Next: copy each open task's scope "
     "and due time onto one indexed row",
-    "queue_page_ms_p95": "the queue now reaches its tasks through the in-scope processes and "
-    "a partial index on unclaimed tasks (was 5.4 s); the rest is as for the inbox",
+    "queue_page_ms_p95": "the in-scope processes now come in two arms (unrestricted cases by "
+    "the scope's indexes, open restricted ones by a covering partial index): 75 -> 7 ms; "
+    "81-103 ms p95 across runs, at the budget: the rest is 14 queries (~40 ms) and the "
+    "template",
     "case_page_ms_p95": "19 queries, none above 12 ms; median is half the budget: p95 noise "
     "on a loaded machine",
     "dashboard_office_ms_p95": "the largest cost is time in stage, read live for the "
@@ -142,8 +144,9 @@ WHY = {
     "dashboard_national_ms_p95": "overdue tasks (~100-190 ms: one lookup per breached task "
     "clock) and the open-case scans; compliance and time in stage come from the monthly "
     "sums. See docs/dashboard.md",
-    "transitions_per_s": "42 queries and ~50-100 ms of CPU per transition: CPU-bound on 2 "
-    "shared cores (no lock waits seen)",
+    "transitions_per_s": "15 queries per completion on this path (was 43), ~26 ms of CPU: "
+    "CPU-bound, 4 workers on 2 cores; the other completion kinds take 18-31 queries "
+    "(docs/performance.md, Transitions)",
 }
 
 
