@@ -21,18 +21,25 @@ from .sla.units import ClockKind, ClockStatus
 logger = logging.getLogger(__name__)
 
 
+def _column(model, name: str) -> str:
+    return model._meta.get_field(name).column
+
+
 def _office_tasks_sql() -> str:
-    office, clock = Office._meta, SlaClock._meta
-    office_col = clock.get_field("office").column
+    offices, clocks = Office._meta.db_table, SlaClock._meta.db_table
+    clock_office = _column(SlaClock, "office")
     return (
-        f"SELECT o.{office.get_field('code').column},"  # noqa: S608 (names from the models)
-        " COALESCE(c.open, 0), COALESCE(c.overdue, 0)"
-        f" FROM {office.db_table} o LEFT JOIN ("
-        f"  SELECT {office_col} AS office_id, COUNT(*) AS open,"
-        "   COUNT(*) FILTER (WHERE status = %s AND breached) AS overdue"
-        f"  FROM {clock.db_table} WHERE kind = %s AND status IN (%s, %s) GROUP BY {office_col}"
-        f" ) c ON c.office_id = o.{office.pk.column}"
-        f" WHERE o.{office.get_field('is_active').column} OR c.office_id IS NOT NULL"
+        f"SELECT o.{_column(Office, 'code')},"
+        " COALESCE(c.open_count, 0), COALESCE(c.overdue_count, 0)"
+        f" FROM {offices} o LEFT JOIN ("
+        f"  SELECT {clock_office} AS office_id, COUNT(*) AS open_count,"
+        f"   COUNT(*) FILTER (WHERE {_column(SlaClock, 'status')} = %s"
+        f"    AND {_column(SlaClock, 'breached')}) AS overdue_count"
+        f"  FROM {clocks}"
+        f"  WHERE {_column(SlaClock, 'kind')} = %s AND {_column(SlaClock, 'status')} IN (%s, %s)"
+        f"  GROUP BY {clock_office}"
+        f" ) c ON c.office_id = o.{_column(Office, 'id')}"
+        f" WHERE o.{_column(Office, 'is_active')} OR c.office_id IS NOT NULL"
         " ORDER BY 1"
     )
 

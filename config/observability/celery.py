@@ -4,6 +4,7 @@ the worker, worker log lines carry it, and each task's run time is observed."""
 import time
 
 from celery import signals
+from celery.utils.log import ColorFormatter
 from django.conf import settings
 
 from .logs import JsonFormatter, RequestIdFilter, request_id_var, safe_request_id, task_var
@@ -52,8 +53,8 @@ def _own_handlers(logger, format, colorize, **kwargs) -> None:
         handler.addFilter(RequestIdFilter())
         if getattr(settings, "LOG_FORMAT", "text") == "json":
             handler.setFormatter(JsonFormatter())
-        elif format and "%(message)s" in format and handler.formatter is not None:
-            # Celery's ColorFormatter or TaskFormatter, both (fmt, use_color).
+        elif format and "%(message)s" in format and isinstance(handler.formatter, ColorFormatter):
+            # Celery's ColorFormatter or its TaskFormatter, both (fmt, use_color).
             with_id = format.replace("%(message)s", "[%(request_id)s] %(message)s")
             handler.setFormatter(type(handler.formatter)(with_id, use_color=colorize))
 
