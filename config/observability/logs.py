@@ -59,7 +59,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or request_id_var.get() or None,
+            "request_id": _request_id(record),
             "process": record.process,
         }
         task = task_var.get()
@@ -73,6 +73,12 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _request_id(record: logging.LogRecord) -> str | None:
+    """The record's id (the filter's "-" outside a request is null in JSON)."""
+    request_id = getattr(record, "request_id", None) or request_id_var.get()
+    return request_id if request_id and request_id != "-" else None
 
 
 def logging_config(*, log_format: str, level: str) -> dict:

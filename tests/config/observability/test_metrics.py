@@ -17,6 +17,7 @@ from tests.factories import make_user
 from tests.steps import allocate, complete_intake, open_task
 from workflows.metrics import OfficeTasksCollector
 from workflows.sla.models import SlaClock
+from workflows.sla.seed import seed_sla_policies
 
 TOKEN = "scrape-token-0123456789abcdef"
 
@@ -126,9 +127,16 @@ def test_a_refused_post_is_a_404_too_not_a_csrf_403(db):
     assert client.post("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 405
 
 
-def test_open_and_overdue_tasks_per_office_in_one_query(new_case, other_office):
+@pytest.fixture
+def policies(db):
+    seed_sla_policies()
+
+
+def test_open_and_overdue_tasks_per_office_in_one_query(policies, new_case, other_office):
     clocks = SlaClock.objects.filter(kind="task", status__in=["running", "paused"])
     assert clocks.filter(office=new_case.office).count() == 1  # the allocation task's deadline
+    # its "unclaimed in the queue" clock is no task of its own: not counted
+    assert SlaClock.objects.filter(kind="unclaimed", status="running").exists()
     clocks.update(breached=True)
 
     with CaptureQueriesContext(connection) as queries:
