@@ -1,6 +1,7 @@
 """/metrics: who may scrape it, what it lists after a request and a task completion, the open
 and overdue tasks per office in one query, and multiprocess mode."""
 
+import datetime
 from collections import Counter as Counter_
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import connection
 from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -18,6 +20,7 @@ from tests.steps import allocate, complete_intake, open_task
 from workflows.metrics import OfficeTasksCollector
 from workflows.sla.models import SlaClock
 from workflows.sla.seed import seed_sla_policies
+from workflows.sla.sweep import sla_sweep
 
 TOKEN = "scrape-token-0123456789abcdef"
 
@@ -195,3 +198,14 @@ def test_a_staff_user_without_an_allowed_address_is_refused_too(db, office):
     client = Client()
     client.force_login(user)
     assert _scrape(client, REMOTE_ADDR="203.0.113.9").status_code == 404
+
+
+def test_the_sweep_is_timed_and_its_escalations_counted(policies, new_case):
+    runs = _value("caseflow_sla_sweep_duration_seconds_count")
+    escalations = _value("caseflow_sla_escalations_total")
+
+    result = sla_sweep(now=timezone.now() + datetime.timedelta(days=30))
+
+    assert result.escalations > 0  # the allocation's deadline passed long ago
+    assert _value("caseflow_sla_sweep_duration_seconds_count") == runs + 1
+    assert _value("caseflow_sla_escalations_total") == escalations + result.escalations
