@@ -136,7 +136,8 @@ def invitation_email_send(invitation_id: int) -> bool:
     try:
         message.send()
     except (OSError, smtplib.SMTPException) as exc:
-        logger.warning("Invitation %s could not be e-mailed: %r", invitation_id, exc)
+        # The type only: an SMTP refusal names the address (kept on the row for the page).
+        logger.warning("Invitation %s could not be e-mailed: %s", invitation_id, type(exc).__name__)
         StaffInvitation.objects.filter(pk=invitation_id).update(email_error=str(exc)[:300])
         return False
     StaffInvitation.objects.filter(pk=invitation_id).update(

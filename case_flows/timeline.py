@@ -5,11 +5,12 @@ never with sentences in the writer's language; timeline_text.py tells them in th
 
 import dataclasses
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Office
+from config.observability.metrics import STAGE_TRANSITIONS
 from notifications.models import WebhookEventType as Hook
 from notifications.webhooks import WebhookRequest, webhook_subscribed_offices, webhooks_emit
 from workflows.sla.models import SlaPolicy
@@ -125,6 +126,7 @@ def stage_moved(
         hooks.append(_hook(case, event, Hook.APPROVAL_DECIDED, _approval_data(data)))
     if from_stage != case.stage:
         moved = {"from_stage": from_stage, "to_stage": case.stage, "transition": transition}
+        transaction.on_commit(STAGE_TRANSITIONS.labels(from_stage, case.stage).inc)
         hooks.append(_hook(case, event, Hook.STAGE_CHANGED, moved))
         if case.stage == Stage.CLOSED:
             closed = {"from_stage": from_stage, "episode": case.episode}

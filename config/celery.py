@@ -7,6 +7,9 @@ from celery import Celery
 from celery.schedules import crontab
 from kombu import Queue
 
+# The request id into the tasks a request enqueues, worker log lines, task run times.
+from config.observability import celery as _observability  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("caseflow")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from api.page_urls import client_urlpatterns, token_urlpatterns
+from config.observability.views import metrics_view
 
 # A 404 under /api/ answers in the API's JSON error shape, the site's page elsewhere.
 handler404 = "api.errors.page_not_found"
@@ -27,6 +28,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("workflows/", include("workflows.urls")),
     path("dev/mailbox/", include("notifications.mailbox_urls")),
+    # Prometheus (docs/operations.md): allowed addresses or the token, else the site's 404.
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 if settings.OIDC_ENABLED:  # single sign-on: no SSO URL at all while it is off

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from config.observability.metrics import OUTBOX_DELIVERIES
 
 from .backends import webhook
 from .backends.sms import PermanentDeliveryError, TransientDeliveryError, get_sms_backend
@@ -145,6 +146,7 @@ def delivery_attempt(*, delivery_id: int) -> tuple[str, datetime | None]:
             delivery.status = DeliveryStatus.FAILED
             delivery.last_error = gone
             delivery.save(update_fields=fields)
+            OUTBOX_DELIVERIES.labels(delivery.channel, FAILED).inc()
             return FAILED, None
         fields += ["last_attempt_at", "last_status_code"]
         delivery.last_attempt_at = timezone.now()
@@ -177,8 +179,10 @@ def delivery_attempt(*, delivery_id: int) -> tuple[str, datetime | None]:
             delivery.next_attempt_at = None
             outcome, next_at = SENT, None
         delivery.save(update_fields=fields)
+        OUTBOX_DELIVERIES.labels(delivery.channel, outcome).inc()
         if outcome == FAILED:
-            logger.warning("Delivery %s failed: %s", delivery.pk, delivery.last_error)
+            # Not the error's text: an SMTP refusal names the address (it is on the row).
+            logger.warning("Delivery %s (%s) failed", delivery.pk, delivery.channel)
         return outcome, next_at
 
 

@@ -43,7 +43,10 @@ class DatabaseTroubleMiddleware:
         if not isinstance(exception, DatabaseError):
             return None
         if is_lost_race(exception):
-            logger.warning("lost race on %s %s: %s", request.method, request.path, exception)
+            # Not the error's text: PostgreSQL's DETAIL repeats the row's values (a name).
+            logger.warning(
+                "lost race on %s %s: %s", request.method, request.path, type(exception).__name__
+            )
             return self._page(
                 request,
                 status=409,

@@ -26,6 +26,7 @@ from viewflow.workflow.status import STATUS
 from accounts.backends import permissions_preload
 from accounts.models import Role, Team, User
 from accounts.scope import can_see
+from config.observability.metrics import TASK_COMPLETIONS
 from notifications import outbox, webhooks
 
 from .approvals.models import Approval
@@ -352,6 +353,8 @@ def task_complete(
             # Stop this task's deadlines before the flow creates the next task (and its clocks).
             sla_clock_stop(task=task, outcome="met", actor=actor)
             activation.execute()  # saves the task: owner, started and done at once
+        node = task.flow_task
+        transaction.on_commit(TASK_COMPLETIONS.labels(node.flow_class.__name__, node.name).inc)
     return result
 
 

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -9,6 +10,9 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.observability.logs import logging_config
+from config.observability.sentry import sentry_init
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -48,6 +52,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id is set before anything can log (and echoed in X-Request-ID),
+    # and the request's time and status are those the client got.
+    "config.observability.middleware.RequestIdMiddleware",
+    "config.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: pages get the Content-Security-Policy, static files need none.
@@ -197,14 +205,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # opted into per task, once the task is safe to run twice
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- observability (docs/operations.md, "Metrics and logs") ---
+# Log lines: "text" (a readable line) or "json" (one object a line, for a log collector;
+# production's default). Every line carries the request id (X-Request-ID), also in the
+# Celery tasks a request enqueued.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f'LOG_FORMAT must be "text" or "json", got {LOG_FORMAT!r}')
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+# /metrics (Prometheus) answers these addresses or networks (a request that came through a
+# proxy never counts as one), or a request with "Authorization: Bearer <METRICS_TOKEN>";
+# anyone else gets a 404. Empty token: no token works.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+for _address in METRICS_ALLOWED_IPS:
+    try:
+        ip_network(_address, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_address!r} is no address") from _exc
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Errors to Sentry or a compatible service (GlitchTip, ...) when set; needs `pip install
+# sentry-sdk`. No personal data is sent (config/observability/sentry.py).
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "")
+SENTRY_RELEASE = env_str("SENTRY_RELEASE", "")
+sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE)
+# --- end observability ---
 
 # --- notifications ---
 # SMS: a dotted path to a backend in notifications.backends.sms (console, file, locmem,

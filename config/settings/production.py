@@ -38,3 +38,12 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# JSON log lines by default in production (LOG_FORMAT=text for a readable line).
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f'LOG_FORMAT must be "text" or "json", got {LOG_FORMAT!r}')
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
+# Prometheus scrapes the web server directly (plain HTTP, inside the network): /metrics is not
+# redirected to https (it answers only allowed addresses or the token; docs/operations.md).
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]

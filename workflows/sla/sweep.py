@@ -9,6 +9,7 @@ really inserted, all in one transaction and in a constant number of queries.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
+from config.observability.metrics import sweep_observed
 
 from .calendar import calendars_for_offices
 from .hooks import run_escalation_handlers
@@ -68,6 +70,7 @@ def sla_sweep(
     Memory stays flat: one batch is loaded at a time. Steps that are all overdue at once
     (after an outage) are taken one per batch pass, in ladder order.
     """
+    started = time.perf_counter()
     now = now or timezone.now()
     batch_size = batch_size or settings.SLA_SWEEP_BATCH_SIZE
     result = SweepResult()
@@ -78,6 +81,7 @@ def sla_sweep(
         result.batches += 1
         result.clocks += clocks
         result.escalations += escalations
+    sweep_observed(started=started, escalations=result.escalations)  # every batch committed
     return result
 
 
