@@ -202,8 +202,8 @@ def event_label(event: str) -> str:
 def _external_context(notification: Notification) -> dict:
     params = notification.params or {}
     return {
-        # A count (grouped) or a time: never the work's title or a case detail.
-        # A count (grouped), or a system alert's problem (no personal data in either).
+        # A count (grouped), a time, or a system alert's problem: never the work's title or a
+        # case detail.
         "summary": in_app_text(notification)
         if params.get("count") is not None or notification.event == Event.SYSTEM_ALERT
         else "",

@@ -242,3 +242,38 @@ def test_outbox_failures_sla_lag_and_a_full_disk_alert(administrator, settings, 
         SystemAlert.objects.filter(cleared_at__isnull=True).values_list("condition", flat=True)
     )
     assert open_conditions == {"outbox_failed:sms", "disk"}
+
+
+def test_a_sweep_that_fell_behind_shows_its_lag_and_alerts_until_it_catches_up(
+    client, administrator, office, team, settings, quiet_system
+):
+    from tests.workflows.sla_factories import make_policy
+    from workflows.sla.models import SlaClock
+    from workflows.sla.services import sla_clock_open
+    from workflows.sla.sweep import sla_sweep
+
+    now = quiet_system
+    settings.SYSTEM_ALERT_SLA_LAG_MINUTES = 10
+    make_policy(key="lag", order=10)
+    clock = sla_clock_open(
+        subject=team,
+        office=office,
+        team=team,
+        owner=None,
+        risk="medium",
+        category="child_protection",
+        kind="task",
+        name="assess",
+    )
+    # The sweep has not run for 15 minutes while a step was due.
+    SlaClock.objects.filter(pk=clock.pk).update(next_step_at=now - datetime.timedelta(minutes=15))
+    client.force_login(administrator)
+    html = client.get(reverse("system_status")).content.decode()
+    assert "has been due for 15" in html
+
+    alerts.system_alerts_raise(now=now)
+    assert SystemAlert.objects.get(cleared_at__isnull=True).condition == "sla_lag"
+
+    sla_sweep(now=now)  # it catches up: the step is taken, the next one is in the future
+    assert alerts.system_alerts_raise(now=now).cleared == 1
+    assert "No escalation step is waiting." in client.get(reverse("system_status")).content.decode()
