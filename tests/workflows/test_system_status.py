@@ -46,10 +46,10 @@ def _row(html: str, text: str) -> str:
     return row
 
 
-def _failed_sms(recipient, count: int) -> None:
+def _failed_sms(recipient, count: int, prefix: str = "failed") -> None:
     for n in range(count):
         notification = Notification.objects.create(
-            recipient=recipient, event=Event.SLA_BREACH, dedupe_key=f"failed-sms-{n}"
+            recipient=recipient, event=Event.SLA_BREACH, dedupe_key=f"{prefix}-sms-{n}"
         )
         Delivery.objects.create(
             notification=notification, channel=Channel.SMS, status=DeliveryStatus.FAILED
@@ -87,7 +87,9 @@ def test_the_page_shows_each_part_with_a_fixed_number_of_queries(
     client.force_login(administrator)
     _failed_sms(administrator, 1)
     client.get(reverse("system_status"))  # the session's first request writes what it writes
-    with django_assert_num_queries(9):
+    # The session, the user, their office and roles, the Staff tabs' permissions, the bell;
+    # then one each: SELECT 1, beat runs, SLA lag, outbox by channel, open alerts.
+    with django_assert_num_queries(12):
         response = client.get(reverse("system_status"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -97,6 +99,13 @@ def test_the_page_shows_each_part_with_a_fixed_number_of_queries(
     assert "OK" in _row(html, SWEEP_ENTRY)
     assert "SMS" in _row(html, "SMS")
     assert "free of" in html
+
+    # More channels, failures and alerts: the same number of queries.
+    _failed_sms(administrator, 3, prefix="more")
+    for condition in ("disk", "workers"):
+        SystemAlert.objects.create(condition=condition, since=timezone.now(), problem="x")
+    with django_assert_num_queries(12):
+        assert client.get(reverse("system_status")).status_code == 200
 
 
 def test_a_failing_dependency_shows_as_failing(client, administrator, monkeypatch):
@@ -277,3 +286,15 @@ def test_a_sweep_that_fell_behind_shows_its_lag_and_alerts_until_it_catches_up(
     sla_sweep(now=now)  # it catches up: the step is taken, the next one is in the future
     assert alerts.system_alerts_raise(now=now).cleared == 1
     assert "No escalation step is waiting." in client.get(reverse("system_status")).content.decode()
+
+
+def test_the_beat_job_runs_the_alerts_and_is_itself_recorded(administrator, quiet_system):
+    from workflows.tasks import raise_system_alerts
+
+    BeatJobRun.objects.filter(task=SWEEP_TASK).update(
+        last_started_at=quiet_system - datetime.timedelta(minutes=3)
+    )
+    assert raise_system_alerts.apply().get() == 1
+    assert raise_system_alerts.apply().get() == 0  # safe to run twice: no second e-mail
+    run = BeatJobRun.objects.get(task="workflows.tasks.raise_system_alerts")
+    assert run.last_state == "SUCCESS"
