@@ -96,7 +96,8 @@ def test_the_page_shows_each_part_with_a_fixed_number_of_queries(
     for dependency in ("Database", "Celery broker", "Cache"):
         assert "OK" in _row(html, dependency)
     assert "celery@web1" in html and "celery, sweeps" in html
-    assert "OK" in _row(html, SWEEP_ENTRY)
+    assert "OK" in _row(html, SWEEP_ENTRY) and "every 1 minute" in _row(html, SWEEP_ENTRY)
+    assert "every 1 day" in _row(html, "accounts-clear-expired-sessions")
     assert "SMS" in _row(html, "SMS")
     assert "free of" in html
 

@@ -52,13 +52,14 @@ DEPENDENCY_LABELS = {
 
 
 def interval_text(interval: datetime.timedelta) -> str:
-    minutes = round(interval.total_seconds() / 60)
-    if minutes < 120:
-        return ngettext("every %(count)d minute", "every %(count)d minutes", minutes) % {
-            "count": minutes
-        }
-    hours = round(minutes / 60)
-    if hours < 48:
+    """In the largest whole unit: every 10 minutes, every 1 hour, every 1 day."""
+    minutes = max(1, round(interval.total_seconds() / 60))
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return ngettext("every %(count)d day", "every %(count)d days", days) % {"count": days}
+    if minutes % 60 == 0:
+        hours = minutes // 60
         return ngettext("every %(count)d hour", "every %(count)d hours", hours) % {"count": hours}
-    days = round(hours / 24)
-    return ngettext("every %(count)d day", "every %(count)d days", days) % {"count": days}
+    return ngettext("every %(count)d minute", "every %(count)d minutes", minutes) % {
+        "count": minutes
+    }
