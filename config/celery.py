@@ -22,6 +22,7 @@ app.conf.task_default_queue = "celery"
 app.conf.task_queues = (Queue("celery"), Queue("sweeps"))
 app.conf.task_routes = {
     "workflows.tasks.sla_sweep": {"queue": "sweeps"},
+    "workflows.tasks.raise_system_alerts": {"queue": "sweeps"},
     "notifications.tasks.redispatch_pending": {"queue": "sweeps"},
     "notifications.tasks.send_daily_digests": {"queue": "sweeps"},
     "case_flows.tasks.start_due_case_reviews": {"queue": "sweeps"},
@@ -95,6 +96,14 @@ app.conf.beat_schedule = {
         "task": "workflows.tasks.sla_sweep",
         "schedule": float(os.environ.get("SLA_SWEEP_INTERVAL_SECONDS") or 60),
         "options": {"expires": float(os.environ.get("SLA_SWEEP_INTERVAL_SECONDS") or 60)},
+    },
+    # System status (workflows/system/alerts.py): e-mails the administrators once per episode
+    # when a beat job is late, no worker answers, the sweep or the outbox is behind, or the
+    # attachments' disk is nearly full. Every run of every job here is recorded for it.
+    "workflows-raise-system-alerts": {
+        "task": "workflows.tasks.raise_system_alerts",
+        "schedule": 60.0,
+        "options": {"expires": 50},
     },
 }
 

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts import views as account_views
 from api.page_urls import client_urlpatterns, token_urlpatterns
 from config.observability.views import metrics_view
+from workflows.system.views import system_status_page
+
+from . import health
 
 # A 404 under /api/ answers in the API's JSON error shape, the site's page elsewhere.
 handler404 = "api.errors.page_not_found"
@@ -16,12 +19,16 @@ admin.site.site_header = _("Caseflow administration")
 admin.site.site_title = _("Caseflow")
 
 urlpatterns = [
+    # Answered by config.health.HealthCheckMiddleware before any other middleware; named here.
+    path("health/live", health.live, name="health_live"),
+    path("health/ready", health.ready, name="health_ready"),
     path("", account_views.home, name="home"),
     path("accounts/api-tokens/", include(token_urlpatterns)),
     path("accounts/", include("accounts.urls")),
     path("staff/api-clients/", include(client_urlpatterns)),
     # An office's webhooks, one of its Staff pages (notifications owns the endpoints).
     path("staff/webhooks/", include("notifications.webhook_urls")),
+    path("staff/system/", system_status_page, name="system_status"),
     path("", include("case_flows.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

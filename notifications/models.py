@@ -28,6 +28,8 @@ class Event(models.TextChoices):
     DAILY_DIGEST = "daily_digest", _("Daily digest")
     # To data protection officers: one person opened many cases within an hour.
     ACCESS_ALERT = "access_alert", _("Unusual reading of cases")
+    # To administrators: a beat job late, no worker, the outbox stuck (workflows/system).
+    SYSTEM_ALERT = "system_alert", _("System problem")
 
 
 class Channel(models.TextChoices):

@@ -44,6 +44,8 @@ _CASEWORKER: dict[str, ChannelChoice] = {
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
     # Only data protection officers receive it (they hold no other role by default).
     Event.ACCESS_ALERT: IMMEDIATE_EMAIL,
+    # Only administrators and superusers receive it: a stuck system does not wait.
+    Event.SYSTEM_ALERT: IMMEDIATE_EMAIL,
 }
 # Supervisors act on approvals and escalations; routine news waits for the digest.
 _SUPERVISOR: dict[str, ChannelChoice] = {
@@ -59,6 +61,7 @@ _MANAGER: dict[str, ChannelChoice] = {
     Event.TASKS_HANDED_OVER: IMMEDIATE_EMAIL,
     Event.DAILY_DIGEST: IMMEDIATE_EMAIL,
     Event.ACCESS_ALERT: IMMEDIATE_EMAIL,
+    Event.SYSTEM_ALERT: IMMEDIATE_EMAIL,
 }
 
 _ROLE_DEFAULTS: list[

@@ -51,6 +51,7 @@ IN_APP_TEXT: dict[str, Promise] = {
     Event.ACCESS_ALERT: gettext_lazy(
         "%(person)s opened %(cases)s different cases within one hour (the limit is %(limit)s)."
     ),
+    Event.SYSTEM_ALERT: gettext_lazy("System problem: %(problem)s See the system status page."),
 }
 
 # One notification standing for many deadlines of one sweep (params: count, scope).
@@ -175,8 +176,20 @@ def in_app_text(notification: Notification) -> str:
         "person": params.get("person") or "—",
         "cases": params.get("cases", "—"),
         "limit": params.get("limit", "—"),
+        "problem": _system_problem(params),
     }
     return str(template) % values
+
+
+def _system_problem(params: dict) -> str:
+    """A system alert's problem: stored as its English msgid and subject (a job's name, a
+    channel), translated for the reader (workflows/system/alerts.py)."""
+    if not params.get("problem"):
+        return "—"
+    try:
+        return _(params["problem"]) % {"subject": params.get("subject", "")}
+    except (KeyError, TypeError, ValueError):
+        return _(params["problem"])
 
 
 def event_label(event: str) -> str:
@@ -189,8 +202,11 @@ def event_label(event: str) -> str:
 def _external_context(notification: Notification) -> dict:
     params = notification.params or {}
     return {
-        # A count (grouped) or a time: never the work's title or a case detail.
-        "summary": in_app_text(notification) if params.get("count") is not None else "",
+        # A count (grouped), a time, or a system alert's problem: never the work's title or a
+        # case detail.
+        "summary": in_app_text(notification)
+        if params.get("count") is not None or notification.event == Event.SYSTEM_ALERT
+        else "",
         "due": _format_due(params["due"])
         if notification.event in SLA_EVENTS and params.get("due")
         else "",

@@ -47,5 +47,6 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self):
         from .sla import hooks
+        from .system import beat  # noqa: F401  (connects the beat jobs' run recorder)
 
         hooks.load_configured_handlers()

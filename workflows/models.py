@@ -15,3 +15,4 @@ from .sla.models import (  # noqa: F401
     SlaPause,
     SlaPolicy,
 )
+from .system.models import BeatJobRun, SystemAlert  # noqa: F401

@@ -9,3 +9,14 @@ from .sla.sweep import sla_sweep
 def sla_sweep_task() -> int:
     """Run the SLA escalation sweep; safe to run twice or from several workers at once."""
     return sla_sweep().escalations
+
+
+@shared_task(
+    name="workflows.tasks.raise_system_alerts", bind=True, acks_late=True, ignore_result=True
+)
+def raise_system_alerts(self) -> int:
+    """Open, mail and close the system alerts (workflows/system/alerts.py); safe to run twice.
+    The worker running it counts as one seen."""
+    from .system.alerts import system_alerts_raise
+
+    return system_alerts_raise(worker_hostname=self.request.hostname or "").notified

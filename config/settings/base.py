@@ -52,7 +52,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: the request id is set before anything can log (and echoed in X-Request-ID),
+    # First: /health/live and /health/ready answer before anything else runs (no session, no
+    # user, no CSRF, no HTTPS redirect, no host check: a load balancer calls them by address).
+    "config.health.HealthCheckMiddleware",
+    # Then the request id, set before anything else can log (and echoed in X-Request-ID),
     # and the request's time and status are those the client got.
     "config.observability.middleware.RequestIdMiddleware",
     "config.observability.middleware.RequestMetricsMiddleware",
@@ -284,6 +287,22 @@ ACCESS_ALERT_CASES_PER_HOUR = env_int("ACCESS_ALERT_CASES_PER_HOUR", 40)
 # A merge of two people's records (case_flows/registry/merge.py) can be undone by an
 # administrator for this many days.
 PERSON_MERGE_UNDO_DAYS = env_int("PERSON_MERGE_UNDO_DAYS", 30)
+
+# --- system status ---
+# System status (workflows/system, docs/operations.md "Health and status"): the thresholds at
+# which the administrators get an e-mail (once per episode, from the every-minute beat job).
+# No Celery worker answered for this many minutes:
+SYSTEM_ALERT_NO_WORKER_MINUTES = env_int("SYSTEM_ALERT_NO_WORKER_MINUTES", 2)
+# The oldest SLA escalation step due but not yet taken is older than this:
+SYSTEM_ALERT_SLA_LAG_MINUTES = env_int("SYSTEM_ALERT_SLA_LAG_MINUTES", 10)
+# The oldest pending outbox delivery of a channel is older than this:
+SYSTEM_ALERT_OUTBOX_PENDING_MINUTES = env_int("SYSTEM_ALERT_OUTBOX_PENDING_MINUTES", 30)
+# A channel has more failed deliveries than this:
+SYSTEM_ALERT_OUTBOX_FAILED = env_int("SYSTEM_ALERT_OUTBOX_FAILED", 10)
+# Less free space than this (percent) on the attachments' disk:
+SYSTEM_ALERT_DISK_FREE_PERCENT = env_int("SYSTEM_ALERT_DISK_FREE_PERCENT", 10)
+# A beat job is late once its last run is older than this many of its intervals:
+SYSTEM_ALERT_BEAT_INTERVALS = 2
 
 # --- sla ---
 # The SLA engine (workflows/sla): see docs/sla.md.

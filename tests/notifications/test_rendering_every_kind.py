@@ -14,6 +14,7 @@ from case_flows.flows import CaseFlow
 from case_flows.sla_handlers import deadline_params
 from notifications.models import Event, Notification
 from notifications.rendering import GROUPED_TEXT, in_app_text, render_email, render_sms
+from workflows.system.alerts import BEAT_LATE
 
 DUE = datetime.datetime(2026, 3, 2, 15, 30, tzinfo=datetime.UTC)
 ASSESS = CaseFlow.assess.task_title
@@ -60,6 +61,11 @@ SAMPLES = {
     "transfer_declined": (Event.TRANSFER_DECLINED, {}),
     # case_flows/access_log/alerts.py: to the data protection officers.
     "access_alert": (Event.ACCESS_ALERT, {"person": "Anna Nowak", "cases": 41, "limit": 40}),
+    # To administrators (workflows/system/alerts.py): the problem as its msgid and subject.
+    "system_alert": (
+        Event.SYSTEM_ALERT,
+        {"problem": BEAT_LATE, "subject": "workflows-sla-sweep"},
+    ),
     # A restricted case is never named (case_flows.restriction.case_notice).
     "emergency_access": (Event.EMERGENCY_ACCESS, {"restricted": True}),
     "daily_digest": (
