@@ -61,6 +61,18 @@ def manages_every_office(actor: User) -> bool:
     return actor.is_superuser or (Role.ADMINISTRATOR in actor.role_names and actor.is_national)
 
 
+def office_page_context(actor: User, office: Office) -> dict:
+    """What every page that configures one office shows about the office: the office, the
+    list to switch between (for those who configure any office) and the `?office=` query
+    its links carry."""
+    every = manages_every_office(actor)
+    return {
+        "office": office,
+        "offices": list(Office.objects.filter(is_active=True).order_by("name")) if every else [],
+        "office_query": f"?office={office.pk}" if every else "",
+    }
+
+
 def may_manage_staff(actor: User) -> bool:
     """Whether the staff pages are open to this person at all."""
     if manages_every_office(actor):

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Office
+from accounts.staff_rules import office_page_context
 
 from . import clients as client_services
 from . import tokens as token_services
@@ -183,12 +184,7 @@ def _client(request, client_id: int) -> ApiClient:
 
 
 def _office_context(request, office: Office) -> dict:
-    every = client_services.manages_every_office(request.user)
-    return {
-        "office": office,
-        "offices": list(Office.objects.filter(is_active=True).order_by("name")) if every else [],
-        "office_query": f"?office={office.pk}" if every else "",
-    }
+    return office_page_context(request.user, office)
 
 
 @login_required

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import Office
-from accounts.staff_rules import manages_every_office
+from accounts.staff_rules import manages_every_office, office_page_context
 
 from . import webhooks
 from .models import DeliveryStatus, WebhookEndpoint
@@ -57,13 +57,7 @@ def _endpoint_or_404(office: Office, endpoint_id: int) -> WebhookEndpoint:
 
 
 def _context(request, office: Office, **extra) -> dict:
-    every = manages_every_office(request.user)
-    return {
-        "office": office,
-        "offices": list(Office.objects.filter(is_active=True).order_by("name")) if every else [],
-        "office_query": f"?office={office.pk}" if every else "",
-        **extra,
-    }
+    return {**office_page_context(request.user, office), **extra}
 
 
 def _detail_url(request, endpoint: WebhookEndpoint) -> str:

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Office, User
-from accounts.staff_rules import manages_every_office
+from accounts.staff_rules import manages_every_office, office_page_context
 from workflows.errors import WorkflowError
 
 from ..access_log import access_record
@@ -58,12 +58,9 @@ def _office_or_404(request) -> Office:
 
 
 def _context(request, office: Office, **extra) -> dict:
-    every = manages_every_office(request.user)
     return {
-        "office": office,
-        "offices": list(Office.objects.filter(is_active=True).order_by("name")) if every else [],
-        "office_query": f"?office={office.pk}" if every else "",
-        "may_edit_every_office": every,
+        **office_page_context(request.user, office),
+        "may_edit_every_office": manages_every_office(request.user),
         **extra,
     }
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Office, User
-from accounts.staff_rules import manages_every_office
+from accounts.staff_rules import manages_every_office, office_page_context
 
 from ..casetypes import selectors, services
 from ..models import NeedDomain
@@ -50,13 +50,7 @@ def _office_or_404(request) -> Office:
 
 
 def _context(request, office: Office, **extra) -> dict:
-    every = manages_every_office(request.user)
-    return {
-        "office": office,
-        "offices": list(Office.objects.filter(is_active=True).order_by("name")) if every else [],
-        "office_query": f"?office={office.pk}" if every else "",
-        **extra,
-    }
+    return {**office_page_context(request.user, office), **extra}
 
 
 @login_required

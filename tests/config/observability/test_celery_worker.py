@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -21,25 +20,10 @@ from config.observability.logs import request_id_var
 from notifications.models import Delivery, DeliveryStatus, Event, NotificationPreference
 from notifications.outbox import notify
 from tests.factories import make_user
+from tests.notifications.test_tasks_worker import _database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(condition, timeout=30.0, interval=0.1):
-    """Poll until condition() is true; the assertion is on the condition, not on time."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
