@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Browser tests drive Debian's chromium (never a downloaded browser): installed here when missing.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install pdf-libs browser oidc-provider run test _test lint format messages compilemessages diagram bench clean api-schema
+.PHONY: install pdf-libs browser oidc-provider run test _test lint format messages compilemessages diagram bench clean api-schema release
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -76,7 +76,16 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l pl -l en --ignore=.venv --ignore=bench --ignore=node_modules --no-obsolete
 
 clean:
-	rm -rf $(VENV) .celery db.sqlite3 staticfiles
+	rm -rf $(VENV) .celery db.sqlite3 staticfiles build dist *.egg-info
+
+# A release for servers (docs/install.md): the wheel (code, templates, static files, compiled
+# translations), the exact library versions it was tested with, and their checksums.
+release: $(STAMP) compilemessages
+	rm -rf dist build && mkdir -p dist
+	$(PY) -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
+	cp constraints.txt dist/constraints-$$($(PY) -c 'from config import __version__; print(__version__)').txt
+	cd dist && sha256sum caseflow-*.whl constraints-*.txt > SHA256SUMS
+	@ls -l dist
 
 # The performance harness (bench/): generate SCALE cases in their own database, run every
 # scenario, write bench/results/latest.json and latest.md. Needs a few minutes at 20,000 cases,

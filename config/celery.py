@@ -8,9 +8,10 @@ from celery.schedules import crontab
 from kombu import Queue
 
 # The request id into the tasks a request enqueues, worker log lines, task run times.
+from config import DEFAULT_SETTINGS_MODULE
 from config.observability import celery as _observability  # noqa: F401
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS_MODULE)
 
 app = Celery("caseflow")
 app.config_from_object("django.conf:settings", namespace="CELERY")

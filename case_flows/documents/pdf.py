@@ -40,4 +40,4 @@ def html_to_pdf(html: str) -> bytes:
     installed by `make install` for Polish letters)."""
     from weasyprint import HTML  # imported here: loading Pango costs ~0.3 s at start-up
 
-    return HTML(string=html, url_fetcher=_fetcher, base_url=str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, url_fetcher=_fetcher, base_url=str(settings.SITE_DIR)).write_pdf()

@@ -17,6 +17,17 @@ from config.observability.sentry import sentry_init
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# What the code reads: templates/, static/ and locale/ beside config/ in a source checkout, or
+# config/_site/ when installed from the wheel (setup.py copies them there; docs/install.md).
+SITE_DIR = (
+    BASE_DIR
+    if (BASE_DIR / "templates").is_dir()
+    else Path(__file__).resolve().parent.parent / "_site"
+)
+INSTALLED_FROM_WHEEL = SITE_DIR != BASE_DIR
+# What it writes (collected static files, the embedded SQLite and broker, private files): the
+# checkout in development; CASEFLOW_DATA_DIR on a server (required when installed from the wheel).
+DATA_DIR = Path(env_str("CASEFLOW_DATA_DIR", str(BASE_DIR)))
 
 # Only dev/test fall back to this; production.py refuses to start with it.
 INSECURE_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
@@ -31,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "config.staticfinders.StaticFilesConfig",  # django.contrib.staticfiles, fewer files
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -94,7 +105,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -111,7 +122,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -149,7 +160,7 @@ DEMO_CASES_PER_OFFICE = env_int("DEMO_CASES_PER_OFFICE", 200)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("pl", _("Polish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [SITE_DIR / "locale"]
 # One date format per language, day first (config/formats: "30 Nov 2026", "30.11.2026").
 FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
@@ -158,8 +169,12 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
+STATICFILES_DIRS = [SITE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "config.staticfinders.AppDirectoriesFinder",  # all but viewflow's unused front end
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -187,19 +202,19 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Celery: Redis when configured, otherwise a filesystem transport that needs no server.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-CELERY_BROKER_DIR = BASE_DIR / ".celery" / "broker"
+CELERY_BROKER_DIR = DATA_DIR / ".celery" / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
-        "processed_folder": str(BASE_DIR / ".celery" / "processed"),
+        "processed_folder": str(DATA_DIR / ".celery" / "processed"),
         "store_processed": False,
         # Exchange tables too, or kombu writes ./control/ in the working directory.
-        "control_folder": str(BASE_DIR / ".celery" / "control"),
+        "control_folder": str(DATA_DIR / ".celery" / "control"),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".celery" / "beat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / ".celery" / "beat-schedule")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -238,7 +253,7 @@ sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEA
 # SMS: a dotted path to a backend in notifications.backends.sms (console, file, locmem,
 # HTTP gateway). The gateway payload is a string.Template with $to, $text, $sender, $reference.
 SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.sms.ConsoleSmsBackend")
-SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / ".celery" / "sms.jsonl"))
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / ".celery" / "sms.jsonl"))
 SMS_SENDER = env_str("SMS_SENDER", "Caseflow")
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN", "")
@@ -513,7 +528,7 @@ IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 20)
 # Files live in a private folder outside STATIC_ROOT and with no public URL (served only by
 # the download view, which checks the case scope), or in an S3-compatible bucket when
 # ATTACHMENTS_S3_BUCKET is set (django-storages; credentials from the usual AWS_* variables).
-PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(DATA_DIR / "private_media")))
 ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20)
 ATTACHMENT_MAX_PER_CASE = env_int("ATTACHMENT_MAX_PER_CASE", 200)
 # Larger images are refused as possible decompression bombs (Pillow's own check, tightened).

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import INSECURE_DEV_SECRET_KEY, SECRET_KEY
+from .base import INSECURE_DEV_SECRET_KEY, INSTALLED_FROM_WHEEL, SECRET_KEY
 from .env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
@@ -22,6 +22,11 @@ if not env_str("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
 if not (env_str("CELERY_BROKER_URL") or env_str("REDIS_URL")):
     raise ImproperlyConfigured("REDIS_URL (or CELERY_BROKER_URL) must be set in production.")
+
+if INSTALLED_FROM_WHEEL and not env_str("CASEFLOW_DATA_DIR"):
+    raise ImproperlyConfigured(
+        "CASEFLOW_DATA_DIR must name a folder for static files and uploads (docs/install.md)."
+    )
 
 REFUSE_DEMO_PASSWORDS = True
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from config import __version__
 from notifications import delivery as sending
 from notifications.models import Channel, Delivery, DeliveryStatus, Event, Notification
 from tests.factories import make_user
@@ -100,6 +101,7 @@ def test_the_page_shows_each_part_with_a_fixed_number_of_queries(
     assert "every 1 day" in _row(html, "accounts-clear-expired-sessions")
     assert "SMS" in _row(html, "SMS")
     assert "free of" in html
+    assert f"Caseflow version {__version__}." in html  # the release (CHANGELOG.md)
 
     # More channels, failures and alerts: the same number of queries.
     _failed_sms(administrator, 3, prefix="more")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 
 from accounts.models import Role
+from config import __version__
 
 from .alerts import alert_text
 from .status import system_status
@@ -38,6 +39,7 @@ def system_status_page(request):
         "beat": [(job, interval_text(job.interval)) for job in status.beat],
         "dependencies": [(d, DEPENDENCY_LABELS.get(d.name, d.name)) for d in status.dependencies],
         "office_query": "",  # the Staff tabs of one office: this page is the whole system's
+        "version": __version__,
     }
     return render(request, "workflows/system_status.html", context)
 
