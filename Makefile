@@ -104,3 +104,9 @@ api-schema: $(STAMP)
 RESTORE_DRILL_ARGS ?=
 restore-drill: $(STAMP)
 	bin/with-services $(PY) manage.py restore_drill $(RESTORE_DRILL_ARGS)
+
+# This release's demo database for the next release's upgrade test (tests/test_upgrade.py):
+# tests/fixtures/releases/<version>.sql.gz from REF's code (default HEAD). See docs/operations.md.
+REF ?= HEAD
+release-dump:
+	bin/with-services bin/release-dump $(REF)
