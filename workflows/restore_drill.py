@@ -314,6 +314,8 @@ def restore_drill_run(
     drill.work_dir.mkdir(parents=True, exist_ok=True)
     created_database = False
     try:
+        # The snapshot's transaction stays open until the checks have compared against it
+        # (on a large installation it holds VACUUM back for the drill's few minutes).
         with _connect(source) as snapshot:
             snapshot.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             snapshot.read_only = True
