@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Browser tests drive Debian's chromium (never a downloaded browser): installed here when missing.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install pdf-libs browser oidc-provider run test _test lint format messages compilemessages diagram bench clean api-schema release
+.PHONY: install pdf-libs browser oidc-provider run test _test lint format messages compilemessages diagram bench clean api-schema release restore-drill release-dump
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -106,3 +106,16 @@ diagram: $(STAMP)
 # endpoint; tests/api/test_schema.py fails while the committed file differs from the code's.
 api-schema: $(STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
+
+# The restore drill (docs/operations.md): dump DATABASE_URL's database and the attachment store,
+# restore both into a new database and folder, compare them, drop the copy. Exit status 1 on any
+# difference. RESTORE_DRILL_ARGS="--keep" keeps the copy to look at.
+RESTORE_DRILL_ARGS ?=
+restore-drill: $(STAMP)
+	bin/with-services $(PY) manage.py restore_drill $(RESTORE_DRILL_ARGS)
+
+# This release's demo database for the next release's upgrade test (tests/test_upgrade.py):
+# tests/fixtures/releases/<version>.sql.gz from REF's code (default HEAD). See docs/operations.md.
+REF ?= HEAD
+release-dump:
+	bin/with-services bin/release-dump $(REF)

@@ -64,6 +64,12 @@ class CaseFlowsConfig(AppConfig):
         }
 
     demo_seeders = ["case_flows.demo.seed.seed_cases"]
+    # What the restore drill (manage.py restore_drill) checks of the case data in the copy.
+    restore_drill_checks = [
+        "case_flows.restore_drill.check_timeline",
+        "case_flows.restore_drill.check_attachments",
+        "case_flows.restore_drill.check_case_page",
+    ]
 
     def ready(self):
         from workflows.sla.hooks import register_escalation_handler
