@@ -164,6 +164,9 @@ WHY = {
     "dashboard_national_ms_p95": "overdue tasks (~100-190 ms: one lookup per breached task "
     "clock) and the open-case scans; compliance and time in stage come from the monthly "
     "sums. See docs/dashboard.md",
+    "scale_out_gain": "both worker processes and PostgreSQL share the machine's 2 cores: a "
+    "second process overlaps one's Python with the other's database time, little more; on "
+    "another machine it adds its own cores (docs/scaling.md)",
     "transitions_per_s": "15 queries per completion on this path (was 43), ~26 ms of CPU: "
     "CPU-bound, 4 workers on 2 cores; the other completion kinds take 18-31 queries "
     "(docs/performance.md, Transitions)",
