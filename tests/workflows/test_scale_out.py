@@ -1,6 +1,6 @@
 """Two Celery workers on separate processes (and one beat) share the SLA sweep and the
-notification outbox: every escalation step and every SMS happens exactly once, and each
-worker does part of the work."""
+notification outbox: every escalation step and every SMS happens exactly once, even with each
+delivery enqueued twice, and each worker does part of the work."""
 
 import json
 
@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts.models import Role
 from config.celery import app
+from notifications.dispatch import enqueue_deliveries
 from notifications.models import Delivery, DeliveryStatus, Event
 from notifications.outbox import NotificationRequest, notify_bulk
 from tests.factories import make_office, make_team, make_user
@@ -90,6 +91,9 @@ def test_two_workers_share_the_sweep_and_the_outbox_without_doing_anything_twice
             )
         deliveries = set(Delivery.objects.values_list("pk", flat=True))
         assert len(deliveries) == SMS_USERS * SMS_EACH
+        # Every id once more, last first (as after a redelivery or a re-dispatch): the two
+        # workers race for the same rows.
+        enqueue_deliveries(sorted(deliveries, reverse=True))
         # Two sweeps at once, as when one run outlasts beat's interval; beat sends the rest.
         for _ in WORKERS:
             app.send_task("workflows.tasks.sla_sweep")
