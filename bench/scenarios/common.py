@@ -1,13 +1,18 @@
 """Helpers the scenarios share: the repository root, /proc memory figures, timing a page
-(median and p95) and the harness's log line."""
+(median and p95), the harness's log line, and running a harness in its own database."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,4 +63,19 @@ def _time_page(client, url: str, *, runs: int, warmup: int) -> dict:
     result["html_kb"] = round(len(response.content) / 1024, 1)
     result["rows"] = response.content.count(b"<tr") - 1  # minus the header row
     result["rss_mb_after"] = _proc_status_mb().get("VmRSS")
+    return result
+
+
+def _run_in_own_database(module: str, url: str, database: str, **options) -> dict:
+    """`python -m <module> --database-url <database on url's server> --output F [--option v]`
+    in a subprocess (Django is set up once per process, on the bench data here); its JSON."""
+    harness = urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+    output = Path(tempfile.gettempdir()) / f"bench-{database}-{os.getpid()}.json"
+    command = [sys.executable, "-m", module, "--database-url", harness, "--output", str(output)]
+    for name, value in options.items():
+        command += [f"--{name.replace('_', '-')}", str(value)]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    result = json.loads(output.read_text())
+    output.unlink()
     return result
