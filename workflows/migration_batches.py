@@ -1,4 +1,4 @@
-"""Long data migrations in batches that resume (docs/migrations.md): walk a table by primary-key
+"""Long data migrations in batches that resume (docs/data-migrations.md): walk a table by primary-key
 ranges, each batch in its own transaction together with the progress it makes, so a run stopped
 by a crash, a timeout or Ctrl-C continues where it stopped and never applies a batch twice.
 
