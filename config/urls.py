@@ -14,6 +14,8 @@ from . import health
 
 # A 404 under /api/ answers in the API's JSON error shape, the site's page elsewhere.
 handler404 = "api.errors.page_not_found"
+# A bad Host header is refused before a user is known: a plain 400 page, never a 500.
+handler400 = "config.errors.bad_request"
 
 admin.site.site_header = _("Caseflow administration")
 admin.site.site_title = _("Caseflow")

@@ -2,9 +2,13 @@
 language, a way back; never another package's lock screen."""
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import SuspiciousOperation
+from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import Role
+from config.errors import bad_request
 from tests.factories import make_office, make_user
 
 
@@ -46,3 +50,18 @@ def test_with_debug_on_a_missing_case_is_still_our_page(client, settings):
     body = response.content.decode()
     assert "Page not found" in body and reverse("emergency_access") in body
     assert "technical_404" not in body and "Using the URLconf" not in body
+
+
+@pytest.mark.django_db
+def test_a_host_not_allowed_is_a_400_not_a_500(client):
+    """CommonMiddleware refuses it before a user is known: the plain page, status 400."""
+    response = client.get(reverse("login"), HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "The request could not be understood" in response.content.decode()
+    # A 400 once the user is known (a view's SuspiciousOperation) keeps the navigation.
+    request = RequestFactory().get("/")
+    request.user = make_user(Role.CASEWORKER, make_office("BEK"), username="cw")
+    request.session = SessionStore()
+    response = bad_request(request, SuspiciousOperation("x"))
+    assert response.status_code == 400
+    assert 'class="mainnav"' in response.content.decode()

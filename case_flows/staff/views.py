@@ -107,6 +107,10 @@ def office_query(office: Office, user: User) -> str:
 @login_required
 @refusals_as_403
 def staff_list(request):
+    if staff_rules.manages_every_office(request.user) and not request.GET.get("office"):
+        if not staff_rules.staff_offices(request.user).exists():
+            # A new installation: the first administrator has no office to manage yet.
+            return render(request, "case_flows/staff/no_office.html", {"office_query": ""})
     office = office_or_404(request)
     role = request.GET.get("role", "")
     status = request.GET.get("status", "")

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.lockout import is_administrator
 from accounts.models import Role, User
+from tests.factories import make_office
 
 pytestmark = pytest.mark.django_db
 STRONG = "Kwiecien-w-Accrze-2026!"
@@ -56,3 +57,18 @@ def test_an_existing_username_is_refused_and_left_alone(monkeypatch):
     with pytest.raises(CommandError, match="exists already"):
         _create(monkeypatch, "Another-Strong-Password-1", username="ITADMIN")
     assert User.objects.get(username="itadmin").check_password(STRONG)
+
+
+def test_the_first_administrator_is_shown_how_to_add_the_first_office(monkeypatch, client):
+    """A new installation has no office: the Staff page says what to do, no "not found"."""
+    _create(monkeypatch, STRONG)
+    client.post(reverse("login"), {"username": "itadmin", "password": STRONG})
+    page = client.get(reverse("staff_list"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "No office yet" in html
+    assert reverse("admin:accounts_office_add") in html and reverse("system_status") in html
+    assert client.get(reverse("admin:accounts_office_add")).status_code == 200
+
+    make_office("BEK")
+    html = client.get(reverse("staff_list")).content.decode()
+    assert "No office yet" not in html and "Invite a person" in html

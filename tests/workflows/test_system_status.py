@@ -1,10 +1,12 @@
 """The system status page and the alerts to administrators (workflows/system)."""
 
 import datetime
+import io
 import re
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -233,6 +235,32 @@ def test_no_worker_shows_on_the_page_and_alerts_after_the_grace_period(
 
     monkeypatch.setattr(status, "workers_seen", lambda timeout=1.0: [WORKER])
     assert alerts.system_alerts_raise(now=now + datetime.timedelta(minutes=5)).cleared == 1
+
+
+def test_the_cron_watchdog_mails_without_a_worker_and_exits_1_while_alerts_are_open(
+    administrator, monkeypatch, settings, quiet_system
+):
+    """`manage.py system_alerts` from cron, with every worker stopped: it sends the e-mail
+    itself (nothing else would), once, and its exit status says an alert is open."""
+    settings.SYSTEM_ALERT_BEAT_INTERVALS = 1000  # only the workers are watched here
+    monkeypatch.setattr(status, "workers_seen", lambda timeout=1.0: [])
+    alerts.system_alerts_raise(now=quiet_system - datetime.timedelta(minutes=3))
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("system_alerts", stdout=out)
+    assert exited.value.code == 1
+    assert "administrators told of 1" in out.getvalue() and "e-mails sent 1" in out.getvalue()
+    assert "OPEN since" in out.getvalue() and "No Celery worker answers." in out.getvalue()
+    [message] = mail.outbox  # sent by the command: no worker ran
+    assert "No Celery worker" in message.body
+    with pytest.raises(SystemExit):
+        call_command("system_alerts", stdout=io.StringIO())
+    assert len(mail.outbox) == 1  # the episode is told once
+
+    monkeypatch.setattr(status, "workers_seen", lambda timeout=1.0: [WORKER])
+    out = io.StringIO()
+    call_command("system_alerts", stdout=out)  # recovered: exit status 0
+    assert "cleared 1" in out.getvalue() and "OPEN" not in out.getvalue()
 
 
 def test_the_worker_running_the_check_counts_as_seen(administrator, monkeypatch, quiet_system):

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
-from notifications.models import Event
+from notifications.delivery import SENT, delivery_attempt
+from notifications.models import Delivery, DeliveryStatus, Event
 from notifications.outbox import notify
 
 from . import status
@@ -30,7 +31,7 @@ from .models import SystemAlert
 
 # Stored as English msgids (SystemAlert.problem), translated for whoever reads them.
 BEAT_LATE = gettext_noop("The periodic job “%(subject)s” has not run for over two intervals.")
-NO_WORKER = gettext_noop("No Celery worker has answered for several minutes.")
+NO_WORKER = gettext_noop("No Celery worker answers.")
 SLA_LAG = gettext_noop("The SLA sweep is behind: escalations due since %(subject)s are not taken.")
 OUTBOX_PENDING = gettext_noop("Deliveries by %(subject)s wait too long to be sent.")
 OUTBOX_FAILED = gettext_noop("Too many deliveries by %(subject)s have failed.")
@@ -157,3 +158,13 @@ def system_alerts_raise(
                 )
             notified += 1
     return AlertRun(opened=opened, notified=notified, cleared=cleared)
+
+
+def system_alert_emails_send() -> int:
+    """Send the pending alert e-mails here and now, without a worker: the watchdog's part
+    (`manage.py system_alerts`) when Celery itself is what failed. Each delivery is sent at
+    most once: a worker that later takes the same id finds it sent and skips it."""
+    pending = Delivery.objects.filter(
+        status=DeliveryStatus.PENDING, notification__event=Event.SYSTEM_ALERT
+    ).values_list("pk", flat=True)
+    return sum(1 for pk in list(pending) if delivery_attempt(delivery_id=pk)[0] == SENT)
