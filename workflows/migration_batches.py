@@ -1,6 +1,7 @@
 """Long data migrations in batches that resume (docs/data-migrations.md): walk a table by
-primary-key ranges, each batch in its own transaction together with the progress it makes, so a run stopped
-by a crash, a timeout or Ctrl-C continues where it stopped and never applies a batch twice.
+primary-key ranges, each batch in its own transaction together with the progress it makes, so
+a run stopped by a crash, a timeout or Ctrl-C continues where it stopped and never applies a
+batch twice.
 
 Used from a RunPython operation of a migration declared `atomic = False` (otherwise the whole
 walk is one transaction again and a crash loses all of it):
