@@ -15,6 +15,11 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("dj
         "SECRET_KEY is too weak: use at least 50 random characters "
         "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
     )
+if any(mark in SECRET_KEY for mark in "<> \t'\""):
+    raise ImproperlyConfigured(
+        "SECRET_KEY looks like a placeholder or a pasted command (it holds <, >, a space or a "
+        "quote): put the generated key itself in the environment file."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves.")

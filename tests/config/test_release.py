@@ -134,12 +134,19 @@ def test_installed_without_a_checkout_it_deploys_and_serves_pages_in_polish(
     refused = _caseflow(installed, without_data_dir, "check", cwd=tmp_path)
     assert refused.returncode != 0
     assert "CASEFLOW_DATA_DIR must name a folder" in refused.stderr
+    placeholder = {
+        **env,
+        "SECRET_KEY": "<python3 -c 'import secrets; print(secrets.token_urlsafe(64))'>",
+    }
+    refused = _caseflow(installed, placeholder, "check", cwd=tmp_path)
+    assert refused.returncode != 0 and "SECRET_KEY looks like a placeholder" in refused.stderr
 
     deployed = _caseflow(installed, env, "deploy", cwd=tmp_path)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert f"Caseflow {__version__} is ready." in deployed.stdout
     assert (data_dir / "staticfiles" / "css" / "app.css").is_file()
     assert (data_dir / "staticfiles" / "css" / "app.css.gz").is_file()
+    assert (data_dir / "private_media").is_dir()  # the attachments' folder, for the backups
 
     # The installed code (not this checkout) renders the sign-in page, in Polish, with the
     # collected stylesheet served by WhiteNoise.

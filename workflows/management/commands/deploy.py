@@ -48,6 +48,9 @@ class Command(BaseCommand):
                 call_command("compilemessages", verbosity=0)
         else:
             self.stdout.write("    msgfmt is not installed: using the compiled files shipped")
+        if not getattr(settings, "ATTACHMENTS_S3_BUCKET", ""):
+            # The attachments' folder exists from the start: backups and the disk check use it.
+            settings.PRIVATE_MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
         self.stdout.write(f"3/5 Collecting static files into {settings.STATIC_ROOT}")
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("4/5 Adding new deadline policies (existing ones are kept)")
