@@ -17,6 +17,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import User
 from accounts.scope import scope_for, scope_q
 from workflows.approvals.models import Approval, ApprovalStatus
+from workflows.lookups import AnyOf
 from workflows.sla.models import SlaClock
 from workflows.sla.units import ClockStatus
 
@@ -120,7 +121,7 @@ def team_queue_q(user: User, process_ids: list[int] | None = None) -> Q:
         process_ids = queue_process_ids(user)
     return (
         Q(owner__isnull=True, status=STATUS.NEW, owner_permission__in=perms)
-        & Q(process_id__in=process_ids)
+        & Q(AnyOf(F("process_id"), process_ids))
         & ~Q(approval__requested_by=user)
     )
 
