@@ -28,7 +28,11 @@ class ScopesFormMixin:
             {
                 "family": family,
                 "label": what,
-                "widgets": [widgets[f"{family}:{mode}"] for mode in ("read", "write")],
+                "widgets": [
+                    widgets[f"{family}:{mode}"]
+                    for mode in ("read", "write")
+                    if f"{family}:{mode}" in widgets  # a read-only family offers no write
+                ],
             }
             for family, what in FAMILIES.items()
         ]

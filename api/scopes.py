@@ -28,12 +28,17 @@ FAMILIES = {
 }
 
 
+# Families no endpoint changes: only `<family>:read` is offered.
+READ_ONLY_FAMILIES = frozenset({"dashboard"})
+
+
 def scope_choices() -> dict[str, StrOrPromise]:
     """Every scope with its description, for the OAuth provider and the token form."""
     scopes: dict[str, StrOrPromise] = {}
     for family, what in FAMILIES.items():
         scopes[f"{family}:read"] = format_lazy(_("Read {what}"), what=what)
-        scopes[f"{family}:write"] = format_lazy(_("Change {what}"), what=what)
+        if family not in READ_ONLY_FAMILIES:
+            scopes[f"{family}:write"] = format_lazy(_("Change {what}"), what=what)
     return scopes
 
 

@@ -5,6 +5,7 @@ with the field), refused to caseworkers, and the scope."""
 import pytest
 
 from accounts.models import Role
+from api.scopes import scope_choices
 from case_flows.monitoring.filters import DashboardFilters
 from case_flows.monitoring.selectors import dashboard_figures
 from tests.api.conftest import client_for, queries_for
@@ -80,3 +81,8 @@ def test_a_token_without_the_dashboard_scope_is_403(world):
     assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
     response = client_for(world.mgr, "dashboard:write").get("/api/v1/dashboard/")
     assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
+
+
+def test_no_write_scope_is_offered_for_the_read_only_dashboard():
+    assert "dashboard:read" in scope_choices() and "dashboard:write" not in scope_choices()
+    assert "cases:write" in scope_choices()
