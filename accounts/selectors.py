@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .models import AccountAction, AccountEvent, Office, Role, User
@@ -92,8 +92,16 @@ def _absence(details: dict) -> str:
     if details.get("deputy"):
         text += "; " + _("deputy: %(who)s") % {"who": details["deputy"]}
     if details.get("ended"):
-        text += "; " + _("ended on %(day)s") % {"day": details["ended"]}
+        text += "; " + _("ended on %(day)s") % {"day": _day(details["ended"])}
     return text
+
+
+def _day(value) -> str:
+    """A day stored as ISO text ("2026-12-31"), in the reader's language ("31 Dec 2026")."""
+    try:
+        return formats.date_format(datetime.date.fromisoformat(str(value)), "DATE_FORMAT")
+    except ValueError:
+        return str(value)
 
 
 def _changes(details: dict) -> str:
@@ -121,7 +129,7 @@ def _api_credential(details: dict) -> str:
     if details.get("scopes"):
         text += "; " + _("scopes: %(scopes)s") % {"scopes": ", ".join(details["scopes"])}
     if details.get("expires"):
-        text += "; " + _("expires %(day)s") % {"day": details["expires"]}
+        text += "; " + _("expires %(day)s") % {"day": _day(details["expires"])}
     if details.get("tokens_ended"):
         text += "; " + _("tokens ended: %(count)s") % {"count": details["tokens_ended"]}
     return text

@@ -290,7 +290,7 @@ class FollowUpForm(forms.Form):
     mode = forms.ChoiceField(label=_("How"), choices=ContactMode.choices)
     notes = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}))
     next_step = forms.ChoiceField(
-        label=_("What happens next"),
+        label=_("Next step"),
         choices=FollowUpNextStep.choices,
         initial="continue",
         widget=forms.RadioSelect,
