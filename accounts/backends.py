@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
+from config.compiled import CompiledQuery
+
 
 class CaseflowModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -19,15 +21,25 @@ def permissions_preload(user) -> None:
     permissions (a task completion); pages keep ModelBackend's own two queries."""
     if hasattr(user, "_perm_cache") or not user.is_active or user.is_anonymous:
         return
+    using = user._state.db or "default"
     if user.is_superuser:
+        rows = _PERMISSIONS.rows(variant="superuser", using=using)
+    else:
+        rows = _PERMISSIONS.rows(int(user.pk), variant="user", using=using)
+    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
+def _permissions_of(variant: str, user_id: int = 0):
+    if variant == "superuser":
         perms = Permission.objects.all().order_by()
     else:
         perms = (
-            Permission.objects.filter(user=user)
+            Permission.objects.filter(user__id=user_id)
             .order_by()
-            .union(Permission.objects.filter(group__user=user).order_by())
+            .union(Permission.objects.filter(group__user__id=user_id).order_by())
         )
-    user._perm_cache = {
-        f"{app_label}.{codename}"
-        for app_label, codename in perms.values_list("content_type__app_label", "codename")
-    }
+    return perms.values_list("content_type__app_label", "codename")
+
+
+# its SQL compiled once (config.compiled): read on every task completion
+_PERMISSIONS = CompiledQuery(_permissions_of)
