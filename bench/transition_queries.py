@@ -274,6 +274,10 @@ def statement_kind(sql: str) -> str:
         match = re.match(r"DELETE FROM " + _TABLE, text, re.I)
         return f"DELETE {match.group(1) if match else '?'}"
     if head == "WITH":
+        # a task inserted with its link (case_flows.flow.nodes.insert_linked)
+        match = re.match(r"WITH \w+ AS \(INSERT INTO " + _TABLE, text, re.I)
+        if match:
+            return f"INSERT {match.group(1)} (WITH its link)"
         # a data-modifying statement with CTEs (sla_clock_stop's): named by its main verb
         match = re.search(r"\)\s*(UPDATE|INSERT INTO|DELETE FROM) " + _TABLE, text, re.I)
         if match:
