@@ -253,6 +253,18 @@ COMPLETIONS: list[tuple[str, Callable[[World], Callable[[], object]]]] = [
 _TABLE = r'"?([\w.]+)"?'
 
 
+def _with_statement_kind(text: str) -> str | None:
+    """A data-modifying statement with CTEs, named by its main verb: a task inserted with its
+    link (case_flows.flow.nodes.insert_linked), sla_clock_stop's UPDATE; None for a SELECT."""
+    match = re.match(r"WITH \w+ AS \(INSERT INTO " + _TABLE, text, re.I)
+    if match:
+        return f"INSERT {match.group(1)} (WITH its link)"
+    match = re.search(r"\)\s*(UPDATE|INSERT INTO|DELETE FROM) " + _TABLE, text, re.I)
+    if match:
+        return f"{match.group(1).split()[0].upper()} {match.group(2)} (WITH)"
+    return None
+
+
 def statement_kind(sql: str) -> str:
     """`SELECT table`, `SELECT table FOR UPDATE`, `INSERT table`, `UPDATE table`,
     `SAVEPOINT`, `RELEASE SAVEPOINT`, `SET`, ... for one statement."""
@@ -273,15 +285,8 @@ def statement_kind(sql: str) -> str:
     if head == "DELETE":
         match = re.match(r"DELETE FROM " + _TABLE, text, re.I)
         return f"DELETE {match.group(1) if match else '?'}"
-    if head == "WITH":
-        # a task inserted with its link (case_flows.flow.nodes.insert_linked)
-        match = re.match(r"WITH \w+ AS \(INSERT INTO " + _TABLE, text, re.I)
-        if match:
-            return f"INSERT {match.group(1)} (WITH its link)"
-        # a data-modifying statement with CTEs (sla_clock_stop's): named by its main verb
-        match = re.search(r"\)\s*(UPDATE|INSERT INTO|DELETE FROM) " + _TABLE, text, re.I)
-        if match:
-            return f"{match.group(1).split()[0].upper()} {match.group(2)} (WITH)"
+    if head == "WITH" and (named := _with_statement_kind(text)):
+        return named
     if head in ("SELECT", "WITH", "("):
         match = re.search(r"\bFROM " + _TABLE, text, re.I)
         table = match.group(1) if match else "(no table)"
