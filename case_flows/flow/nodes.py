@@ -177,6 +177,7 @@ def insert_linked(task, previous) -> None:
         task.save()
         task.previous.add(previous)
         return
+    task._prepare_related_fields_for_save(operation_name="save")  # as Model.save
     meta = model._meta
     using = router.db_for_write(model, instance=task)
     connection = connections[using]
