@@ -1,6 +1,7 @@
 """Queries per task completion, by kind of completion and kind of statement (issue #22).
 
     python -m bench.transition_queries [--database-url URL] [--show KIND] [--profile N]
+                                       [--cpu N]
 
 Drives one case through every kind of task completion, each through its service as the task
 or approval page calls it (the task read beforehand as the page reads it), and prints for
@@ -8,7 +9,9 @@ each completion its statements grouped by kind: SELECT of which table (FOR UPDAT
 INSERT/UPDATE of which table, SAVEPOINT/RELEASE, SET. `--show KIND` lists that completion's
 statements with the line of project code that issued each. `--profile N` runs the bench's
 follow-up completion N times under pyinstrument (installed by hand: it is not a dependency)
-and prints the profile.
+and prints the profile. `--cpu N` times N of them (after 30 to warm up), three times: the
+CPU time of this process and of its PostgreSQL backend (`/proc/<pid>/stat`, on the same
+machine) per completion, with the wall time.
 
 The completions run in autocommit as in a request (no outer transaction), so the counts are
 a request's counts. The data (an office of its own per run) stays in the database given,
@@ -253,6 +256,18 @@ COMPLETIONS: list[tuple[str, Callable[[World], Callable[[], object]]]] = [
 _TABLE = r'"?([\w.]+)"?'
 
 
+def _with_statement_kind(text: str) -> str | None:
+    """A data-modifying statement with CTEs, named by its main verb: a task inserted with its
+    link (case_flows.flow.nodes.insert_linked), sla_clock_stop's UPDATE; None for a SELECT."""
+    match = re.match(r"WITH \w+ AS \(INSERT INTO " + _TABLE, text, re.I)
+    if match:
+        return f"INSERT {match.group(1)} (WITH its link)"
+    match = re.search(r"\)\s*(UPDATE|INSERT INTO|DELETE FROM) " + _TABLE, text, re.I)
+    if match:
+        return f"{match.group(1).split()[0].upper()} {match.group(2)} (WITH)"
+    return None
+
+
 def statement_kind(sql: str) -> str:
     """`SELECT table`, `SELECT table FOR UPDATE`, `INSERT table`, `UPDATE table`,
     `SAVEPOINT`, `RELEASE SAVEPOINT`, `SET`, ... for one statement."""
@@ -273,11 +288,8 @@ def statement_kind(sql: str) -> str:
     if head == "DELETE":
         match = re.match(r"DELETE FROM " + _TABLE, text, re.I)
         return f"DELETE {match.group(1) if match else '?'}"
-    if head == "WITH":
-        # a data-modifying statement with CTEs (sla_clock_stop's): named by its main verb
-        match = re.search(r"\)\s*(UPDATE|INSERT INTO|DELETE FROM) " + _TABLE, text, re.I)
-        if match:
-            return f"{match.group(1).split()[0].upper()} {match.group(2)} (WITH)"
+    if head == "WITH" and (named := _with_statement_kind(text)):
+        return named
     if head in ("SELECT", "WITH", "("):
         match = re.search(r"\bFROM " + _TABLE, text, re.I)
         table = match.group(1) if match else "(no table)"
@@ -369,17 +381,70 @@ def _print_statements(kind: str, statements: list[Statement]) -> None:
         print(f"     {statement.sql[:220]}")
 
 
+def _bench_completion(world: World) -> None:
+    """The bench's completion, as bench/scenarios/transitions.py runs it: the task and the
+    user read afresh each time, then the follow-up with 'continue'."""
+    from django.utils import timezone
+    from viewflow.workflow.models import Task
+
+    import case_flows.work.services as work
+    from accounts.models import User
+
+    task = (
+        Task.objects.filter(
+            process__caseprocess__case_id=world.case.pk,
+            status__in=("NEW", "ASSIGNED", "STARTED"),
+            flow_task_type="HUMAN",
+        )
+        .order_by("-pk")
+        .first()
+    )
+    work.follow_up_record(
+        task=task,
+        actor=User.objects.get(pk=world.caseworker.pk),
+        date=timezone.localdate(),
+        mode="phone",
+        notes="Bench follow-up: family engaging with the plan.",
+        next_step="continue",
+    )
+
+
+def _backend_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(world_factory: Callable[[], World], runs: int) -> None:
+    """CPU per bench completion, this process and its PostgreSQL backend."""
+    import time
+
+    from django.db import connection
+
+    world = world_factory()
+    for _kind, step in COMPLETIONS[:8]:  # up to the first follow-up
+        step(world)()
+    for _n in range(30):
+        _bench_completion(world)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    for _round in range(3):
+        backend, cpu, wall = _backend_cpu_s(pid), time.process_time(), time.perf_counter()
+        for _n in range(runs):
+            _bench_completion(world)
+        print(
+            f"{runs} completions: Python CPU {1000 * (time.process_time() - cpu) / runs:.2f} ms,"
+            f" PostgreSQL backend CPU {1000 * (_backend_cpu_s(pid) - backend) / runs:.2f} ms,"
+            f" wall {1000 * (time.perf_counter() - wall) / runs:.2f} ms per completion"
+        )
+
+
 def _profile(world_factory: Callable[[], World], runs: int) -> None:
     """The bench's completion (follow-up, 'continue') `runs` times under pyinstrument."""
     try:
         from pyinstrument import Profiler
     except ImportError:
         sys.exit("pyinstrument is not installed: .venv/bin/pip install pyinstrument")
-    from django.utils import timezone
-    from viewflow.workflow.models import Task
-
-    import case_flows.work.services as work
-    from accounts.models import User
 
     world = world_factory()
     for _kind, step in COMPLETIONS[:8]:  # up to the first follow-up
@@ -387,25 +452,7 @@ def _profile(world_factory: Callable[[], World], runs: int) -> None:
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for _n in range(runs):
-        # as bench/scenarios/transitions.py: the task and the user read afresh each time
-        task = (
-            Task.objects.filter(
-                process__caseprocess__case_id=world.case.pk,
-                status__in=("NEW", "ASSIGNED", "STARTED"),
-                flow_task_type="HUMAN",
-            )
-            .order_by("-pk")
-            .first()
-        )
-        actor = User.objects.get(pk=world.caseworker.pk)
-        work.follow_up_record(
-            task=task,
-            actor=actor,
-            date=timezone.localdate(),
-            mode="phone",
-            notes="Bench follow-up: family engaging with the plan.",
-            next_step="continue",
-        )
+        _bench_completion(world)
     profiler.stop()
     print(profiler.output_text(unicode=True, color=False, show_all=False))
 
@@ -416,6 +463,7 @@ def main(argv=None) -> None:
     parser.add_argument("--show", action="append", default=[], help="list this kind's statements")
     parser.add_argument("--show-all", action="store_true")
     parser.add_argument("--profile", type=int, default=0, help="follow-up completions to profile")
+    parser.add_argument("--cpu", type=int, default=0, help="follow-up completions to time")
     args = parser.parse_args(argv)
 
     from bench import _env
@@ -433,6 +481,9 @@ def main(argv=None) -> None:
     assert connection.get_autocommit(), "completions must run as in a request"
     if args.profile:
         _profile(world_factory, args.profile)
+        return
+    if args.cpu:
+        _cpu(world_factory, args.cpu)
         return
     results = measure_all(world_factory())
     _print_counts(results)

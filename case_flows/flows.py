@@ -37,14 +37,14 @@ class CaseFlow(flow.Flow):
     start_reopened = flow.StartHandle(this.start_episode).Next(this.reopen_case)
 
     allocate = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Allocate case"))
         .Permission(CasePerm.ALLOCATE_CASE)
         .onCreate(task_created)
         .Next(this.intake)
     )
     intake = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Complete intake"))
         .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
@@ -55,7 +55,7 @@ class CaseFlow(flow.Flow):
     reopen_case = nodes.Function(fire("reopen")).Next(this.assess)
 
     assess = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Assess"))
         .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
@@ -69,7 +69,7 @@ class CaseFlow(flow.Flow):
     )
     auto_approve_assessment = nodes.Function(auto_approve("assessment")).Next(this.to_planning)
     approve_assessment = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Approve assessment"))
         .Permission(CasePerm.APPROVE_CASE)
         .onCreate(approval_task_created)
@@ -82,7 +82,7 @@ class CaseFlow(flow.Flow):
     to_planning = nodes.Function(fire("approve_assessment")).Next(this.plan)
 
     plan = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Write the case plan"))
         .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
@@ -96,7 +96,7 @@ class CaseFlow(flow.Flow):
     auto_approve_plan = nodes.Function(auto_approve("plan")).Next(this.to_referral)
     reassess_from_plan = nodes.Function(fire("reassess")).Next(this.assess)
     approve_plan = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Approve case plan"))
         .Permission(CasePerm.APPROVE_CASE)
         .onCreate(approval_task_created)
@@ -107,7 +107,7 @@ class CaseFlow(flow.Flow):
     to_referral = nodes.Function(fire("approve_plan")).Next(this.arrange_referrals)
 
     arrange_referrals = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Arrange referrals and services"))
         .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
@@ -117,7 +117,7 @@ class CaseFlow(flow.Flow):
     to_follow_up = nodes.Function(fire("complete_referrals")).Next(this.follow_up)
 
     follow_up = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Follow up"))
         .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
@@ -137,7 +137,7 @@ class CaseFlow(flow.Flow):
     refer_again = nodes.Function(fire("new_referral")).Next(this.arrange_referrals)
 
     prepare_closure = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Prepare closure"))
         .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
@@ -152,7 +152,7 @@ class CaseFlow(flow.Flow):
     )
     auto_approve_closure = nodes.Function(auto_approve("closure")).Next(this.to_closed)
     approve_closure = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Approve closure"))
         .Permission(CasePerm.APPROVE_CASE)
         .onCreate(approval_task_created)
@@ -168,7 +168,7 @@ class CaseFlow(flow.Flow):
     # overdue case (a separate short process of the same case, in the managers' queue).
     start_overdue_review = flow.StartHandle(this.start_episode).Next(this.review_overdue)
     review_overdue = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Review overdue case"))
         .Permission(CasePerm.REVIEW_OVERDUE_CASE)
         .Next(this.review_done)
@@ -179,7 +179,7 @@ class CaseFlow(flow.Flow):
     # case (every 3 months, monthly for high risk), in the supervisors' queue.
     start_case_review = flow.StartHandle(this.start_episode).Next(this.review_case)
     review_case = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Review the case"))
         .Permission(CasePerm.APPROVE_CASE)
         .Next(this.case_review_done)
@@ -191,7 +191,7 @@ class CaseFlow(flow.Flow):
     # process of the same case; issuing, delivery and appeal happen on the decision itself.
     start_decision = flow.StartHandle(this.start_episode).Next(this.prepare_decision)
     prepare_decision = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Prepare the decision"))
         .Permission(CasePerm.WORK_CASE)
         .Assign(this.case_owner)
@@ -205,7 +205,7 @@ class CaseFlow(flow.Flow):
     )
     auto_approve_decision = nodes.Function(auto_approve("decision")).Next(this.decision_approved)
     approve_decision = (
-        flow.View(_UNROUTED)
+        nodes.View(_UNROUTED)
         .Annotation(title=_("Approve the decision"))
         .Permission(CasePerm.APPROVE_CASE)
         .onCreate(approval_task_created)

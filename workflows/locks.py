@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from viewflow.workflow.exceptions import FlowLockFailed
 
+from config.compiled import CompiledQuery
+
 
 class WaitingSelectForUpdateLock:
     def __init__(self, timeout_ms: int | None = None):
@@ -38,21 +40,28 @@ def _lock_row(process_class, process_pk, timeout_ms: int) -> None:
     """The process row FOR UPDATE, waiting at most `timeout_ms`, then no limit again. On
     PostgreSQL with client-side binding (Django's default) the three statements go in one
     round trip."""
-    rows = process_class._default_manager.filter(pk=process_pk).select_for_update()
     if connection.vendor != "postgresql":
-        rows.exists()
+        process_class._default_manager.filter(pk=process_pk).select_for_update().exists()
         return
     timeout = f"{int(timeout_ms)}ms"
+    # the statement's SQL is compiled once per process class (config.compiled)
+    sql, params = _PROCESS_ROW.sql(int(process_pk), variant=process_class, using=connection.alias)
     with connection.cursor() as cursor:
         if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True:
             cursor.execute("SET LOCAL lock_timeout = %s", [timeout])
-            rows.exists()
+            cursor.execute(sql, params)
             cursor.execute("SET LOCAL lock_timeout = 0")
             return
-        sql, params = rows.values("pk").query.get_compiler(connection=connection).as_sql()
         cursor.execute(
             f"SET LOCAL lock_timeout = %s; {sql}; SET LOCAL lock_timeout = 0", [timeout, *params]
         )
+
+
+_PROCESS_ROW = CompiledQuery(
+    lambda process_class, pk: (
+        process_class._default_manager.filter(pk=pk).select_for_update().values("pk")
+    )
+)
 
 
 select_for_update_wait_lock = WaitingSelectForUpdateLock()

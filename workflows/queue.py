@@ -26,6 +26,7 @@ from viewflow.workflow.status import STATUS
 from accounts.backends import permissions_preload
 from accounts.models import Role, Team, User
 from accounts.scope import can_see
+from config.compiled import CompiledQuery
 from config.observability.metrics import TASK_COMPLETIONS
 from notifications import outbox, webhooks
 
@@ -368,11 +369,41 @@ def _take(task: Task, actor: User) -> None:
 def _read_for_completion(task: Task) -> None:
     """Re-read the task under the lock, with its owner, its process (as the flow's process
     class) and what the process class names in `completion_related` (its subject and the
-    subject's relations), in one query."""
+    subject's relations), in one query, as `task.refresh_from_db(from_queryset=...)` would
+    (its SQL compiled once per process class: config.compiled)."""
     process_class = task.flow_task.flow_class.process_class
     related = ["owner", "process"]
     if process_class is not Task.process.field.related_model:
         link = f"process__{process_class._meta.model_name}"
         related.append(link)
         related += [f"{link}__{path}" for path in getattr(process_class, "completion_related", ())]
-    task.refresh_from_db(from_queryset=Task.objects.select_related(*related))
+    using = task._state.db or "default"
+    found = _TASK_FOR_COMPLETION.instances(int(task.pk), variant=tuple(related), using=using)
+    if not found:
+        raise Task.DoesNotExist("Task matching query does not exist.")
+    _refresh_from(task, found[0])
+
+
+_TASK_FOR_COMPLETION = CompiledQuery(
+    lambda related, pk: Task.objects.select_related(*related).filter(pk=pk).order_by()
+)
+
+
+def _refresh_from(instance, fresh) -> None:
+    """What Model.refresh_from_db does with the instance it read (every field, relations
+    loaded with it kept, the others forgotten)."""
+    instance._prefetched_objects_cache = {}
+    for field in instance._meta.concrete_fields:
+        setattr(instance, field.attname, getattr(fresh, field.attname))
+        if field.is_relation:
+            if field.is_cached(fresh):
+                field.set_cached_value(instance, field.get_cached_value(fresh))
+            elif field.is_cached(instance):
+                field.delete_cached_value(instance)
+    for rel in instance._meta.related_objects:
+        if rel.is_cached(instance):
+            rel.delete_cached_value(instance)
+    for field in instance._meta.private_fields:
+        if field.is_relation and field.is_cached(instance):
+            field.delete_cached_value(instance)
+    instance._state.db = fresh._state.db

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import translation
 
+from config.compiled import CompiledQuery
 from notifications.models import Event
 from notifications.outbox import notify_soon
 from workflows.approvals.models import Approval, ApprovalKind, ApprovalStatus
@@ -157,12 +158,8 @@ def decision_clock_stop(case: Case) -> None:
 
 def refresh_overdue(case: Case) -> None:
     """The case is overdue while any of its running deadlines has breached."""
-    overdue = SlaClock.objects.filter(
-        subject_type=ContentType.objects.get_for_model(Case),
-        subject_id=case.pk,
-        status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED],
-        breached=True,
-    ).exists()
+    content_type = ContentType.objects.get_for_model(Case)
+    overdue = bool(_BREACHED_CLOCK.rows(int(content_type.pk), int(case.pk)))
     if overdue != case.is_overdue:
         case.is_overdue = overdue
         case.save(update_fields=["is_overdue"])
@@ -171,3 +168,18 @@ def refresh_overdue(case: Case) -> None:
 def risk_changed(case: Case, *, actor) -> None:
     """Deadlines are re-targeted to the new risk level; time already spent counts."""
     sla_clocks_retarget(subject=case, risk=case.risk, actor=actor)
+
+
+# its SQL compiled once (config.compiled): asked on every task the flow opens
+_BREACHED_CLOCK = CompiledQuery(
+    lambda _variant, subject_type_id, subject_id: (
+        SlaClock.objects.filter(
+            subject_type_id=subject_type_id,
+            subject_id=subject_id,
+            status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED],
+            breached=True,
+        )
+        .order_by()
+        .values_list("pk")[:1]
+    )
+)

@@ -9,11 +9,17 @@ Inside a task completion (workflows.completion), a node's task row is written on
 node is done (INSERT as DONE, then its link to the previous task), instead of INSERT as NEW
 and UPDATE to DONE: nothing between the two needs the row (the completion tells the nodes'
 bodies who acted and what was decided). Outside a completion viewflow's own path is kept.
+
+Every new task row of the flow and its link to the task before it (`previous`) are written in
+one statement (`insert_linked`): a human task as viewflow's View creates it, an automatic
+node's once it is done.
 """
 
 from contextlib import nullcontext
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.db.models.sql import InsertQuery
 from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -22,7 +28,9 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.if_gate import IfActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import task_finished, task_started
+from viewflow.workflow.status import STATUS
 
 from workflows.completion import current as current_completion
 
@@ -61,10 +69,11 @@ class _WrittenWhenDone:
         transition it overrides along the class's bases)."""
         assert transaction.get_connection().in_atomic_block
         self.task.finished = now()
-        self.task.save()
-        if self._previous_task is not None:
-            self.task.previous.add(self._previous_task)
+        if self._previous_task is not None and self.task.pk is None:
+            insert_linked(self.task, self._previous_task)
             self._previous_task = None
+        else:
+            self.task.save()
         task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
@@ -121,3 +130,73 @@ class If(flow.If):
 
 class Switch(flow.Switch):
     activation_class = CaseSwitchActivation
+
+
+class CaseViewActivation(ViewActivation):
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        """viewflow's ViewActivation.create, with the task and its link written at once."""
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+        insert_linked(task, prev_activation.task)
+        if flow_task._on_create is not None:
+            flow_task._on_create(activation)
+        return activation
+
+
+class View(flow.View):
+    activation_class = CaseViewActivation
+
+
+def insert_linked(task, previous) -> None:
+    """`task.save()` of a new task and `task.previous.add(previous)`, in one statement: the
+    INSERT Django would send, and the link row inserted from its RETURNING (as `add` does,
+    ON CONFLICT DO NOTHING). With a receiver of the save or m2m signals, the two steps."""
+    model = type(task)
+    through = model.previous.through
+    if task.flow_task and not task.flow_task_type:
+        task.flow_task_type = task.flow_task.task_type  # as viewflow's Task.save
+    if (
+        task.pk is not None
+        or pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+        or m2m_changed.has_listeners(through)
+    ):
+        task.save()
+        task.previous.add(previous)
+        return
+    task._prepare_related_fields_for_save(operation_name="save")  # as Model.save
+    meta = model._meta
+    using = router.db_for_write(model, instance=task)
+    connection = connections[using]
+    query = InsertQuery(model)
+    query.insert_values([f for f in meta.local_concrete_fields if f is not meta.auto_field], [task])
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = [meta.pk]
+    [(insert_sql, params)] = compiler.as_sql()
+    quote = connection.ops.quote_name
+    sql = (
+        f"WITH new_task AS ({insert_sql}), "
+        f"linked AS (INSERT INTO {quote(through._meta.db_table)} "
+        f"({quote(through._meta.get_field('from_task').column)}, "
+        f"{quote(through._meta.get_field('to_task').column)}) "
+        f"SELECT new_task.{quote(meta.pk.column)}, %s FROM new_task ON CONFLICT DO NOTHING) "
+        f"SELECT {quote(meta.pk.column)} FROM new_task"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, previous.pk])
+        task.pk = cursor.fetchone()[0]
+    task._state.adding = False
+    task._state.db = using

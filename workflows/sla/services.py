@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 
 from accounts.models import Office, Team, User
+from config.compiled import CompiledQuery
 
 from ..completion import recalled, remember
 from .calendar import Calendar, calendar_for_office, clear_calendar_cache
@@ -244,14 +245,22 @@ def _office_policies(office: Office) -> list[SlaPolicy]:
         statuses = [PolicyStatus.CONFIRMED]
         if getattr(settings, "SLA_DRAFT_POLICIES_APPLY", True):
             statuses.append(PolicyStatus.DRAFT)
-        policies = list(
-            SlaPolicy.objects.filter(is_current=True, status__in=statuses)
-            .filter(Q(jurisdiction="") | Q(jurisdiction=office.jurisdiction))
-            .filter(Q(office__isnull=True) | Q(office=office))
-            .order_by("order", "pk")
+        policies = _OFFICE_POLICIES.instances(
+            int(office.pk), str(office.jurisdiction), variant=tuple(statuses)
         )
         remember(key, policies)
     return policies
+
+
+# its SQL compiled once (config.compiled): read on every task completion that opens a clock
+_OFFICE_POLICIES = CompiledQuery(
+    lambda statuses, office_id, jurisdiction: (
+        SlaPolicy.objects.filter(is_current=True, status__in=statuses)
+        .filter(Q(jurisdiction="") | Q(jurisdiction=jurisdiction))
+        .filter(Q(office__isnull=True) | Q(office_id=office_id))
+        .order_by("order", "pk")
+    )
+)
 
 
 def _first_policy(
@@ -401,18 +410,18 @@ def sla_clock_stop(
     if outcome not in (ClockStatus.MET, ClockStatus.CANCELLED):
         raise SlaError(_("A deadline stops as met or cancelled."))
     now = at or timezone.now()
-    target = (
-        _open_clocks(
-            clock=clock, task=task, subject=subject, kind=kind, name=name, task_ids=task_ids
-        )
-        .select_for_update(of=("self",))
-        .order_by()
-    )
     with transaction.atomic(savepoint=False):
         if connection.vendor != "postgresql":
+            target = (
+                _open_clocks(
+                    clock=clock, task=task, subject=subject, kind=kind, name=name, task_ids=task_ids
+                )
+                .select_for_update(of=("self",))
+                .order_by()
+            )
             return _stop_portable(target, outcome=outcome, actor=actor, now=now)
-        target_sql, target_params = (
-            target.values("id", "status").query.get_compiler(connection=connection).as_sql()
+        target_sql, target_params = _stop_target_sql(
+            clock=clock, task=task, subject=subject, kind=kind, name=name, task_ids=task_ids
         )
         with connection.cursor() as cursor:
             cursor.execute(
@@ -436,6 +445,50 @@ def sla_clock_stop(
                 ],
             )
             return cursor.rowcount
+
+
+def _stop_target_sql(*, clock, task, subject, kind, name, task_ids) -> tuple[str, list]:
+    """The SQL of sla_clock_stop's target (the open clocks, locked: id and status). Without
+    `task_ids` its shape depends only on which filters are given, so it is compiled once per
+    shape (config.compiled) and run with the values: every task completion stops clocks."""
+    if task_ids is not None or (clock is None and task is None and subject is None):
+        target = _open_clocks(  # (refuses a stop that says no clock, task or subject)
+            clock=clock, task=task, subject=subject, kind=kind, name=name, task_ids=task_ids
+        )
+        query = target.select_for_update(of=("self",)).order_by().values("id", "status").query
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        return sql, list(params)
+    variant = (clock is not None, task is not None, subject is not None, kind, name)
+    args: list = []
+    if clock is not None:
+        args.append(int(clock.pk))
+    if task is not None:
+        args.append(int(task.pk))
+    if subject is not None:
+        subject_type, subject_id = _subject_key(subject)
+        args += [int(subject_type.pk), int(subject_id)]
+    return _STOP_TARGET.sql(*args, variant=variant, using=connection.alias)
+
+
+def _stop_target_of(variant, *args):
+    """sla_clock_stop's target for one shape of filters, with the ids as `args`."""
+    has_clock, has_task, has_subject, kind, name = variant
+    qs = SlaClock.objects.filter(status__in=OPEN_STATUSES)
+    values = list(args)
+    if has_clock:
+        qs = qs.filter(pk=values.pop(0))
+    if has_task:
+        qs = qs.filter(task_id=values.pop(0))
+    if has_subject:
+        qs = qs.filter(subject_type_id=values.pop(0), subject_id=values.pop(0))
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if name is not None:
+        qs = qs.filter(name=name)
+    return qs.select_for_update(of=("self",)).order_by().values("id", "status")
+
+
+_STOP_TARGET = CompiledQuery(_stop_target_of)
 
 
 # The clocks to stop (locked), the open pauses of the paused ones ended (their time added to
