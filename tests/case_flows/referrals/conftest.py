@@ -10,24 +10,9 @@ for, asking or not.
 
 import pytest
 
-import case_flows.cases.services as case_services
 from workflows.sla.seed import seed_sla_policies
 
-from ...factories import category, make_person
-from .steps import to_referral_stage
-
-
-def open_case(office, caseworker, given="Kwame", family="Mensah"):
-    """A case as `new_case` (tests/conftest.py) opens it."""
-    return case_services.case_open(
-        actor=caseworker,
-        person=make_person(office, given, family, phone="+233 24 123 4567"),
-        office=office,
-        category=category(),
-        risk="medium",
-        source="walk_in",
-        presenting_concerns="Child out of school, signs of neglect",
-    )
+from .steps import open_case, to_referral_stage
 
 
 @pytest.fixture(scope="module", autouse=True)
