@@ -29,40 +29,86 @@ from notifications.models import Notification
 from workflows.sla.seed import seed_sla_policies
 
 from ...factories import category, make_user
-from ..referrals.test_referrals import to_referral_stage
+from ..referrals.steps import open_case, to_referral_stage
+
+
+@pytest.fixture(scope="module")
+def module_client_file(
+    module_office, module_team, module_supervisor, module_caseworker, django_db_blocker
+):
+    """Kwame Mensah: two cases (the first with a referral), a relative, notifications about
+    his cases, and access rows; built once for the module (in `module_db`), each test's
+    writes rolled back by its savepoint."""
+    office, supervisor, caseworker = module_office, module_supervisor, module_caseworker
+    with django_db_blocker.unblock():
+        seed_sla_policies()
+        first = to_referral_stage(open_case(office, caseworker), supervisor, caseworker)
+        shelter = ServiceProvider.objects.create(name="Hope Shelter", services="Shelter")
+        referrals.referral_send(
+            case=first, actor=caseworker, provider=shelter, service_type="Shelter"
+        )
+        case_services.case_add_relative(
+            case=first,
+            actor=caseworker,
+            given_name="Efua",
+            family_name="Mensah",
+            relationship="parent",
+            date_of_birth=datetime.date(1980, 5, 1),
+            is_primary_caregiver=True,
+        )
+        second = case_services.case_open(
+            actor=caseworker,
+            person=first.person,
+            office=office,
+            category=category(),
+            risk="low",
+            source="walk_in",
+            presenting_concerns="School fees",
+        )
+        AccessEvent.objects.create(
+            user=caseworker, action=AccessAction.VIEW_CASE, case=first, person=first.person
+        )
+        assert Notification.objects.filter(case_reference=first.reference).exists()
+        return first, second
 
 
 @pytest.fixture
-def client_file(new_case, supervisor, caseworker, office):
-    """Kwame Mensah: two cases (the first with a referral), a relative, notifications about
-    his cases, and access rows."""
-    seed_sla_policies()
-    first = to_referral_stage(new_case, supervisor, caseworker)
-    shelter = ServiceProvider.objects.create(name="Hope Shelter", services="Shelter")
-    referrals.referral_send(case=first, actor=caseworker, provider=shelter, service_type="Shelter")
-    case_services.case_add_relative(
-        case=first,
-        actor=caseworker,
-        given_name="Efua",
-        family_name="Mensah",
-        relationship="parent",
-        date_of_birth=datetime.date(1980, 5, 1),
-        is_primary_caregiver=True,
-    )
-    second = case_services.case_open(
-        actor=caseworker,
-        person=first.person,
-        office=office,
-        category=category(),
-        risk="low",
-        source="walk_in",
-        presenting_concerns="School fees",
-    )
-    AccessEvent.objects.create(
-        user=caseworker, action=AccessAction.VIEW_CASE, case=first, person=first.person
-    )
-    assert Notification.objects.filter(case_reference=first.reference).exists()
-    return first, second
+def client_file(module_client_file, module_copy):
+    return module_copy(module_client_file)
+
+
+# The function-scoped fixtures of tests/conftest.py, overridden here: the objects the client's
+# file was built with (copies for this test).
+
+
+@pytest.fixture
+def office(module_office, module_copy):
+    return module_copy(module_office)
+
+
+@pytest.fixture
+def other_office(module_other_office, module_copy):
+    return module_copy(module_other_office)
+
+
+@pytest.fixture
+def supervisor(module_supervisor, module_copy):
+    return module_copy(module_supervisor)
+
+
+@pytest.fixture
+def team(module_team, module_copy):
+    return module_copy(module_team)
+
+
+@pytest.fixture
+def caseworker(module_caseworker, module_copy):
+    return module_copy(module_caseworker)
+
+
+@pytest.fixture
+def manager(module_manager, module_copy):
+    return module_copy(module_manager)
 
 
 def download(client, user, case, file_format):

@@ -10,17 +10,10 @@ import case_flows.referrals.services as referral_services
 from accounts.models import Role
 from case_flows.models import ProviderKind, Referral, ServiceProvider, Stage
 from tests.steps import open_task
-from workflows.sla.seed import seed_sla_policies
 
 from ...factories import make_office, make_user
-from .test_referrals import to_referral_stage
 
 REFUSAL = "does not serve this case"
-
-
-@pytest.fixture(autouse=True)
-def policies(db):
-    seed_sla_policies()
 
 
 @pytest.fixture
@@ -69,9 +62,9 @@ def assert_case_unseen(client, user, case):
 
 
 def test_arrange_task_refuses_a_provider_of_another_office(
-    client, new_case, supervisor, caseworker, crisis_point, kumasi_clinic, crisis_staff
+    client, referral_case, supervisor, caseworker, crisis_point, kumasi_clinic, crisis_staff
 ):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+    case = referral_case
     task = open_task(case, "arrange_referrals")
     client.force_login(caseworker)
     page = client.get(reverse("task", args=[task.pk])).content.decode()
@@ -95,9 +88,9 @@ def test_arrange_task_refuses_a_provider_of_another_office(
 
 
 def test_case_page_and_follow_up_refuse_a_provider_of_another_office(
-    client, new_case, supervisor, caseworker, crisis_point, kumasi_clinic, crisis_staff
+    client, referral_case, supervisor, caseworker, crisis_point, kumasi_clinic, crisis_staff
 ):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+    case = referral_case
     url = reverse("case_referrals", args=[case.pk])
     client.force_login(caseworker)
     for stage in (Stage.REFERRAL, Stage.FOLLOW_UP):
@@ -124,9 +117,9 @@ def test_case_page_and_follow_up_refuse_a_provider_of_another_office(
 
 
 def test_providers_of_the_office_and_of_every_office_are_still_offered(
-    new_case, supervisor, caseworker, office
+    referral_case, supervisor, caseworker, office
 ):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+    case = referral_case
     own = ServiceProvider.objects.create(name="Bekwai Clinic", services="x", office=office)
     everywhere = ServiceProvider.objects.create(name="National Helpline", services="x")
     for provider in (own, everywhere):

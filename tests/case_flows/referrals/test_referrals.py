@@ -9,7 +9,6 @@ from django.utils import timezone
 
 import case_flows.cases.services as case_services
 import case_flows.referrals.services as referral_services
-import case_flows.work.services as work_services
 from accounts.models import Role
 from case_flows.models import (
     CaseEvent,
@@ -22,37 +21,13 @@ from case_flows.models import (
 )
 from case_flows.referrals import services as referrals
 from notifications.models import Notification
-from tests.steps import allocate, approve, open_task, submit_assessment, submit_plan
+from tests.steps import allocate, open_task
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.sla.models import SlaClock, SlaEscalation
-from workflows.sla.seed import seed_sla_policies
 from workflows.sla.sweep import sla_sweep
 
 from ...factories import make_person, make_user
-
-
-@pytest.fixture(autouse=True)
-def policies(db):
-    seed_sla_policies()
-
-
-def to_referral_stage(case, supervisor, caseworker, *, consent=True):
-    allocate(case, supervisor, caseworker)
-    work_services.intake_complete(
-        task=open_task(case, "intake"),
-        actor=caseworker,
-        source="walk_in",
-        presenting_concerns="Child out of school",
-        immediate_safety="at_risk",
-        consent_to_share=consent,
-    )
-    submit_assessment(case, caseworker, risk="medium")
-    approve(case, "approve_assessment", supervisor)
-    submit_plan(case, caseworker)
-    approve(case, "approve_plan", supervisor)
-    case.refresh_from_db()
-    assert case.stage == Stage.REFERRAL
-    return case
+from .steps import to_referral_stage
 
 
 @pytest.fixture
@@ -107,8 +82,8 @@ def test_directory_is_for_staff_only(client, provider_user):
     assert client.get(reverse("provider_directory")).status_code == 403
 
 
-def test_referral_without_consent_is_refused(new_case, supervisor, caseworker, clinic):
-    case = to_referral_stage(new_case, supervisor, caseworker, consent=False)
+def test_referral_without_consent_is_refused(refused_case, supervisor, caseworker, clinic):
+    case = refused_case
     with pytest.raises(WorkflowError, match="not consented"):
         send(case, caseworker, clinic)
     assert not Referral.objects.filter(case=case).exists()
@@ -120,8 +95,8 @@ def test_referral_without_consent_is_refused(new_case, supervisor, caseworker, c
     assert referral.status == ReferralStatus.SENT and not referral.consent_overridden
 
 
-def test_supervisor_override_is_logged(new_case, supervisor, caseworker, clinic):
-    case = to_referral_stage(new_case, supervisor, caseworker, consent=False)
+def test_supervisor_override_is_logged(refused_case, supervisor, caseworker, clinic):
+    case = refused_case
     referral = send(case, supervisor, clinic, override_reason="Child's safety at risk")
     assert referral.consent_overridden_by == supervisor
     assert referral.consent_override_reason == "Child's safety at risk"
@@ -130,8 +105,8 @@ def test_supervisor_override_is_logged(new_case, supervisor, caseworker, clinic)
     assert event.data["consent_override"] is True
 
 
-def test_refusal_in_the_arrange_task_changes_nothing(new_case, supervisor, caseworker, clinic):
-    case = to_referral_stage(new_case, supervisor, caseworker, consent=False)
+def test_refusal_in_the_arrange_task_changes_nothing(refused_case, supervisor, caseworker, clinic):
+    case = refused_case
     with pytest.raises(WorkflowError):
         referral_services.referrals_arrange(
             task=open_task(case, "arrange_referrals"),
@@ -142,8 +117,10 @@ def test_refusal_in_the_arrange_task_changes_nothing(new_case, supervisor, casew
     assert case.stage == Stage.REFERRAL and not Referral.objects.exists()
 
 
-def test_refusal_on_the_page_shows_the_message(client, new_case, supervisor, caseworker, clinic):
-    case = to_referral_stage(new_case, supervisor, caseworker, consent=False)
+def test_refusal_on_the_page_shows_the_message(
+    client, refused_case, supervisor, caseworker, clinic
+):
+    case = refused_case
     client.force_login(caseworker)
     response = client.post(
         reverse("case_referrals", args=[case.pk]),
@@ -155,9 +132,9 @@ def test_refusal_on_the_page_shows_the_message(client, new_case, supervisor, cas
 
 
 def test_internal_provider_lifecycle(
-    client, new_case, supervisor, caseworker, clinic, provider_user
+    client, referral_case, supervisor, caseworker, clinic, provider_user
 ):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+    case = referral_case
     referral = send(case, caseworker, clinic, urgency="urgent", notes="Confidential notes")
     clock = response_clock(referral)
     assert clock.name == "referral_response_urgent" and clock.policy.target_amount == 1
@@ -195,8 +172,8 @@ def test_internal_provider_lifecycle(
         referrals.referral_decline(referral=referral, actor=provider_user, reason="x")
 
 
-def test_decline_needs_and_keeps_its_reason(new_case, supervisor, caseworker, ngo):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+def test_decline_needs_and_keeps_its_reason(referral_case, supervisor, caseworker, ngo):
+    case = referral_case
     referral = send(case, caseworker, ngo, service_type="Shelter")
     with pytest.raises(WorkflowError):
         referrals.referral_decline(referral=referral, actor=caseworker, reason=" ")
@@ -210,9 +187,9 @@ def test_decline_needs_and_keeps_its_reason(new_case, supervisor, caseworker, ng
 
 
 def test_caseworker_records_external_answer_on_the_page(
-    client, new_case, supervisor, caseworker, ngo
+    client, referral_case, supervisor, caseworker, ngo
 ):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+    case = referral_case
     referral = send(case, caseworker, ngo, service_type="Shelter")
     client.force_login(caseworker)
     page = client.get(reverse("case_referrals", args=[case.pk])).content.decode()
@@ -225,9 +202,9 @@ def test_caseworker_records_external_answer_on_the_page(
 
 
 def test_provider_sees_only_their_referrals_and_minimal_data(
-    client, office, team, new_case, supervisor, caseworker, clinic, ngo, provider_user
+    client, office, team, referral_case, supervisor, caseworker, clinic, ngo, provider_user
 ):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+    case = referral_case
     mine = send(case, caseworker, clinic, notes="Father drinks; confidential")
     other_provider = ServiceProvider.objects.create(
         name="Other Dept", kind=ProviderKind.INTERNAL, services="Legal"
@@ -255,9 +232,11 @@ def test_provider_inbox_is_for_provider_staff(client, caseworker):
     assert client.get(reverse("provider_inbox")).status_code == 403
 
 
-def test_late_answer_escalates_on_the_case(time_machine, new_case, supervisor, caseworker, clinic):
+def test_late_answer_escalates_on_the_case(
+    time_machine, referral_case, supervisor, caseworker, clinic
+):
     time_machine.move_to(timezone.now(), tick=False)
-    case = to_referral_stage(new_case, supervisor, caseworker)
+    case = referral_case
     referral = send(case, caseworker, clinic)
     clock = response_clock(referral)
     assert clock.name == "referral_response" and clock.policy.target_amount == 5
@@ -272,8 +251,8 @@ def test_late_answer_escalates_on_the_case(time_machine, new_case, supervisor, c
     ).exists()
 
 
-def test_new_referral_from_follow_up(new_case, supervisor, caseworker, ngo):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+def test_new_referral_from_follow_up(referral_case, supervisor, caseworker, ngo):
+    case = referral_case
     referral_services.referrals_arrange(
         task=open_task(case, "arrange_referrals"),
         actor=caseworker,
@@ -316,9 +295,9 @@ def test_person_age_is_shown_to_provider(client, office, caseworker, supervisor,
 
 
 def test_arrange_referrals_task_takes_a_provider_from_the_directory(
-    client, new_case, supervisor, caseworker, ngo
+    client, referral_case, supervisor, caseworker, ngo
 ):
-    case = to_referral_stage(new_case, supervisor, caseworker)
+    case = referral_case
     task = open_task(case, "arrange_referrals")
     client.force_login(caseworker)
     assert "Hope Shelter" in client.get(reverse("task", args=[task.pk])).content.decode()
