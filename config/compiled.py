@@ -18,13 +18,14 @@ does not carry every argument as a parameter is refused, never cached wrongly.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import connections, router
+from django.db.models import QuerySet, signals
 from django.db.models.query import get_related_populators
 
 # Placeholder values standing for the arguments while compiling: inside PostgreSQL's
@@ -142,3 +143,67 @@ class CompiledQuery:
                 populator.populate(row, obj)
             objects.append(obj)
         return objects
+
+
+# -- saves of the fields that changed ---------------------------------------------------------
+
+_UPDATES: dict[Hashable, str] = {}
+
+
+def field_values(instance) -> dict[str, Any]:
+    """The instance's concrete field values by attname, as `save_changed` compares them later
+    (mutable values, such as a JSONField's dict, copied deeply: a change in place shows)."""
+    return {
+        field.attname: copy.deepcopy(value) if isinstance(value, dict | list) else value
+        for field in instance._meta.concrete_fields
+        for value in (getattr(instance, field.attname),)
+    }
+
+
+def save_changed(instance, before: dict[str, Any]) -> None:
+    """`instance.save()` of an instance read as `before` (`field_values`) and not written since,
+    with an UPDATE of only the fields whose values differ, its SQL built once per set of
+    fields. Only where the row cannot have changed in between (read under a lock held since):
+    the row ends as a full-row UPDATE leaves it. With a receiver of `pre_save`/`post_save` on
+    the model, an inherited model, an unsaved instance or no row updated, `instance.save()`."""
+    model = type(instance)
+    meta = model._meta
+    if (
+        instance.pk is None
+        or instance._state.adding
+        or meta.parents
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
+        instance.save()
+        return
+    using = instance._state.db or router.db_for_write(model, instance=instance)
+    connection = connections[using]
+    fields = [
+        field
+        for field in meta.local_concrete_fields
+        if not field.primary_key
+        and getattr(instance, field.attname) != before.get(field.attname, _MISSING)
+    ]
+    if not fields:
+        return  # nothing to write (a full save would rewrite the same values)
+    key = (model, using, tuple(field.attname for field in fields))
+    sql = _UPDATES.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        sql = f"UPDATE {table} SET {assignments} WHERE {table}.{quote(meta.pk.column)} = %s"
+        _UPDATES[key] = sql
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields
+    ]
+    params.append(meta.pk.get_db_prep_value(instance.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        updated = cursor.rowcount
+    if not updated:
+        instance.save()  # as Model.save when its UPDATE finds no row
+
+
+_MISSING = object()

@@ -3,10 +3,11 @@ queryset gives (issue #22: the task completion's hot reads)."""
 
 import pytest
 from django.db import connection
+from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Jurisdiction, Office, Team, User
-from config.compiled import CompiledQuery
+from accounts.models import AccountEvent, Jurisdiction, Office, Team, User
+from config.compiled import CompiledQuery, field_values, save_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,54 @@ def test_an_argument_the_sql_does_not_carry_as_it_is_refused():
         compiled.rows("ama")
     with pytest.raises(TypeError):
         USERNAMES_IN_OFFICE.rows(1.5, variant=True)
+
+
+def test_save_changed_writes_only_the_fields_that_changed():
+    office, other = _office("C1"), _office("C2")
+    team = Team.objects.create(office=office, name="Before")
+    before = field_values(team)
+    team.name = "After"
+    team.office = other
+    # a column the instance did not change, written meanwhile: not overwritten
+    Team.objects.filter(pk=team.pk).update(supervisor=User.objects.create_user(username="yaw"))
+    with CaptureQueriesContext(connection) as queries:
+        save_changed(team, before)
+    [update] = [q["sql"] for q in queries.captured_queries]
+    assert update.startswith('UPDATE "accounts_team" SET "office_id" = ')
+    assert '"name" = ' in update and "supervisor" not in update
+    row = Team.objects.values("name", "office_id", "supervisor__username").get(pk=team.pk)
+    assert row == {"name": "After", "office_id": other.pk, "supervisor__username": "yaw"}
+    with CaptureQueriesContext(connection) as queries:
+        save_changed(team, field_values(team))
+    assert queries.captured_queries == []  # nothing changed, nothing written
+
+
+def test_save_changed_is_a_full_save_with_a_receiver_or_without_the_row():
+    team = Team.objects.create(office=_office("C3"), name="Before")
+    before = field_values(team)
+    team.name = "After"
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.name)
+
+    signals.pre_save.connect(receiver, sender=Team)
+    try:
+        save_changed(team, before)
+    finally:
+        signals.pre_save.disconnect(receiver, sender=Team)
+    assert seen == ["After"]
+    assert Team.objects.get(pk=team.pk).name == "After"
+    pk = team.pk
+    Team.objects.filter(pk=pk).delete()
+    before = field_values(team)
+    team.name = "Again"
+    save_changed(team, before)  # no row updated: Model.save inserts it, as a full save would
+    assert Team.objects.get(pk=pk).name == "Again"
+
+
+def test_field_values_keep_a_copy_of_mutable_values():
+    event = AccountEvent(details={"a": 1})
+    before = field_values(event)
+    event.details["a"] = 2
+    assert before["details"] == {"a": 1}
