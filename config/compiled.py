@@ -52,6 +52,7 @@ class _Plan:
     populators: list | None = None
     converters: list | None = None
     annotated: bool = False
+    index: dict[str, int] | None = None  # for records(): a field's position in the row
 
     def with_arguments(self, args: tuple) -> list:
         params = list(self.params)
@@ -123,26 +124,59 @@ class CompiledQuery:
         params = plan.with_arguments(args)
         return plan.sql, params
 
-    def instances(self, *args, variant: Hashable = None, using: str = "default") -> list:
-        """Model instances, with their select_related objects, as ModelIterable builds them."""
+    def _instance_plan(self, using: str, variant: Hashable, args: tuple) -> _Plan:
         plan = self._plan(using, variant, args)
         if plan.model is None or plan.annotated:
             raise ValueError("CompiledQuery.instances: a queryset of model instances, unannotated")
+        return plan
+
+    def instances(self, *args, variant: Hashable = None, using: str = "default") -> list:
+        """Model instances, with their select_related objects, as ModelIterable builds them."""
+        plan = self._instance_plan(using, variant, args)
         rows = self._fetch(plan, using, args)
-        connection = connections[using]
-        objects = []
-        for fetched in rows:
-            row = list(fetched)
-            for position, (converters, expression) in plan.converters or ():
-                value = row[position]
-                for converter in converters:
-                    value = converter(value, expression, connection)
-                row[position] = value
-            obj = plan.model.from_db(using, plan.init_list, row[plan.model_slice])
-            for populator in plan.populators or ():
-                populator.populate(row, obj)
-            objects.append(obj)
-        return objects
+        return [_build(plan, using, fetched) for fetched in rows]
+
+    def records(self, *args, variant: Hashable = None, using: str = "default") -> list[Record]:
+        """The rows of `instances`, each building its instance only when asked (`instance()`,
+        once): for reads of many rows of which one is used. `record[attname]` is the
+        column's value as the database returns it (before the field's converters)."""
+        plan = self._instance_plan(using, variant, args)
+        if plan.index is None:
+            start = plan.model_slice.start if plan.model_slice is not None else 0
+            plan.index = {name: start + n for n, name in enumerate(plan.init_list or ())}
+        return [Record(plan, using, fetched) for fetched in self._fetch(plan, using, args)]
+
+
+def _build(plan: _Plan, using: str, fetched: tuple):
+    """An instance of one row, as ModelIterable builds it."""
+    connection = connections[using]
+    row = list(fetched)
+    for position, (converters, expression) in plan.converters or ():
+        value = row[position]
+        for converter in converters:
+            value = converter(value, expression, connection)
+        row[position] = value
+    obj = plan.model.from_db(using, plan.init_list, row[plan.model_slice])
+    for populator in plan.populators or ():
+        populator.populate(row, obj)
+    return obj
+
+
+class Record:
+    """One row of `CompiledQuery.records`."""
+
+    __slots__ = ("_plan", "_using", "_row", "_instance")
+
+    def __init__(self, plan: _Plan, using: str, row: tuple):
+        self._plan, self._using, self._row, self._instance = plan, using, row, None
+
+    def __getitem__(self, attname: str) -> Any:
+        return self._row[self._plan.index[attname]]  # type: ignore[index]
+
+    def instance(self):
+        if self._instance is None:
+            self._instance = _build(self._plan, self._using, self._row)
+        return self._instance
 
 
 # -- saves of the fields that changed ---------------------------------------------------------

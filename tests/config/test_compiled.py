@@ -125,3 +125,24 @@ def test_field_values_keep_a_copy_of_mutable_values():
     before = field_values(event)
     event.details["a"] = 2
     assert before["details"] == {"a": 1}
+
+
+def test_records_build_each_instance_when_asked_once_as_instances_builds_it():
+    north = _office("R1")
+    supervisor = User.objects.create_user(username="esi", home_office=north)
+    team = Team.objects.create(office=north, name="Team esi", supervisor=supervisor)
+    [record] = TEAM_WITH_SUPERVISOR.records(team.pk)
+    [built] = TEAM_WITH_SUPERVISOR.instances(team.pk)
+    assert (record["name"], record["office_id"], record["supervisor_id"]) == (
+        "Team esi",
+        north.pk,
+        supervisor.pk,
+    )
+    instance = record.instance()
+    assert instance is record.instance()  # built once
+    assert (instance.pk, instance.name, instance.supervisor.username) == (
+        built.pk,
+        built.name,
+        built.supervisor.username,
+    )
+    assert instance.supervisor.home_office.code == "R1"
