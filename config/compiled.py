@@ -24,9 +24,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router
-from django.db.models import QuerySet, signals
+from django.db import connections, router, transaction
+from django.db.models import Model, QuerySet, signals
 from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
 
 # Placeholder values standing for the arguments while compiling: inside PostgreSQL's
 # integer range (Django 5 turns an out-of-range integer lookup into an empty result).
@@ -206,6 +207,7 @@ def save_changed(instance, before: dict[str, Any]) -> None:
         instance.pk is None
         or instance._state.adding
         or meta.parents
+        or meta.select_on_save
         or signals.pre_save.has_listeners(model)
         or signals.post_save.has_listeners(model)
     ):
@@ -233,7 +235,7 @@ def save_changed(instance, before: dict[str, Any]) -> None:
         field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields
     ]
     params.append(meta.pk.get_db_prep_value(instance.pk, connection))
-    with connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(sql, params)
         updated = cursor.rowcount
     if not updated:
@@ -241,3 +243,78 @@ def save_changed(instance, before: dict[str, Any]) -> None:
 
 
 _MISSING = object()
+
+
+# -- INSERTs of new instances ----------------------------------------------------------------
+
+_INSERTS: dict[Hashable, str] = {}
+
+
+def _plain_for_insert(instance, model) -> bool:
+    """Whether Model.save(force_insert=True) of `instance` is the one INSERT ... RETURNING
+    its pk that `insert_statement` gives: a new instance without a pk, one table, no signal
+    receivers, no ordering column, no field with its own placeholder, only the pk returned."""
+    meta = model._meta
+    return (
+        instance.pk is None
+        and instance._state.adding
+        and not meta.parents
+        and not meta.order_with_respect_to
+        and meta.auto_field is not None
+        and list(meta.db_returning_fields) == [meta.pk]
+        and not signals.pre_save.has_listeners(model)
+        and not signals.post_save.has_listeners(model)
+        and not any(hasattr(field, "get_placeholder") for field in meta.local_concrete_fields)
+    )
+
+
+def insert_statement(instance, using: str) -> tuple[str, list] | None:
+    """The INSERT ... RETURNING pk Model.save sends for a new `instance` (its related fields
+    prepared by the caller), with its parameters: the SQL compiled once per model, the values
+    prepared as Django's insert compiler prepares them. None where that is not the whole of a
+    save (`_plain_for_insert`) or a value is an expression: the caller then saves."""
+    model = type(instance)
+    if not _plain_for_insert(instance, model):
+        return None
+    meta = model._meta
+    connection = connections[using]
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    key = (model, using)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        query = InsertQuery(model)
+        query.insert_values(fields, [instance])
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = [meta.pk]
+        [(sql, params)] = compiler.as_sql()
+        if sql.count("%s") != len(fields) or len(params) != len(fields):
+            return None  # a value or placeholder other than a plain parameter: not cached
+        _INSERTS[key] = sql
+        return sql, list(params)
+    values = [field.pre_save(instance, True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        return None
+    prepared = zip(fields, values, strict=True)
+    return sql, [field.get_db_prep_save(value, connection) for field, value in prepared]
+
+
+def insert(instance) -> None:
+    """`instance.save(force_insert=True)` of a new instance, its INSERT compiled once per
+    model (`insert_statement`); otherwise (a model with its own save, a receiver of its save
+    signals, ...) that save."""
+    model = type(instance)
+    if model.save is not Model.save:
+        instance.save(force_insert=True)
+        return
+    instance._prepare_related_fields_for_save(operation_name="save")  # as Model.save
+    using = instance._state.db or router.db_for_write(model, instance=instance)
+    statement = insert_statement(instance, using)
+    if statement is None:
+        instance.save(force_insert=True)
+        return
+    sql, params = statement
+    with transaction.mark_for_rollback_on_error(using), connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        setattr(instance, model._meta.pk.attname, cursor.fetchone()[0])
+    instance._state.adding = False
+    instance._state.db = using

@@ -3,11 +3,12 @@ queryset gives (issue #22: the task completion's hot reads)."""
 
 import pytest
 from django.db import connection
-from django.db.models import signals
+from django.db.models import Value, signals
+from django.db.models.functions import Upper
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AccountEvent, Jurisdiction, Office, Team, User
-from config.compiled import CompiledQuery, field_values, save_changed
+from config.compiled import CompiledQuery, field_values, insert, save_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +147,38 @@ def test_records_build_each_instance_when_asked_once_as_instances_builds_it():
         built.supervisor.username,
     )
     assert instance.supervisor.home_office.code == "R1"
+
+
+def test_insert_writes_the_row_model_save_writes():
+    office = _office("I1")
+    supervisor = User.objects.create_user(username="abena", home_office=office)
+    first, second = Team(office=office, name="One"), Team(office=office, name="Two")
+    second.supervisor = supervisor
+    with CaptureQueriesContext(connection) as queries:
+        insert(first)
+        insert(second)  # the SQL kept from the first, the new values
+    assert [q["sql"].split(" (")[0] for q in queries.captured_queries] == [
+        'INSERT INTO "accounts_team"'
+    ] * 2
+    assert first.pk and second.pk > first.pk
+    assert not first._state.adding and second._state.db == "default"
+    rows = Team.objects.filter(office=office).order_by("pk").values_list("name", "supervisor_id")
+    assert list(rows) == [("One", None), ("Two", supervisor.pk)]
+
+
+def test_insert_is_model_save_with_a_receiver_or_an_expression():
+    office = _office("I2")
+    seen = []
+
+    def receiver(sender, instance, created, **kwargs):
+        seen.append((instance.name, created))
+
+    signals.post_save.connect(receiver, sender=Team)
+    try:
+        insert(Team(office=office, name="Signalled"))
+    finally:
+        signals.post_save.disconnect(receiver, sender=Team)
+    assert seen == [("Signalled", True)]
+    team = Team(office=office, name=Upper(Value("shouted")))
+    insert(team)
+    assert Team.objects.get(pk=team.pk).name == "SHOUTED"

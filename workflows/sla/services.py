@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 
 from accounts.models import Office, Team, User
-from config.compiled import CompiledQuery, Record
+from config.compiled import CompiledQuery, Record, insert
 
 from ..completion import recalled, remember
 from .calendar import Calendar, calendar_for_office, clear_calendar_cache
@@ -231,7 +231,7 @@ def sla_clock_open(
             started_at=started_at,
         )
         _schedule(clock, calendar_for_office(office), ())
-        clock.save(force_insert=True)
+        insert(clock)  # clock.save(force_insert=True), its SQL compiled once
         _mark_in_use(policy)
     return clock
 
