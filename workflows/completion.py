@@ -23,6 +23,9 @@ class Completion:
     task: Any  # the human task being completed (its owner is the actor)
     actor: Any
     memo: dict = field(default_factory=dict)
+    # the task's fields as read under the lock (config.compiled.field_values): its completion
+    # writes only what changed since (config.compiled.save_changed)
+    task_row: dict | None = None
 
     def owns(self, task) -> bool:
         """Whether `task` belongs to the process whose task is being completed."""
@@ -42,8 +45,8 @@ def current() -> Completion | None:
 
 
 @contextmanager
-def completing(task, actor) -> Iterator[Completion]:
-    completion = Completion(task=task, actor=actor)
+def completing(task, actor, task_row: dict | None = None) -> Iterator[Completion]:
+    completion = Completion(task=task, actor=actor, task_row=task_row)
     token = _CURRENT.set(completion)
     try:
         yield completion

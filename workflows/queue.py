@@ -26,7 +26,7 @@ from viewflow.workflow.status import STATUS
 from accounts.backends import permissions_preload
 from accounts.models import Role, Team, User
 from accounts.scope import can_see
-from config.compiled import CompiledQuery
+from config.compiled import CompiledQuery, field_values
 from config.observability.metrics import TASK_COMPLETIONS
 from notifications import outbox, webhooks
 
@@ -329,6 +329,7 @@ def task_complete(
     when the flow completes it (claimed, started and done in one UPDATE)."""
     with conflicts_as_errors(), transaction.atomic(), _locked(task):
         _read_for_completion(task)
+        task_row = field_values(task)  # the row as read: the completion writes what changes
         permissions_preload(actor)  # the checks below and the flow's transition ask
         if task.status not in OPEN_STATUSES:
             raise Conflict(_done_message(task))
@@ -349,11 +350,12 @@ def task_complete(
         if task.status == STATUS.ASSIGNED:
             activation.start(None)
         # The notifications the flow's hooks ask for are written together at the end.
-        with completing(task, actor), outbox.batched(), webhooks.batched():
+        with completing(task, actor, task_row), outbox.batched(), webhooks.batched():
             result = work(activation) if work is not None else None
             # Stop this task's deadlines before the flow creates the next task (and its clocks).
             sla_clock_stop(task=task, outcome="met", actor=actor)
-            activation.execute()  # saves the task: owner, started and done at once
+            # saves the task: owner, started and done at once (only the fields that changed)
+            activation.execute()
         node = task.flow_task
         transaction.on_commit(TASK_COMPLETIONS.labels(node.flow_class.__name__, node.name).inc)
     return result

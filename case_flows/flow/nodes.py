@@ -18,8 +18,7 @@ node's once it is done.
 from contextlib import nullcontext
 
 from django.db import connections, router, transaction
-from django.db.models.signals import m2m_changed, post_save, pre_save
-from django.db.models.sql import InsertQuery
+from django.db.models.signals import m2m_changed
 from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -32,6 +31,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import task_finished, task_started
 from viewflow.workflow.status import STATUS
 
+from config.compiled import insert_statement, save_changed
 from workflows.completion import current as current_completion
 
 
@@ -155,6 +155,22 @@ class CaseViewActivation(ViewActivation):
             flow_task._on_create(activation)
         return activation
 
+    @Activation.status.super()
+    def complete(self):
+        """viewflow's complete (the task finished and saved, `task_finished` sent); in the
+        completion of this very task only the fields that changed since its read under the
+        lock are written (viewflow's save rewrites the whole row)."""
+        assert transaction.get_connection().in_atomic_block
+        self.task.finished = now()
+        completion = current_completion()
+        if completion is not None and completion.task is self.task and completion.task_row:
+            if self.task.flow_task and not self.task.flow_task_type:
+                self.task.flow_task_type = self.task.flow_task.task_type  # as Task.save
+            save_changed(self.task, completion.task_row)
+        else:
+            self.task.save()
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
 
 class View(flow.View):
     activation_class = CaseViewActivation
@@ -168,24 +184,19 @@ def insert_linked(task, previous) -> None:
     through = model.previous.through
     if task.flow_task and not task.flow_task_type:
         task.flow_task_type = task.flow_task.task_type  # as viewflow's Task.save
-    if (
-        task.pk is not None
-        or pre_save.has_listeners(model)
-        or post_save.has_listeners(model)
-        or m2m_changed.has_listeners(through)
-    ):
+    using = router.db_for_write(model, instance=task)
+    statement = None
+    if task.pk is None and not m2m_changed.has_listeners(through):
+        task._prepare_related_fields_for_save(operation_name="save")  # as Model.save
+        # None with a receiver of the task's save signals (or anything else a save does)
+        statement = insert_statement(task, using)
+    if statement is None:
         task.save()
         task.previous.add(previous)
         return
-    task._prepare_related_fields_for_save(operation_name="save")  # as Model.save
+    insert_sql, params = statement
     meta = model._meta
-    using = router.db_for_write(model, instance=task)
     connection = connections[using]
-    query = InsertQuery(model)
-    query.insert_values([f for f in meta.local_concrete_fields if f is not meta.auto_field], [task])
-    compiler = query.get_compiler(using=using)
-    compiler.returning_fields = [meta.pk]
-    [(insert_sql, params)] = compiler.as_sql()
     quote = connection.ops.quote_name
     sql = (
         f"WITH new_task AS ({insert_sql}), "

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from accounts.models import Office, Team, User
+from config.compiled import insert
 from workflows.queue import task_complete
 
 from .. import timeline
@@ -304,7 +305,7 @@ def follow_up_record(
         )
         if problem:
             raise CaseError(problem)
-        record = FollowUp.objects.create(
+        record = FollowUp(
             case=case,
             episode=case.episode,
             created_by=actor,
@@ -315,6 +316,7 @@ def follow_up_record(
             form_version=form_version,
             answers=answers,
         )
+        insert(record)  # FollowUp.objects.create, its INSERT compiled once
         activation.process.next_step = next_step
         activation.process.save(update_fields=["next_step"])
         timeline.follow_up_recorded(case, actor=actor, follow_up=record, next_step=next_step)

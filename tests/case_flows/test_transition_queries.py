@@ -108,3 +108,9 @@ def test_the_bench_transition_is_within_the_budget(db):
     # the route (inserted done) and the next task, each with its `previous` link in one statement
     assert kinds["INSERT viewflow_task (WITH its link)"] == 2
     assert "INSERT viewflow_task_previous" not in kinds
+    # the completed task's UPDATE writes what the completion changed, not the whole row
+    [task_update] = [s.sql for s in statements if s.sql.startswith('UPDATE "viewflow_task"')]
+    assigned = task_update.split(" WHERE ")[0]
+    assert assigned == (
+        'UPDATE "viewflow_task" SET "status" = %s, "started" = %s, "finished" = %s'
+    ), task_update

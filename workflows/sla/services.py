@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 
 from accounts.models import Office, Team, User
-from config.compiled import CompiledQuery
+from config.compiled import CompiledQuery, Record, insert
 
 from ..completion import recalled, remember
 from .calendar import Calendar, calendar_for_office, clear_calendar_cache
@@ -231,21 +231,22 @@ def sla_clock_open(
             started_at=started_at,
         )
         _schedule(clock, calendar_for_office(office), ())
-        clock.save(force_insert=True)
+        insert(clock)  # clock.save(force_insert=True), its SQL compiled once
         _mark_in_use(policy)
     return clock
 
 
-def _office_policies(office: Office) -> list[SlaPolicy]:
+def _office_policies(office: Office) -> list[Record]:
     """The current policies that may apply in this office (any kind, scope or date), by
-    `order`: one query, kept for the rest of a task completion."""
+    `order`: one query, kept for the rest of a task completion, as rows (a policy's model
+    instance is built when it matches, once: `_mark_in_use` sees what it set)."""
     key = ("sla_office_policies", office.pk)
     policies = recalled(key)
     if policies is None:
         statuses = [PolicyStatus.CONFIRMED]
         if getattr(settings, "SLA_DRAFT_POLICIES_APPLY", True):
             statuses.append(PolicyStatus.DRAFT)
-        policies = _OFFICE_POLICIES.instances(
+        policies = _OFFICE_POLICIES.records(
             int(office.pk), str(office.jurisdiction), variant=tuple(statuses)
         )
         remember(key, policies)
@@ -264,7 +265,7 @@ _OFFICE_POLICIES = CompiledQuery(
 
 
 def _first_policy(
-    policies: list[SlaPolicy],
+    policies: list[Record],
     *,
     office: Office,
     category: str,
@@ -273,19 +274,21 @@ def _first_policy(
     name: str,
     on: date,
 ) -> SlaPolicy | None:
-    """policy_match's rule over policies already read (`_office_policies`)."""
+    """policy_match's rule over policies already read (`_office_policies`): the first that
+    matches, built as a model instance (only that one)."""
     for policy in policies:
+        effective_to = policy["effective_to"]
         if (
-            policy.kind == kind
-            and policy.node_name in (name or "", "")
-            and policy.category in (category or "", "")
-            and policy.risk in (risk or "", "")
-            and policy.effective_from <= on
-            and (policy.effective_to is None or policy.effective_to >= on)
-            and policy.jurisdiction in ("", office.jurisdiction)
-            and policy.office_id in (None, office.pk)
+            policy["kind"] == kind
+            and policy["node_name"] in (name or "", "")
+            and policy["category"] in (category or "", "")
+            and policy["risk"] in (risk or "", "")
+            and policy["effective_from"] <= on
+            and (effective_to is None or effective_to >= on)
+            and policy["jurisdiction"] in ("", office.jurisdiction)
+            and policy["office_id"] in (None, office.pk)
         ):
-            return policy
+            return policy.instance()
     return None
 
 
