@@ -2,25 +2,9 @@
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/caseflow")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_of_xdist_worker(url: str, worker: str) -> str:
-    """`make test` runs two pytest-xdist workers (gw0, gw1), each with its own test database
-    (pytest-django) and, here, its own Redis database: REDIS_URL's number + 1 + the worker's,
-    so the Celery worker tests of one never purge or take the other's messages."""
-    parts = urlsplit(url)
-    number = int(parts.path.strip("/") or 0) + 1 + int(worker.removeprefix("gw"))
-    return urlunsplit(parts._replace(path=f"/{number}"))
-
-
-if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
-    os.environ["REDIS_URL"] = _redis_of_xdist_worker(
-        os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"]
-    )
 
 from .base import *  # noqa: E402,F403
 from .env import env_bool, env_list  # noqa: E402
