@@ -167,8 +167,9 @@ WHY = {
     "scale_out_gain": "both worker processes and PostgreSQL share the machine's 2 cores: a "
     "second process overlaps one's Python with the other's database time, little more; on "
     "another machine it adds its own cores (docs/scaling.md)",
-    "transitions_per_s": "15 queries per completion on this path (was 43), ~26 ms of CPU: "
-    "CPU-bound, 4 workers on 2 cores; the other completion kinds take 18-31 queries "
+    "transitions_per_s": "13 queries per completion on this path (was 43); at best 6.8 ms of "
+    "Python and 5.6 ms of PostgreSQL CPU (was ~26 ms): CPU-bound, 4 workers, PostgreSQL and the "
+    "bench's own loop on 2 cores; the other completion kinds take 12-28 queries "
     "(docs/performance.md, Transitions)",
 }
 
