@@ -179,14 +179,17 @@ class View(flow.View):
 def insert_linked(task, previous) -> None:
     """`task.save()` of a new task and `task.previous.add(previous)`, in one statement: the
     INSERT Django would send, and the link row inserted from its RETURNING (as `add` does,
-    ON CONFLICT DO NOTHING). With a receiver of the save or m2m signals, the two steps."""
+    ON CONFLICT DO NOTHING). With a receiver of the save or m2m signals, or on SQLite, the two
+    steps."""
     model = type(task)
     through = model.previous.through
     if task.flow_task and not task.flow_task_type:
         task.flow_task_type = task.flow_task.task_type  # as viewflow's Task.save
     using = router.db_for_write(model, instance=task)
     statement = None
-    if task.pk is None and not m2m_changed.has_listeners(through):
+    # One statement needs PostgreSQL's data-modifying WITH; SQLite (`make run`) takes two.
+    postgresql = connections[using].vendor == "postgresql"
+    if postgresql and task.pk is None and not m2m_changed.has_listeners(through):
         task._prepare_related_fields_for_save(operation_name="save")  # as Model.save
         # None with a receiver of the task's save signals (or anything else a save does)
         statement = insert_statement(task, using)
