@@ -14,6 +14,8 @@ import pytest
 import time_machine as tm
 from django.utils import timezone
 
+from tests.module_copies import caseworker, manager, office, other_office, supervisor, team  # noqa: F401
+
 from .dashboard_fixtures import NOW, build_world
 
 
@@ -49,33 +51,3 @@ def world(module_world, module_copy, time_machine):
 
 # The function-scoped fixtures of tests/conftest.py, overridden here: the objects the world
 # was built with (copies for this test: `office` is `world.office`).
-
-
-@pytest.fixture
-def office(module_office, module_copy):
-    return module_copy(module_office)
-
-
-@pytest.fixture
-def other_office(module_other_office, module_copy):
-    return module_copy(module_other_office)
-
-
-@pytest.fixture
-def supervisor(module_supervisor, module_copy):
-    return module_copy(module_supervisor)
-
-
-@pytest.fixture
-def team(module_team, module_copy):
-    return module_copy(module_team)
-
-
-@pytest.fixture
-def caseworker(module_caseworker, module_copy):
-    return module_copy(module_caseworker)
-
-
-@pytest.fixture
-def manager(module_manager, module_copy):
-    return module_copy(module_manager)

@@ -10,6 +10,7 @@ for, asking or not.
 
 import pytest
 
+from tests.module_copies import caseworker, office, other_office, supervisor, team  # noqa: F401
 from workflows.sla.seed import seed_sla_policies
 
 from .steps import open_case, to_referral_stage
@@ -63,28 +64,3 @@ def refused_case(module_refused_case, module_copy):
 
 # The function-scoped fixtures of tests/conftest.py, overridden here: the objects the cases
 # were built with (copies for this test: `caseworker` is `referral_case.owner`'s copy).
-
-
-@pytest.fixture
-def office(module_office, module_copy):
-    return module_copy(module_office)
-
-
-@pytest.fixture
-def other_office(module_other_office, module_copy):
-    return module_copy(module_other_office)
-
-
-@pytest.fixture
-def supervisor(module_supervisor, module_copy):
-    return module_copy(module_supervisor)
-
-
-@pytest.fixture
-def team(module_team, module_copy):
-    return module_copy(module_team)
-
-
-@pytest.fixture
-def caseworker(module_caseworker, module_copy):
-    return module_copy(module_caseworker)
