@@ -3,15 +3,17 @@ transaction; the rows are handed to Celery after commit (dispatch)."""
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Model, OuterRef, Q
 from django.db.models.constants import OnConflict
+from django.db.models.functions import JSONObject
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
@@ -184,15 +186,23 @@ def _validate(requests: list[NotificationRequest]) -> list[NotificationRequest]:
 def _choices_for(
     requests: list[NotificationRequest],
 ) -> tuple[Callable[[int, str], ChannelChoice], dict[int, Any]]:
-    """Load recipients with their roles, and the relevant preferences: two queries in all."""
+    """Load recipients with their roles, and the relevant preferences: one query on
+    PostgreSQL (the preferences as an array on each recipient's rows), two elsewhere."""
     recipient_ids = {request.recipient_id for request in requests}
     events = {request.event for request in requests}
     users: dict[int, dict] = {}
     roles: dict[int, set[str]] = {}
+    together = connection.vendor == "postgresql"
+    recipients = User.objects.filter(pk__in=recipient_ids)
+    if together:
+        recipients = recipients.annotate(preferences=_preferences_of(events))
+    fields = ["id", "email", "phone", "is_active", "home_office_id", "groups__name"]
+    if together:
+        fields.append("preferences")
+    rows: Iterable[dict[str, Any]] = recipients.values(*fields)
+    preferences: dict[int, NotificationPreference] = {}
     # one row per recipient and group (a recipient without a group: one row, no group)
-    for row in User.objects.filter(pk__in=recipient_ids).values(
-        "id", "email", "phone", "is_active", "home_office_id", "groups__name"
-    ):
+    for row in rows:
         role = row["groups__name"]
         users.setdefault(
             row["id"],
@@ -200,11 +210,18 @@ def _choices_for(
         )
         if role in Role.values:
             roles.setdefault(row["id"], set()).add(role)
-    office_ids = {row["home_office_id"] for row in users.values() if row["home_office_id"]}
+        for values in row.get("preferences") or []:
+            preferences.setdefault(values["id"], NotificationPreference(**values))
+    if not together:
+        office_ids = {row["home_office_id"] for row in users.values() if row["home_office_id"]}
+        preferences = {
+            pref.pk: pref
+            for pref in NotificationPreference.objects.filter(
+                Q(user_id__in=recipient_ids) | Q(office_id__in=office_ids), event__in=events
+            )
+        }
     user_prefs, office_prefs = {}, {}
-    for pref in NotificationPreference.objects.filter(
-        Q(user_id__in=recipient_ids) | Q(office_id__in=office_ids), event__in=events
-    ):
+    for pref in preferences.values():
         if pref.user_id:
             user_prefs[(pref.user_id, pref.event)] = pref
         else:
@@ -220,6 +237,20 @@ def _choices_for(
         )
 
     return choice, users
+
+
+_PREFERENCE_FIELDS = ("id", "user_id", "office_id", "event", "email", "sms", "frequency")
+
+
+def _preferences_of(events: set[str]) -> ArraySubquery:
+    """The recipient's own preferences for these events and their home office's defaults,
+    as an array of JSON objects with NotificationPreference's fields."""
+    return ArraySubquery(
+        NotificationPreference.objects.filter(
+            Q(user_id=OuterRef("id")) | Q(office_id=OuterRef("home_office_id")),
+            event__in=events,
+        ).values(json=JSONObject(**{name: name for name in _PREFERENCE_FIELDS}))
+    )
 
 
 def _notifications_write(requests: list[NotificationRequest]) -> list[Notification]:

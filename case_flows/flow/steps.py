@@ -231,8 +231,7 @@ def latest_record(case: Case, kind: str) -> Assessment | CasePlan | Closure | No
         "plan": CasePlan,
         "closure": Closure,
     }
-    model = model_by_kind[kind]
-    return model.objects.filter(case=case, episode=case.episode).order_by("-pk").first()
+    return case._latest(model_by_kind[kind])
 
 
 def process_decision(process) -> Decision:

@@ -9,12 +9,15 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from viewflow.workflow.models import Process
 
 from accounts.models import Jurisdiction, Office, Team
+from workflows.completion import recalled, remember
 
 from ..permissions import CasePerm, can_see_case, on_access_list
 from .choices import EventKind, Risk, Stage
 from .people import Person
 from .records import Assessment, CasePlan, Closure
 from .referrals import Referral
+
+_UNKNOWN = object()
 
 
 class Category(models.Model):
@@ -365,7 +368,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
             memo[key] = read()
         return memo[key]
 
+    def record_created(self, record) -> None:
+        """A completion saved `record` (an assessment, plan or closure) for this episode: the
+        nodes it runs next (the stage's condition, the approval task) need not read it back."""
+        remember(("latest", type(record), self.pk, record.episode), record)
+
     def _latest(self, model):
+        known = recalled(("latest", model, self.pk, self.episode), _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         return self._memo(
             ("latest", model, self.episode),
             lambda: model.objects.filter(case=self, episode=self.episode).order_by("-pk").first(),

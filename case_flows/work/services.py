@@ -190,6 +190,7 @@ def assessment_submit(
             form_version=form_version,
             answers=answers,
         )
+        case.record_created(record)
         risk_apply(case, actor=actor, risk=risk_decided, comment=_("Risk decided at assessment"))
         task_attachments_to_record(task=task, record=record)
         return record
@@ -239,6 +240,7 @@ def plan_submit(
             form_version=form_version,
             answers=answers,
         )
+        case.record_created(plan)
         PlanGoal.objects.bulk_create([PlanGoal(plan=plan, description=g) for g in goals])
         PlanAction.objects.bulk_create(
             [
@@ -353,6 +355,7 @@ def closure_prepare(
             form_version=form_version,
             answers=answers,
         )
+        case.record_created(closure)
         task_attachments_to_record(task=task, record=closure)
         return closure
 

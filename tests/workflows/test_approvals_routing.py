@@ -15,7 +15,7 @@ from tests.steps import (
     submit_assessment,
 )
 from workflows.approvals.models import SupervisorAbsence
-from workflows.approvals.services import approval_decide
+from workflows.approvals.services import approval_decide, approval_route
 from workflows.queue import task_reassign
 
 
@@ -57,6 +57,38 @@ def test_absent_supervisor_without_deputy_routes_to_manager(
     task = open_task(new_case, "approve_assessment")
     assert task.owner == manager
     approval_decide(approval=task.approval, actor=manager, approve=True, comment="")
+
+
+def test_an_inactive_deputy_passes_over_to_a_present_colleague_not_an_absent_one(
+    new_case, office, supervisor, caseworker, manager
+):
+    deputy = make_user(Role.SUPERVISOR, office, username="deputy")
+    away = make_user(Role.SUPERVISOR, office, username="away")
+    present = make_user(Role.SUPERVISOR, office, username="present")
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    deputy.is_active = False
+    deputy.save(update_fields=["is_active"])
+    _absent(supervisor, deputy=deputy)
+    _absent(away)
+    submit_assessment(new_case, caseworker)
+    assert open_task(new_case, "approve_assessment").owner == present
+
+
+def test_a_present_supervisor_is_found_in_one_query(
+    office, team, supervisor, caseworker, manager, django_assert_num_queries
+):
+    make_user(Role.SUPERVISOR, office, username="colleague")
+    team.refresh_from_db()
+    team.supervisor  # noqa: B018  (loaded as the completion's read loads it)
+    with django_assert_num_queries(1):
+        assert approval_route(office=office, team=team, requested_by=caseworker) is None
+    _absent(supervisor)
+    # away: the office's supervisors and managers are read, then their absences
+    with django_assert_num_queries(4):
+        assert approval_route(office=office, team=team, requested_by=caseworker).username == (
+            "colleague"
+        )
 
 
 def test_supervisors_own_request_goes_to_another_supervisor(office, team, supervisor, manager):

@@ -54,6 +54,14 @@ def approval_route(*, office: Office, team: Team | None, requested_by: User) -> 
     their deputy, else another supervisor of the office, else the office manager.
     """
     supervisor = team.supervisor if team is not None else None
+    if supervisor is not None and supervisor.pk != requested_by.pk and supervisor.is_active:
+        # The usual case, in one query: the team's supervisor is in today.
+        absence = _absent_today([supervisor.pk], office).get(supervisor.pk)
+        if absence is None:
+            return None
+        deputy = absence.deputy
+        if deputy is not None and deputy.is_active and deputy.pk != requested_by.pk:
+            return deputy
     office_supervisors = list(
         User.objects.filter(is_active=True, home_office=office, groups__name=Role.SUPERVISOR)
         .exclude(pk=requested_by.pk)
@@ -64,15 +72,7 @@ def approval_route(*, office: Office, team: Team | None, requested_by: User) -> 
         .exclude(pk=requested_by.pk)
         .order_by("pk")
     )
-    people = [u.pk for u in office_supervisors + managers] + ([supervisor.pk] if supervisor else [])
-    absent = _absent_today(people, office)
-
-    if supervisor is not None and supervisor.pk != requested_by.pk and supervisor.is_active:
-        if supervisor.pk not in absent:
-            return None
-        deputy = absent[supervisor.pk].deputy
-        if deputy is not None and deputy.is_active and deputy.pk != requested_by.pk:
-            return deputy
+    absent = _absent_today([u.pk for u in office_supervisors + managers], office)
     for candidate in office_supervisors:
         if candidate.pk not in absent and (supervisor is None or candidate.pk != supervisor.pk):
             return candidate
