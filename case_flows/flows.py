@@ -162,7 +162,7 @@ class CaseFlow(flow.Flow):
     return_closure = nodes.Function(fire("return_for_revision")).Next(this.follow_up)
     to_closed = nodes.Function(fire("approve_closure")).Next(this.end)
 
-    end = flow.End()
+    end = nodes.End()
 
     # Started by the SLA escalation handler at the ladder's last step: a manager reviews the
     # overdue case (a separate short process of the same case, in the managers' queue).
@@ -173,7 +173,7 @@ class CaseFlow(flow.Flow):
         .Permission(CasePerm.REVIEW_OVERDUE_CASE)
         .Next(this.review_done)
     )
-    review_done = flow.End()
+    review_done = nodes.End()
 
     # Started by the daily job in case_flows.reviews: the periodic supervisor review of an open
     # case (every 3 months, monthly for high risk), in the supervisors' queue.
@@ -184,7 +184,7 @@ class CaseFlow(flow.Flow):
         .Permission(CasePerm.APPROVE_CASE)
         .Next(this.case_review_done)
     )
-    case_review_done = flow.End()
+    case_review_done = nodes.End()
 
     # Started from the case page (case_flows.decisions): an administrative decision is
     # prepared by the caseworker and approved by a supervisor (maker-checker) in a short
@@ -216,7 +216,7 @@ class CaseFlow(flow.Flow):
     )
     decision_returned = nodes.Function(flow_steps.decision_returned).Next(this.prepare_decision)
     decision_approved = nodes.Function(flow_steps.decision_approved).Next(this.decision_done)
-    decision_done = flow.End()
+    decision_done = nodes.End()
 
     # --- the flow's decisions and hooks, kept in flow_steps so this class reads like the diagram
     def start_episode(self, activation, case, actor):

@@ -24,11 +24,12 @@ from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.if_gate import IfActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.nodes.view import ViewActivation
-from viewflow.workflow.signals import task_finished, task_started
+from viewflow.workflow.signals import flow_finished, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from config.compiled import insert_statement, save_changed
@@ -118,6 +119,41 @@ class CaseSwitchActivation(_WrittenWhenDone, SwitchActivation):
                     self.next_task = node
             if not self.next_task:
                 raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class CaseEndActivation(_WrittenWhenDone, EndActivation):
+    """viewflow's End: inside a completion without the savepoint (as the nodes above), the
+    process finished with an UPDATE of its own table only, and the END task inserted once,
+    done, with its link."""
+
+    @Activation.status.super()
+    def activate(self):
+        if self.task.pk is not None:  # outside a completion: viewflow's own
+            return super().activate.original()
+        with self.exception_guard(), _kept_failure_savepoint():
+            self.task.started = now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            # the END task is not written yet: any unfinished task is another one
+            others_active = (
+                self.flow_class.task_class._default_manager.filter(
+                    process=self.process, finished__isnull=True
+                ).exists()
+            )
+            if not others_active:
+                self.process.status = STATUS.DONE
+                self.process.finished = now()
+                self.process.save(update_fields=["status", "finished"])
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            if not others_active:
+                flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+    @Activation.status.super()
+    def complete(self):
+        self._complete()
+
+
+class End(flow.End):
+    activation_class = CaseEndActivation
 
 
 class Function(flow.Function):

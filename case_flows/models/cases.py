@@ -374,13 +374,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
         remember(("latest", type(record), self.pk, record.episode), record)
 
     def _latest(self, model):
-        known = recalled(("latest", model, self.pk, self.episode), _UNKNOWN)
+        """The episode's latest record of `model`; read once per task completion (the
+        completion saves records through `record_created`), else once per `_memo`."""
+        key = ("latest", model, self.pk, self.episode)
+        known = recalled(key, _UNKNOWN)
         if known is not _UNKNOWN:
             return known
-        return self._memo(
+        record = self._memo(
             ("latest", model, self.episode),
             lambda: model.objects.filter(case=self, episode=self.episode).order_by("-pk").first(),
         )
+        remember(key, record)
+        return record
 
     def _approved(self, kind: str, model) -> bool:
         """The gate: the latest record of this kind has an approved approval request."""
@@ -393,11 +398,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         record = self._latest(model)
         if record is None:
             return False
+        # decided in this task completion (approval_decide): no need to read it back
+        case_type = ContentType.objects.get_for_model(Case).pk  # cached per process
+        approval = recalled(("approval_of_record", case_type, self.pk, kind, record.pk))
+        if approval is not None:
+            return approval.status == ApprovalStatus.APPROVED
         approval = self._memo(
             ("approval", kind, record.pk),
             lambda: (
                 Approval.objects.filter(
-                    subject_type=ContentType.objects.get_for_model(Case),
+                    subject_type_id=case_type,
                     subject_id=self.pk,
                     kind=kind,
                     record_id=record.pk,
@@ -416,7 +426,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self._approved("plan", CasePlan)
 
     def referrals_are_arranged(self) -> bool:
-        if Referral.objects.filter(case=self, episode=self.episode).exists():
+        if self._memo(
+            ("referrals", self.episode),
+            lambda: Referral.objects.filter(case=self, episode=self.episode).exists(),
+        ):
             return True
         plan = self._latest(CasePlan)
         return plan is not None and plan.no_referral_needed

@@ -25,14 +25,14 @@ BUDGET = 15
 ALLOCATION = 19
 INTAKE = 17
 ASSESSMENT = 23
-ASSESSMENT_APPROVAL = 22
+ASSESSMENT_APPROVAL = 21
 PLAN = 21
-PLAN_APPROVAL = 21
-REFERRALS = 22
+PLAN_APPROVAL = 20
+REFERRALS = 19
 FOLLOW_UP_CONTINUE = 13  # the bench's transition
 FOLLOW_UP_CLOSE = 12
 CLOSURE_PREPARATION = 23
-CLOSURE_APPROVAL = 26
+CLOSURE_APPROVAL = 20
 
 EXPECTED = {
     "allocation": ALLOCATION,
@@ -88,6 +88,13 @@ def test_queries_per_completion_of_each_kind(db):
     )
     world.case.refresh_from_db()
     assert world.case.stage == "closed"  # the walk really went through every completion
+    # the process finished as viewflow's End finishes it: done, with its END task linked
+    process = world.case.processes.get()
+    assert process.status == "DONE" and process.finished is not None
+    end = process.task_set.get(flow_task_type="END")
+    assert (end.status, end.finished is not None) == ("DONE", True)
+    assert [t.flow_task.name for t in end.previous.all()] == ["to_closed"]
+    assert not process.task_set.filter(finished__isnull=True).exists()
 
 
 def test_the_bench_transition_is_within_the_budget(db):

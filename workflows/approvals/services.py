@@ -192,6 +192,9 @@ def _record_decision(approval: Approval, *, status: str, actor: User, comment: s
     approval.comment = comment
     # the flow's gateway and hooks ask for this decision next: they find it here
     remember(("approval_of_task", approval.task_id), approval)
+    # and the stage's condition (Case._approved) for the record it decided
+    record_key = (approval.subject_type_id, approval.subject_id, approval.kind, approval.record_id)
+    remember(("approval_of_record", *record_key), approval)
 
 
 def approval_withdraw(*, approval: Approval, actor: User, comment: str = "") -> Approval:
