@@ -134,11 +134,9 @@ class CaseEndActivation(_WrittenWhenDone, EndActivation):
             self.task.started = now()
             task_started.send(sender=self.flow_class, process=self.process, task=self.task)
             # the END task is not written yet: any unfinished task is another one
-            others_active = (
-                self.flow_class.task_class._default_manager.filter(
-                    process=self.process, finished__isnull=True
-                ).exists()
-            )
+            others_active = self.flow_class.task_class._default_manager.filter(
+                process=self.process, finished__isnull=True
+            ).exists()
             if not others_active:
                 self.process.status = STATUS.DONE
                 self.process.finished = now()

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
+from accounts.backends import permissions_preload
 from accounts.models import Office, Team, User
 from config.compiled import insert
 from workflows.queue import task_complete
@@ -59,6 +60,7 @@ def case_allocate(*, task: Task, actor: User, caseworker: User, team: Team | Non
     if team is None:
         raise CaseError(_("Choose the team the case belongs to."))
     require(team.office_id == case.office_id, _("The team belongs to another office."))
+    permissions_preload(caseworker)  # one query for is_caseworker's check, not two
     require(
         is_caseworker(caseworker),
         _("%(who)s is not a caseworker.") % {"who": caseworker},

@@ -8,7 +8,9 @@ from django.db import connection
 import case_flows.cases.services as case_services
 import case_flows.referrals.services as referral_services
 import case_flows.work.services as work_services
+from accounts.models import Role
 from case_flows.models import Case, CaseEvent, EventKind, Stage
+from tests.factories import make_user
 from tests.steps import (
     allocate,
     approve,
@@ -179,3 +181,14 @@ def test_timeline_is_append_only(new_case):
     with pytest.raises(DatabaseError), transaction.atomic():
         CaseEvent.objects.filter(pk=event.pk).delete()
     assert connection.vendor == "postgresql"
+
+
+def test_allocation_to_someone_who_is_not_a_caseworker_is_refused(new_case, team, supervisor):
+    manager = make_user(Role.MANAGER, new_case.office, username="not-a-caseworker")
+    team.members.add(manager)
+    task = open_task(new_case, "allocate")
+    with pytest.raises(WorkflowError, match="is not a caseworker"):
+        work_services.case_allocate(task=task, actor=supervisor, caseworker=manager)
+    new_case.refresh_from_db()
+    assert new_case.owner_id is None
+    assert open_task(new_case, "allocate").pk == task.pk  # nothing moved

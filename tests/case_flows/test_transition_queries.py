@@ -22,7 +22,7 @@ BUDGET = 15
 # (policies, INSERT), the overdue flag, the notification;
 # where a completion writes a webhook event (case assigned, approval decided, stage changed),
 # one lookup of the office's endpoints for all of them (notifications.webhooks.batched)
-ALLOCATION = 19
+ALLOCATION = 18
 INTAKE = 17
 ASSESSMENT = 23
 ASSESSMENT_APPROVAL = 21
