@@ -104,12 +104,11 @@ def check_attachments(drill: RestoreDrill) -> Iterator[Finding]:
                     wrong.append(f"attachment {pk}: checksum differs")
         if thumbnail and not storage.exists(thumbnail):
             wrong.append(f"attachment {pk}: thumbnail missing")
-    where = "bucket (not copied: sizes checked)" if drill.attachments_root is None else "copy"
-    yield Finding(
-        "attachment files",
-        not wrong,
-        "; ".join(wrong[:20]) or f"{checked} files present in the {where}, checksums equal",
-    )
+    if drill.attachments_root is None:
+        summary = f"{checked} files present in the bucket (not copied), sizes equal"
+    else:
+        summary = f"{checked} files present in the copy, checksums equal"
+    yield Finding("attachment files", not wrong, "; ".join(wrong[:20]) or summary)
 
 
 def check_case_page(drill: RestoreDrill) -> Iterator[Finding]:

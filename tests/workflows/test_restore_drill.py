@@ -4,6 +4,7 @@ or a trigger is reported as failed, with exit status 1, and leaves no database b
 
 import io
 
+import boto3
 import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -29,6 +30,47 @@ def seeded(transactional_db, settings, tmp_path, office, team, supervisor, casew
         **settings.STORAGES,
         "attachments": attachments_storage("", tmp_path / "private"),
     }
+    return _seed(office, supervisor, caseworker)
+
+
+@pytest.fixture
+def seeded_in_a_bucket(
+    transactional_db, settings, monkeypatch, office, team, supervisor, caseworker
+):
+    """The same, with the attachments in an S3-compatible bucket (moto's server, started
+    here): the drill does not copy a bucket, it checks the restored rows against it."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_S3_ENDPOINT_URL": endpoint,
+        "AWS_S3_REGION_NAME": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket="caseflow-drill")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": attachments_storage("caseflow-drill", settings.BASE_DIR),
+    }
+    try:
+        yield _seed(office, supervisor, caseworker), client
+    finally:
+        server.stop()
+
+
+def _seed(office, supervisor, caseworker):
     cases = []
     for first, last in (("Kwame", "Mensah"), ("Ama", "Owusu"), ("Kofi", "Boateng")):
         cases.append(
@@ -142,4 +184,23 @@ def test_a_broken_restore_fails_the_drill(seeded, monkeypatch):
         "attachment files: attachment" in line and "file missing" in line for line in failed
     ), report
     assert not any("case page" in line for line in failed), report
+    assert not target_exists()
+
+
+def test_attachments_in_a_bucket_are_checked_against_it(seeded_in_a_bucket):
+    """A bucket is not copied: the restored rows are checked against the live bucket (each
+    file there, its size as recorded); a file gone from the bucket fails the drill."""
+    _cases, bucket = seeded_in_a_bucket
+    attachment = Attachment.objects.get()
+    keys = {o["Key"] for o in bucket.list_objects_v2(Bucket="caseflow-drill")["Contents"]}
+    assert attachment.file.name in keys
+
+    report = run_drill()
+    assert "The restore drill passed." in report, report
+    assert "attachment files: 1 files present in the bucket (not copied), sizes equal" in report
+
+    bucket.delete_object(Bucket="caseflow-drill", Key=attachment.file.name)
+    report = run_drill()
+    assert "ERROR The restore drill FAILED" in report, report
+    assert f"attachment files: attachment {attachment.pk}: file missing" in report, report
     assert not target_exists()
