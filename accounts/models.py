@@ -112,6 +112,14 @@ class User(AbstractUser):
         help_text=_("A national manager sees every office."),
     )
     phone = models.CharField(_("mobile phone"), max_length=32, blank=True)
+    is_service_account = models.BooleanField(
+        _("service account"),
+        default=False,
+        help_text=_(
+            "Made for an API client: it acts only through the client, never signs in, and is "
+            "not offered when work is given to people."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -104,7 +104,13 @@ def _service_account_create(
         username = clean_username((username or "").strip() or suggested, "")
     except StaffError as exc:
         raise CredentialError(exc.message, field="username") from exc
-    account = User(username=username, first_name=name[:150], home_office=office, is_active=True)
+    account = User(
+        username=username,
+        first_name=name[:150],
+        home_office=office,
+        is_active=True,
+        is_service_account=True,
+    )
     account.set_unusable_password()  # it cannot sign in: it only acts through its client
     account.save()
     account.groups.set(role_groups([role]))

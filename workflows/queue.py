@@ -77,10 +77,10 @@ def asked_for_it(user: User, task: Task) -> bool:
 def assignable_users(task: Task) -> QuerySet[User]:
     """Whom a supervisor or manager may hand a task to (the "give to" list), one query:
     active staff whose role holds the task's permission and who work in the task's office,
-    on its team, or own its subject; never a service provider's account, and never the
-    person who asked for the approval the task decides."""
+    on its team, or own its subject; never a service provider's account or an API client's
+    service account, and never the person who asked for the approval the task decides."""
     subject = subject_of(task)
-    users = User.objects.filter(is_active=True).exclude(
+    users = User.objects.filter(is_active=True, is_service_account=False).exclude(
         pk__in=User.groups.through.objects.filter(group__name=Role.PROVIDER).values("user_id")
     )
     if task.owner_permission:

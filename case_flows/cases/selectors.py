@@ -274,6 +274,7 @@ def caseworkers_for_allocation(case: Case) -> QuerySet[User]:
     return (
         User.objects.filter(
             is_active=True,
+            is_service_account=False,
             groups__name=Role.CASEWORKER,
             teams__office_id=case.office_id,
         )

@@ -131,13 +131,19 @@ def open_cases_held(person: User) -> int:
 
 def colleagues_for_handover(person: User) -> QuerySet[User]:
     """Active people of the person's office who might take their work (not a service
-    provider's account); whether each task may go to them is decided task by task."""
+    provider's account, nor an API client's); whether each task may go to them is decided
+    task by task."""
     providers = User.groups.through.objects.filter(group__name=Role.PROVIDER).values("user_id")
     workers = User.groups.through.objects.filter(
         group__name__in=[Role.CASEWORKER, Role.SUPERVISOR, Role.MANAGER]
     ).values("user_id")
     return (
-        User.objects.filter(home_office_id=person.home_office_id, is_active=True, pk__in=workers)
+        User.objects.filter(
+            home_office_id=person.home_office_id,
+            is_active=True,
+            is_service_account=False,
+            pk__in=workers,
+        )
         .exclude(pk=person.pk)
         .exclude(pk__in=providers)
         .order_by("last_name", "first_name", "username")
@@ -148,7 +154,10 @@ def deputies_for(person: User) -> QuerySet[User]:
     """Active supervisors of the person's office, the person aside."""
     return (
         User.objects.filter(
-            home_office_id=person.home_office_id, is_active=True, groups__name=Role.SUPERVISOR
+            home_office_id=person.home_office_id,
+            is_active=True,
+            is_service_account=False,
+            groups__name=Role.SUPERVISOR,
         )
         .exclude(pk=person.pk)
         .order_by("last_name", "first_name", "username")

@@ -149,7 +149,12 @@ class IntakeForm(forms.Form):
     presenting_concerns = forms.CharField(
         label=_("Presenting concerns"), widget=forms.Textarea(attrs={"rows": 4})
     )
-    immediate_safety = forms.ChoiceField(label=_("Immediate safety"), choices=Safety.choices)
+    # Left "not known" at registration: empty here, so the intake decides it (never a default).
+    immediate_safety = forms.ChoiceField(
+        label=_("Immediate safety"),
+        choices=[("", CHOOSE), *Safety.choices],
+        error_messages={"required": _("Record the client's immediate safety.")},
+    )
     consent_to_share = forms.ChoiceField(label=_("Consent to share information"), choices=YES_NO)
 
     def clean_consent_to_share(self):

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.urls import reverse
+from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 
 from accounts.models import AccountAction, AccountEvent, Role
@@ -279,3 +280,45 @@ def test_the_secret_may_come_in_the_form_body_too(office):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 200 and response.json()["token_type"] == "Bearer"
+
+
+def test_a_service_account_is_never_offered_as_a_person_to_give_work_to(
+    office, team, supervisor, caseworker, manager, new_case
+):
+    """An API client's new service account (here a supervisor and a manager, as a client for
+    approvals or reports would have) acts through its client only: not in the "give the
+    task to" list, the hand-over list, the deputies, the allocation list, nor the approval
+    routing. A person's own account that also serves a client stays a person."""
+    from case_flows.cases import selectors as case_selectors
+    from case_flows.staff import selectors as staff_selectors
+    from tests.steps import allocate, complete_intake, open_task, submit_assessment
+    from workflows.approvals.models import SupervisorAbsence
+    from workflows.approvals.services import approval_route
+    from workflows.queue import assignable_users
+
+    admin = office_admin(office)
+    approvals_bot, _secret = api_client(admin, role=Role.SUPERVISOR, name="Approvals bot")
+    reports_bot, _secret = api_client(admin, role=Role.MANAGER, name="Reports bot")
+    bots = {approvals_bot.service_account, reports_bot.service_account}
+    assert all(bot.is_service_account for bot in bots)
+    team.members.add(*bots)  # even on the team
+
+    allocate(new_case, supervisor, caseworker)
+    complete_intake(new_case, caseworker)
+    submit_assessment(new_case, caseworker)
+    approval = open_task(new_case, "approve_assessment")
+    offered = set(assignable_users(approval))
+    assert supervisor in offered and manager in offered and not offered & bots
+    assert not set(staff_selectors.colleagues_for_handover(caseworker)) & bots
+    assert not set(staff_selectors.deputies_for(manager)) & bots
+    assert not set(case_selectors.caseworkers_for_allocation(new_case)) & bots
+    # the team's supervisor away, no deputy: the approval goes to the manager, never a bot
+    today = timezone.localdate()
+    SupervisorAbsence.objects.create(supervisor=supervisor, starts_on=today, ends_on=today)
+    assert approval_route(office=office, team=team, requested_by=caseworker) == manager
+
+    person_serving, _secret = api_client_create(
+        actor=admin, office=office, name="Reports", scopes=["cases:read"], service_account=manager
+    )
+    manager.refresh_from_db()
+    assert not manager.is_service_account

@@ -63,12 +63,19 @@ def approval_route(*, office: Office, team: Team | None, requested_by: User) -> 
         if deputy is not None and deputy.is_active and deputy.pk != requested_by.pk:
             return deputy
     office_supervisors = list(
-        User.objects.filter(is_active=True, home_office=office, groups__name=Role.SUPERVISOR)
+        User.objects.filter(
+            is_active=True,
+            is_service_account=False,
+            home_office=office,
+            groups__name=Role.SUPERVISOR,
+        )
         .exclude(pk=requested_by.pk)
         .order_by("pk")
     )
     managers = list(
-        User.objects.filter(is_active=True, home_office=office, groups__name=Role.MANAGER)
+        User.objects.filter(
+            is_active=True, is_service_account=False, home_office=office, groups__name=Role.MANAGER
+        )
         .exclude(pk=requested_by.pk)
         .order_by("pk")
     )

@@ -403,3 +403,42 @@ def test_claim_release_reassign_are_post_only(new_case, supervisor):
     sup = client_for(supervisor)
     for name in ("task_claim", "task_release", "task_reassign"):
         assert sup.get(reverse(name, args=[task.pk])).status_code == 405
+
+
+def test_safety_not_known_at_registration_is_decided_at_intake_never_defaulted(
+    office, team, caseworker, supervisor
+):
+    from tests.html_tree import parse
+
+    cw, sup = client_for(caseworker), client_for(supervisor)
+    cw.post(reverse("case_new"), register_data(immediate_safety=""))
+    case = Case.objects.get()
+    assert case.intake.immediate_safety == ""
+    sup.post(task_url(case, "allocate"), {"caseworker": caseworker.pk, "team": team.pk})
+
+    page = parse(cw.get(task_url(case, "intake")).content.decode())
+    select = page.find("select", name="immediate_safety")
+    options = select.find_all("option")
+    # nothing chosen for them: the empty "Choose…" option, first, is the one shown
+    assert options[0].get("value") == "" and options[0].text == "Choose…"
+    assert [o.get("value") for o in options if "selected" in o.attrs] in ([], [""])
+
+    intake = {
+        "source": "school",
+        "presenting_concerns": "Bruises",
+        "immediate_safety": "",
+        "consent_to_share": "yes",
+    }
+    response = cw.post(task_url(case, "intake"), intake)
+    assert response.status_code == 400
+    assert "Record the client&#x27;s immediate safety." in response.content.decode()
+    case.refresh_from_db()
+    assert case.stage == Stage.INTAKE and case.intake.immediate_safety == ""
+
+    assert_redirects_to_next(
+        cw.post(task_url(case, "intake"), {**intake, "immediate_safety": "at_risk"}),
+        case,
+        "assess",
+    )
+    case.refresh_from_db()
+    assert case.intake.immediate_safety == "at_risk"
