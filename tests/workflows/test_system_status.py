@@ -123,6 +123,22 @@ def test_a_failing_dependency_shows_as_failing(client, administrator, monkeypatc
     assert "OK" in _row(html, "Database")
 
 
+def test_no_alert_yet_but_no_worker_is_not_shown_as_all_well(client, administrator, monkeypatch):
+    """Alerts come from a beat job that needs a worker: with none, the page does not say
+    "No open alert" as if all were well, and a job that never ran is not "OK"."""
+    client.force_login(administrator)
+    html = client.get(reverse("system_status")).content.decode()
+    assert "No open alert." in html and "No alert is open, but" not in html
+
+    monkeypatch.setattr(status, "workers_seen", lambda timeout=1.0: [])
+    BeatJobRun.objects.filter(task=SWEEP_TASK).update(last_started_at=None)
+    html = client.get(reverse("system_status")).content.decode()
+    assert "No open alert." not in html
+    assert "No alert is open, but this check sees a problem below." in html
+    sweep = _row(html, SWEEP_ENTRY)
+    assert "never recorded" in sweep and "Not run yet" in sweep and ">OK<" not in sweep
+
+
 def test_the_page_is_in_the_readers_language(client, administrator):
     # The page's own Polish ("Stan systemu") is in /work/i18n/health.json until the lead
     # merges it into locale/; here: the page is rendered in Polish, its table headers too.

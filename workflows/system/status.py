@@ -94,6 +94,16 @@ class SystemStatus:
     disk: DiskSpace | None = None
     alerts: list[SystemAlert] = field(default_factory=list)
 
+    @property
+    def sees_problems(self) -> bool:
+        """What this check sees failing now, whether or not an alert is open yet (alerts are
+        raised by a beat job, which itself needs a worker and beat)."""
+        return (
+            any(not dependency.ok for dependency in self.dependencies)
+            or not self.workers
+            or any(job.late for job in self.beat)
+        )
+
 
 def dependencies() -> list[Dependency]:
     checks: list = [("database", probes.database)]
