@@ -35,6 +35,7 @@ from .staff_rules import (
     clean_email,
     clean_language,
     clean_names,
+    clean_phone,
     clean_roles,
     clean_teams,
     clean_username,
@@ -173,6 +174,7 @@ def staff_invite(
     chosen_roles = clean_roles(actor, roles)
     chosen_teams = clean_teams(office.pk, teams)
     language = clean_language(language)
+    phone = clean_phone(phone)
     try:
         with transaction.atomic():
             person = User(
@@ -182,7 +184,7 @@ def staff_invite(
                 last_name=last_name,
                 home_office=office,
                 preferred_language=language,
-                phone=(phone or "").strip()[:32],
+                phone=phone,
                 is_active=False,
             )
             person.set_unusable_password()
@@ -311,7 +313,7 @@ def staff_update(
         "first_name": first_name,
         "last_name": last_name,
         "email": clean_email(email, person=person),
-        "phone": (phone or "").strip()[:32],
+        "phone": clean_phone(phone),
         "preferred_language": clean_language(language),
     }
     chosen_teams = clean_teams(person.home_office_id or 0, teams)

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from .models import Office, Role, Team, User
+from .phones import phone_problem
 
 # Roles whose holders manage the staff of their office.
 MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
@@ -173,6 +174,13 @@ def clean_language(language: str) -> str:
     if language and language not in dict(settings.LANGUAGES):
         raise StaffError(_("Unknown language."), field="preferred_language")
     return language or ""
+
+
+def clean_phone(phone: str) -> str:
+    problem = phone_problem(phone)
+    if problem:
+        raise StaffError(problem, field="phone")
+    return (phone or "").strip()
 
 
 def clean_roles(actor: User, roles: Iterable[str]) -> set[str]:

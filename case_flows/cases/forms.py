@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Office, Role, Team, User
+from accounts.phones import validate_phone
 from workflows.queue import assignable_users
 
 from ..dates import (
@@ -127,7 +128,9 @@ class CaseRegisterForm(IdentifierFields, NoFutureDateOfBirth, forms.Form):
     )
     national_id_kind = identifier_kind_field()
     national_id = forms.CharField(label=_("National ID"), max_length=40, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, required=False, validators=[validate_phone]
+    )
     address = forms.CharField(label=_("Address or community"), max_length=255, required=False)
     preferred_language = forms.CharField(
         label=_("Client's preferred language"), max_length=40, required=False
@@ -249,7 +252,9 @@ class RelativeForm(NoFutureDateOfBirth, forms.Form):
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial="unknown")
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
-    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, required=False, validators=[validate_phone]
+    )
     is_primary_caregiver = forms.BooleanField(label=_("Primary caregiver"), required=False)
     same_household = forms.BooleanField(
         label=_("Lives in the same household"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from accounts.models import Office, Team, User
+from accounts.phones import phone_problem
 from accounts.scope import can_see
 from workflows.errors import Conflict, NotPermitted, WorkflowError
 from workflows.queue import conflicts_as_errors
@@ -84,7 +85,7 @@ def person_create(
     given_name, family_name = given_name.strip(), family_name.strip()
     require(bool(given_name and family_name), _("Given and family names are required."))
     today = timezone.localdate(timezone=office.tzinfo) if office else timezone.localdate()
-    problem = date_of_birth_problem(date_of_birth, today)
+    problem = date_of_birth_problem(date_of_birth, today) or phone_problem(phone)
     if problem:
         raise CaseError(problem)
     return Person.objects.create(
@@ -365,6 +366,9 @@ def person_update(
             locked,
         )
     changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    problem = phone_problem(changes.get("phone", ""))
+    if problem:
+        raise CaseError(problem)
     require(
         bool(changes.get("given_name", locked.given_name))
         and bool(changes.get("family_name", locked.family_name)),

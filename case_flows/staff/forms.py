@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountAction, Office, Role, Team, User
+from accounts.phones import validate_phone
 from accounts.staff_rules import roles_grantable_by
 
 from ..cases.forms import CHOOSE, DateInput
@@ -74,7 +75,9 @@ class _PersonDetails(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=32, required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"), max_length=32, required=False, validators=[validate_phone]
+    )
     preferred_language = forms.ChoiceField(
         label=_("Language"),
         choices=[("", _("The office's language"))] + list(settings.LANGUAGES),

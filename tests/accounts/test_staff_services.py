@@ -400,3 +400,17 @@ def test_someone_who_never_joined_is_invited_again_not_reactivated(office, kiero
     with pytest.raises(staff.StaffError, match="new invitation"):
         staff.staff_reactivate(actor=kierownik, person=invitation.user)
     assert staff.staff_invitation_resend(actor=kierownik, person=invitation.user).is_open
+
+
+def test_a_phone_for_sms_that_is_not_a_phone_number_is_refused_and_changes_nothing(
+    office, team, kierownik, caseworker
+):
+    with pytest.raises(staff_rules.StaffError, match="6 to 15 digits") as refused:
+        _update(kierownik, caseworker, phone="hello")
+    assert refused.value.field == "phone"
+    caseworker.refresh_from_db()
+    assert caseworker.phone == ""
+    assert not AccountEvent.objects.filter(action=AccountAction.DETAILS_CHANGED).exists()
+    with pytest.raises(staff_rules.StaffError, match="6 to 15 digits"):
+        invite(kierownik, office, team, phone="call me")
+    assert not User.objects.filter(email="anna.nowak@example.org").exists()

@@ -97,3 +97,28 @@ def test_outside_the_scope_is_a_404(client, case, other_office, role):
     assert client.get(url).status_code == 404
     assert client.post(url, form_data(case.person, family_name="X")).status_code == 404
     assert Person.objects.get(pk=case.person_id).family_name == "Mensah"
+
+
+@pytest.mark.parametrize("phone", ["abc!!", "12345", "+233 24 123 4567 ext 9", "1" * 16])
+def test_a_phone_that_is_not_a_phone_number_is_refused_and_changes_nothing(
+    client, case, caseworker, phone
+):
+    client.force_login(caseworker)
+    url = reverse("person_edit", args=[case.pk])
+    response = client.post(url, form_data(case.person, phone=phone))
+    assert response.status_code == 400
+    assert "Enter a phone number of 6 to 15 digits" in response.content.decode()
+    person = Person.objects.get(pk=case.person_id)
+    assert (person.phone, person.version) == ("+233 24 123 4567", 1)
+    assert not CaseEvent.objects.filter(kind=EventKind.PERSON_CHANGED).exists()
+    # the service refuses it too (the API and the caseload import call it)
+    with pytest.raises(case_services.CaseError, match="6 to 15 digits"):
+        case_services.person_update(actor=caseworker, person=person, case=case, phone=phone)
+
+
+@pytest.mark.parametrize(
+    "phone", ["+233 24 123 4567", "024-123-4567", "0048 (46) 862 00 00", "+48 601 234 567", ""]
+)
+def test_phones_as_people_write_them_are_accepted(case, caseworker, phone):
+    case_services.person_update(actor=caseworker, person=case.person, case=case, phone=phone)
+    assert Person.objects.get(pk=case.person_id).phone == phone
