@@ -33,11 +33,22 @@ class ErasureDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when you refuse the request."),
     )
+    irreversible = forms.BooleanField(
+        label=_(
+            "I understand that approving anonymises every case of this person now and "
+            "cannot be undone."
+        ),
+        required=False,
+    )
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why the request is refused."))
+        if data.get("decision") == "approve" and not data.get("irreversible"):
+            self.add_error(
+                "irreversible", _("Tick the box to confirm that the erasure cannot be undone.")
+            )
         return data
 
     @property

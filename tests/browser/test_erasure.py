@@ -52,6 +52,11 @@ def test_supervisor_approves_an_erasure_request(site, person):
     boss.get_by_role("button", name="Refuse").click()
     expect(boss.get_by_text("Say why the request is refused.").first).to_be_visible()
     boss.get_by_role("button", name="Approve erasure").click()
+    expect(
+        boss.get_by_text("Tick the box to confirm that the erasure cannot be undone.").first
+    ).to_be_visible()
+    boss.get_by_label(re.compile("cannot be undone")).check()
+    boss.get_by_role("button", name="Approve erasure").click()
     expect(boss.get_by_text("Approved: the person's data was anonymised.")).to_be_visible()
 
     assert ErasureRequest.objects.get(case=case).status == ErasureStatus.DONE

@@ -141,10 +141,16 @@ def test_supervisor_decides_from_the_approvals_page(client, world, django_assert
     response = client.post(link, {"decision": "refuse", "reason": ""})
     assert response.status_code == 400
     assert ErasureRequest.objects.get(pk=made.pk).status == ErasureStatus.PENDING
+    # approving without ticking that it cannot be undone: refused, nothing erased
     response = client.post(link, {"decision": "approve", "reason": ""})
+    assert response.status_code == 400
+    assert "Tick the box to confirm that the erasure cannot be undone." in response.content.decode()
+    assert ErasureRequest.objects.get(pk=made.pk).status == ErasureStatus.PENDING
+    assert Person.objects.get(pk=made.person_id).anonymised_at is None
+    response = client.post(link, {"decision": "approve", "reason": "", "irreversible": "on"})
     assert response.status_code == 302
     assert ErasureRequest.objects.get(pk=made.pk).status == ErasureStatus.DONE
-    again = client.post(link, {"decision": "approve", "reason": ""})
+    again = client.post(link, {"decision": "approve", "reason": "", "irreversible": "on"})
     assert again.status_code == 409
 
 
@@ -153,7 +159,7 @@ def test_own_request_is_refused_with_a_message(client, world):
     client.force_login(world.sup)
     link = reverse("erasure_decide", args=[made.pk])
     assert link.encode() not in client.get(reverse("approvals")).content
-    response = client.post(link, {"decision": "approve", "reason": ""})
+    response = client.post(link, {"decision": "approve", "reason": "", "irreversible": "on"})
     assert response.status_code == 403
     assert b"another supervisor" in response.content
 
