@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ..access_log import access_record
+from ..cases.selectors import cases_visible_to
 from ..models import AccessAction
 from ..spreadsheet import Echo, safe_cell
 from .forms import AccessLogFilterForm
@@ -61,8 +62,17 @@ def access_log(request):
         page = Paginator(access_events_filtered(request.user, filters), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
+        # A case's reference links to it only for a reader who may open it (one query): the
+        # officer reads the log, not the cases, and a link would only lead to "not found".
+        case_ids = {row.case_id for row in page.object_list if row.case_id}
+        openable = (
+            set(cases_visible_to(request.user).filter(pk__in=case_ids).values_list("pk", flat=True))
+            if case_ids
+            else set()
+        )
         for row in page.object_list:
             row.target_text = target_text(row.target)
+            row.may_open_case = row.case_id in openable
     export_query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(
         request,

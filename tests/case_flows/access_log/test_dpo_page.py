@@ -16,8 +16,9 @@ from tests.factories import make_person, make_user
 pytestmark = pytest.mark.django_db
 
 # Session, user, office (time zone), permissions (user, groups), role groups, the staff
-# select, the count, the page of rows (with who and which case).
-PAGE_QUERIES = 10
+# select, the count, the page of rows (with who and which case), which of their cases the
+# reader may open (a reference links to the case only then).
+PAGE_QUERIES = 11
 
 
 def client_for(user) -> Client:
@@ -97,6 +98,10 @@ def test_each_officer_sees_their_office_and_a_national_one_every_office(
     with django_assert_num_queries(PAGE_QUERIES):
         response = local.get(reverse("access_log"))
     assert shown(response) == {rows["case_view"].pk, rows["search"].pk}
+    case = rows["case_view"].case
+    html = response.content.decode()
+    assert case.reference in html  # named, but no link to a case the officer may not open
+    assert f'href="{reverse("case_detail", args=[case.pk])}"' not in html
     elsewhere = client_for(officers["elsewhere"]).get(reverse("access_log"))
     assert shown(elsewhere) == {rows["outsider"].pk}
     national = client_for(officers["national"]).get(reverse("access_log"))
