@@ -115,6 +115,7 @@ class User(AbstractUser):
     is_service_account = models.BooleanField(
         _("service account"),
         default=False,
+        db_default=False,  # rows written in bulk outside the ORM (the bench's generator)
         help_text=_(
             "Made for an API client: it acts only through the client, never signs in, and is "
             "not offered when work is given to people."

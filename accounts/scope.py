@@ -41,15 +41,18 @@ def scope_for(user: User) -> AccessScope:
         scope = AccessScope(0, False, frozenset(), frozenset())
     else:
         roles = user.role_names
+        # national managers and administrators (an administrator of no office is a national
+        # one) see every office; an office's own administrator, as its manager, that office
+        # only, as the Staff pages scope them
         all_offices = (
             user.is_superuser
-            or Role.ADMINISTRATOR in roles
             or (Role.MANAGER in roles and user.is_national)
+            or (Role.ADMINISTRATOR in roles and (user.is_national or not user.home_office_id))
         )
         office_ids: set[int] = set()
         team_ids: set[int] = set()
         if not all_offices:
-            if Role.MANAGER in roles and user.home_office_id:
+            if bool({Role.MANAGER, Role.ADMINISTRATOR} & roles) and user.home_office_id:
                 office_ids.add(user.home_office_id)
             if Role.SUPERVISOR in roles or Role.CASEWORKER in roles:
                 team_ids.update(

@@ -243,7 +243,7 @@ def test_a_caseworker_or_supervisor_may_not_unlock(client, caseworker, office, r
 
 
 def test_an_administrator_unlocks_anyone_and_a_stranger_is_sent_to_sign_in(client, caseworker):
-    admin = make_user(Role.ADMINISTRATOR, make_office("HQ"), username="it-admin")
+    admin = make_user(Role.ADMINISTRATOR, make_office("HQ"), username="it-admin", is_national=True)
     locked(client, caseworker)
     url = reverse("account_unlock", args=[caseworker.pk])
     response = client.post(url)

@@ -30,9 +30,18 @@ def test_office_manager_sees_own_office_only(db, office, other_office, manager):
 def test_national_manager_and_administrator_see_everything(db, office, other_office):
     national = make_user(Role.MANAGER, office, is_national=True)
     admin = make_user(Role.ADMINISTRATOR, None)
-    for user in (national, admin):
+    national_admin = make_user(Role.ADMINISTRATOR, office, is_national=True)
+    for user in (national, admin, national_admin):
         assert set(visible_offices(user)) == {office, other_office}
         assert scope_q(user) == Q()
+
+
+def test_an_offices_administrator_sees_that_office_only(db, office, other_office):
+    """As its manager does, and as the Staff pages scope them: not another office's cases."""
+    office_admin = make_user(Role.ADMINISTRATOR, office)
+    assert set(visible_offices(office_admin)) == {office}
+    assert scope_for(office_admin).office_ids == frozenset({office.pk})
+    assert not scope_for(office_admin).all_offices
 
 
 def test_user_without_role_sees_nothing(db, office):

@@ -155,3 +155,11 @@ def test_the_same_form_sent_twice_opens_one_case(office, team, caseworker):
     assert first.url == again.url == reverse("case_detail", args=[case.pk])
     shown = client.get(again.url).content.decode()
     assert "This form was sent already" in shown
+
+
+def test_another_offices_administrator_neither_finds_nor_opens_the_case(new_case, other_office):
+    admin = make_user(Role.ADMINISTRATOR, other_office)
+    client = client_for(admin)
+    assert new_case.reference not in list_rows(client, "Mensah")
+    assert client.get(reverse("case_detail", args=[new_case.pk])).status_code == 404
+    assert case_selectors.case_for_user(admin, new_case.pk) is None
