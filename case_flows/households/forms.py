@@ -123,6 +123,8 @@ def income_rows(formset: forms.BaseFormSet) -> list[dict]:
 
 
 class BaseIncomeFormSet(forms.BaseFormSet):
+    row_label = _("Income %(number)s")  # names the row in the error summary
+
     def clean(self):
         seen = set()
         for form in self.forms:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from workflows.system.status import sla_sweep_freshness
 
 from ..access_log import access_record
 from ..cases.selectors import PAGE_SIZE
@@ -76,6 +77,8 @@ def dashboard_page(request):
             "sla_total": compliance_text(figures["sla"]["total"]),
             "sla_percent": percent_text(figures["sla"]["total"]["percent"]),
             "filter_summary": filter_description(form, filters, "sla"),
+            # overdue figures come from the SLA sweep: say so when it has not run lately
+            "sweep": sla_sweep_freshness(),
         },
     )
 

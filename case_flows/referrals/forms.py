@@ -64,6 +64,8 @@ class ReferralForm(forms.Form):
 
 
 class _ReferralFormSet(forms.BaseFormSet):
+    row_label = _("Referral %(number)s")  # names the row in the error summary
+
     def referrals(self) -> list[dict]:
         return [
             dict(form.cleaned_data)

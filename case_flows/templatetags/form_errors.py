@@ -3,6 +3,7 @@ error of the page's forms in one list, each a link to its field, with focus move
 
 from django import forms as django_forms
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -17,15 +18,16 @@ def _target(bound_field) -> str:
     return f"{bound_field.auto_id}_0" if bound_field.auto_id else ""
 
 
-def _form_items(form: django_forms.BaseForm) -> list[dict]:
+def _form_items(form: django_forms.BaseForm, row: str = "") -> list[dict]:
+    """`row`: the name of a formset's row ("Action 2"), before each of its errors, so that
+    the same message on two rows says which is which."""
     if not form.is_bound:
         return []
-    items = [{"message": error, "target": "", "label": ""} for error in form.non_field_errors()]
+    items = [{"message": error, "target": "", "label": row} for error in form.non_field_errors()]
     for bound_field in form:
+        label = f"{row} – {bound_field.label}" if row else bound_field.label
         for error in bound_field.errors:
-            items.append(
-                {"message": error, "target": _target(bound_field), "label": bound_field.label}
-            )
+            items.append({"message": error, "target": _target(bound_field), "label": label})
     return items
 
 
@@ -43,8 +45,9 @@ def error_summary_items(*forms) -> list[dict]:
                     {"message": error, "target": "", "label": ""}
                     for error in form.non_form_errors()
                 ]
-                for member in form:
-                    items += _form_items(member)
+                row_label = getattr(form, "row_label", None) or _("Row %(number)s")
+                for number, member in enumerate(form, start=1):
+                    items += _form_items(member, str(row_label) % {"number": number})
         elif isinstance(form, django_forms.BaseForm):
             items += _form_items(form)
     return items

@@ -242,6 +242,8 @@ class PlanActionForm(forms.Form):
 
 
 class _AtLeastOneActionFormSet(forms.BaseFormSet):
+    row_label = _("Action %(number)s")  # names the row in the error summary
+
     def clean(self):
         if any(self.errors):
             return

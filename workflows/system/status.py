@@ -218,3 +218,31 @@ def system_status(*, now: datetime.datetime | None = None) -> SystemStatus:
         disk=attachments_disk(),
         alerts=open_alerts(),
     )
+
+
+SLA_SWEEP_TASK = "workflows.tasks.sla_sweep"
+
+
+@dataclass(frozen=True)
+class SweepFreshness:
+    """When the SLA sweep (which marks deadlines breached and cases overdue) last ran, and
+    whether that is longer ago than SYSTEM_ALERT_BEAT_INTERVALS of its intervals."""
+
+    last_run_at: datetime.datetime | None
+    interval: datetime.timedelta | None
+    behind: bool
+
+
+def sla_sweep_freshness(now: datetime.datetime | None = None) -> SweepFreshness:
+    """For pages that show overdue figures: one query, nothing written."""
+    now = now or timezone.now()
+    job = next((job for job in beat_jobs() if job.task == SLA_SWEEP_TASK), None)
+    if job is None:  # not scheduled here (a deployment that sweeps otherwise): no warning
+        return SweepFreshness(None, None, False)
+    last = (
+        BeatJobRun.objects.filter(task=SLA_SWEEP_TASK)
+        .values_list("last_started_at", flat=True)
+        .first()
+    )
+    late_after = settings.SYSTEM_ALERT_BEAT_INTERVALS * job.interval
+    return SweepFreshness(last, job.interval, last is None or now - last > late_after)

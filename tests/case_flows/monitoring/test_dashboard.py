@@ -9,6 +9,7 @@ import pytest
 from django.db.models import F
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from case_flows.monitoring.drilldown import figure_cases
 from case_flows.monitoring.filters import DashboardFilters
@@ -356,12 +357,13 @@ def test_team_of_another_office_is_refused(world):
 # session, user, home office (time zone), roles; 8 figure queries, the caseworkers of the
 # caseload and the names of the most overdue, and the summed months of the range (none
 # here: see test_dashboard_summary for the sums); permissions (2, the
-# menu), unread notifications (the bell); filter choices: offices, teams, categories.
+# menu), unread notifications (the bell); filter choices: offices, teams, categories; when
+# the SLA sweep last ran (the warning that overdue figures may be behind).
 # National: 2 more for the roll-up (offices, approvals per office), no teams
 # (chosen once an office is). The list: session, user, office, roles, 2 permissions, bell,
 # count, one page of rows, the restricted cases counted but not listed, and the access row.
-DASHBOARD_QUERIES = 21
-DASHBOARD_NATIONAL_QUERIES = 22
+DASHBOARD_QUERIES = 22
+DASHBOARD_NATIONAL_QUERIES = 23
 CASE_LIST_QUERIES = 11
 
 
@@ -429,3 +431,25 @@ def test_a_date_out_of_range_is_a_message_not_a_500(world):
 def test_a_ghana_office_is_not_offered_a_polish_category_filter(world):
     body = client_for(world.manager).get(reverse("dashboard")).content.decode()
     assert "Niebieska Karta" not in body
+
+
+def test_overdue_figures_say_when_the_deadline_check_has_not_run_lately(world):
+    """The overdue figures come from the SLA sweep: while it has not run (no worker), or not
+    for longer than its alert threshold, the page says the figures may be behind."""
+    from workflows.system.models import BeatJobRun
+    from workflows.system.status import SLA_SWEEP_TASK
+
+    client = client_for(world.manager)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "Deadlines have not been checked yet: the overdue figures may be behind." in body
+
+    BeatJobRun.objects.update_or_create(
+        task=SLA_SWEEP_TASK,
+        defaults={"last_started_at": timezone.now() - datetime.timedelta(hours=3)},
+    )
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "Deadlines were last checked 3\xa0hours ago: the overdue figures may be behind." in body
+
+    BeatJobRun.objects.filter(task=SLA_SWEEP_TASK).update(last_started_at=timezone.now())
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "may be behind" not in body
