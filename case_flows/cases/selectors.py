@@ -100,9 +100,13 @@ def case_search_unbounded(user: User, query: str) -> QuerySet[Case]:
     if not query:
         return qs.order_by("-opened_at", "-pk")
     condition = Q(reference__iexact=query) | Q(reference__istartswith=query)
-    folded = fold(query)
-    if folded:
-        condition |= Q(person__search_name__contains=folded)
+    words = fold(query).split()
+    if words:
+        # every word somewhere in the name, in any order ("agyeman esi" finds Esi Agyeman)
+        name = Q()
+        for word in words:
+            name &= Q(person__search_name__contains=word)
+        condition |= name
     phone = digits(query)
     if len(phone) >= 5:
         condition |= Q(person__phone_digits__contains=phone)

@@ -179,6 +179,12 @@ def test_search_is_accent_insensitive_and_scoped(office, team, caseworker, super
     assert ours.reference in body and theirs.reference not in body
     assert "Mensah" not in body
     assert ours.reference in client.get(reverse("case_list") + "?q=601222333").content.decode()
+    # every word of the name, in any order, any case and accents
+    for query in ("zolkiewski jan", "Jan Żółkiewski", "JAN+zolk"):
+        body = client.get(reverse("case_list") + f"?q={query}").content.decode()
+        assert ours.reference in body and "Mensah" not in body, query
+    body = client.get(reverse("case_list") + "?q=jan+mensahh").content.decode()
+    assert ours.reference not in body
     assert (
         ours.reference in client.get(reverse("case_list") + f"?q={ours.reference}").content.decode()
     )
