@@ -322,3 +322,25 @@ def test_a_service_account_is_never_offered_as_a_person_to_give_work_to(
     )
     manager.refresh_from_db()
     assert not manager.is_service_account
+
+
+def test_the_migration_marks_the_service_accounts_clients_were_made_for(office, manager):
+    """api/migrations/0003: accounts made for a client (no usable password) are marked; a
+    person's own account that serves a client is not."""
+    import importlib
+
+    from django.apps import apps
+
+    mark = importlib.import_module("api.migrations.0003_mark_service_accounts").mark
+    admin = office_admin(office)
+    made_for, _secret = api_client(admin, name="Payments")
+    api_client_create(
+        actor=admin, office=office, name="Reports", scopes=["cases:read"], service_account=manager
+    )
+    made_for.service_account.__class__.objects.update(is_service_account=False)  # as before 0008
+
+    mark(apps, None)
+
+    made_for.service_account.refresh_from_db()
+    manager.refresh_from_db()
+    assert made_for.service_account.is_service_account and not manager.is_service_account
