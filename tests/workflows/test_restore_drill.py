@@ -4,7 +4,6 @@ or a trigger is reported as failed, with exit status 1, and leaves no database b
 
 import io
 
-import boto3
 import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +15,7 @@ import workflows.restore_drill as drill_module
 from case_flows.documents import services as documents
 from case_flows.models import Attachment, CaseEvent
 from config.settings.base import attachments_storage
+from tests import s3
 from tests.case_flows.documents.files import pdf_bytes
 from tests.factories import category, make_person
 from tests.steps import allocate
@@ -39,35 +39,9 @@ def seeded_in_a_bucket(
 ):
     """The same, with the attachments in an S3-compatible bucket (moto's server, started
     here): the drill does not copy a bucket, it checks the restored rows against it."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_S3_ENDPOINT_URL": endpoint,
-        "AWS_S3_REGION_NAME": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket="caseflow-drill")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "attachments": attachments_storage("caseflow-drill", settings.BASE_DIR),
-    }
-    try:
+    with s3.s3_server() as endpoint:
+        client = s3.attachments_bucket(endpoint, "caseflow-drill", settings, monkeypatch)
         yield _seed(office, supervisor, caseworker), client
-    finally:
-        server.stop()
 
 
 def _seed(office, supervisor, caseworker):

@@ -144,13 +144,12 @@ def beat_status(now: datetime.datetime) -> list[BeatJobStatus]:
             [BeatJobRun(task=task) for task in sorted(missing)], ignore_conflicts=True
         )
         runs.update({run.task: run for run in BeatJobRun.objects.filter(task__in=missing)})
-    factor = settings.SYSTEM_ALERT_BEAT_INTERVALS
     rows = []
     for job in jobs:
         run = runs.get(job.task)
         last = run.last_started_at if run else None
         since = last or (run.first_seen_at if run else now)
-        late_since = since + factor * job.interval
+        late_since = since + _grace(job)
         rows.append(
             BeatJobStatus(
                 entry=job.entry,
@@ -162,6 +161,12 @@ def beat_status(now: datetime.datetime) -> list[BeatJobStatus]:
             )
         )
     return rows
+
+
+def _grace(job) -> datetime.timedelta:
+    """How long after its last run (or, never run, after it was first seen) a beat job
+    counts as late: SYSTEM_ALERT_BEAT_INTERVALS of its intervals."""
+    return settings.SYSTEM_ALERT_BEAT_INTERVALS * job.interval
 
 
 def sla_oldest_due(now: datetime.datetime) -> datetime.datetime | None:
@@ -244,5 +249,4 @@ def sla_sweep_freshness(now: datetime.datetime | None = None) -> SweepFreshness:
         .values_list("last_started_at", flat=True)
         .first()
     )
-    late_after = settings.SYSTEM_ALERT_BEAT_INTERVALS * job.interval
-    return SweepFreshness(last, job.interval, last is None or now - last > late_after)
+    return SweepFreshness(last, job.interval, last is None or now - last > _grace(job))

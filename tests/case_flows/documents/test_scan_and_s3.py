@@ -6,7 +6,6 @@ import socket
 import struct
 import threading
 
-import boto3
 import pytest
 import requests
 from django.urls import reverse
@@ -16,7 +15,7 @@ from case_flows.documents.validation import AttachmentRefused
 from case_flows.models import Attachment, CaseEvent, EventKind
 from case_flows.privacy.services import case_anonymise
 from case_flows.privacy.subject_access import person_subject_access
-from config.settings.base import attachments_storage
+from tests import s3
 from tests.case_flows.work.test_views_tasks import client_for
 from tests.steps import allocate, close_case
 
@@ -105,37 +104,13 @@ def test_unreachable_scanner_refuses(case, caseworker, settings, tmp_path):
 
 @pytest.fixture(scope="module")
 def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with s3.s3_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def bucket(s3_server, settings, monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_S3_ENDPOINT_URL": s3_server,
-        "AWS_S3_REGION_NAME": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket="caseflow-attachments")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "attachments": attachments_storage("caseflow-attachments", settings.BASE_DIR),
-    }
-    return client
+    return s3.attachments_bucket(s3_server, "caseflow-attachments", settings, monkeypatch)
 
 
 def test_s3_upload_and_presigned_download(case, caseworker, bucket, private_media):
